@@ -1,0 +1,110 @@
+/// A broker refused a request. The message says what was wrong, names the offending value, and
+/// what to do; ``isRetryable`` says whether the same request may succeed later.
+public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
+    private enum Code: Sendable, Hashable {
+        case unknownTopic
+        case topicExists
+        case invalidTopicName
+        case invalidGroupName
+        case invalidConfiguration
+        case invalidSubscription
+        case topicFull
+        case eventTooLarge
+        case invalidSeek
+        case closed
+        case unavailable
+    }
+
+    private let code: Code
+    /// What went wrong and what to do about it.
+    public let message: String
+    /// The specific rule broken, when the error is about a name or a setting.
+    public let reason: String?
+
+    private init(_ code: Code, _ message: String, reason: String? = nil) {
+        self.code = code
+        self.message = message
+        self.reason = reason
+    }
+
+    /// The topic does not exist.
+    public static func unknownTopic(_ topic: String) -> Self {
+        Self(.unknownTopic, "topic '\(topic)' does not exist; create it first with createTopic")
+    }
+
+    /// A topic of that name exists with a different configuration.
+    public static func topicExists(_ topic: String) -> Self {
+        Self(.topicExists, "topic '\(topic)' already exists with a different configuration")
+    }
+
+    /// The topic name breaks ``TopicName``'s rule.
+    public static func invalidTopicName(_ topic: String, reason: String) -> Self {
+        Self(.invalidTopicName, "topic name '\(topic)' is invalid: \(reason)", reason: reason)
+    }
+
+    /// The group name breaks ``ConsumerGroupName``'s rule.
+    public static func invalidGroupName(_ group: String, reason: String) -> Self {
+        Self(.invalidGroupName, "consumer group name '\(group)' is invalid: \(reason)", reason: reason)
+    }
+
+    /// A topic setting is out of range.
+    public static func invalidConfiguration(topic: String, setting: String, value: String, rule: String) -> Self {
+        Self(
+            .invalidConfiguration,
+            "topic '\(topic)': \(setting) = \(value) is invalid; it \(rule)",
+            reason: "\(setting) \(rule)"
+        )
+    }
+
+    /// A subscription setting is out of range.
+    public static func invalidSubscription(topic: String, group: String, reason: String) -> Self {
+        Self(.invalidSubscription, "subscription of group '\(group)' to topic '\(topic)' is invalid: \(reason)", reason: reason)
+    }
+
+    /// The topic is at its event or byte limit and its overflow policy is to reject publishes.
+    public static func topicFull(_ topic: String, limit: String) -> Self {
+        Self(
+            .topicFull,
+            "topic '\(topic)' is full (\(limit)); the publish was refused and nothing was stored. "
+                + "Consume and acknowledge, raise the limit, or choose the dropOldest policy",
+            reason: limit
+        )
+    }
+
+    /// The event is larger than the topic accepts.
+    public static func eventTooLarge(topic: String, eventID: String, size: Int, limit: Int) -> Self {
+        Self(
+            .eventTooLarge,
+            "event '\(eventID)' has \(size) bytes of data, more than the \(limit) that topic '\(topic)' accepts"
+        )
+    }
+
+    /// A seek named a position the group cannot move to.
+    public static func invalidSeek(topic: String, group: String, reason: String) -> Self {
+        Self(.invalidSeek, "cannot seek group '\(group)' on topic '\(topic)': \(reason)", reason: reason)
+    }
+
+    /// The broker has been shut down.
+    public static func closed() -> Self {
+        Self(.closed, "the broker is shut down")
+    }
+
+    /// The broker cannot be reached or cannot serve the request right now.
+    public static func unavailable(_ detail: String) -> Self {
+        Self(.unavailable, "the broker is unavailable: \(detail)", reason: detail)
+    }
+
+    /// Whether the same request may succeed if tried again later.
+    public var isRetryable: Bool {
+        code == .topicFull || code == .unavailable
+    }
+
+    /// Whether the error says the topic does not exist.
+    public var isUnknownTopic: Bool { code == .unknownTopic }
+    /// Whether the error says the topic is full.
+    public var isTopicFull: Bool { code == .topicFull }
+    /// Whether the error says the event is too large.
+    public var isEventTooLarge: Bool { code == .eventTooLarge }
+
+    public var description: String { "BrokerError: \(message)" }
+}

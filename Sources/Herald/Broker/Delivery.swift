@@ -1,0 +1,86 @@
+import struct Foundation.Date
+
+/// One attempt to hand an event to a consumer group.
+///
+/// Settle every delivery exactly once with ``ack()``, ``nack(retryAfter:failure:)`` or
+/// ``reject(failure:)``. A delivery left unsettled past the group's ack deadline is handed out again;
+/// call ``inProgress()`` to keep it while a long handler runs. Delivery is at least once: the same event
+/// may arrive again, with a higher ``attempt``.
+public struct Delivery: Sendable {
+    /// The event.
+    public let event: Event
+    /// The topic it was read from.
+    public let topic: String
+    /// The consumer group it was delivered to.
+    public let group: String
+    /// Its partition.
+    public let partition: Partition
+    /// Its offset in the partition.
+    public let offset: Offset
+    /// Which delivery of this event to this group this is: 1 for the first.
+    public let attempt: Int
+    /// When this event was first delivered to this group.
+    public let firstDeliveredAt: Date
+    /// When the broker stored the event (its ingest time, apart from the producer's `event.time`).
+    public let storedAt: Date
+    /// Identifies the delivery to its broker.
+    public let token: DeliveryToken
+    private let acknowledger: any DeliveryAcknowledger
+
+    /// Creates a delivery. Brokers call this; consumers receive deliveries.
+    public init(
+        event: Event,
+        topic: String,
+        group: String,
+        partition: Partition,
+        offset: Offset,
+        attempt: Int,
+        firstDeliveredAt: Date,
+        storedAt: Date,
+        token: DeliveryToken,
+        acknowledger: any DeliveryAcknowledger
+    ) {
+        self.event = event
+        self.topic = topic
+        self.group = group
+        self.partition = partition
+        self.offset = offset
+        self.attempt = attempt
+        self.firstDeliveredAt = firstDeliveredAt
+        self.storedAt = storedAt
+        self.token = token
+        self.acknowledger = acknowledger
+    }
+
+    /// Marks the event handled. - Throws: ``BrokerError`` when the broker cannot record it.
+    public func ack() async throws {
+        try await acknowledger.settle(token, .ack)
+    }
+
+    /// Asks for the event again after `retryAfter` (default at once). Past the group's maximum deliveries
+    /// the event goes to dead letters with `failure` recorded. - Throws: ``BrokerError``.
+    public func nack(retryAfter: Duration = .zero, failure: DeliveryFailure? = nil) async throws {
+        try await acknowledger.settle(token, .nack(retryAfter: retryAfter, failure: failure))
+    }
+
+    /// Sends the event straight to the group's dead-letter topic with `failure` recorded.
+    /// - Throws: ``BrokerError``.
+    public func reject(failure: DeliveryFailure) async throws {
+        try await acknowledger.settle(token, .reject(failure: failure))
+    }
+
+    /// Sends the event straight to dead letters, recording `reason`. - Throws: ``BrokerError``.
+    public func reject(reason: String) async throws {
+        try await reject(failure: DeliveryFailure(errorType: "Rejected", message: reason))
+    }
+
+    /// Restarts the ack deadline while a long handler runs. - Throws: ``BrokerError``.
+    public func inProgress() async throws {
+        try await acknowledger.extendDeadline(token)
+    }
+
+    /// Settles with an explicit ``Settlement``. - Throws: ``BrokerError``.
+    public func settle(_ settlement: Settlement) async throws {
+        try await acknowledger.settle(token, settlement)
+    }
+}

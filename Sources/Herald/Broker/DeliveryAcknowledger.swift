@@ -1,0 +1,33 @@
+/// The broker side of a ``Delivery``: what its verbs call. Each backend implements it.
+public protocol DeliveryAcknowledger: Sendable {
+    /// Settles the delivery identified by `token`. Settling a delivery that is already settled, or that a
+    /// seek has made stale, has no effect.
+    ///
+    /// - Throws: ``BrokerError`` when the broker cannot record the settlement.
+    func settle(_ token: DeliveryToken, _ settlement: Settlement) async throws
+
+    /// Restarts the delivery's ack deadline.
+    ///
+    /// - Throws: ``BrokerError`` when the broker cannot record it.
+    func extendDeadline(_ token: DeliveryToken) async throws
+}
+
+/// Identifies one delivery to its broker; opaque to consumers.
+public struct DeliveryToken: Sendable, Hashable {
+    /// The backend's own identification of the delivery.
+    public var rawValue: UInt64
+    /// The position the delivery was for, as the backend needs it to settle.
+    public var partition: Partition
+    /// The offset the delivery was for.
+    public var offset: Offset
+    /// The group epoch the delivery belongs to (a seek starts a new one).
+    public var epoch: UInt64
+
+    /// Creates a token.
+    public init(rawValue: UInt64, partition: Partition, offset: Offset, epoch: UInt64) {
+        self.rawValue = rawValue
+        self.partition = partition
+        self.offset = offset
+        self.epoch = epoch
+    }
+}

@@ -1,0 +1,57 @@
+/// The engine behind a ``Subscription``; each backend provides one.
+public protocol SubscriptionSource: Sendable {
+    /// The next delivery, waiting while none is ready or the subscriber holds its full prefetch of
+    /// unsettled deliveries; `nil` once the subscription is closed.
+    ///
+    /// - Throws: ``BrokerError`` when the broker fails, `CancellationError` when the task is cancelled.
+    func next() async throws -> Delivery?
+
+    /// Stops the subscription. Deliveries it handed out and that are still unsettled are released for
+    /// redelivery at once (their attempt still counts). Safe to call more than once.
+    func close() async
+}
+
+/// A consumer group member's stream of deliveries from one topic.
+///
+/// The stream is bounded: the broker hands this subscriber at most `prefetch` unsettled deliveries and
+/// then waits until some are settled, so a slow consumer slows delivery instead of buffering without
+/// limit. Call ``close()`` when done; unsettled deliveries are then released to other members at once.
+public struct Subscription: AsyncSequence, Sendable {
+    /// The topic subscribed to.
+    public let topic: String
+    /// The consumer group.
+    public let group: String
+    private let source: any SubscriptionSource
+
+    /// Wraps a backend's source.
+    public init(topic: String, group: String, source: any SubscriptionSource) {
+        self.topic = topic
+        self.group = group
+        self.source = source
+    }
+
+    /// The next delivery, or `nil` once closed. - Throws: ``BrokerError`` or `CancellationError`.
+    public func next() async throws -> Delivery? {
+        try await source.next()
+    }
+
+    /// Stops the subscription and releases its unsettled deliveries.
+    public func close() async {
+        await source.close()
+    }
+
+    /// Iterates the deliveries.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let source: any SubscriptionSource
+
+        /// The next delivery, or `nil` once closed.
+        public mutating func next() async throws -> Delivery? {
+            try await source.next()
+        }
+    }
+
+    /// Creates an iterator.
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(source: source)
+    }
+}

@@ -1,0 +1,106 @@
+import struct Foundation.Date
+import NIOCore
+
+/// A CloudEvents 1.0 event: the unit Herald publishes, stores and delivers.
+///
+/// The required context attributes are `id`, `source`, `specversion` (always `"1.0"`) and `type`.
+/// Extension attributes live in ``extensions`` under names that follow the spec's naming rule
+/// (lowercase ASCII letters and digits); the initializer and ``setExtension(_:to:)`` check them.
+/// `data` holds the payload bytes exactly as produced; ``dataContentType`` says how to read them.
+///
+/// The producer's ``time`` is kept end to end. Brokers add their own ingest time and offset on the
+/// ``Delivery``; neither is ever used as an idempotency key.
+public struct Event: Sendable, Hashable {
+    /// The CloudEvents version Herald reads and writes.
+    public static let specVersion = "1.0"
+
+    /// Identifies the event; unique within ``source``. Brokers de-duplicate on (`source`, `id`).
+    public var id: String
+    /// Identifies the context in which the event happened (a URI-reference, not empty).
+    public var source: String
+    /// Always ``Event/specVersion``.
+    public var specVersion: String { Self.specVersion }
+    /// The kind of event, for example `coffee.order.placed.v1`.
+    public var type: String
+    /// The subject of the event within its source; the default partition key.
+    public var subject: String?
+    /// When the occurrence happened, as the producer saw it.
+    public var time: Date?
+    /// The media type of ``data``, for example `application/json`.
+    public var dataContentType: String?
+    /// A URI of the schema that ``data`` adheres to.
+    public var dataSchema: String?
+    /// Extension attributes by name (`traceparent`, `correlationid`, `partitionkey`, ...).
+    public private(set) var extensions: [String: String]
+    /// The payload, or `nil` when the event carries none.
+    public var data: ByteBuffer?
+
+    /// Creates an event.
+    ///
+    /// - Throws: ``CloudEventError`` when `id`, `source` or `type` is empty, or an extension name
+    ///   breaks the naming rule or collides with a context attribute.
+    public init(
+        id: String,
+        source: String,
+        type: String,
+        subject: String? = nil,
+        time: Date? = nil,
+        dataContentType: String? = nil,
+        dataSchema: String? = nil,
+        extensions: [String: String] = [:],
+        data: ByteBuffer? = nil
+    ) throws(CloudEventError) {
+        try Self.requireNonEmpty(id, attribute: "id")
+        try Self.requireNonEmpty(source, attribute: "source")
+        try Self.requireNonEmpty(type, attribute: "type")
+        for name in extensions.keys {
+            try ExtensionAttributeName.validate(name)
+        }
+        self.id = id
+        self.source = source
+        self.type = type
+        self.subject = subject
+        self.time = time
+        self.dataContentType = dataContentType
+        self.dataSchema = dataSchema
+        self.extensions = extensions
+        self.data = data
+    }
+
+    /// Sets or removes (with `nil`) an extension attribute.
+    ///
+    /// - Throws: ``CloudEventError`` when `name` breaks the naming rule.
+    public mutating func setExtension(_ name: String, to value: String?) throws(CloudEventError) {
+        try ExtensionAttributeName.validate(name)
+        extensions[name] = value
+    }
+
+    /// The value of an extension attribute, or `nil`.
+    public func extensionValue(_ name: String) -> String? {
+        extensions[name]
+    }
+
+    /// Sets an extension whose name is a known-good constant of Herald's (no validation needed).
+    mutating func setKnownExtension(_ name: ExtensionAttributeName, to value: String?) {
+        extensions[name.rawValue] = value
+    }
+
+    private static func requireNonEmpty(_ value: String, attribute: String) throws(CloudEventError) {
+        if value.isEmpty {
+            throw .emptyAttribute(attribute)
+        }
+    }
+}
+
+extension Event {
+    /// The key that picks this event's partition: the `partitionkey` extension if set, else ``subject``.
+    /// Events without a key are spread across partitions.
+    public var partitionKey: String? {
+        extensions[ExtensionAttributeName.partitionKey.rawValue] ?? subject
+    }
+
+    /// The key brokers de-duplicate on: `source` and `id` together, as the spec defines uniqueness.
+    public var deduplicationKey: String {
+        "\(source)\u{1F}\(id)"
+    }
+}
