@@ -99,6 +99,9 @@ extension Event {
         extensions[ExtensionAttributeName.partitionKey.rawValue] ?? subject
     }
 
+    /// The number of payload bytes (0 without data): what topic size limits count.
+    public var payloadSize: Int { data?.readableBytes ?? 0 }
+
     /// The key brokers de-duplicate on: `source` and `id` together, as the spec defines uniqueness.
     public var deduplicationKey: String {
         "\(source)\u{1F}\(id)"

@@ -1,0 +1,372 @@
+import struct Foundation.Date
+
+/// A request to move an event to the group's dead-letter topic. The topic performs it and reports back
+/// through ``ConsumerGroupState/finishDeadLetter(_:stored:now:)``.
+struct DeadLetterRequest {
+    var partition: Partition
+    var offset: Offset
+    var deadLetter: DeadLetter
+}
+
+/// What ``ConsumerGroupState/take(subscriber:logs:now:date:nextDeliveryID:)`` found.
+enum TakeOutcome {
+    /// An event to hand out.
+    case dispatched(StoredEvent, attempt: Int, firstDeliveredAt: Date, token: DeliveryToken)
+    /// Nothing now; look again at the given time or when notified.
+    case wait(until: ContinuousClock.Instant?)
+    /// The subscriber is closed.
+    case closed
+}
+
+/// One consumer group of an in-memory topic: its position per partition, its in-flight deliveries,
+/// its members. Not thread-safe: the broker's lock guards it.
+final class ConsumerGroupState {
+    struct Member {
+        let signal: AsyncSignal
+        var inFlight = 0
+    }
+
+    let name: String
+    let topic: String
+    let options: SubscriptionOptions
+    private(set) var epoch: UInt64 = 0
+    private(set) var partitions: [GroupPartitionState]
+    private(set) var members: [UInt64: Member] = [:]
+    private var nextPartition = 0
+
+    init(name: String, topic: String, options: SubscriptionOptions, logs: [PartitionLog]) {
+        self.name = name
+        self.topic = topic
+        self.options = options
+        self.partitions = logs.map { log in
+            GroupPartitionState(start: options.startPosition == .earliest ? log.startOffset : log.endOffset)
+        }
+    }
+
+    var signals: [AsyncSignal] { members.values.map(\.signal) }
+
+    func join(_ id: UInt64, signal: AsyncSignal) {
+        members[id] = Member(signal: signal)
+    }
+
+    func hasMember(_ id: UInt64) -> Bool { members[id] != nil }
+
+    /// Whether every stored event is acknowledged.
+    func isCaughtUp(logs: [PartitionLog]) -> Bool {
+        zip(partitions, logs).allSatisfy { $0.acknowledgedFloor >= $1.endOffset }
+    }
+
+    // MARK: Handing out
+
+    /// Finds the next event for member `id`: a due redelivery first, then the next new event.
+    func take(
+        subscriber id: UInt64,
+        logs: [PartitionLog],
+        now: ContinuousClock.Instant,
+        date: Date,
+        nextDeliveryID: inout UInt64,
+        deadLetters: inout [DeadLetterRequest]
+    ) -> TakeOutcome {
+        guard let member = members[id] else { return .closed }
+        if member.inFlight >= options.prefetch { return .wait(until: nil) }
+        var wakeUp: ContinuousClock.Instant?
+        let count = partitions.count
+        for step in 0..<count {
+            let index = (nextPartition + step) % count
+            expireDeadlines(index, logs: logs, now: now, date: date, deadLetters: &deadLetters)
+            if let offset = nextOffset(index, log: logs[index], now: now, logs: logs, date: date, deadLetters: &deadLetters),
+                let record = logs[index].record(at: offset)
+            {
+                nextPartition = (index + 1) % count
+                nextDeliveryID &+= 1
+                return dispatch(record, partition: index, to: id, deliveryID: nextDeliveryID, now: now, date: date)
+            }
+            if let next = partitions[index].nextWakeUp {
+                wakeUp = min(wakeUp ?? next, next)
+            }
+        }
+        return .wait(until: wakeUp)
+    }
+
+    private func nextOffset(
+        _ index: Int,
+        log: PartitionLog,
+        now: ContinuousClock.Instant,
+        logs: [PartitionLog],
+        date: Date,
+        deadLetters: inout [DeadLetterRequest]
+    ) -> Offset? {
+        while let offset = partitions[index].popDueRedelivery(now: now) {
+            guard let entry = partitions[index].entries[offset] else { continue }
+            if entry.attempts >= options.maximumDeliveries {
+                // Released without a failure on its last allowed delivery (its member left): give up now.
+                if let request = deadLetterRequest(index, offset, logs: logs, now: now) {
+                    deadLetters.append(request)
+                }
+                continue
+            }
+            return offset
+        }
+        var offset = partitions[index].cursor
+        var scanned = 0
+        while offset < log.endOffset && scanned < Self.perKeyScanLimit {
+            if partitions[index].entries[offset] == nil {
+                guard options.ordering == .perKey, let record = log.record(at: offset),
+                    partitions[index].isBlocked(record.event.partitionKey)
+                else { return offset }
+            }
+            offset = offset.next
+            scanned += 1
+        }
+        return nil
+    }
+
+    /// How far past a blocked key per-key ordering looks for an event of another key.
+    static let perKeyScanLimit = 10_000
+
+    private func dispatch(
+        _ record: StoredEvent,
+        partition index: Int,
+        to member: UInt64,
+        deliveryID: UInt64,
+        now: ContinuousClock.Instant,
+        date: Date
+    ) -> TakeOutcome {
+        let deadline = now + options.ackDeadline
+        var entry: RecordState
+        if let existing = partitions[index].entries[record.offset] {
+            entry = existing
+        } else {
+            let key = record.event.partitionKey
+            entry = RecordState(status: .acknowledged, attempts: 0, firstDeliveredAt: date, key: key)
+            if options.ordering == .perKey, let key {
+                partitions[index].unsettledKeys[key, default: 0] += 1
+            }
+        }
+        entry.attempts += 1
+        entry.status = .inFlight(deliveryID: deliveryID, subscriber: member, deadline: deadline)
+        partitions[index].entries[record.offset] = entry
+        partitions[index].earliestDeadline = min(partitions[index].earliestDeadline ?? deadline, deadline)
+        partitions[index].advanceCursor()
+        members[member]?.inFlight += 1
+        let token = DeliveryToken(rawValue: deliveryID, partition: Partition(index), offset: record.offset, epoch: epoch)
+        return .dispatched(record, attempt: entry.attempts, firstDeliveredAt: entry.firstDeliveredAt, token: token)
+    }
+
+    private func expireDeadlines(
+        _ index: Int,
+        logs: [PartitionLog],
+        now: ContinuousClock.Instant,
+        date: Date,
+        deadLetters: inout [DeadLetterRequest]
+    ) {
+        guard let earliest = partitions[index].earliestDeadline, earliest <= now else { return }
+        var nextDeadline: ContinuousClock.Instant?
+        for (offset, entry) in partitions[index].entries {
+            guard case .inFlight(_, let member, let deadline) = entry.status else { continue }
+            guard deadline <= now else {
+                nextDeadline = min(nextDeadline ?? deadline, deadline)
+                continue
+            }
+            members[member]?.inFlight -= 1
+            let failure = DeliveryFailure(
+                errorType: "AckDeadlineExceeded",
+                message: "delivery was not settled within the ack deadline of \(options.ackDeadline)"
+            )
+            fail(index, offset, failure: failure, retryAfter: .zero, logs: logs, now: now, date: date, deadLetters: &deadLetters)
+        }
+        partitions[index].earliestDeadline = nextDeadline
+    }
+
+    // MARK: Settling
+
+    /// Applies a settlement; stale tokens (another epoch, an offset already settled) change nothing.
+    func settle(
+        _ token: DeliveryToken,
+        _ settlement: Settlement,
+        logs: [PartitionLog],
+        now: ContinuousClock.Instant,
+        date: Date,
+        deadLetters: inout [DeadLetterRequest]
+    ) {
+        let index = token.partition.index
+        guard token.epoch == epoch, partitions.indices.contains(index),
+            let entry = partitions[index].entries[token.offset]
+        else { return }
+        switch settlement {
+        case .ack:
+            acknowledge(index, token.offset)
+        case .nack(let retryAfter, let failure):
+            guard releaseIfCurrent(entry, token: token, index: index) else { return }
+            let failure = failure ?? DeliveryFailure(errorType: "Nacked", message: "the consumer asked for redelivery")
+            fail(index, token.offset, failure: failure, retryAfter: retryAfter, logs: logs, now: now, date: date, deadLetters: &deadLetters)
+        case .reject(let failure):
+            guard releaseIfCurrent(entry, token: token, index: index) else { return }
+            partitions[index].entries[token.offset]?.recordFailure(failure, at: date)
+            if let request = deadLetterRequest(index, token.offset, logs: logs, now: now) {
+                deadLetters.append(request)
+            }
+        }
+    }
+
+    /// Restarts the deadline of a current in-flight delivery.
+    func extendDeadline(_ token: DeliveryToken, now: ContinuousClock.Instant) {
+        let index = token.partition.index
+        guard token.epoch == epoch, partitions.indices.contains(index),
+            case .inFlight(let id, let member, _) = partitions[index].entries[token.offset]?.status, id == token.rawValue
+        else { return }
+        let deadline = now + options.ackDeadline
+        partitions[index].entries[token.offset]?.status = .inFlight(deliveryID: id, subscriber: member, deadline: deadline)
+    }
+
+    /// Frees the member's prefetch slot if `token` is the entry's current delivery.
+    private func releaseIfCurrent(_ entry: RecordState, token: DeliveryToken, index: Int) -> Bool {
+        guard case .inFlight(let id, let member, _) = entry.status, id == token.rawValue else { return false }
+        members[member]?.inFlight -= 1
+        return true
+    }
+
+    private func fail(
+        _ index: Int,
+        _ offset: Offset,
+        failure: DeliveryFailure,
+        retryAfter: Duration,
+        logs: [PartitionLog],
+        now: ContinuousClock.Instant,
+        date: Date,
+        deadLetters: inout [DeadLetterRequest]
+    ) {
+        partitions[index].entries[offset]?.recordFailure(failure, at: date)
+        guard let entry = partitions[index].entries[offset] else { return }
+        if entry.attempts >= options.maximumDeliveries {
+            if let request = deadLetterRequest(index, offset, logs: logs, now: now) {
+                deadLetters.append(request)
+            }
+        } else {
+            partitions[index].scheduleRedelivery(offset, due: now + max(retryAfter, .zero))
+        }
+    }
+
+    private func acknowledge(_ index: Int, _ offset: Offset) {
+        guard let entry = partitions[index].entries[offset], !entry.isAcknowledged else { return }
+        if case .inFlight(_, let member, _) = entry.status {
+            members[member]?.inFlight -= 1
+        }
+        if options.ordering == .perKey {
+            partitions[index].unblock(entry.key)
+        }
+        partitions[index].entries[offset]?.status = .acknowledged
+        partitions[index].advanceFloor()
+    }
+
+    // MARK: Dead letters
+
+    /// Builds the dead letter for an entry and parks the entry until the topic reports back.
+    private func deadLetterRequest(_ index: Int, _ offset: Offset, logs: [PartitionLog], now: ContinuousClock.Instant)
+        -> DeadLetterRequest?
+    {
+        guard let entry = partitions[index].entries[offset] else { return nil }
+        guard let record = logs[index].record(at: offset) else {
+            // The event is gone from the topic (retention); nothing is left to dead-letter.
+            acknowledge(index, offset)
+            return nil
+        }
+        // Parked far in the future: no member receives it while the dead letter is being stored.
+        partitions[index].entries[offset]?.status = .awaitingRedelivery(due: now + .seconds(86_400 * 365))
+        let failure = entry.lastFailure ?? DeliveryFailure(errorType: "MaximumDeliveriesExceeded", message: "delivered \(entry.attempts) times")
+        let deadLetter = DeadLetter(
+            event: record.event,
+            failure: failure,
+            attempts: entry.attempts,
+            firstFailureAt: entry.firstFailureAt ?? entry.firstDeliveredAt,
+            lastFailureAt: entry.lastFailureAt ?? entry.firstDeliveredAt,
+            originTopic: topic,
+            originPartition: Partition(index),
+            originOffset: offset,
+            group: name
+        )
+        return DeadLetterRequest(partition: Partition(index), offset: offset, deadLetter: deadLetter)
+    }
+
+    /// Completes a dead-letter request: acknowledged once stored, otherwise retried in a second.
+    func finishDeadLetter(_ request: DeadLetterRequest, stored: Bool, now: ContinuousClock.Instant) {
+        let index = request.partition.index
+        guard partitions.indices.contains(index), partitions[index].entries[request.offset] != nil else { return }
+        if stored {
+            acknowledge(index, request.offset)
+        } else {
+            partitions[index].scheduleRedelivery(request.offset, due: now + .seconds(1))
+        }
+    }
+
+    // MARK: Members, seeking, retention
+
+    /// Removes a member and releases its in-flight deliveries for redelivery now.
+    func leave(_ id: UInt64, now: ContinuousClock.Instant) {
+        members[id] = nil
+        for index in partitions.indices {
+            for (offset, entry) in partitions[index].entries {
+                if case .inFlight(_, let member, _) = entry.status, member == id {
+                    partitions[index].scheduleRedelivery(offset, due: now)
+                }
+            }
+        }
+    }
+
+    /// Moves every partition's position; in-flight deliveries become stale.
+    func seek(to targets: [Offset]) {
+        epoch &+= 1
+        for index in partitions.indices {
+            partitions[index] = GroupPartitionState(start: targets[index])
+        }
+        for id in members.keys {
+            members[id]?.inFlight = 0
+        }
+    }
+
+    /// Called after retention removed a partition's events below `start`; returns how many the group had
+    /// not acknowledged (events it missed).
+    func retentionRemoved(partition index: Int, below start: Offset) -> Int64 {
+        var state = partitions[index]
+        guard state.acknowledgedFloor < start else { return 0 }
+        var missed: Int64 = 0
+        var offset = state.acknowledgedFloor
+        while offset < start {
+            if let entry = state.entries.removeValue(forKey: offset) {
+                if !entry.isAcknowledged {
+                    missed += 1
+                    if case .inFlight(_, let member, _) = entry.status { members[member]?.inFlight -= 1 }
+                    state.unblock(options.ordering == .perKey ? entry.key : nil)
+                }
+            } else {
+                missed += 1
+            }
+            offset = offset.next
+        }
+        state.acknowledgedFloor = start
+        state.cursor = max(state.cursor, start)
+        state.advanceCursor()
+        state.advanceFloor()
+        partitions[index] = state
+        return missed
+    }
+
+    /// Lag per partition.
+    func lag(logs: [PartitionLog]) -> GroupLag {
+        let figures = partitions.indices.map { index in
+            let state = partitions[index]
+            let counts = state.counts()
+            let end = logs[index].endOffset
+            let pending = max(0, end.value - state.acknowledgedFloor.value) - Int64(counts.acknowledgedAboveFloor)
+            return PartitionLag(
+                partition: Partition(index),
+                committedOffset: state.acknowledgedFloor,
+                endOffset: end,
+                pending: pending,
+                inFlight: counts.inFlight,
+                awaitingRedelivery: counts.awaitingRedelivery
+            )
+        }
+        return GroupLag(topic: topic, group: name, partitions: figures)
+    }
+}

@@ -1,0 +1,84 @@
+import HeapModule
+
+/// One consumer group's position in one partition.
+///
+/// Invariants: every offset in `acknowledgedFloor..<cursor` has an entry; entries below the floor are
+/// removed; in per-key mode entries may also exist above the cursor (events dispatched past a blocked key).
+struct GroupPartitionState {
+    /// Every offset below this is acknowledged: the committed position.
+    var acknowledgedFloor: Offset
+    /// The lowest offset never dispatched.
+    var cursor: Offset
+    var entries: [Offset: RecordState] = [:]
+    var redeliveries: Heap<RedeliveryItem> = []
+    /// Per-key ordering: unacknowledged dispatched events per partition key.
+    var unsettledKeys: [String: Int] = [:]
+    /// No in-flight deadline is earlier than this (a lower bound; `nil` when nothing is in flight).
+    var earliestDeadline: ContinuousClock.Instant?
+
+    init(start: Offset) {
+        self.acknowledgedFloor = start
+        self.cursor = start
+    }
+
+    /// Moves the floor over acknowledged entries, forgetting them.
+    mutating func advanceFloor() {
+        while let entry = entries[acknowledgedFloor], entry.isAcknowledged {
+            entries[acknowledgedFloor] = nil
+            acknowledgedFloor = acknowledgedFloor.next
+        }
+    }
+
+    /// Moves the cursor over dispatched entries.
+    mutating func advanceCursor() {
+        while entries[cursor] != nil {
+            cursor = cursor.next
+        }
+    }
+
+    /// Takes the earliest redelivery that is due and still valid.
+    mutating func popDueRedelivery(now: ContinuousClock.Instant) -> Offset? {
+        while let top = redeliveries.min, top.due <= now {
+            redeliveries.removeMin()
+            if entries[top.offset]?.status == .awaitingRedelivery(due: top.due) {
+                return top.offset
+            }
+        }
+        return nil
+    }
+
+    /// When the next redelivery or deadline falls due.
+    var nextWakeUp: ContinuousClock.Instant? {
+        [redeliveries.min?.due, earliestDeadline].compactMap { $0 }.min()
+    }
+
+    mutating func scheduleRedelivery(_ offset: Offset, due: ContinuousClock.Instant) {
+        entries[offset]?.status = .awaitingRedelivery(due: due)
+        redeliveries.insert(RedeliveryItem(due: due, offset: offset))
+    }
+
+    mutating func unblock(_ key: String?) {
+        guard let key, let count = unsettledKeys[key] else { return }
+        unsettledKeys[key] = count > 1 ? count - 1 : nil
+    }
+
+    func isBlocked(_ key: String?) -> Bool {
+        guard let key else { return false }
+        return unsettledKeys[key] != nil
+    }
+
+    /// Counts for lag reporting.
+    func counts() -> (acknowledgedAboveFloor: Int, inFlight: Int, awaitingRedelivery: Int) {
+        var acknowledged = 0
+        var inFlight = 0
+        var awaiting = 0
+        for entry in entries.values {
+            switch entry.status {
+            case .acknowledged: acknowledged += 1
+            case .inFlight: inFlight += 1
+            case .awaitingRedelivery: awaiting += 1
+            }
+        }
+        return (acknowledged, inFlight, awaiting)
+    }
+}

@@ -1,0 +1,305 @@
+import struct Foundation.Date
+import Logging
+import Metrics
+import Synchronization
+
+/// A complete broker in process memory: partitioned topics, consumer groups, ack deadlines,
+/// redelivery, dead letters, de-duplication, seeking and lag, with every buffer bounded.
+///
+/// It keeps nothing across restarts of the process; use it in tests and demos, and the embedded log
+/// when events must survive. It passes the same conformance suite as every other backend.
+///
+/// Bounds: a topic holds at most `maximumEvents` events and `maximumBytes` payload bytes. At the bound it
+/// first discards the oldest events that every group has acknowledged; if that is not enough it applies the
+/// topic's ``TopicConfiguration/OverflowPolicy``. Each subscriber holds at most `prefetch` unsettled
+/// deliveries.
+public final class InMemoryBroker: Broker {
+    private struct State {
+        var topics: [String: TopicState] = [:]
+        var nextDeliveryID: UInt64 = 0
+        var nextMemberID: UInt64 = 0
+        var isShutDown = false
+        var idleWaiters: [UInt64: AsyncSignal] = [:]
+    }
+
+    // Mutex: every operation is a short, non-suspending state change; waiting happens outside it on
+    // per-subscriber signals.
+    private let state = Mutex(State())
+    private let logger: Logger
+
+    /// Creates an empty broker. - Parameter logger: where retention losses and dead-letter failures are logged.
+    public init(logger: Logger = Logger(label: "herald.memory")) {
+        self.logger = logger
+    }
+
+    // MARK: Topics
+
+    /// Creates a topic, or does nothing if an identical one exists. - Throws: ``BrokerError``.
+    public func createTopic(_ configuration: TopicConfiguration) async throws {
+        try configuration.validate()
+        try state.withLock { state throws(BrokerError) in
+            if state.isShutDown { throw .closed() }
+            if let existing = state.topics[configuration.name] {
+                if existing.configuration != configuration { throw .topicExists(configuration.name) }
+                return
+            }
+            state.topics[configuration.name] = TopicState(configuration: configuration)
+        }
+    }
+
+    /// Every topic's configuration, sorted by name.
+    public func topics() async throws -> [TopicConfiguration] {
+        state.withLock { state in state.topics.values.map(\.configuration) }.sorted { $0.name < $1.name }
+    }
+
+    // MARK: Publishing
+
+    /// Stores events and returns their receipts. - Throws: ``BrokerError``.
+    public func publish(_ events: [Event], to topic: String) async throws -> [PublishReceipt] {
+        let now = ContinuousClock.now
+        let date = Date()
+        var missed: [(group: String, partition: Partition, count: Int64)] = []
+        let (receipts, signals) = try state.withLock { state throws(BrokerError) in
+            if state.isShutDown { throw .closed() }
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            let receipts = try topicState.append(events, now: now, date: date, missed: &missed)
+            return (receipts, topicState.signals + Array(state.idleWaiters.values))
+        }
+        for signal in signals { signal.notify() }
+        for loss in missed {
+            reportMissed(topic: topic, group: loss.group, partition: loss.partition, count: loss.count)
+        }
+        return receipts
+    }
+
+    private func reportMissed(topic: String, group: String, partition: Partition, count: Int64) {
+        Counter(label: "herald_group_missed_events_total", dimensions: [("topic", topic), ("group", group)])
+            .increment(by: count)
+        logger.warning(
+            "retention removed events the group had not acknowledged; the group moved to the earliest retained event",
+            metadata: [
+                LogKey.topic: "\(topic)", LogKey.group: "\(group)", LogKey.partition: "\(partition.index)",
+                "herald.missed": "\(count)",
+            ]
+        )
+    }
+
+    // MARK: Subscribing
+
+    /// Joins a consumer group. - Throws: ``BrokerError``.
+    public func subscribe(to topic: String, group: String, options: SubscriptionOptions) async throws -> Subscription {
+        try options.validate(topic: topic, group: group)
+        let signal = AsyncSignal()
+        let memberID = try state.withLock { state throws(BrokerError) in
+            if state.isShutDown { throw .closed() }
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            state.nextMemberID += 1
+            topicState.addGroup(group, options: options).join(state.nextMemberID, signal: signal)
+            return state.nextMemberID
+        }
+        let source = InMemorySubscriptionSource(broker: self, topic: topic, group: group, memberID: memberID, signal: signal)
+        return Subscription(topic: topic, group: group, source: source)
+    }
+
+    /// The next delivery for a member, waiting as needed; `nil` once the member has left.
+    func nextDelivery(topic: String, group: String, memberID: UInt64, signal: AsyncSignal) async throws -> Delivery? {
+        let acknowledger = GroupAcknowledger(broker: self, topic: topic, group: group)
+        while true {
+            try Task.checkCancellation()
+            let now = ContinuousClock.now
+            let date = Date()
+            let outcome = state.withLock { state -> TakeOutcome in
+                guard !state.isShutDown, let topicState = state.topics[topic], let groupState = topicState.group(group)
+                else { return .closed }
+                var requests: [DeadLetterRequest] = []
+                let outcome = groupState.take(
+                    subscriber: memberID,
+                    logs: topicState.logs,
+                    now: now,
+                    date: date,
+                    nextDeliveryID: &state.nextDeliveryID,
+                    deadLetters: &requests
+                )
+                storeDeadLetters(requests, of: groupState, in: &state, now: now, date: date)
+                return outcome
+            }
+            switch outcome {
+            case .dispatched(let record, let attempt, let firstDeliveredAt, let token):
+                return Delivery(
+                    event: record.event,
+                    topic: topic,
+                    group: group,
+                    partition: record.partition,
+                    offset: record.offset,
+                    attempt: attempt,
+                    firstDeliveredAt: firstDeliveredAt,
+                    storedAt: record.storedAt,
+                    token: token,
+                    acknowledger: acknowledger
+                )
+            case .closed:
+                return nil
+            case .wait(let deadline):
+                await signal.wait(until: deadline)
+            }
+        }
+    }
+
+    /// Removes a member and hands its unsettled deliveries to the others.
+    func leave(topic: String, group: String, memberID: UInt64, signal: AsyncSignal) {
+        let signals = state.withLock { state -> [AsyncSignal] in
+            guard let groupState = state.topics[topic]?.group(group), groupState.hasMember(memberID) else { return [] }
+            groupState.leave(memberID, now: .now)
+            return groupState.signals
+        }
+        signal.notify()
+        for other in signals { other.notify() }
+    }
+
+    // MARK: Settling
+
+    /// Applies a settlement from a delivery of `group` on `topic`.
+    func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) throws(BrokerError) {
+        let now = ContinuousClock.now
+        let date = Date()
+        let signals = try state.withLock { state throws(BrokerError) -> [AsyncSignal] in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard let groupState = topicState.group(group) else { return [] }
+            var requests: [DeadLetterRequest] = []
+            groupState.settle(token, settlement, logs: topicState.logs, now: now, date: date, deadLetters: &requests)
+            let dlqSignals = storeDeadLetters(requests, of: groupState, in: &state, now: now, date: date)
+            return groupState.signals + dlqSignals + Array(state.idleWaiters.values)
+        }
+        for signal in signals { signal.notify() }
+    }
+
+    /// Restarts a delivery's ack deadline.
+    func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            topicState.group(group)?.extendDeadline(token, now: .now)
+        }
+    }
+
+    /// Publishes dead letters to their topics (creating them as needed) and reports back to the group.
+    /// Returns the signals of the dead-letter topics' members.
+    @discardableResult
+    private func storeDeadLetters(
+        _ requests: [DeadLetterRequest],
+        of group: ConsumerGroupState,
+        in state: inout State,
+        now: ContinuousClock.Instant,
+        date: Date
+    ) -> [AsyncSignal] {
+        guard !requests.isEmpty else { return [] }
+        let name = group.options.deadLetterTopic(for: group.topic, group: group.name)
+        var signals: [AsyncSignal] = []
+        for request in requests {
+            do throws(BrokerError) {
+                let topicState = try deadLetterTopic(name, origin: group.topic, in: &state)
+                var missed: [(group: String, partition: Partition, count: Int64)] = []
+                _ = try topicState.append([request.deadLetter.encodedEvent], now: now, date: date, missed: &missed)
+                group.finishDeadLetter(request, stored: true, now: now)
+                signals += topicState.signals
+            } catch {
+                logger.error(
+                    "could not store a dead letter; the event stays in its topic and is retried in a second",
+                    metadata: [
+                        LogKey.topic: "\(group.topic)", LogKey.group: "\(group.name)",
+                        LogKey.offset: "\(request.offset.value)", LogKey.error: "\(error.message)",
+                    ]
+                )
+                group.finishDeadLetter(request, stored: false, now: now)
+            }
+        }
+        return signals
+    }
+
+    private func deadLetterTopic(_ name: String, origin: String, in state: inout State) throws(BrokerError) -> TopicState {
+        if let existing = state.topics[name] { return existing }
+        let partitions = state.topics[origin]?.configuration.partitions ?? 1
+        let configuration = TopicConfiguration(name: name, partitions: partitions, deduplicationWindow: .zero)
+        try configuration.validate()
+        let topicState = TopicState(configuration: configuration)
+        state.topics[name] = topicState
+        return topicState
+    }
+
+    // MARK: Admin
+
+    /// Moves a group's position. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func seek(group: String, on topic: String, to target: SeekTarget) async throws {
+        let signals = try state.withLock { state throws(BrokerError) -> [AsyncSignal] in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard let groupState = topicState.group(group) else {
+                throw .invalidSeek(topic: topic, group: group, reason: "the group has never subscribed to the topic")
+            }
+            groupState.seek(to: topicState.resolve(target, for: groupState))
+            return groupState.signals + Array(state.idleWaiters.values)
+        }
+        for signal in signals { signal.notify() }
+    }
+
+    /// A group's lag per partition. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func lag(group: String, on topic: String) async throws -> GroupLag {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard let groupState = topicState.group(group) else {
+                throw .invalidSeek(topic: topic, group: group, reason: "the group has never subscribed to the topic")
+            }
+            return groupState.lag(logs: topicState.logs)
+        }
+    }
+
+    /// Reads stored events of one partition. - Throws: ``BrokerError``.
+    public func read(topic: String, partition: Partition, from offset: Offset, limit: Int) async throws -> [StoredEvent] {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            return try topicState.read(partition: partition, from: offset, limit: limit)
+        }
+    }
+
+    /// The names of the consumer groups of a topic. - Throws: ``BrokerError`` for an unknown topic.
+    public func groups(of topic: String) throws -> [String] {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            return topicState.groupNames
+        }
+    }
+
+    // MARK: Idle and shutdown
+
+    /// Waits until every group of every topic has acknowledged every event, or `timeout` passes.
+    ///
+    /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when the timeout passes.
+    public func waitUntilIdle(timeout: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        let signal = AsyncSignal()
+        let id = state.withLock { state in
+            state.nextMemberID += 1
+            state.idleWaiters[state.nextMemberID] = signal
+            return state.nextMemberID
+        }
+        defer { state.withLock { _ = $0.idleWaiters.removeValue(forKey: id) } }
+        while true {
+            let pending = state.withLock { state in
+                state.topics.values.filter { !$0.isIdle }.map(\.configuration.name).sorted()
+            }
+            if pending.isEmpty { return }
+            if ContinuousClock.now >= deadline {
+                throw BrokerError.unavailable("still not idle after \(timeout); topics with unacknowledged events: \(pending)")
+            }
+            try Task.checkCancellation()
+            await signal.wait(until: deadline)
+        }
+    }
+
+    /// Stops the broker: subscriptions end, later calls fail with ``BrokerError/closed()``.
+    public func shutdown() {
+        let signals = state.withLock { state in
+            state.isShutDown = true
+            return state.topics.values.flatMap(\.signals) + Array(state.idleWaiters.values)
+        }
+        for signal in signals { signal.notify() }
+    }
+}

@@ -1,0 +1,184 @@
+import struct Foundation.Date
+
+/// One in-memory topic: its partitions, its de-duplication window, its consumer groups.
+/// Not thread-safe: the broker's lock guards it.
+final class TopicState {
+    let configuration: TopicConfiguration
+    private(set) var logs: [PartitionLog]
+    private(set) var groups: [String: ConsumerGroupState] = [:]
+    private var deduplication: DeduplicationWindow
+    private var roundRobin = 0
+    private var eventCount = 0
+    private var byteCount = 0
+
+    init(configuration: TopicConfiguration) {
+        self.configuration = configuration
+        self.logs = Array(repeating: PartitionLog(), count: configuration.partitions)
+        self.deduplication = DeduplicationWindow(
+            window: configuration.deduplicationWindow,
+            maximumEntries: configuration.maximumDeduplicationEntries
+        )
+    }
+
+    /// Every member's wake-up signal, to notify after a change.
+    var signals: [AsyncSignal] { groups.values.flatMap(\.signals) }
+
+    func group(_ name: String) -> ConsumerGroupState? { groups[name] }
+
+    /// The names of the topic's groups, sorted.
+    var groupNames: [String] { groups.keys.sorted() }
+
+    func addGroup(_ name: String, options: SubscriptionOptions) -> ConsumerGroupState {
+        if let existing = groups[name] { return existing }
+        let group = ConsumerGroupState(name: name, topic: configuration.name, options: options, logs: logs)
+        groups[name] = group
+        return group
+    }
+
+    /// Whether every group has acknowledged every event.
+    var isIdle: Bool { groups.values.allSatisfy { $0.isCaughtUp(logs: logs) } }
+
+    // MARK: Publishing
+
+    /// Validates the whole batch, then stores it; either all events are stored (or recognised as
+    /// duplicates) or none is. Reports retention losses through `missed`.
+    func append(
+        _ events: [Event],
+        now: ContinuousClock.Instant,
+        date: Date,
+        missed: inout [(group: String, partition: Partition, count: Int64)]
+    ) throws(BrokerError) -> [PublishReceipt] {
+        let topic = configuration.name
+        var newEvents = 0
+        var newBytes = 0
+        var seenInBatch: Set<String> = []
+        for event in events {
+            let size = event.payloadSize
+            if size > configuration.maximumEventBytes {
+                throw .eventTooLarge(topic: topic, eventID: event.id, size: size, limit: configuration.maximumEventBytes)
+            }
+            let key = event.deduplicationKey
+            if deduplication.isEnabled {
+                if deduplication.receipt(for: key, now: now) != nil || !seenInBatch.insert(key).inserted { continue }
+            }
+            newEvents += 1
+            newBytes += size
+        }
+        try makeRoom(events: newEvents, bytes: newBytes, missed: &missed)
+
+        var receipts: [PublishReceipt] = []
+        receipts.reserveCapacity(events.count)
+        for event in events {
+            let key = event.deduplicationKey
+            if let original = deduplication.receipt(for: key, now: now) {
+                var duplicate = original
+                duplicate.isDuplicate = true
+                receipts.append(duplicate)
+                continue
+            }
+            let partition = partition(for: event)
+            let offset = logs[partition.index].append(event, partition: partition, storedAt: date)
+            eventCount += 1
+            byteCount += event.payloadSize
+            let receipt = PublishReceipt(topic: topic, partition: partition, offset: offset, isDuplicate: false)
+            deduplication.remember(key, receipt: receipt, now: now)
+            receipts.append(receipt)
+        }
+        return receipts
+    }
+
+    private func partition(for event: Event) -> Partition {
+        if let key = event.partitionKey {
+            return PartitionKeyHasher.partition(forKey: key, partitionCount: logs.count)
+        }
+        roundRobin = (roundRobin + 1) % logs.count
+        return Partition(roundRobin)
+    }
+
+    /// Frees space for a publish: first events every group has acknowledged, then, under
+    /// `dropOldest`, the oldest events whatever their state.
+    private func makeRoom(
+        events: Int,
+        bytes: Int,
+        missed: inout [(group: String, partition: Partition, count: Int64)]
+    ) throws(BrokerError) {
+        func fits() -> Bool {
+            eventCount + events <= configuration.maximumEvents && byteCount + bytes <= configuration.maximumBytes
+        }
+        if fits() { return }
+        if events > configuration.maximumEvents || bytes > configuration.maximumBytes {
+            throw .topicFull(configuration.name, limit: limitDescription)
+        }
+        // Acknowledged by every group (only when there is at least one group to have acknowledged them).
+        if !groups.isEmpty {
+            while !fits(), let index = oldestPartition(where: { index in
+                let floor = groups.values.map { $0.partitions[index].acknowledgedFloor }.min() ?? logs[index].startOffset
+                return logs[index].startOffset < floor
+            }) {
+                removeOldest(in: index, missed: &missed)
+            }
+        }
+        if fits() { return }
+        guard configuration.overflowPolicy == .dropOldest else {
+            throw .topicFull(configuration.name, limit: limitDescription)
+        }
+        while !fits(), let index = oldestPartition(where: { !logs[$0].records.isEmpty }) {
+            removeOldest(in: index, missed: &missed)
+        }
+    }
+
+    private var limitDescription: String {
+        "\(configuration.maximumEvents) events or \(configuration.maximumBytes) bytes; it holds \(eventCount) events, \(byteCount) bytes"
+    }
+
+    /// The partition, among those that qualify, whose oldest event was stored first.
+    private func oldestPartition(where qualifies: (Int) -> Bool) -> Int? {
+        logs.indices.filter(qualifies).min { lhs, rhs in
+            (logs[lhs].records.first?.storedAt ?? .distantFuture) < (logs[rhs].records.first?.storedAt ?? .distantFuture)
+        }
+    }
+
+    private func removeOldest(in index: Int, missed: inout [(group: String, partition: Partition, count: Int64)]) {
+        guard let removed = logs[index].removeOldest() else { return }
+        eventCount -= 1
+        byteCount -= removed.event.payloadSize
+        for group in groups.values {
+            let count = group.retentionRemoved(partition: index, below: logs[index].startOffset)
+            if count > 0 {
+                missed.append((group.name, Partition(index), count))
+            }
+        }
+    }
+
+    // MARK: Reading and seeking
+
+    func read(partition: Partition, from offset: Offset, limit: Int) throws(BrokerError) -> [StoredEvent] {
+        guard logs.indices.contains(partition.index) else {
+            throw .invalidSeek(topic: configuration.name, group: "-", reason: "partition \(partition) does not exist")
+        }
+        let log = logs[partition.index]
+        var result: [StoredEvent] = []
+        var current = max(offset, log.startOffset)
+        while result.count < limit, let record = log.record(at: current) {
+            result.append(record)
+            current = current.next
+        }
+        return result
+    }
+
+    /// The per-partition offsets a seek target resolves to, clamped to what each partition holds.
+    func resolve(_ target: SeekTarget, for group: ConsumerGroupState) -> [Offset] {
+        logs.indices.map { index in
+            let log = logs[index]
+            let wanted: Offset
+            switch target {
+            case .earliest: wanted = log.startOffset
+            case .latest: wanted = log.endOffset
+            case .offset(let offset): wanted = offset
+            case .offsets(let offsets): wanted = offsets[Partition(index)] ?? group.partitions[index].acknowledgedFloor
+            case .time(let date): wanted = log.firstOffset(storedAtOrAfter: date)
+            }
+            return min(max(wanted, log.startOffset), log.endOffset)
+        }
+    }
+}
