@@ -1,5 +1,5 @@
-/// How a consumer group receives a topic's events. The first subscriber of a group sets them; later
-/// subscribers of the same group share the group's settings.
+/// How a consumer group receives a topic's events. ``prefetch`` belongs to each subscriber; the other
+/// settings belong to the group: its first subscriber sets them and later subscribers share them.
 public struct SubscriptionOptions: Sendable, Hashable {
     /// Where a group that has no position yet starts.
     public enum StartPosition: Sendable, Hashable {

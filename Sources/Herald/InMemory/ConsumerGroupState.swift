@@ -23,6 +23,8 @@ enum TakeOutcome {
 final class ConsumerGroupState {
     struct Member {
         let signal: AsyncSignal
+        /// This member's own bound on unsettled deliveries.
+        let prefetch: Int
         var inFlight = 0
     }
 
@@ -45,8 +47,8 @@ final class ConsumerGroupState {
 
     var signals: [AsyncSignal] { members.values.map(\.signal) }
 
-    func join(_ id: UInt64, signal: AsyncSignal) {
-        members[id] = Member(signal: signal)
+    func join(_ id: UInt64, signal: AsyncSignal, prefetch: Int) {
+        members[id] = Member(signal: signal, prefetch: prefetch)
     }
 
     func hasMember(_ id: UInt64) -> Bool { members[id] != nil }
@@ -68,7 +70,7 @@ final class ConsumerGroupState {
         deadLetters: inout [DeadLetterRequest]
     ) -> TakeOutcome {
         guard let member = members[id] else { return .closed }
-        if member.inFlight >= options.prefetch { return .wait(until: nil) }
+        if member.inFlight >= member.prefetch { return .wait(until: nil) }
         var wakeUp: ContinuousClock.Instant?
         let count = partitions.count
         for step in 0..<count {

@@ -94,7 +94,7 @@ public final class InMemoryBroker: Broker {
             if state.isShutDown { throw .closed() }
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
             state.nextMemberID += 1
-            topicState.addGroup(group, options: options).join(state.nextMemberID, signal: signal)
+            topicState.addGroup(group, options: options).join(state.nextMemberID, signal: signal, prefetch: options.prefetch)
             return state.nextMemberID
         }
         let source = InMemorySubscriptionSource(broker: self, topic: topic, group: group, memberID: memberID, signal: signal)

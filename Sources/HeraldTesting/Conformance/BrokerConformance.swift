@@ -1,0 +1,80 @@
+import Herald
+
+/// The broker conformance suite: the behaviour every Herald backend must show, written once and run
+/// against any broker.
+///
+/// Run it from a backend's tests, one test per case:
+///
+/// ```swift
+/// @Test(arguments: BrokerConformance.cases)
+/// func conformance(_ testCase: BrokerConformance.Case) async throws {
+///     try await testCase.run(BrokerConformance.Environment { InMemoryBroker() })
+/// }
+/// ```
+///
+/// Each case uses topics with a unique suffix, so backends on a shared server need no cleanup between
+/// cases. Every wait is bounded: a broken backend fails a case with a ``ConformanceFailure`` instead of
+/// hanging it.
+public enum BrokerConformance {
+    /// How the suite gets brokers.
+    public struct Environment: Sendable {
+        /// Makes a broker; called once or more per case (a case may open a second broker to check
+        /// what a first one stored).
+        public let makeBroker: @Sendable () async throws -> any Broker
+        /// Releases a broker the suite made. Default: nothing.
+        public let closeBroker: @Sendable (any Broker) async -> Void
+        /// Scales the time limits of waits; raise it for slow backends. Default 1.
+        public let patience: Int
+
+        /// Creates an environment.
+        public init(
+            patience: Int = 1,
+            closeBroker: @escaping @Sendable (any Broker) async -> Void = { _ in },
+            makeBroker: @escaping @Sendable () async throws -> any Broker
+        ) {
+            self.makeBroker = makeBroker
+            self.closeBroker = closeBroker
+            self.patience = patience
+        }
+
+        /// Runs `body` with a fresh broker and closes it afterwards, even when `body` throws.
+        func withBroker<T: Sendable>(_ body: (any Broker) async throws -> T) async throws -> T {
+            let broker = try await makeBroker()
+            do {
+                let result = try await body(broker)
+                await closeBroker(broker)
+                return result
+            } catch {
+                await closeBroker(broker)
+                throw error
+            }
+        }
+
+        /// A generous limit for one wait.
+        var waitLimit: Duration { .seconds(10 * patience) }
+    }
+
+    /// One behaviour to check.
+    public struct Case: Sendable, CustomStringConvertible {
+        /// A short name, shown as the test's argument.
+        public let name: String
+        let body: @Sendable (Environment) async throws -> Void
+
+        init(_ name: String, _ body: @escaping @Sendable (Environment) async throws -> Void) {
+            self.name = name
+            self.body = body
+        }
+
+        /// Runs the case. - Throws: ``ConformanceFailure`` when the broker misbehaves, or its own errors.
+        public func run(_ environment: Environment) async throws {
+            try await body(environment)
+        }
+
+        public var description: String { name }
+    }
+
+    /// Every case, in a stable order.
+    public static let cases: [Case] =
+        PublishingCases.all + OrderingCases.all + RedeliveryCases.all + DeduplicationCases.all
+        + PositionCases.all + FlowControlCases.all + ValidationCases.all
+}
