@@ -17,11 +17,14 @@ public struct CloudEventError: Error, Sendable, Hashable, CustomStringConvertibl
     public let attribute: String?
     /// What went wrong and what to do about it.
     public let message: String
+    /// The zero-based position of the offending event in a JSON batch, or `nil` outside a batch.
+    public let batchIndex: Int?
 
-    private init(_ code: Code, attribute: String?, message: String) {
+    private init(_ code: Code, attribute: String?, message: String, batchIndex: Int? = nil) {
         self.code = code
         self.attribute = attribute
         self.message = message
+        self.batchIndex = batchIndex
     }
 
     /// A required context attribute (`id`, `source`, `specversion`, `type`) is absent.
@@ -82,6 +85,17 @@ public struct CloudEventError: Error, Sendable, Hashable, CustomStringConvertibl
             .conflictingData,
             attribute: "data_base64",
             message: "'data' and 'data_base64' must not both be present"
+        )
+    }
+
+    /// `error`, raised by the event at `index` of a JSON batch: the same code and attribute, with
+    /// ``batchIndex`` set and the message prefixed with `batch element <index>`.
+    public static func batchElement(_ index: Int, _ error: CloudEventError) -> Self {
+        Self(
+            error.code,
+            attribute: error.attribute,
+            message: "batch element \(index): \(error.message)",
+            batchIndex: index
         )
     }
 
