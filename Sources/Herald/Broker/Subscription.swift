@@ -6,6 +6,10 @@ public protocol SubscriptionSource: Sendable {
     /// - Throws: ``BrokerError`` when the broker fails, `CancellationError` when the task is cancelled.
     func next() async throws -> Delivery?
 
+    /// Stops handing out deliveries: ``next()`` returns `nil` from now on, while deliveries already handed
+    /// out can still be settled. Use it to shut down gracefully, then ``close()``.
+    func drain() async
+
     /// Stops the subscription. Deliveries it handed out and that are still unsettled are released for
     /// redelivery at once (their attempt still counts). Safe to call more than once.
     func close() async
@@ -16,6 +20,8 @@ public protocol SubscriptionSource: Sendable {
 /// The stream is bounded: the broker hands this subscriber at most `prefetch` unsettled deliveries and
 /// then waits until some are settled, so a slow consumer slows delivery instead of buffering without
 /// limit. Call ``close()`` when done; unsettled deliveries are then released to other members at once.
+/// Iterate a subscription from one task at a time; for parallel handling, hand deliveries to other tasks
+/// (as ``Consumer`` does) or open one subscription per worker.
 public struct Subscription: AsyncSequence, Sendable {
     /// The topic subscribed to.
     public let topic: String
@@ -33,6 +39,11 @@ public struct Subscription: AsyncSequence, Sendable {
     /// The next delivery, or `nil` once closed. - Throws: ``BrokerError`` or `CancellationError`.
     public func next() async throws -> Delivery? {
         try await source.next()
+    }
+
+    /// Stops handing out deliveries while those handed out can still be settled (graceful shutdown).
+    public func drain() async {
+        await source.drain()
     }
 
     /// Stops the subscription and releases its unsettled deliveries.

@@ -26,6 +26,8 @@ final class ConsumerGroupState {
         /// This member's own bound on unsettled deliveries.
         let prefetch: Int
         var inFlight = 0
+        /// Draining members receive nothing more but may still settle.
+        var isDraining = false
     }
 
     let name: String
@@ -53,6 +55,10 @@ final class ConsumerGroupState {
 
     func hasMember(_ id: UInt64) -> Bool { members[id] != nil }
 
+    func drain(_ id: UInt64) {
+        members[id]?.isDraining = true
+    }
+
     /// Whether every stored event is acknowledged.
     func isCaughtUp(logs: [PartitionLog]) -> Bool {
         zip(partitions, logs).allSatisfy { $0.acknowledgedFloor >= $1.endOffset }
@@ -69,7 +75,7 @@ final class ConsumerGroupState {
         nextDeliveryID: inout UInt64,
         deadLetters: inout [DeadLetterRequest]
     ) -> TakeOutcome {
-        guard let member = members[id] else { return .closed }
+        guard let member = members[id], !member.isDraining else { return .closed }
         if member.inFlight >= member.prefetch { return .wait(until: nil) }
         var wakeUp: ContinuousClock.Instant?
         let count = partitions.count

@@ -145,6 +145,14 @@ public final class InMemoryBroker: Broker {
         }
     }
 
+    /// Stops handing deliveries to a member; it can still settle what it holds.
+    func drain(topic: String, group: String, memberID: UInt64, signal: AsyncSignal) {
+        state.withLock { state in
+            state.topics[topic]?.group(group)?.drain(memberID)
+        }
+        signal.notify()
+    }
+
     /// Removes a member and hands its unsettled deliveries to the others.
     func leave(topic: String, group: String, memberID: UInt64, signal: AsyncSignal) {
         let signals = state.withLock { state -> [AsyncSignal] in
@@ -269,10 +277,12 @@ public final class InMemoryBroker: Broker {
 
     // MARK: Idle and shutdown
 
-    /// Waits until every group of every topic has acknowledged every event, or `timeout` passes.
+    /// Waits until the named groups exist and have acknowledged every event of their topics (or, with
+    /// `groups` `nil`, until every existing group has), or `timeout` passes. Events waiting for a delayed
+    /// redelivery count as not yet acknowledged.
     ///
     /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when the timeout passes.
-    public func waitUntilIdle(timeout: Duration = .seconds(10)) async throws {
+    public func waitUntilIdle(groups: [GroupReference]? = nil, timeout: Duration = .seconds(10)) async throws {
         let deadline = ContinuousClock.now + timeout
         let signal = AsyncSignal()
         let id = state.withLock { state in
@@ -282,16 +292,38 @@ public final class InMemoryBroker: Broker {
         }
         defer { state.withLock { _ = $0.idleWaiters.removeValue(forKey: id) } }
         while true {
-            let pending = state.withLock { state in
-                state.topics.values.filter { !$0.isIdle }.map(\.configuration.name).sorted()
-            }
+            let now = ContinuousClock.now
+            let (pending, wakeUp) = state.withLock { state in Self.busyGroups(in: state, among: groups, now: now) }
             if pending.isEmpty { return }
-            if ContinuousClock.now >= deadline {
-                throw BrokerError.unavailable("still not idle after \(timeout); topics with unacknowledged events: \(pending)")
+            if now >= deadline {
+                throw BrokerError.unavailable("still not idle after \(timeout); groups with unacknowledged events: \(pending)")
             }
             try Task.checkCancellation()
-            await signal.wait(until: deadline)
+            await signal.wait(until: min(deadline, wakeUp ?? deadline))
         }
+    }
+
+    private static func busyGroups(in state: State, among wanted: [GroupReference]?, now: ContinuousClock.Instant)
+        -> (pending: [String], wakeUp: ContinuousClock.Instant?)
+    {
+        let references =
+            wanted
+            ?? state.topics.flatMap { name, topic in topic.groupNames.map { GroupReference(topic: name, group: $0) } }
+        var pending: [String] = []
+        var wakeUp: ContinuousClock.Instant?
+        for reference in references {
+            guard let topic = state.topics[reference.topic], let group = topic.group(reference.group) else {
+                pending.append("\(reference.topic)/\(reference.group) (not subscribed yet)")
+                continue
+            }
+            if !group.isCaughtUp(logs: topic.logs) {
+                pending.append("\(reference.topic)/\(reference.group)")
+                for partition in group.partitions {
+                    if let next = partition.nextWakeUp { wakeUp = min(wakeUp ?? next, next) }
+                }
+            }
+        }
+        return (pending.sorted(), wakeUp)
     }
 
     /// Stops the broker: subscriptions end, later calls fail with ``BrokerError/closed()``.

@@ -10,6 +10,10 @@ struct InMemorySubscriptionSource: SubscriptionSource {
         try await broker.nextDelivery(topic: topic, group: group, memberID: memberID, signal: signal)
     }
 
+    func drain() async {
+        broker.drain(topic: topic, group: group, memberID: memberID, signal: signal)
+    }
+
     func close() async {
         broker.leave(topic: topic, group: group, memberID: memberID, signal: signal)
     }

@@ -1,0 +1,206 @@
+import Logging
+import ServiceLifecycle
+
+/// Runs handlers for the events of one consumer group: the router.
+///
+/// Register a handler per event type and topic, give the middleware that wraps every handler, then run
+/// the consumer as a ServiceLifecycle `Service`:
+///
+/// ```swift
+/// var consumer = Consumer(broker: broker, configuration: .init(group: "billing"))
+/// consumer.handle(OrderPlaced.self, from: "orders") { order, context in
+///     try await context.publisher.publish(PaymentRequested(order: order.id), to: "payments")
+/// }
+/// let services = ServiceGroup(services: [consumer], logger: logger)
+/// try await services.run()
+/// ```
+///
+/// Each delivery goes through the middleware (first in the list outermost) to its handler. A handler that
+/// returns acknowledges the delivery; a handler that throws is settled by the middleware
+/// (``DeadLetterMiddleware`` retries retryable failures through the broker and dead-letters permanent
+/// ones); a failure no middleware settled is released for redelivery.
+///
+/// Graceful shutdown: the consumer stops taking deliveries, lets in-flight handlers finish within
+/// ``ConsumerConfiguration/shutdownGracePeriod``, then cancels the rest and releases their deliveries.
+/// Nothing is acknowledged that was not handled.
+public struct Consumer: Service {
+    /// The broker deliveries come from.
+    public let broker: any Broker
+    /// How the consumer runs.
+    public let configuration: ConsumerConfiguration
+    /// The middleware around every handler, outermost first.
+    public let middleware: [any Middleware]
+    private let logger: Logger
+    private var routes: [String: [String: MessageHandler]] = [:]
+
+    /// Creates a consumer.
+    ///
+    /// - Parameters:
+    ///   - broker: where deliveries come from and handlers publish to.
+    ///   - configuration: group, concurrency, shutdown grace period and more.
+    ///   - middleware: wraps every handler, outermost first. Default ``Consumer/standardMiddleware``.
+    ///   - logger: the consumer's logger.
+    public init(
+        broker: any Broker,
+        configuration: ConsumerConfiguration,
+        middleware: [any Middleware] = Consumer.standardMiddleware,
+        logger: Logger = Logger(label: "herald.consumer")
+    ) {
+        self.broker = broker
+        self.configuration = configuration
+        self.middleware = middleware
+        self.logger = logger
+    }
+
+    /// The middleware a consumer gets unless told otherwise: correlation and dead-lettering.
+    public static var standardMiddleware: [any Middleware] {
+        [CorrelationMiddleware(), DeadLetterMiddleware()]
+    }
+
+    /// Registers a handler for a typed event on a topic. Events that fail to decode are contract
+    /// violations (``EventContractError``) and are dead-lettered by ``DeadLetterMiddleware``.
+    public mutating func handle<Payload: TypedEvent>(
+        _ type: Payload.Type,
+        from topic: String,
+        handler: @escaping @Sendable (Payload, MessageContext) async throws -> Void
+    ) {
+        handleEvents(ofType: Payload.cloudEventType, from: topic) { context in
+            let payload = try context.event.decode(as: Payload.self)
+            try await handler(payload, context)
+        }
+    }
+
+    /// Registers a handler for raw events of a CloudEvents `type` on a topic.
+    public mutating func handleEvents(
+        ofType eventType: String,
+        from topic: String,
+        handler: @escaping MessageHandler
+    ) {
+        routes[topic, default: [:]][eventType] = handler
+    }
+
+    /// The topics this consumer reads.
+    public var topics: [String] { routes.keys.sorted() }
+
+    /// Consumes every registered topic until graceful shutdown or cancellation.
+    ///
+    /// - Throws: ``BrokerError`` when a subscription cannot be made.
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (topic, handlers) in routes {
+                let subscription = try await broker.subscribe(
+                    to: topic,
+                    group: configuration.group,
+                    options: configuration.subscription
+                )
+                group.addTask {
+                    await consume(subscription, handlers: handlers)
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func consume(_ subscription: Subscription, handlers: [String: MessageHandler]) async {
+        let chain = MiddlewareChain.compose(middleware) { context in
+            try await route(context, handlers: handlers)
+        }
+        let publisher = Publisher(broker: broker, source: configuration.source)
+        await withTaskGroup(of: Void.self) { watcher in
+            watcher.addTask {
+                if (try? await gracefulShutdown()) != nil {
+                    await subscription.drain()
+                }
+            }
+            await pull(subscription) { delivery in
+                await handleDelivery(delivery, chain: chain, publisher: publisher)
+            }
+            watcher.cancelAll()
+        }
+        await subscription.close()
+    }
+
+    /// Takes deliveries with at most `concurrency` handlers running, until the subscription ends; then
+    /// waits for in-flight handlers up to the grace period and cancels what is left.
+    private func pull(_ subscription: Subscription, handle: @escaping @Sendable (Delivery) async -> Void) async {
+        enum Finished { case handler, gracePeriod }
+        await withTaskGroup(of: Finished.self) { handlers in
+            var running = 0
+            while true {
+                if running >= configuration.concurrency, let finished = await handlers.next(), finished == .handler {
+                    running -= 1
+                }
+                let delivery: Delivery?
+                do {
+                    delivery = try await subscription.next()
+                } catch is CancellationError {
+                    delivery = nil
+                } catch {
+                    logger.error("subscription failed; stopping", metadata: [LogKey.topic: "\(subscription.topic)", LogKey.error: "\(error)"])
+                    delivery = nil
+                }
+                guard let delivery else { break }
+                running += 1
+                handlers.addTask {
+                    await handle(delivery)
+                    return .handler
+                }
+            }
+            guard running > 0 else { return }
+            let grace = configuration.shutdownGracePeriod
+            handlers.addTask {
+                try? await Task.sleep(for: grace)
+                return .gracePeriod
+            }
+            while let finished = await handlers.next() {
+                switch finished {
+                case .handler:
+                    running -= 1
+                    if running == 0 { handlers.cancelAll() }
+                case .gracePeriod:
+                    if running > 0 {
+                        logger.warning(
+                            "shutdown grace period over; cancelling in-flight handlers and releasing their deliveries",
+                            metadata: [LogKey.topic: "\(subscription.topic)", "herald.inflight": "\(running)"]
+                        )
+                    }
+                    handlers.cancelAll()
+                }
+            }
+        }
+    }
+
+    private func handleDelivery(_ delivery: Delivery, chain: MessageHandler, publisher: Publisher) async {
+        let context = MessageContext(delivery: delivery, logger: logger, publisher: publisher)
+        do {
+            try await chain(context)
+            if context.settlement == nil {
+                try await context.settle(.ack)
+            }
+        } catch {
+            guard context.settlement == nil else { return }
+            let released = error is CancellationError
+            do {
+                try await context.settle(.nack(retryAfter: .zero, failure: DeliveryFailure(error)))
+            } catch {
+                context.logger.error("could not settle a failed delivery; it returns after its ack deadline", metadata: [LogKey.error: "\(error)"])
+            }
+            if !released {
+                context.logger.warning("handler failed and no middleware settled it; released for redelivery", metadata: [LogKey.error: "\(error)"])
+            }
+        }
+    }
+
+    private func route(_ context: MessageContext, handlers: [String: MessageHandler]) async throws {
+        if let handler = handlers[context.event.type] {
+            try await handler(context)
+            return
+        }
+        switch configuration.unhandledEvents {
+        case .acknowledge:
+            context.logger.debug("no handler for this event type; acknowledged")
+        case .deadLetter:
+            throw UnhandledEventError(eventType: context.event.type, topic: context.delivery.topic, handledTypes: handlers.keys.sorted())
+        }
+    }
+}

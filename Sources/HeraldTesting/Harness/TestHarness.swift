@@ -1,0 +1,127 @@
+import Herald
+import Logging
+import ServiceLifecycle
+
+/// Runs your handlers against an in-memory broker in a test: publish, run consumers until everything is
+/// handled, then assert on what was published, handled and dead-lettered.
+///
+/// ```swift
+/// let harness = TestHarness()
+/// try await harness.createTopic("orders")
+/// var consumer = harness.consumer(group: "billing")
+/// consumer.handle(OrderPlaced.self, from: "orders") { order, context in ... }
+/// try await harness.publish(OrderPlaced(id: "A-1"), to: "orders")
+/// try await harness.run([consumer])
+/// #expect(harness.handled(by: "billing").count == 1)
+/// #expect(try await harness.deadLetters(topic: "orders", group: "billing").isEmpty)
+/// ```
+public struct TestHarness: Sendable {
+    /// The broker everything runs on.
+    public let broker: InMemoryBroker
+    /// The `source` of events published through ``publish(_:to:id:)``.
+    public let source: String
+    private let records = Recorder<HandledRecord>()
+    private let logger: Logger
+
+    /// Creates a harness with an empty in-memory broker. The default logger discards everything; pass one
+    /// to see what the broker and consumers log.
+    public init(
+        source: String = "/herald/test",
+        logger: Logger = Logger(label: "herald.test", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.broker = InMemoryBroker(logger: logger)
+        self.source = source
+        self.logger = logger
+    }
+
+    /// Creates a topic. - Throws: ``BrokerError``.
+    public func createTopic(_ name: String, partitions: Int = 1) async throws {
+        try await broker.createTopic(TopicConfiguration(name: name, partitions: partitions))
+    }
+
+    /// Publishes a typed event. - Throws: ``BrokerError``, ``EventContractError``.
+    @discardableResult
+    public func publish<Payload: TypedEvent>(_ payload: Payload, to topic: String, id: String? = nil) async throws -> PublishReceipt {
+        try await Publisher(broker: broker, source: source).publish(payload, to: topic, id: id)
+    }
+
+    /// Publishes an event as it is. - Throws: ``BrokerError``.
+    @discardableResult
+    public func publish(_ event: Event, to topic: String) async throws -> PublishReceipt {
+        try await broker.publish(event, to: topic)
+    }
+
+    /// A consumer on the harness's broker whose every delivery is recorded for ``handled(by:)``.
+    ///
+    /// - Parameters:
+    ///   - group: the consumer group.
+    ///   - subscription: subscription options; the default redelivers quickly enough for tests.
+    ///   - middleware: the consumer's middleware, outermost first; default ``Consumer/standardMiddleware``
+    ///     with redelivery delays of 10 ms.
+    public func consumer(
+        group: String,
+        subscription: SubscriptionOptions = SubscriptionOptions(ackDeadline: .seconds(5)),
+        middleware: [any Middleware] = [CorrelationMiddleware(), DeadLetterMiddleware(redeliveryDelay: { _ in .milliseconds(10) })]
+    ) -> Consumer {
+        Consumer(
+            broker: broker,
+            configuration: ConsumerConfiguration(group: group, source: source, subscription: subscription),
+            middleware: [RecordingMiddleware(records: records)] + middleware,
+            logger: logger
+        )
+    }
+
+    /// Runs the consumers until every one of their groups has acknowledged every event of its topics
+    /// (retries and redeliveries included), then shuts them down gracefully.
+    ///
+    /// - Throws: ``BrokerError/unavailable(_:)`` when they are not idle within `timeout`, naming the busy
+    ///   groups; whatever a consumer throws.
+    public func run(_ consumers: [Consumer], timeout: Duration = .seconds(10)) async throws {
+        let groups = consumers.flatMap { consumer in
+            consumer.topics.map { GroupReference(topic: $0, group: consumer.configuration.group) }
+        }
+        let serviceGroup = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: consumers.map { $0 as any Service }, logger: logger)
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await serviceGroup.run() }
+            do {
+                try await broker.waitUntilIdle(groups: groups, timeout: timeout)
+            } catch {
+                await serviceGroup.triggerGracefulShutdown()
+                try? await group.waitForAll()
+                throw error
+            }
+            await serviceGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+
+    /// Every delivery handled by consumers of `group` so far, in the order they finished.
+    public func handled(by group: String) -> [HandledRecord] {
+        records.all.filter { $0.group == group }
+    }
+
+    /// Every event stored in a topic, partition by partition. - Throws: ``BrokerError``.
+    public func published(on topic: String) async throws -> [Event] {
+        guard let configuration = try await broker.topics().first(where: { $0.name == topic }) else {
+            throw BrokerError.unknownTopic(topic)
+        }
+        var events: [Event] = []
+        for partition in 0..<configuration.partitions {
+            events += try await broker.read(topic: topic, partition: Partition(partition), from: 0, limit: .max).map(\.event)
+        }
+        return events
+    }
+
+    /// The dead letters of a group on a topic (empty when none were written).
+    ///
+    /// - Throws: ``BrokerError`` when the topic cannot be read.
+    public func deadLetters(topic: String, group: String, options: SubscriptionOptions = SubscriptionOptions()) async throws
+        -> [DeadLetter]
+    {
+        let name = options.deadLetterTopic(for: topic, group: group)
+        guard try await broker.topics().contains(where: { $0.name == name }) else { return [] }
+        return try await published(on: name).compactMap { DeadLetter($0) }
+    }
+}
