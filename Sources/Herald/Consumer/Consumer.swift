@@ -32,6 +32,7 @@ public struct Consumer: Service {
     public let middleware: [any Middleware]
     private let logger: Logger
     private var routes: [String: [String: MessageHandler]] = [:]
+    private var fallbacks: [String: MessageHandler] = [:]
 
     /// Creates a consumer.
     ///
@@ -79,6 +80,13 @@ public struct Consumer: Service {
         routes[topic, default: [:]][eventType] = handler
     }
 
+    /// Registers a handler for every event on a topic that no type-specific handler takes (a dead-letter
+    /// watcher, an audit log).
+    public mutating func handleAnyEvent(from topic: String, handler: @escaping MessageHandler) {
+        routes[topic, default: [:]] = routes[topic, default: [:]]
+        fallbacks[topic] = handler
+    }
+
     /// The topics this consumer reads.
     public var topics: [String] { routes.keys.sorted() }
 
@@ -93,17 +101,18 @@ public struct Consumer: Service {
                     group: configuration.group,
                     options: configuration.subscription
                 )
+                let fallback = fallbacks[topic]
                 group.addTask {
-                    await consume(subscription, handlers: handlers)
+                    await consume(subscription, handlers: handlers, fallback: fallback)
                 }
             }
             try await group.waitForAll()
         }
     }
 
-    private func consume(_ subscription: Subscription, handlers: [String: MessageHandler]) async {
+    private func consume(_ subscription: Subscription, handlers: [String: MessageHandler], fallback: MessageHandler?) async {
         let chain = MiddlewareChain.compose(middleware) { context in
-            try await route(context, handlers: handlers)
+            try await route(context, handlers: handlers, fallback: fallback)
         }
         let publisher = Publisher(broker: broker, source: configuration.source)
         await withTaskGroup(of: Void.self) { watcher in
@@ -191,8 +200,8 @@ public struct Consumer: Service {
         }
     }
 
-    private func route(_ context: MessageContext, handlers: [String: MessageHandler]) async throws {
-        if let handler = handlers[context.event.type] {
+    private func route(_ context: MessageContext, handlers: [String: MessageHandler], fallback: MessageHandler?) async throws {
+        if let handler = handlers[context.event.type] ?? fallback {
             try await handler(context)
             return
         }

@@ -5,6 +5,7 @@ enum FlowControlCases {
     static let all: [BrokerConformance.Case] = [
         .init("prefetch bound respected", prefetch),
         .init("closing with in-flight deliveries loses none", closeWithInFlight),
+        .init("draining stops new deliveries while in-flight ones still settle", drain),
         .init("a full topic refuses publishes and loses nothing stored", topicFullRejects),
         .init("a full topic with dropOldest keeps the newest events", topicFullDropsOldest),
     ]
@@ -50,6 +51,26 @@ enum FlowControlCases {
                 try checkEqual(seen[delivery.event.id], 2, "attempt of a released delivery")
             }
             await staying.close()
+        }
+    }
+
+    static func drain(_ environment: BrokerConformance.Environment) async throws {
+        try await environment.withBroker { broker in
+            let topic = try await Conformance.makeTopic(broker, "drain")
+            _ = try await broker.publish(try Conformance.events(5), to: topic.name)
+            let subscription = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions(prefetch: 2))
+            let held = try await Conformance.receive(2, from: subscription, environment)
+            await subscription.drain()
+            let afterDrain = try await within(environment.waitLimit, "next() after drain") { try await subscription.next() }
+            try check(afterDrain == nil, "a draining subscription hands out nothing more")
+            for delivery in held { try await delivery.ack() }
+            let lag = try await broker.lag(group: "g", on: topic.name)
+            try checkEqual(lag.totalPending, 3, "acks after drain count; the rest stay pending")
+            await subscription.close()
+            let next = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions())
+            let rest = try await Conformance.consume(3, from: next, environment)
+            try checkEqual(rest.map(\.offset.value), [2, 3, 4], "the group continues after the drained member")
+            await next.close()
         }
     }
 
