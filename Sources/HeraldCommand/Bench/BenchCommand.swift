@@ -1,0 +1,186 @@
+import ArgumentParser
+import Foundation
+import Herald
+import Logging
+import NIOCore
+
+/// `herald bench`: measures a broker in this process. Build in release mode for meaningful figures:
+/// `swift run -c release herald bench`.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure publish and consume+ack throughput of the in-memory broker.",
+        discussion: """
+            Scenarios, each on a fresh topic: (1) publish N events in batches, then consume and ack them all \
+            with one group; (2) publish N events one by one from 4 concurrent publishers. Prints a table and, \
+            with --json, writes the figures to a file. Run it with `swift run -c release herald bench`.
+            """
+    )
+
+    @Option(help: "Events per scenario.")
+    var events = 1_000_000
+
+    @Option(help: "Payload bytes per event.")
+    var size = 256
+
+    @Option(help: "Partitions of the topic.")
+    var partitions = 4
+
+    @Option(help: "Events per publish call in the batched scenario.")
+    var batch = 1_000
+
+    @Option(help: "Unsettled deliveries the consumer may hold (prefetch).")
+    var prefetch = 1_024
+
+    @Option(help: "Write the results as JSON to this file.")
+    var json: String?
+
+    func validate() throws {
+        guard events > 0, size >= 0, partitions > 0, batch > 0, prefetch > 0 else {
+            throw ValidationError("--events, --partitions, --batch and --prefetch must be positive, --size not negative")
+        }
+    }
+
+    func run() async throws {
+        var results: [BenchResult] = []
+        let payload = ByteBuffer(repeating: UInt8(ascii: "x"), count: size)
+        #if DEBUG
+        print("warning: this is a debug build; run `swift run -c release herald bench` for meaningful figures")
+        #endif
+        print("herald bench: \(events) events of \(size) bytes, \(partitions) partitions, in-memory broker")
+
+        let batched = try await publishThenConsume(payload: payload)
+        results += batched
+        results.append(try await concurrentSinglePublishes(payload: payload, publishers: 4))
+
+        print("")
+        print(
+            TextTable(
+                header: ["scenario", "events", "seconds", "events/s", "MiB/s"],
+                rows: results.map { result in
+                    [
+                        result.scenario, "\(result.events)", String(format: "%.3f", result.seconds),
+                        String(format: "%.0f", result.eventsPerSecond),
+                        String(format: "%.1f", result.eventsPerSecond * Double(size) / 1_048_576),
+                    ]
+                }
+            ).render()
+        )
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let report = BenchReport(broker: "memory", eventSize: size, partitions: partitions, results: results)
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+            print("\nwrote \(json)")
+        }
+    }
+
+    private func makeTopic(_ broker: InMemoryBroker, _ name: String) async throws {
+        var configuration = TopicConfiguration(name: name, partitions: partitions, deduplicationWindow: .seconds(120))
+        configuration.maximumEvents = events
+        configuration.maximumDeduplicationEntries = events
+        configuration.maximumBytes = max(events * max(size, 1) * 2, 1)
+        try await broker.createTopic(configuration)
+    }
+
+    private func makeEvents(_ range: Range<Int>, payload: ByteBuffer) throws -> [Event] {
+        try range.map { index in
+            try Event(
+                id: "bench-\(index)",
+                source: "/herald/bench",
+                type: "herald.bench.v1",
+                subject: "key-\(index % 1024)",
+                dataContentType: "application/octet-stream",
+                data: payload
+            )
+        }
+    }
+
+    /// Publishes every event in batches, then consumes and acks them all with one group.
+    private func publishThenConsume(payload: ByteBuffer) async throws -> [BenchResult] {
+        let broker = InMemoryBroker(logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await makeTopic(broker, "bench-batched")
+        let clock = ContinuousClock()
+        // Events are built before the clock starts: the figure is the broker's, not the event factory's.
+        var prepared: [[Event]] = []
+        for start in stride(from: 0, to: events, by: batch) {
+            prepared.append(try makeEvents(start..<min(start + batch, events), payload: payload))
+        }
+        let publishStart = clock.now
+        for chunk in prepared {
+            _ = try await broker.publish(chunk, to: "bench-batched")
+        }
+        let publishTime = clock.now - publishStart
+        prepared = []
+
+        let subscription = try await broker.subscribe(
+            to: "bench-batched",
+            group: "bench",
+            options: SubscriptionOptions(prefetch: prefetch)
+        )
+        let consumeStart = clock.now
+        var consumed = 0
+        while consumed < events, let delivery = try await subscription.next() {
+            try await delivery.ack()
+            consumed += 1
+        }
+        let consumeTime = clock.now - consumeStart
+        await subscription.close()
+        let lag = try await broker.lag(group: "bench", on: "bench-batched")
+        guard consumed == events, lag.totalPending == 0 else {
+            throw ValidationError("consumed \(consumed) of \(events), \(lag.totalPending) pending: the broker lost events")
+        }
+        return [
+            BenchResult(scenario: "publish, batches of \(batch)", events: events, duration: publishTime),
+            BenchResult(scenario: "consume + ack, 1 group", events: events, duration: consumeTime),
+            BenchResult(scenario: "publish then consume + ack", events: events, duration: publishTime + consumeTime),
+        ]
+    }
+
+    /// Four publishers, one event per call.
+    private func concurrentSinglePublishes(payload: ByteBuffer, publishers: Int) async throws -> BenchResult {
+        let broker = InMemoryBroker(logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await makeTopic(broker, "bench-single")
+        let share = events / publishers
+        let prepared = try (0..<publishers).map { publisher in
+            try makeEvents(publisher * share..<(publisher + 1) * share, payload: payload)
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for events in prepared {
+                group.addTask {
+                    for event in events {
+                        _ = try await broker.publish(event, to: "bench-single")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return BenchResult(scenario: "publish one by one, \(publishers) publishers", events: share * publishers, duration: clock.now - start)
+    }
+}
+
+/// One measured scenario.
+struct BenchResult: Codable {
+    var scenario: String
+    var events: Int
+    var seconds: Double
+    var eventsPerSecond: Double
+
+    init(scenario: String, events: Int, duration: Duration) {
+        self.scenario = scenario
+        self.events = events
+        let components = duration.components
+        self.seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
+        self.eventsPerSecond = seconds > 0 ? Double(events) / seconds : 0
+    }
+}
+
+/// The JSON the benchmark writes.
+struct BenchReport: Codable {
+    var broker: String
+    var eventSize: Int
+    var partitions: Int
+    var results: [BenchResult]
+}

@@ -1,0 +1,105 @@
+import Herald
+import Logging
+
+/// The demo's consumers: a cashier charges cards, a barista makes drinks, a bell tells the customer, and
+/// an operator watches the cashier's dead letters.
+struct CoffeeShop {
+    let broker: any Broker
+    let console: Console
+    let tally: DemoTally
+    let gateway: PaymentGateway
+    let logger: Logger
+
+    /// The cashier's dead-letter topic.
+    static let deadLetterTopic = SubscriptionOptions().deadLetterTopic(for: CoffeeTopic.orders, group: "cashier")
+
+    /// The groups the demo waits on.
+    static let groups = [
+        GroupReference(topic: CoffeeTopic.orders, group: "cashier"),
+        GroupReference(topic: CoffeeTopic.payments, group: "barista"),
+        GroupReference(topic: CoffeeTopic.ready, group: "bell"),
+        GroupReference(topic: deadLetterTopic, group: "operator"),
+    ]
+
+    func consumers() throws -> [Consumer] {
+        [try cashier(), barista(), bell(), deadLetterWatcher()]
+    }
+
+    private func configuration(_ group: String) -> ConsumerConfiguration {
+        ConsumerConfiguration(group: group, source: "/coffee/\(group)")
+    }
+
+    /// Charges each order once, retrying the flaky card terminal in process, stopping re-sent orders.
+    private func cashier() throws -> Consumer {
+        let middleware: [any Middleware] = [
+            CorrelationMiddleware(),
+            DeadLetterMiddleware(redeliveryDelay: { _ in .milliseconds(50) }),
+            try IdempotencyMiddleware(store: try InMemoryIdempotencyStore()) { [console, tally] event in
+                tally.add { $0.duplicatesStopped += 1 }
+                console.say("🛑 cashier: order \(event.subject ?? event.id) was already charged; duplicate stopped by idempotency (key \(event.extensionValue("idempotencykey") ?? event.id))")
+            },
+            try RetryMiddleware(policy: RetryPolicy(maximumAttempts: 4, initialDelay: .milliseconds(40), maximumDelay: .milliseconds(400))),
+            try TimeoutMiddleware(limit: .seconds(2)),
+        ]
+        var cashier = Consumer(broker: broker, configuration: configuration("cashier"), middleware: middleware, logger: logger)
+        cashier.handle(OrderPlaced.self, from: CoffeeTopic.orders) { [console, tally, gateway] order, context in
+            do {
+                let attempt = try gateway.charge(orderID: order.orderID, cents: order.priceCents)
+                console.say("💳 cashier: charged \(order.customer) \(formatPrice(order.priceCents)) for order \(order.orderID) (attempt \(attempt))")
+            } catch let timeout as PaymentGateway.Timeout {
+                tally.add { $0.retried += 1 }
+                console.say("⟳  cashier: \(timeout); retrying with backoff")
+                throw timeout
+            }
+            try await context.publisher.publish(
+                PaymentCaptured(orderID: order.orderID, customer: order.customer, drink: order.drink),
+                to: CoffeeTopic.payments
+            )
+            tally.add { $0.handled += 1 }
+        }
+        return cashier
+    }
+
+    private func barista() -> Consumer {
+        var barista = Consumer(broker: broker, configuration: configuration("barista"), logger: logger)
+        barista.handle(PaymentCaptured.self, from: CoffeeTopic.payments) { [console, tally] payment, context in
+            console.say("☕ barista: making a \(payment.drink) for \(payment.customer) (order \(payment.orderID))")
+            try await context.publisher.publish(
+                DrinkReady(orderID: payment.orderID, customer: payment.customer, drink: payment.drink),
+                to: CoffeeTopic.ready
+            )
+            tally.add { $0.handled += 1 }
+        }
+        return barista
+    }
+
+    private func bell() -> Consumer {
+        var bell = Consumer(broker: broker, configuration: configuration("bell"), logger: logger)
+        bell.handle(DrinkReady.self, from: CoffeeTopic.ready) { [console, tally] ready, context in
+            let flow = context.event.extensionValue("correlationid") ?? "?"
+            console.say("🔔 bell: \(ready.customer), your \(ready.drink) is ready! (order \(ready.orderID), flow \(flow.prefix(8)))")
+            tally.add { $0.handled += 1 }
+        }
+        return bell
+    }
+
+    private func deadLetterWatcher() -> Consumer {
+        var watcher = Consumer(broker: broker, configuration: configuration("operator"), logger: logger)
+        watcher.handleAnyEvent(from: Self.deadLetterTopic) { [console, tally] context in
+            tally.add { $0.deadLettered += 1 }
+            guard let letter = DeadLetter(context.event) else {
+                console.say("☠  operator: event \(context.event.id) in dead letters without a recorded failure")
+                return
+            }
+            console.say(
+                "☠  operator: event \(letter.event.id) dead-lettered by \(letter.group) after \(letter.attempts) attempt(s) — \(letter.failure.errorType): \(letter.failure.message) [from \(letter.originTopic)/\(letter.originPartition)@\(letter.originOffset)]"
+            )
+        }
+        return watcher
+    }
+}
+
+/// `450` → `$4.50`.
+func formatPrice(_ cents: Int) -> String {
+    "$\(cents / 100).\(cents % 100 < 10 ? "0" : "")\(cents % 100)"
+}

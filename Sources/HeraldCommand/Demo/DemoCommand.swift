@@ -1,0 +1,132 @@
+import ArgumentParser
+import Herald
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// `herald demo`: a coffee shop's events flowing through Herald.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run a coffee-shop event flow and show retries, dead letters and stopped duplicates.",
+        discussion: """
+            Orders flow from the counter to the cashier (who charges the card), the barista and the bell. \
+            One card terminal times out twice before it works, one order arrives malformed, one order is \
+            re-sent with the same event id and one is re-sent as a new event with the same idempotency key. \
+            Everything runs on the in-memory broker.
+            """
+    )
+
+    @Flag(name: .long, help: "Show Herald's own log lines (info level) as well.")
+    var verbose = false
+
+    func run() async throws {
+        var logger = Logger(label: "herald.demo")
+        logger.logLevel = verbose ? .info : .critical
+        let console = Console()
+        let tally = DemoTally()
+        let broker = InMemoryBroker(logger: logger)
+        for topic in CoffeeTopic.all {
+            try await broker.createTopic(TopicConfiguration(name: topic, partitions: 2))
+        }
+        try await broker.createTopic(TopicConfiguration(name: CoffeeShop.deadLetterTopic, partitions: 2, deduplicationWindow: .zero))
+        let shop = CoffeeShop(
+            broker: broker,
+            console: console,
+            tally: tally,
+            gateway: PaymentGateway(failuresBeforeSuccess: ["A-1002": 2]),
+            logger: logger
+        )
+        let services = ServiceGroup(configuration: .init(services: try shop.consumers().map { $0 as any Service }, logger: logger))
+        let counter = Counter(broker: broker, console: console, tally: tally)
+
+        console.say("Herald demo: a coffee shop on the in-memory broker (topics \(CoffeeTopic.all.joined(separator: ", ")))")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            try await counter.openTheShop()
+            try await broker.waitUntilIdle(groups: CoffeeShop.groups, timeout: .seconds(30))
+            try await counter.resendOrders()
+            try await broker.waitUntilIdle(groups: CoffeeShop.groups, timeout: .seconds(30))
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+        let counts = tally.snapshot
+        let stored = try await storedEvents(in: broker)
+        print("")
+        print(
+            TextTable(
+                header: ["summary", "count"],
+                rows: [
+                    ["events published (stored by the broker)", "\(stored)"],
+                    ["events handled", "\(counts.handled)"],
+                    ["attempts retried", "\(counts.retried)"],
+                    ["events dead-lettered", "\(counts.deadLettered)"],
+                    ["duplicates stopped", "\(counts.duplicatesStopped)"],
+                ]
+            ).render()
+        )
+    }
+
+    private func storedEvents(in broker: any Broker) async throws -> Int64 {
+        var total: Int64 = 0
+        for reference in CoffeeShop.groups where reference.topic != CoffeeShop.deadLetterTopic {
+            total += try await broker.lag(group: reference.group, on: reference.topic).partitions.reduce(0) { $0 + $1.endOffset.value }
+        }
+        return total
+    }
+}
+
+/// The producer side of the demo: the counter where orders are taken.
+struct Counter {
+    let broker: any Broker
+    let console: Console
+    let tally: DemoTally
+
+    static let orders = [
+        OrderPlaced(orderID: "A-1001", customer: "Ada", drink: "latte", priceCents: 450),
+        OrderPlaced(orderID: "A-1002", customer: "Grace", drink: "flat white", priceCents: 420),
+        OrderPlaced(orderID: "A-1003", customer: "Linus", drink: "espresso", priceCents: 300),
+    ]
+
+    /// Takes three good orders and one malformed one.
+    func openTheShop() async throws {
+        for order in Self.orders {
+            try await publish(order, id: "evt-\(order.orderID)")
+        }
+        var malformed = ByteBuffer()
+        malformed.writeString(#"{"orderID":"A-1004","drink":"mocha"}"#)
+        let broken = try Event(
+            id: "evt-A-1004",
+            source: "/coffee/counter",
+            type: OrderPlaced.cloudEventType,
+            subject: "A-1004",
+            dataContentType: "application/json",
+            data: malformed
+        )
+        try await broker.publish(broken, to: CoffeeTopic.orders)
+        console.say("📝 counter: order A-1004 sent without customer or price (a producer bug)")
+    }
+
+    /// Re-sends two orders the way real producers do: the same event again after a lost ack, and the same
+    /// order as a brand-new event from a second till.
+    func resendOrders() async throws {
+        let first = Self.orders[0]
+        let again = try await broker.publish(try event(for: first, id: "evt-\(first.orderID)"), to: CoffeeTopic.orders)
+        if again.isDuplicate {
+            tally.add { $0.duplicatesStopped += 1 }
+            console.say("🛑 broker: event evt-\(first.orderID) re-sent after a lost ack; recognised as a duplicate (offset \(again.offset)) and not stored again")
+        }
+        let third = Self.orders[2]
+        console.say("📝 counter: a second till re-sends order \(third.orderID) as a new event (new id, same idempotency key)")
+        try await publish(third, id: "evt-\(third.orderID)-till2")
+    }
+
+    private func publish(_ order: OrderPlaced, id: String) async throws {
+        let receipt = try await broker.publish(try event(for: order, id: id), to: CoffeeTopic.orders)
+        console.say("📝 counter: \(order.customer) orders a \(order.drink) (order \(order.orderID) → partition \(receipt.partition), offset \(receipt.offset))")
+    }
+
+    private func event(for order: OrderPlaced, id: String) throws -> Event {
+        try Event(order, id: id, source: "/coffee/counter", extensions: ["idempotencykey": "order-\(order.orderID)"])
+    }
+}

@@ -1,0 +1,18 @@
+import Foundation
+import Synchronization
+
+/// Prints lines from concurrent tasks without interleaving them.
+final class Console: Sendable {
+    // Mutex: handlers print concurrently.
+    private let lock = Mutex(())
+    private let startedAt = ContinuousClock.now
+
+    /// Prints `line` prefixed with the time since start.
+    func say(_ line: String) {
+        let elapsed = ContinuousClock.now - startedAt
+        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        lock.withLock {
+            print("[\(String(format: "%6.3f", Double(milliseconds) / 1000))s] \(line)")
+        }
+    }
+}
