@@ -2,7 +2,6 @@ import struct Foundation.Date
 import struct Foundation.UUID
 import Herald
 import NIOCore
-import Synchronization
 
 /// Helpers the conformance cases share.
 enum Conformance {
@@ -171,20 +170,4 @@ enum Conformance {
             && timesMatch && lhs.dataContentType == rhs.dataContentType && lhs.dataSchema == rhs.dataSchema
             && lhs.extensions == rhs.extensions && lhs.data == rhs.data
     }
-}
-
-/// A value shared by the tasks of one case.
-final class Shared<Value: Sendable>: Sendable {
-    // Mutex: the tasks of a case record what they receive concurrently.
-    private let storage: Mutex<Value>
-
-    init(_ value: Value) {
-        self.storage = Mutex(value)
-    }
-
-    func update<R: Sendable>(_ body: (inout sending Value) -> sending R) -> R {
-        storage.withLock { body(&$0) }
-    }
-
-    var value: Value { storage.withLock { $0 } }
 }

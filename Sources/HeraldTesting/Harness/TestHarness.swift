@@ -20,7 +20,7 @@ public struct TestHarness: Sendable {
     public let broker: InMemoryBroker
     /// The `source` of events published through ``publish(_:to:id:)``.
     public let source: String
-    private let records = Recorder<HandledRecord>()
+    private let records = Shared<[HandledRecord]>([])
     private let logger: Logger
 
     /// Creates a harness with an empty in-memory broker. The default logger discards everything; pass one
@@ -99,7 +99,7 @@ public struct TestHarness: Sendable {
 
     /// Every delivery handled by consumers of `group` so far, in the order they finished.
     public func handled(by group: String) -> [HandledRecord] {
-        records.all.filter { $0.group == group }
+        records.value.filter { $0.group == group }
     }
 
     /// Every event stored in a topic, partition by partition. - Throws: ``BrokerError``.
