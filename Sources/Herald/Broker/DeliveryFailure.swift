@@ -12,10 +12,13 @@ public struct DeliveryFailure: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    /// Records `error` by its type name and description.
+    /// Records `error` by its type name and description (without a leading "<type name>: ", which the
+    /// type name already says).
     public init(_ error: any Error) {
-        self.errorType = String(describing: Swift.type(of: error))
-        self.message = String(describing: error)
+        let errorType = String(describing: Swift.type(of: error))
+        let description = String(describing: error)
+        self.errorType = errorType
+        self.message = description.hasPrefix("\(errorType): ") ? String(description.dropFirst(errorType.count + 2)) : description
     }
 
     public var description: String { "\(errorType): \(message)" }

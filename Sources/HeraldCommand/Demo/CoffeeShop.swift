@@ -34,10 +34,14 @@ struct CoffeeShop {
         let middleware: [any Middleware] = [
             CorrelationMiddleware(),
             DeadLetterMiddleware(redeliveryDelay: { _ in .milliseconds(50) }),
-            try IdempotencyMiddleware(store: try InMemoryIdempotencyStore()) { [console, tally] event in
-                tally.add { $0.duplicatesStopped += 1 }
-                console.say("🛑 cashier: order \(event.subject ?? event.id) was already charged; duplicate stopped by idempotency (key \(event.extensionValue("idempotencykey") ?? event.id))")
-            },
+            try IdempotencyMiddleware(
+                store: try InMemoryIdempotencyStore(),
+                onDuplicate: { [console, tally] event in
+                    tally.add { $0.duplicatesStopped += 1 }
+                    let key = event.extensionValue("idempotencykey") ?? event.id
+                    console.say("🛑 cashier: order \(event.subject ?? event.id) was already charged; duplicate event \(event.id) stopped by idempotency (key \(key))")
+                }
+            ),
             try RetryMiddleware(policy: RetryPolicy(maximumAttempts: 4, initialDelay: .milliseconds(40), maximumDelay: .milliseconds(400))),
             try TimeoutMiddleware(limit: .seconds(2)),
         ]
@@ -63,7 +67,7 @@ struct CoffeeShop {
     private func barista() -> Consumer {
         var barista = Consumer(broker: broker, configuration: configuration("barista"), logger: logger)
         barista.handle(PaymentCaptured.self, from: CoffeeTopic.payments) { [console, tally] payment, context in
-            console.say("☕ barista: making a \(payment.drink) for \(payment.customer) (order \(payment.orderID))")
+            console.say("☕ barista: making \(withArticle(payment.drink)) for \(payment.customer) (order \(payment.orderID))")
             try await context.publisher.publish(
                 DrinkReady(orderID: payment.orderID, customer: payment.customer, drink: payment.drink),
                 to: CoffeeTopic.ready
@@ -77,7 +81,7 @@ struct CoffeeShop {
         var bell = Consumer(broker: broker, configuration: configuration("bell"), logger: logger)
         bell.handle(DrinkReady.self, from: CoffeeTopic.ready) { [console, tally] ready, context in
             let flow = context.event.extensionValue("correlationid") ?? "?"
-            console.say("🔔 bell: \(ready.customer), your \(ready.drink) is ready! (order \(ready.orderID), flow \(flow.prefix(8)))")
+            console.say("🔔 bell: \(ready.customer), your \(ready.drink) is ready! (order \(ready.orderID), correlation id \(flow))")
             tally.add { $0.handled += 1 }
         }
         return bell
@@ -97,6 +101,11 @@ struct CoffeeShop {
         }
         return watcher
     }
+}
+
+/// `latte` → `a latte`, `espresso` → `an espresso`.
+func withArticle(_ noun: String) -> String {
+    (noun.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + noun
 }
 
 /// `450` → `$4.50`.

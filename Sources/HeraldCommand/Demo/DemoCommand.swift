@@ -123,7 +123,7 @@ struct Counter {
 
     private func publish(_ order: OrderPlaced, id: String) async throws {
         let receipt = try await broker.publish(try event(for: order, id: id), to: CoffeeTopic.orders)
-        console.say("📝 counter: \(order.customer) orders a \(order.drink) (order \(order.orderID) → partition \(receipt.partition), offset \(receipt.offset))")
+        console.say("📝 counter: \(order.customer) orders \(withArticle(order.drink)) (order \(order.orderID) → partition \(receipt.partition), offset \(receipt.offset))")
     }
 
     private func event(for order: OrderPlaced, id: String) throws -> Event {

@@ -11,7 +11,7 @@ final class Console: Sendable {
     func say(_ line: String) {
         let elapsed = ContinuousClock.now - startedAt
         let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-        lock.withLock {
+        lock.withLock { _ in
             print("[\(String(format: "%6.3f", Double(milliseconds) / 1000))s] \(line)")
         }
     }

@@ -7,8 +7,8 @@ struct KeyOrderingMiddlewareTests {
     @Test("handlers of one key run one at a time")
     func serialisesOneKey() async throws {
         let middleware = KeyOrderingMiddleware()
-        let log = Mutex<[String]>([])
-        let active = Mutex((now: 0, peak: 0))
+        let log = LockedBox<[String]>([])
+        let active = LockedBox((now: 0, peak: 0))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<20 {
                 let context = makeTestContext(for: try makeTestEvent(id: "e\(index)", extensions: ["partitionkey": "order-1"]))
@@ -30,7 +30,7 @@ struct KeyOrderingMiddlewareTests {
     @Test("different keys run in parallel")
     func parallelAcrossKeys() async throws {
         let middleware = KeyOrderingMiddleware()
-        let arrived = Mutex(0)
+        let arrived = LockedBox(0)
         let bothInside = AsyncSignal()
         let leave = AsyncSignal()
         let leaveOther = AsyncSignal()
@@ -58,7 +58,7 @@ struct KeyOrderingMiddlewareTests {
         let middleware = KeyOrderingMiddleware()
         let firstInside = AsyncSignal()
         let releaseFirst = AsyncSignal()
-        let order = Mutex<[String]>([])
+        let order = LockedBox<[String]>([])
         let first = makeTestContext(for: try makeTestEvent(id: "first", extensions: ["partitionkey": "k"]))
         let second = makeTestContext(for: try makeTestEvent(id: "second", extensions: ["partitionkey": "k"]))
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -269,3 +269,4 @@ final class LockedBox<Value: Sendable>: Sendable {
 
     var value: Value { mutex.withLock { $0 } }
 }
+
