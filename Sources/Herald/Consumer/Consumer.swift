@@ -53,9 +53,11 @@ public struct Consumer: Service {
         self.logger = logger
     }
 
-    /// The middleware a consumer gets unless told otherwise: correlation and dead-lettering.
+    /// The middleware a consumer gets unless told otherwise, outermost first: tracing, metrics and logging
+    /// (through the process's bootstrapped systems), correlation, and dead-lettering. Add
+    /// ``RetryMiddleware``, ``TimeoutMiddleware`` and ``IdempotencyMiddleware`` inside these to taste.
     public static var standardMiddleware: [any Middleware] {
-        [CorrelationMiddleware(), DeadLetterMiddleware()]
+        [TracingMiddleware(), MetricsMiddleware(), LoggingMiddleware(), CorrelationMiddleware(), DeadLetterMiddleware()]
     }
 
     /// Registers a handler for a typed event on a topic. Events that fail to decode are contract

@@ -183,4 +183,34 @@ struct ConsumerTests {
         #expect(gauge.withLock { $0.peak } == 3)
         #expect(try await harness.broker.lag(group: "kitchen", on: "orders").totalPending == 0)
     }
+
+    @Test("in per-key mode a redelivered event blocks later events of its key, other keys run on")
+    func perKeyOrderWithRedelivery() async throws {
+        let harness = TestHarness()
+        try await harness.createTopic("orders", partitions: 2)
+        let handled = Mutex<[String: [Int]]>([:])
+        let failedOnce = Mutex<Set<String>>([])
+        var consumer = harness.consumer(
+            group: "ledger",
+            subscription: SubscriptionOptions(ackDeadline: .seconds(5), ordering: .perKey),
+            middleware: [KeyOrderingMiddleware(), DeadLetterMiddleware(redeliveryDelay: { _ in .milliseconds(20) })]
+        )
+        consumer.handle(TestOrderPlaced.self, from: "orders") { order, context in
+            // The first delivery of every third event fails; its redelivery must still come first.
+            let sequence = Int(order.item) ?? -1
+            if sequence % 3 == 0, failedOnce.withLock({ $0.insert("\(order.orderID)#\(sequence)").inserted }) {
+                throw FlakyDependency()
+            }
+            handled.withLock { $0[order.orderID, default: []].append(sequence) }
+        }
+        for sequence in 0..<30 {
+            for key in ["A", "B", "C", "D"] {
+                try await harness.publish(TestOrderPlaced(orderID: key, item: "\(sequence)"), to: "orders")
+            }
+        }
+        try await harness.run([consumer], timeout: .seconds(30))
+        for key in ["A", "B", "C", "D"] {
+            #expect(handled.withLock { $0[key] } == Array(0..<30), "order of key \(key)")
+        }
+    }
 }
