@@ -103,7 +103,7 @@ extension Event {
     public var payloadSize: Int { data?.readableBytes ?? 0 }
 
     /// The key brokers de-duplicate on: `source` and `id` together, as the spec defines uniqueness.
-    public var deduplicationKey: String {
-        "\(source)\u{1F}\(id)"
+    public var deduplicationKey: DeduplicationKey {
+        DeduplicationKey(source: source, id: id)
     }
 }

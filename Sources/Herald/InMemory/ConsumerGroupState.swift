@@ -47,7 +47,27 @@ final class ConsumerGroupState {
         }
     }
 
-    var signals: [AsyncSignal] { members.values.map(\.signal) }
+    /// Wakes every member (they re-check for work). Called under the broker's lock: a signal's own lock is
+    /// always taken after the broker's, never before, so this cannot deadlock.
+    func wakeMembers() {
+        for member in members.values { member.signal.notify() }
+    }
+
+    /// Who needs waking after a settlement.
+    enum Wake {
+        case nobody
+        case member(UInt64)
+        case everyone
+    }
+
+    /// Wakes the members a settlement may have given work to.
+    func wake(_ wake: Wake) {
+        switch wake {
+        case .nobody: break
+        case .member(let id): members[id]?.signal.notify()
+        case .everyone: wakeMembers()
+        }
+    }
 
     func join(_ id: UInt64, signal: AsyncSignal, prefetch: Int) {
         members[id] = Member(signal: signal, prefetch: prefetch)
@@ -188,7 +208,8 @@ final class ConsumerGroupState {
 
     // MARK: Settling
 
-    /// Applies a settlement; stale tokens (another epoch, an offset already settled) change nothing.
+    /// Applies a settlement and says whom it may give work to; stale tokens (another epoch, an offset already
+    /// settled) change nothing.
     func settle(
         _ token: DeliveryToken,
         _ settlement: Settlement,
@@ -196,24 +217,26 @@ final class ConsumerGroupState {
         now: ContinuousClock.Instant,
         date: Date,
         deadLetters: inout [DeadLetterRequest]
-    ) {
+    ) -> Wake {
         let index = token.partition.index
         guard token.epoch == epoch, partitions.indices.contains(index),
             let entry = partitions[index].entries[token.offset]
-        else { return }
+        else { return .nobody }
         switch settlement {
         case .ack:
-            acknowledge(index, token.offset)
+            return acknowledge(index, token.offset)
         case .nack(let retryAfter, let failure):
-            guard releaseIfCurrent(entry, token: token, index: index) else { return }
+            guard releaseIfCurrent(entry, token: token, index: index) else { return .nobody }
             let failure = failure ?? DeliveryFailure(errorType: "Nacked", message: "the consumer asked for redelivery")
             fail(index, token.offset, failure: failure, retryAfter: retryAfter, logs: logs, now: now, date: date, deadLetters: &deadLetters)
+            return .everyone
         case .reject(let failure):
-            guard releaseIfCurrent(entry, token: token, index: index) else { return }
+            guard releaseIfCurrent(entry, token: token, index: index) else { return .nobody }
             partitions[index].entries[token.offset]?.recordFailure(failure, at: date)
             if let request = deadLetterRequest(index, token.offset, logs: logs, now: now) {
                 deadLetters.append(request)
             }
+            return .everyone
         }
     }
 
@@ -255,16 +278,22 @@ final class ConsumerGroupState {
         }
     }
 
-    private func acknowledge(_ index: Int, _ offset: Offset) {
-        guard let entry = partitions[index].entries[offset], !entry.isAcknowledged else { return }
-        if case .inFlight(_, let member, _) = entry.status {
-            members[member]?.inFlight -= 1
+    @discardableResult
+    private func acknowledge(_ index: Int, _ offset: Offset) -> Wake {
+        guard let entry = partitions[index].entries[offset], !entry.isAcknowledged else { return .nobody }
+        var wake = Wake.nobody
+        if case .inFlight(_, let id, _) = entry.status, let member = members[id] {
+            // Only a member at its prefetch bound can be waiting for this slot.
+            if member.inFlight >= member.prefetch { wake = .member(id) }
+            members[id]?.inFlight -= 1
         }
         if options.ordering == .perKey {
             partitions[index].unblock(entry.key)
+            wake = .everyone
         }
         partitions[index].entries[offset]?.status = .acknowledged
         partitions[index].advanceFloor()
+        return wake
     }
 
     // MARK: Dead letters

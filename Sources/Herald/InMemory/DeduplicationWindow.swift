@@ -1,12 +1,12 @@
 import DequeModule
 
-/// Remembers recently published (`source`, `id`) pairs of one topic and their receipts.
+/// Remembers recently published (`source`, `id`) pairs of one topic and where they are stored.
 ///
 /// Bounded twice: entries older than the window are forgotten, and when more than
 /// `maximumEntries` are held the oldest are forgotten first (shortening the effective window).
 struct DeduplicationWindow {
-    private var receipts: [String: (receipt: PublishReceipt, storedAt: ContinuousClock.Instant)] = [:]
-    private var order: Deque<(key: String, storedAt: ContinuousClock.Instant)> = []
+    private var positions: [DeduplicationKey: (partition: Partition, offset: Offset, storedAt: ContinuousClock.Instant)] = [:]
+    private var order: Deque<(key: DeduplicationKey, storedAt: ContinuousClock.Instant)> = []
     let window: Duration
     let maximumEntries: Int
 
@@ -17,17 +17,17 @@ struct DeduplicationWindow {
 
     var isEnabled: Bool { window > .zero }
 
-    /// The receipt of an earlier event with this key still inside the window.
-    mutating func receipt(for key: String, now: ContinuousClock.Instant) -> PublishReceipt? {
+    /// Where an earlier event with this key is stored, if it is still inside the window.
+    mutating func original(of key: DeduplicationKey, now: ContinuousClock.Instant) -> (partition: Partition, offset: Offset)? {
         guard isEnabled else { return nil }
         expire(now: now)
-        return receipts[key]?.receipt
+        return positions[key].map { ($0.partition, $0.offset) }
     }
 
     /// Remembers a newly stored event.
-    mutating func remember(_ key: String, receipt: PublishReceipt, now: ContinuousClock.Instant) {
+    mutating func remember(_ key: DeduplicationKey, partition: Partition, offset: Offset, now: ContinuousClock.Instant) {
         guard isEnabled else { return }
-        receipts[key] = (receipt, now)
+        positions[key] = (partition, offset, now)
         order.append((key, now))
         while order.count > maximumEntries, let oldest = order.popFirst() {
             forget(oldest)
@@ -41,9 +41,9 @@ struct DeduplicationWindow {
         }
     }
 
-    private mutating func forget(_ entry: (key: String, storedAt: ContinuousClock.Instant)) {
-        if receipts[entry.key]?.storedAt == entry.storedAt {
-            receipts[entry.key] = nil
+    private mutating func forget(_ entry: (key: DeduplicationKey, storedAt: ContinuousClock.Instant)) {
+        if positions[entry.key]?.storedAt == entry.storedAt {
+            positions[entry.key] = nil
         }
     }
 }

@@ -49,7 +49,11 @@ struct GroupPartitionState {
 
     /// When the next redelivery or deadline falls due.
     var nextWakeUp: ContinuousClock.Instant? {
-        [redeliveries.min?.due, earliestDeadline].compactMap { $0 }.min()
+        switch (redeliveries.min?.due, earliestDeadline) {
+        case (let due?, let deadline?): return min(due, deadline)
+        case (let due?, nil): return due
+        case (nil, let deadline): return deadline
+        }
     }
 
     mutating func scheduleRedelivery(_ offset: Offset, due: ContinuousClock.Instant) {

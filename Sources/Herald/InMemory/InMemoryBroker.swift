@@ -20,10 +20,15 @@ public final class InMemoryBroker: Broker {
         var nextMemberID: UInt64 = 0
         var isShutDown = false
         var idleWaiters: [UInt64: AsyncSignal] = [:]
+
+        func wakeIdleWaiters() {
+            for waiter in idleWaiters.values { waiter.notify() }
+        }
     }
 
     // Mutex: every operation is a short, non-suspending state change; waiting happens outside it on
-    // per-subscriber signals.
+    // per-subscriber signals. Lock order: a signal's lock may be taken while this one is held (to wake
+    // members), never the other way round.
     private let state = Mutex(State())
     private let logger: Logger
 
@@ -59,13 +64,14 @@ public final class InMemoryBroker: Broker {
         let now = ContinuousClock.now
         let date = Date()
         var missed: [(group: String, partition: Partition, count: Int64)] = []
-        let (receipts, signals) = try state.withLock { state throws(BrokerError) in
+        let receipts = try state.withLock { state throws(BrokerError) in
             if state.isShutDown { throw .closed() }
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
             let receipts = try topicState.append(events, now: now, date: date, missed: &missed)
-            return (receipts, topicState.signals + Array(state.idleWaiters.values))
+            topicState.wakeMembers()
+            state.wakeIdleWaiters()
+            return receipts
         }
-        for signal in signals { signal.notify() }
         for loss in missed {
             reportMissed(topic: topic, group: loss.group, partition: loss.partition, count: loss.count)
         }
@@ -102,8 +108,13 @@ public final class InMemoryBroker: Broker {
     }
 
     /// The next delivery for a member, waiting as needed; `nil` once the member has left.
-    func nextDelivery(topic: String, group: String, memberID: UInt64, signal: AsyncSignal) async throws -> Delivery? {
-        let acknowledger = GroupAcknowledger(broker: self, topic: topic, group: group)
+    func nextDelivery(
+        topic: String,
+        group: String,
+        memberID: UInt64,
+        signal: AsyncSignal,
+        acknowledger: GroupAcknowledger
+    ) async throws -> Delivery? {
         while true {
             try Task.checkCancellation()
             let now = ContinuousClock.now
@@ -155,13 +166,12 @@ public final class InMemoryBroker: Broker {
 
     /// Removes a member and hands its unsettled deliveries to the others.
     func leave(topic: String, group: String, memberID: UInt64, signal: AsyncSignal) {
-        let signals = state.withLock { state -> [AsyncSignal] in
-            guard let groupState = state.topics[topic]?.group(group), groupState.hasMember(memberID) else { return [] }
+        state.withLock { state in
+            guard let groupState = state.topics[topic]?.group(group), groupState.hasMember(memberID) else { return }
             groupState.leave(memberID, now: .now)
-            return groupState.signals
+            groupState.wakeMembers()
         }
         signal.notify()
-        for other in signals { other.notify() }
     }
 
     // MARK: Settling
@@ -170,15 +180,15 @@ public final class InMemoryBroker: Broker {
     func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) throws(BrokerError) {
         let now = ContinuousClock.now
         let date = Date()
-        let signals = try state.withLock { state throws(BrokerError) -> [AsyncSignal] in
+        try state.withLock { state throws(BrokerError) in
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
-            guard let groupState = topicState.group(group) else { return [] }
+            guard let groupState = topicState.group(group) else { return }
             var requests: [DeadLetterRequest] = []
-            groupState.settle(token, settlement, logs: topicState.logs, now: now, date: date, deadLetters: &requests)
-            let dlqSignals = storeDeadLetters(requests, of: groupState, in: &state, now: now, date: date)
-            return groupState.signals + dlqSignals + Array(state.idleWaiters.values)
+            let wake = groupState.settle(token, settlement, logs: topicState.logs, now: now, date: date, deadLetters: &requests)
+            storeDeadLetters(requests, of: groupState, in: &state, now: now, date: date)
+            groupState.wake(wake)
+            state.wakeIdleWaiters()
         }
-        for signal in signals { signal.notify() }
     }
 
     /// Restarts a delivery's ack deadline.
@@ -189,26 +199,24 @@ public final class InMemoryBroker: Broker {
         }
     }
 
-    /// Publishes dead letters to their topics (creating them as needed) and reports back to the group.
-    /// Returns the signals of the dead-letter topics' members.
-    @discardableResult
+    /// Publishes dead letters to their topics (creating them as needed), wakes those topics' members and
+    /// reports back to the group.
     private func storeDeadLetters(
         _ requests: [DeadLetterRequest],
         of group: ConsumerGroupState,
         in state: inout State,
         now: ContinuousClock.Instant,
         date: Date
-    ) -> [AsyncSignal] {
-        guard !requests.isEmpty else { return [] }
+    ) {
+        guard !requests.isEmpty else { return }
         let name = group.options.deadLetterTopic(for: group.topic, group: group.name)
-        var signals: [AsyncSignal] = []
         for request in requests {
             do throws(BrokerError) {
                 let topicState = try deadLetterTopic(name, origin: group.topic, in: &state)
                 var missed: [(group: String, partition: Partition, count: Int64)] = []
                 _ = try topicState.append([request.deadLetter.encodedEvent], now: now, date: date, missed: &missed)
                 group.finishDeadLetter(request, stored: true, now: now)
-                signals += topicState.signals
+                topicState.wakeMembers()
             } catch {
                 logger.error(
                     "could not store a dead letter; the event stays in its topic and is retried in a second",
@@ -220,7 +228,6 @@ public final class InMemoryBroker: Broker {
                 group.finishDeadLetter(request, stored: false, now: now)
             }
         }
-        return signals
     }
 
     private func deadLetterTopic(_ name: String, origin: String, in state: inout State) throws(BrokerError) -> TopicState {
@@ -237,15 +244,15 @@ public final class InMemoryBroker: Broker {
 
     /// Moves a group's position. - Throws: ``BrokerError`` for an unknown topic or group.
     public func seek(group: String, on topic: String, to target: SeekTarget) async throws {
-        let signals = try state.withLock { state throws(BrokerError) -> [AsyncSignal] in
+        try state.withLock { state throws(BrokerError) in
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
             guard let groupState = topicState.group(group) else {
                 throw .invalidSeek(topic: topic, group: group, reason: "the group has never subscribed to the topic")
             }
             groupState.seek(to: topicState.resolve(target, for: groupState))
-            return groupState.signals + Array(state.idleWaiters.values)
+            groupState.wakeMembers()
+            state.wakeIdleWaiters()
         }
-        for signal in signals { signal.notify() }
     }
 
     /// A group's lag per partition. - Throws: ``BrokerError`` for an unknown topic or group.
@@ -328,10 +335,10 @@ public final class InMemoryBroker: Broker {
 
     /// Stops the broker: subscriptions end, later calls fail with ``BrokerError/closed()``.
     public func shutdown() {
-        let signals = state.withLock { state in
+        state.withLock { state in
             state.isShutDown = true
-            return state.topics.values.flatMap(\.signals) + Array(state.idleWaiters.values)
+            for topic in state.topics.values { topic.wakeMembers() }
+            state.wakeIdleWaiters()
         }
-        for signal in signals { signal.notify() }
     }
 }

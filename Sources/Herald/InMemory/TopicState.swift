@@ -20,8 +20,10 @@ final class TopicState {
         )
     }
 
-    /// Every member's wake-up signal, to notify after a change.
-    var signals: [AsyncSignal] { groups.values.flatMap(\.signals) }
+    /// Wakes every member of every group (under the broker's lock; see ``ConsumerGroupState/wakeMembers()``).
+    func wakeMembers() {
+        for group in groups.values { group.wakeMembers() }
+    }
 
     func group(_ name: String) -> ConsumerGroupState? { groups[name] }
 
@@ -49,40 +51,52 @@ final class TopicState {
         missed: inout [(group: String, partition: Partition, count: Int64)]
     ) throws(BrokerError) -> [PublishReceipt] {
         let topic = configuration.name
+        // Each event's earlier copy, if any: one inside the window, or an earlier one in this batch (nil).
+        var originals: [(partition: Partition, offset: Offset)?] = []
+        var isDuplicate: [Bool] = []
+        originals.reserveCapacity(events.count)
+        isDuplicate.reserveCapacity(events.count)
+        var seenInBatch: Set<DeduplicationKey> = []
         var newEvents = 0
         var newBytes = 0
-        var seenInBatch: Set<String> = []
         for event in events {
             let size = event.payloadSize
             if size > configuration.maximumEventBytes {
                 throw .eventTooLarge(topic: topic, eventID: event.id, size: size, limit: configuration.maximumEventBytes)
             }
-            let key = event.deduplicationKey
+            var original: (partition: Partition, offset: Offset)?
+            var duplicate = false
             if deduplication.isEnabled {
-                if deduplication.receipt(for: key, now: now) != nil || !seenInBatch.insert(key).inserted { continue }
+                let key = event.deduplicationKey
+                original = deduplication.original(of: key, now: now)
+                duplicate = original != nil || !seenInBatch.insert(key).inserted
             }
-            newEvents += 1
-            newBytes += size
+            originals.append(original)
+            isDuplicate.append(duplicate)
+            if !duplicate {
+                newEvents += 1
+                newBytes += size
+            }
         }
         try makeRoom(events: newEvents, bytes: newBytes, missed: &missed)
 
         var receipts: [PublishReceipt] = []
         receipts.reserveCapacity(events.count)
-        for event in events {
-            let key = event.deduplicationKey
-            if let original = deduplication.receipt(for: key, now: now) {
-                var duplicate = original
-                duplicate.isDuplicate = true
-                receipts.append(duplicate)
-                continue
+        for (index, event) in events.enumerated() {
+            if isDuplicate[index] {
+                // An earlier copy in the window, or one stored moments ago in this same batch.
+                let original = originals[index] ?? deduplication.original(of: event.deduplicationKey, now: now)
+                if let original {
+                    receipts.append(PublishReceipt(topic: topic, partition: original.partition, offset: original.offset, isDuplicate: true))
+                    continue
+                }
             }
             let partition = partition(for: event)
             let offset = logs[partition.index].append(event, partition: partition, storedAt: date)
             eventCount += 1
             byteCount += event.payloadSize
-            let receipt = PublishReceipt(topic: topic, partition: partition, offset: offset, isDuplicate: false)
-            deduplication.remember(key, receipt: receipt, now: now)
-            receipts.append(receipt)
+            deduplication.remember(event.deduplicationKey, partition: partition, offset: offset, now: now)
+            receipts.append(PublishReceipt(topic: topic, partition: partition, offset: offset, isDuplicate: false))
         }
         return receipts
     }
