@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import Herald
 import Logging
+import DequeModule
 import NIOCore
+import Synchronization
 
 /// `herald bench`: measures a broker in this process. Build in release mode for meaningful figures:
 /// `swift run -c release herald bench`.
@@ -52,20 +54,24 @@ struct BenchCommand: AsyncParsableCommand {
         let batched = try await publishThenConsume(payload: payload)
         results += batched
         results.append(try await concurrentSinglePublishes(payload: payload, publishers: 4))
+        let reference = try lockedQueueReference(payload: payload)
+        results.append(reference)
 
         print("")
         print(
             TextTable(
-                header: ["scenario", "events", "seconds", "events/s", "MiB/s"],
+                header: ["scenario", "events", "seconds", "events/s", "MiB/s", "vs reference"],
                 rows: results.map { result in
                     [
                         result.scenario, "\(result.events)", String(format: "%.3f", result.seconds),
                         String(format: "%.0f", result.eventsPerSecond),
                         String(format: "%.1f", result.eventsPerSecond * Double(size) / 1_048_576),
+                        String(format: "%.3f", result.eventsPerSecond / reference.eventsPerSecond),
                     ]
                 }
             ).render()
         )
+        print("\nreference: the same events through a bare lock-protected queue in this process (append in batches, then one locked pop and one locked 'ack' per event): the in-process ceiling the broker's bookkeeping is measured against.")
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -158,6 +164,32 @@ struct BenchCommand: AsyncParsableCommand {
             try await group.waitForAll()
         }
         return BenchResult(scenario: "publish one by one, \(publishers) publishers", events: share * publishers, duration: clock.now - start)
+    }
+}
+
+extension BenchCommand {
+    /// The reference: the same events appended in batches to a lock-protected deque, then popped one at a
+    /// time with a second lock round trip standing in for the ack. No offsets, groups or de-duplication.
+    fileprivate func lockedQueueReference(payload: ByteBuffer) throws -> BenchResult {
+        let queue = Mutex(Deque<Event>())
+        let acknowledged = Mutex(0)
+        var prepared: [[Event]] = []
+        for start in stride(from: 0, to: events, by: batch) {
+            prepared.append(try makeEvents(start..<min(start + batch, events), payload: payload))
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        for chunk in prepared {
+            queue.withLock { $0.append(contentsOf: chunk) }
+        }
+        prepared = []
+        var consumed = 0
+        while queue.withLock({ $0.popFirst() }) != nil {
+            acknowledged.withLock { $0 += 1 }
+            consumed += 1
+        }
+        guard consumed == events else { throw ValidationError("reference queue lost events") }
+        return BenchResult(scenario: "reference: locked queue, batches then pop + ack", events: events, duration: clock.now - start)
     }
 }
 
