@@ -1,0 +1,205 @@
+import CHeraldCRC32C
+import Herald
+import NIOCore
+
+/// A record batch: the unit written, checksummed and recovered (layout in `Docs/storage-format.md`).
+struct RecordBatch: Sendable {
+    /// Bytes before the records.
+    static let headerSize = 42
+    /// Bytes before the checksummed part (baseOffset, batchLength, crc).
+    static let checksumStart = 16
+    /// The format version written.
+    static let formatVersion: UInt8 = 1
+    /// The largest batch accepted (a bound against reading garbage lengths).
+    static let maximumSize = 64 * 1024 * 1024
+
+    var baseOffset: Offset
+    var firstTimestamp: Int64
+    var maxTimestamp: Int64
+    var records: [LogRecord]
+
+    var lastOffset: Offset { Offset(baseOffset.value + Int64(records.count) - 1) }
+
+    /// The fixed fields at the start of a batch.
+    struct Header: Sendable, Equatable {
+        var baseOffset: Offset
+        /// The whole batch's size in bytes.
+        var size: Int
+        var crc: UInt32
+        var formatVersion: UInt8
+        var recordCount: Int
+        var lastOffsetDelta: Int
+        var firstTimestamp: Int64
+        var maxTimestamp: Int64
+
+        var lastOffset: Offset { Offset(baseOffset.value + Int64(lastOffsetDelta)) }
+        var nextOffset: Offset { lastOffset.next }
+    }
+
+    /// Appends one batch holding `values` (in order, from `baseOffset`) stored at `timestamp`.
+    /// Returns the batch's size in bytes.
+    @discardableResult
+    static func encode(
+        baseOffset: Offset,
+        timestamp: Int64,
+        records values: [(key: String?, value: ByteBuffer)],
+        into buffer: inout ByteBuffer
+    ) -> Int {
+        precondition(!values.isEmpty, "a batch holds at least one record")
+        let start = buffer.writerIndex
+        buffer.writeInteger(baseOffset.value, endianness: .little)
+        buffer.writeInteger(UInt32(0), endianness: .little)  // batchLength, set below
+        buffer.writeInteger(UInt32(0), endianness: .little)  // crc, set below
+        buffer.writeInteger(formatVersion)
+        buffer.writeInteger(UInt8(0))
+        buffer.writeInteger(UInt32(values.count), endianness: .little)
+        buffer.writeInteger(UInt32(values.count - 1), endianness: .little)
+        buffer.writeInteger(timestamp, endianness: .little)
+        buffer.writeInteger(timestamp, endianness: .little)
+        var scratch = ByteBufferAllocator().buffer(capacity: 64)
+        for (delta, record) in values.enumerated() {
+            scratch.clear()
+            scratch.writeInteger(UInt8(0))
+            scratch.writeZigZag(0)
+            scratch.writeVarint(UInt64(delta))
+            if let key = record.key {
+                scratch.writeZigZag(Int64(key.utf8.count))
+                scratch.writeString(key)
+            } else {
+                scratch.writeZigZag(-1)
+            }
+            scratch.writeVarint(UInt64(record.value.readableBytes))
+            buffer.writeVarint(UInt64(scratch.readableBytes + record.value.readableBytes))
+            buffer.writeImmutableBuffer(scratch)
+            buffer.writeImmutableBuffer(record.value)
+        }
+        let size = buffer.writerIndex - start
+        buffer.setInteger(UInt32(size - 12), at: start + 8, endianness: .little)
+        let crc = buffer.withUnsafeReadableBytes { bytes in
+            checksum(UnsafeRawBufferPointer(rebasing: bytes[(start - buffer.readerIndex)...]), size: size)
+        }
+        buffer.setInteger(crc, at: start + 12, endianness: .little)
+        return size
+    }
+
+    /// The CRC32C of a batch of `size` bytes at the start of `bytes`: the base offset, then everything after
+    /// the crc field.
+    static func checksum(_ bytes: UnsafeRawBufferPointer, size: Int) -> UInt32 {
+        let base = UnsafeRawBufferPointer(rebasing: bytes[0..<8])
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[checksumStart..<size])
+        return herald_crc32c(herald_crc32c(0, base.baseAddress, base.count), rest.baseAddress, rest.count)
+    }
+
+    /// Reads the header at the start of `buffer` without consuming it; `nil` if fewer than
+    /// ``headerSize`` bytes are there.
+    static func peekHeader(_ buffer: ByteBuffer) -> Header? {
+        let at = buffer.readerIndex
+        guard buffer.readableBytes >= headerSize,
+            let base: Int64 = buffer.getInteger(at: at, endianness: .little),
+            let length: UInt32 = buffer.getInteger(at: at + 8, endianness: .little),
+            let crc: UInt32 = buffer.getInteger(at: at + 12, endianness: .little),
+            let version: UInt8 = buffer.getInteger(at: at + 16),
+            let count: UInt32 = buffer.getInteger(at: at + 18, endianness: .little),
+            let lastDelta: UInt32 = buffer.getInteger(at: at + 22, endianness: .little),
+            let first: Int64 = buffer.getInteger(at: at + 26, endianness: .little),
+            let maximum: Int64 = buffer.getInteger(at: at + 34, endianness: .little)
+        else { return nil }
+        return Header(
+            baseOffset: Offset(base),
+            size: Int(length) + 12,
+            crc: crc,
+            formatVersion: version,
+            recordCount: Int(count),
+            lastOffsetDelta: Int(lastDelta),
+            firstTimestamp: first,
+            maxTimestamp: maximum
+        )
+    }
+
+    /// What is at the start of some bytes of a segment.
+    enum Parsed {
+        /// A whole, valid batch of `header.size` bytes.
+        case batch(RecordBatch, Header)
+        /// The bytes end before the batch does (a torn write at the tail, or a short read).
+        case incomplete(Header?)
+        /// Not a valid batch; `reason` says why.
+        case corrupt(String)
+    }
+
+    /// Checks and decodes the batch at the start of `buffer` (whose readable bytes may run past it).
+    static func parse(_ buffer: ByteBuffer, decodeRecords: Bool = true) -> Parsed {
+        guard let header = peekHeader(buffer) else { return .incomplete(nil) }
+        if let problem = implausibility(of: header) { return .corrupt(problem) }
+        guard buffer.readableBytes >= header.size else { return .incomplete(header) }
+        let crc = buffer.withUnsafeReadableBytes { bytes in checksum(bytes, size: header.size) }
+        guard crc == header.crc else {
+            return .corrupt("checksum mismatch (stored \(hex(header.crc)), computed \(hex(crc)))")
+        }
+        guard decodeRecords else {
+            return .batch(RecordBatch(baseOffset: header.baseOffset, firstTimestamp: header.firstTimestamp, maxTimestamp: header.maxTimestamp, records: []), header)
+        }
+        guard var body = buffer.getSlice(at: buffer.readerIndex + headerSize, length: header.size - headerSize) else {
+            return .incomplete(header)
+        }
+        var records: [LogRecord] = []
+        records.reserveCapacity(header.recordCount)
+        for index in 0..<header.recordCount {
+            guard let record = readRecord(&body, header: header) else {
+                return .corrupt("record \(index) of \(header.recordCount) is malformed")
+            }
+            guard record.offset.value == header.baseOffset.value + Int64(index) else {
+                return .corrupt("record \(index) has offset \(record.offset), expected \(header.baseOffset.value + Int64(index))")
+            }
+            records.append(record)
+        }
+        guard body.readableBytes == 0 else { return .corrupt("\(body.readableBytes) bytes after the last record") }
+        let batch = RecordBatch(
+            baseOffset: header.baseOffset,
+            firstTimestamp: header.firstTimestamp,
+            maxTimestamp: header.maxTimestamp,
+            records: records
+        )
+        return .batch(batch, header)
+    }
+
+    /// Why a header cannot belong to a valid batch, or `nil` if it can.
+    static func implausibility(of header: Header) -> String? {
+        if header.formatVersion != formatVersion { return "unknown format version \(header.formatVersion)" }
+        if header.size < headerSize || header.size > maximumSize { return "impossible batch size \(header.size)" }
+        if header.recordCount < 1 || header.lastOffsetDelta != header.recordCount - 1 {
+            return "inconsistent record count \(header.recordCount) / last offset delta \(header.lastOffsetDelta)"
+        }
+        if header.baseOffset.value < 0 { return "negative base offset \(header.baseOffset)" }
+        return nil
+    }
+
+    private static func readRecord(_ body: inout ByteBuffer, header: Header) -> LogRecord? {
+        guard let length = body.readVarint(), length <= UInt64(body.readableBytes),
+            var record = body.readSlice(length: Int(length)),
+            let _: UInt8 = record.readInteger(),
+            let timestampDelta = record.readZigZag(),
+            let offsetDelta = record.readVarint(),
+            let keyLength = record.readZigZag()
+        else { return nil }
+        var key: String?
+        if keyLength >= 0 {
+            guard keyLength <= Int64(record.readableBytes), let value = record.readString(length: Int(keyLength)) else { return nil }
+            key = value
+        } else if keyLength != -1 {
+            return nil
+        }
+        guard let valueLength = record.readVarint(), valueLength == UInt64(record.readableBytes),
+            let value = record.readSlice(length: Int(valueLength))
+        else { return nil }
+        return LogRecord(
+            offset: Offset(header.baseOffset.value + Int64(offsetDelta)),
+            timestamp: header.firstTimestamp + timestampDelta,
+            key: key,
+            value: value
+        )
+    }
+
+    private static func hex(_ value: UInt32) -> String {
+        "0x" + String(value, radix: 16, uppercase: true)
+    }
+}
