@@ -1,0 +1,228 @@
+import Herald
+import Logging
+import NIOCore
+
+/// The segments of one topic partition: appends to the newest, reads from any, recovery on open,
+/// retention by whole segments. Not thread-safe: its owner serialises calls.
+final class PartitionStore {
+    /// How the store lays out segments.
+    struct Options: Sendable {
+        /// A new segment starts once the active one holds this many bytes. Default 64 MiB.
+        var segmentBytes: Int64 = 64 * 1024 * 1024
+    }
+
+    let directory: String
+    let partition: Partition
+    private let fileSystem: any LogFileSystem
+    private let options: Options
+    /// Oldest first; never empty; the last one is active.
+    private(set) var segments: [Segment]
+    /// What recovery cut from the tail when the store was opened.
+    private(set) var recoveredTruncation: TailTruncation?
+
+    private init(directory: String, partition: Partition, fileSystem: any LogFileSystem, options: Options, segments: [Segment]) {
+        self.directory = directory
+        self.partition = partition
+        self.fileSystem = fileSystem
+        self.options = options
+        self.segments = segments
+    }
+
+    /// The active segment.
+    private var active: Segment {
+        // Invariant: `segments` is never empty.
+        segments[segments.count - 1]
+    }
+
+    /// The oldest offset held.
+    var startOffset: Offset { segments[0].baseOffset }
+    /// The offset the next record gets.
+    var endOffset: Offset { active.nextOffset }
+    /// Bytes held, all segments.
+    var bytes: Int64 { segments.reduce(0) { $0 + $1.size } }
+    /// Damage found in sealed segments.
+    var corruptions: [SegmentCorruption] { segments.compactMap(\.corruption) }
+
+    /// Opens (recovering) or creates the partition's directory.
+    ///
+    /// - Throws: ``StorageError`` when files cannot be read or written.
+    static func open(
+        directory: String,
+        partition: Partition,
+        fileSystem: any LogFileSystem,
+        options: Options = Options(),
+        logger: Logger
+    ) throws(StorageError) -> PartitionStore {
+        try fileSystem.createDirectory(directory)
+        let bases = try fileSystem.contentsOfDirectory(directory).compactMap(SegmentName.baseOffset(ofLogFile:)).sorted()
+        guard let newest = bases.last else {
+            let segment = try Segment.create(in: directory, baseOffset: 0, fileSystem: fileSystem)
+            try fileSystem.syncDirectory(directory)
+            return PartitionStore(directory: directory, partition: partition, fileSystem: fileSystem, options: options, segments: [segment])
+        }
+        var segments: [Segment] = []
+        for (position, base) in bases.dropLast().enumerated() {
+            let next = bases[position + 1]
+            let segment = try Segment.openSealed(in: directory, baseOffset: base, nextOffset: next, fileSystem: fileSystem)
+            if let corruption = segment.corruption {
+                logger.error("corrupt segment; reads of the damaged range will fail", metadata: ["herald.corruption": "\(corruption)"])
+            }
+            segments.append(segment)
+        }
+        let (active, truncation) = try Segment.recoverActive(in: directory, baseOffset: newest, fileSystem: fileSystem)
+        if let truncation {
+            logger.warning("recovery cut a torn or corrupt tail", metadata: [
+                "herald.path": "\(truncation.path)", "herald.bytes": "\(truncation.bytes)",
+                "herald.from.offset": "\(truncation.fromOffset.value)", "herald.reason": "\(truncation.reason)",
+            ])
+        }
+        segments.append(active)
+        let store = PartitionStore(directory: directory, partition: partition, fileSystem: fileSystem, options: options, segments: segments)
+        store.recoveredTruncation = truncation
+        return store
+    }
+
+    // MARK: Appending
+
+    /// Encodes `batches` (each a list of records sharing one timestamp) to follow the current end, rolling
+    /// to a new segment first if the active one is full. Nothing is written: the writer writes
+    /// ``PreparedAppend/bytes`` at ``PreparedAppend/position`` of ``PreparedAppend/segment`` outside the
+    /// store's lock, then calls ``commit(_:)`` (or ``abort(_:)`` if the write failed).
+    ///
+    /// - Throws: ``StorageError`` when rolling fails.
+    func prepare(_ batches: [(timestamp: Int64, records: [(key: String?, value: ByteBuffer)])]) throws(StorageError) -> PreparedAppend {
+        if active.size >= options.segmentBytes && !active.isEmpty {
+            try roll()
+        }
+        var buffer = ByteBuffer()
+        var headers: [RecordBatch.Header] = []
+        var bases: [Offset] = []
+        var next = active.nextOffset
+        for batch in batches where !batch.records.isEmpty {
+            let start = buffer.writerIndex
+            RecordBatch.encode(baseOffset: next, timestamp: batch.timestamp, records: batch.records, into: &buffer)
+            if let header = buffer.getSlice(at: start, length: buffer.writerIndex - start).flatMap(RecordBatch.peekHeader) {
+                headers.append(header)
+                next = header.nextOffset
+            }
+            bases.append(Offset(next.value - Int64(batch.records.count)))
+        }
+        return PreparedAppend(segment: active, position: active.size, bytes: buffer, headers: headers, baseOffsets: bases)
+    }
+
+    /// Makes a written append part of the partition (readable, counted).
+    func commit(_ prepared: PreparedAppend) {
+        prepared.segment.didAppend(prepared.headers)
+    }
+
+    /// Cuts whatever part of a failed write reached the file, so the next append starts on a batch boundary.
+    func abort(_ prepared: PreparedAppend) {
+        try? prepared.segment.file.truncate(to: prepared.position)
+    }
+
+    /// Encodes, writes and commits in one call (not durable until ``sync()``). Returns each batch's first
+    /// offset. For single-threaded use; the ``PartitionWriter`` does the same with the write outside the lock.
+    ///
+    /// - Throws: ``StorageError``; the partition's end is unchanged after a failed write.
+    func append(_ batches: [(timestamp: Int64, records: [(key: String?, value: ByteBuffer)])]) throws(StorageError) -> [Offset] {
+        let prepared = try prepare(batches)
+        do {
+            try prepared.segment.file.write(prepared.bytes, at: prepared.position)
+        } catch {
+            abort(prepared)
+            throw error
+        }
+        commit(prepared)
+        return prepared.baseOffsets
+    }
+
+    /// Makes everything appended durable.
+    func sync() throws(StorageError) {
+        try active.sync()
+    }
+
+    /// Seals the active segment and starts a new one.
+    func roll() throws(StorageError) {
+        try active.sync()
+        try active.saveIndex()
+        let segment = try Segment.create(in: directory, baseOffset: active.nextOffset, fileSystem: fileSystem)
+        try fileSystem.syncDirectory(directory)
+        segments.append(segment)
+    }
+
+    // MARK: Reading
+
+    /// Records from `offset` on, about `maximumBytes` of them from one segment (at least one batch when any
+    /// is there).
+    ///
+    /// - Throws: ``StorageError/corruption(path:position:reason:)`` when the range is damaged.
+    func read(from offset: Offset, maximumBytes: Int = 1 << 20) throws(StorageError) -> [LogRecord] {
+        let from = max(offset, startOffset)
+        guard from < endOffset else { return [] }
+        var index = segments.count - 1
+        while index > 0 && segments[index].baseOffset > from { index -= 1 }
+        // One segment per call; callers read on from the last offset returned.
+        while index < segments.count {
+            let found = try segments[index].read(from: from, maximumBytes: maximumBytes)
+            if !found.isEmpty { return found }
+            index += 1
+        }
+        return []
+    }
+
+    /// The first offset stored at or after `timestamp` (milliseconds since 1970), or ``endOffset``.
+    func firstOffset(atOrAfter timestamp: Int64) -> Offset {
+        for segment in segments {
+            if let offset = segment.firstOffset(atOrAfter: timestamp) { return max(offset, startOffset) }
+        }
+        return endOffset
+    }
+
+    // MARK: Retention
+
+    /// Deletes the oldest sealed segments while `shouldDelete` says so; returns the new start offset.
+    @discardableResult
+    func deleteOldSegments(while shouldDelete: (_ segment: SegmentSummary, _ remainingBytes: Int64) -> Bool) throws(StorageError) -> Offset {
+        var total = bytes
+        while segments.count > 1 {
+            let oldest = segments[0]
+            let summary = SegmentSummary(baseOffset: oldest.baseOffset, nextOffset: oldest.nextOffset, bytes: oldest.size, maxTimestamp: oldest.index.maxTimestamp)
+            guard shouldDelete(summary, total) else { break }
+            try oldest.delete()
+            segments.removeFirst()
+            total -= summary.bytes
+        }
+        try fileSystem.syncDirectory(directory)
+        return startOffset
+    }
+
+    /// Saves the active segment's indexes and closes every file.
+    func close() throws(StorageError) {
+        try active.sync()
+        try active.saveIndex()
+        for segment in segments { try segment.close() }
+    }
+}
+
+/// Batches encoded for one write to the end of a partition.
+struct PreparedAppend {
+    /// The segment the bytes go to (the active one).
+    let segment: Segment
+    /// Where in its file.
+    let position: Int64
+    /// The encoded batches.
+    let bytes: ByteBuffer
+    /// Their headers, in order.
+    let headers: [RecordBatch.Header]
+    /// Each batch's first offset, in order.
+    let baseOffsets: [Offset]
+}
+
+/// What retention sees of a sealed segment.
+struct SegmentSummary: Sendable {
+    var baseOffset: Offset
+    var nextOffset: Offset
+    var bytes: Int64
+    var maxTimestamp: Int64?
+    var eventCount: Int64 { nextOffset.value - baseOffset.value }
+}

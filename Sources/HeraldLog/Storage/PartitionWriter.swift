@@ -1,0 +1,124 @@
+import DequeModule
+import Herald
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Appends to one partition with group commit: concurrent appends queue up; one of them at a time (the
+/// leader, on a thread of the I/O pool, never on a Swift concurrency thread) takes everything queued,
+/// writes it with one write, syncs once as the durability policy asks, and completes them all. A caller's
+/// append returns only once its policy is met.
+final class PartitionWriter: Sendable {
+    private struct Request {
+        var timestamp: Int64
+        var records: [(key: String?, value: ByteBuffer)]
+        var continuation: CheckedContinuation<Offset, any Error>
+    }
+
+    private struct Queue {
+        var pending: Deque<Request> = []
+        var isLeading = false
+        var lastSync = ContinuousClock.now
+    }
+
+    /// The most bytes of record values one group commit writes.
+    static let maximumGroupBytes = 8 * 1024 * 1024
+
+    let partition: LockedPartition
+    private let policy: DurabilityPolicy
+    private let threadPool: NIOThreadPool
+    // Mutex: appending tasks and the leader thread share the queue.
+    private let queue = Mutex(Queue())
+
+    init(partition: LockedPartition, policy: DurabilityPolicy, threadPool: NIOThreadPool) {
+        self.partition = partition
+        self.policy = policy
+        self.threadPool = threadPool
+    }
+
+    /// Appends one batch of records stored at `timestamp` and returns its first offset once the durability
+    /// policy is met.
+    ///
+    /// - Throws: ``StorageError`` when the write or sync fails; then nothing of the batch is acknowledged
+    ///   and the partition's end is unchanged.
+    func append(_ records: [(key: String?, value: ByteBuffer)], timestamp: Int64) async throws -> Offset {
+        try await withCheckedThrowingContinuation { continuation in
+            let lead = queue.withLock { queue -> Bool in
+                queue.pending.append(Request(timestamp: timestamp, records: records, continuation: continuation))
+                if queue.isLeading { return false }
+                queue.isLeading = true
+                return true
+            }
+            if lead {
+                threadPool.submit { [self] _ in self.lead() }
+            }
+        }
+    }
+
+    /// Syncs if the interval policy says a sync is due; a no-op under the other policies.
+    func syncIfDue() throws(StorageError) {
+        guard case .fsyncInterval(let interval) = policy else { return }
+        let due = queue.withLock { ContinuousClock.now - $0.lastSync >= interval }
+        if due { try sync() }
+    }
+
+    /// Makes everything committed durable now.
+    func sync() throws(StorageError) {
+        try partition.withLock { (store: PartitionStore) throws(StorageError) in try store.sync() }
+        queue.withLock { $0.lastSync = .now }
+    }
+
+    /// Commits groups until the queue is empty. Runs on an I/O thread.
+    private func lead() {
+        while true {
+            let group: [Request] = queue.withLock { queue in
+                var group: [Request] = []
+                var bytes = 0
+                while let next = queue.pending.first, group.isEmpty || bytes < Self.maximumGroupBytes {
+                    bytes += next.records.reduce(0) { $0 + $1.value.readableBytes }
+                    group.append(next)
+                    queue.pending.removeFirst()
+                }
+                if group.isEmpty { queue.isLeading = false }
+                return group
+            }
+            if group.isEmpty { return }
+            do {
+                let bases = try commit(group)
+                for (request, base) in zip(group, bases) {
+                    request.continuation.resume(returning: base)
+                }
+            } catch {
+                for request in group {
+                    request.continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    private func commit(_ group: [Request]) throws(StorageError) -> [Offset] {
+        let prepared = try partition.withLock { (store: PartitionStore) throws(StorageError) in
+            try store.prepare(group.map { ($0.timestamp, $0.records) })
+        }
+        do {
+            try prepared.segment.file.write(prepared.bytes, at: prepared.position)
+            if try shouldSyncNow() {
+                try prepared.segment.file.sync()
+                queue.withLock { $0.lastSync = .now }
+            }
+        } catch {
+            partition.withLock { $0.abort(prepared) }
+            throw error
+        }
+        partition.withLock { $0.commit(prepared) }
+        return prepared.baseOffsets
+    }
+
+    private func shouldSyncNow() throws(StorageError) -> Bool {
+        switch policy {
+        case .fsyncBeforeAcknowledge: return true
+        case .operatingSystem: return false
+        case .fsyncInterval(let interval): return queue.withLock { ContinuousClock.now - $0.lastSync >= interval }
+        }
+    }
+}
