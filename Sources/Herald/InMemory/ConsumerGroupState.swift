@@ -2,14 +2,14 @@ import struct Foundation.Date
 
 /// A request to move an event to the group's dead-letter topic. The topic performs it and reports back
 /// through ``ConsumerGroupState/finishDeadLetter(_:stored:now:)``.
-struct DeadLetterRequest {
-    var partition: Partition
-    var offset: Offset
-    var deadLetter: DeadLetter
+package struct DeadLetterRequest {
+    package var partition: Partition
+    package var offset: Offset
+    package var deadLetter: DeadLetter
 }
 
 /// What ``ConsumerGroupState/take(subscriber:logs:now:date:nextDeliveryID:)`` found.
-enum TakeOutcome {
+package enum TakeOutcome {
     /// An event to hand out.
     case dispatched(StoredEvent, attempt: Int, firstDeliveredAt: Date, token: DeliveryToken)
     /// Nothing now; look again at the given time or when notified.
@@ -20,25 +20,25 @@ enum TakeOutcome {
 
 /// One consumer group of an in-memory topic: its position per partition, its in-flight deliveries,
 /// its members. Not thread-safe: the broker's lock guards it.
-final class ConsumerGroupState {
-    struct Member {
-        let signal: AsyncSignal
+package final class ConsumerGroupState {
+    package struct Member {
+        package let signal: AsyncSignal
         /// This member's own bound on unsettled deliveries.
-        let prefetch: Int
-        var inFlight = 0
+        package let prefetch: Int
+        package var inFlight = 0
         /// Draining members receive nothing more but may still settle.
-        var isDraining = false
+        package var isDraining = false
     }
 
-    let name: String
-    let topic: String
-    let options: SubscriptionOptions
-    private(set) var epoch: UInt64 = 0
-    private(set) var partitions: [GroupPartitionState]
-    private(set) var members: [UInt64: Member] = [:]
+    package let name: String
+    package let topic: String
+    package let options: SubscriptionOptions
+    package private(set) var epoch: UInt64 = 0
+    package private(set) var partitions: [GroupPartitionState]
+    package private(set) var members: [UInt64: Member] = [:]
     private var nextPartition = 0
 
-    init(name: String, topic: String, options: SubscriptionOptions, logs: [PartitionLog]) {
+    package init<Records: PartitionRecords>(name: String, topic: String, options: SubscriptionOptions, logs: [Records]) {
         self.name = name
         self.topic = topic
         self.options = options
@@ -49,19 +49,19 @@ final class ConsumerGroupState {
 
     /// Wakes every member (they re-check for work). Called under the broker's lock: a signal's own lock is
     /// always taken after the broker's, never before, so this cannot deadlock.
-    func wakeMembers() {
+    package func wakeMembers() {
         for member in members.values { member.signal.notify() }
     }
 
     /// Who needs waking after a settlement.
-    enum Wake {
+    package enum Wake {
         case nobody
         case member(UInt64)
         case everyone
     }
 
     /// Wakes the members a settlement may have given work to.
-    func wake(_ wake: Wake) {
+    package func wake(_ wake: Wake) {
         switch wake {
         case .nobody: break
         case .member(let id): members[id]?.signal.notify()
@@ -69,27 +69,27 @@ final class ConsumerGroupState {
         }
     }
 
-    func join(_ id: UInt64, signal: AsyncSignal, prefetch: Int) {
+    package func join(_ id: UInt64, signal: AsyncSignal, prefetch: Int) {
         members[id] = Member(signal: signal, prefetch: prefetch)
     }
 
-    func hasMember(_ id: UInt64) -> Bool { members[id] != nil }
+    package func hasMember(_ id: UInt64) -> Bool { members[id] != nil }
 
-    func drain(_ id: UInt64) {
+    package func drain(_ id: UInt64) {
         members[id]?.isDraining = true
     }
 
     /// Whether every stored event is acknowledged.
-    func isCaughtUp(logs: [PartitionLog]) -> Bool {
+    package func isCaughtUp<Records: PartitionRecords>(logs: [Records]) -> Bool {
         zip(partitions, logs).allSatisfy { $0.acknowledgedFloor >= $1.endOffset }
     }
 
     // MARK: Handing out
 
     /// Finds the next event for member `id`: a due redelivery first, then the next new event.
-    func take(
+    package func take<Records: PartitionRecords>(
         subscriber id: UInt64,
-        logs: [PartitionLog],
+        logs: [Records],
         now: ContinuousClock.Instant,
         date: Date,
         nextDeliveryID: inout UInt64,
@@ -116,11 +116,11 @@ final class ConsumerGroupState {
         return .wait(until: wakeUp)
     }
 
-    private func nextOffset(
+    private func nextOffset<Records: PartitionRecords>(
         _ index: Int,
-        log: PartitionLog,
+        log: Records,
         now: ContinuousClock.Instant,
-        logs: [PartitionLog],
+        logs: [Records],
         date: Date,
         deadLetters: inout [DeadLetterRequest]
     ) -> Offset? {
@@ -181,9 +181,9 @@ final class ConsumerGroupState {
         return .dispatched(record, attempt: entry.attempts, firstDeliveredAt: entry.firstDeliveredAt, token: token)
     }
 
-    private func expireDeadlines(
+    private func expireDeadlines<Records: PartitionRecords>(
         _ index: Int,
-        logs: [PartitionLog],
+        logs: [Records],
         now: ContinuousClock.Instant,
         date: Date,
         deadLetters: inout [DeadLetterRequest]
@@ -210,10 +210,10 @@ final class ConsumerGroupState {
 
     /// Applies a settlement and says whom it may give work to; stale tokens (another epoch, an offset already
     /// settled) change nothing.
-    func settle(
+    package func settle<Records: PartitionRecords>(
         _ token: DeliveryToken,
         _ settlement: Settlement,
-        logs: [PartitionLog],
+        logs: [Records],
         now: ContinuousClock.Instant,
         date: Date,
         deadLetters: inout [DeadLetterRequest]
@@ -241,7 +241,7 @@ final class ConsumerGroupState {
     }
 
     /// Restarts the deadline of a current in-flight delivery.
-    func extendDeadline(_ token: DeliveryToken, now: ContinuousClock.Instant) {
+    package func extendDeadline(_ token: DeliveryToken, now: ContinuousClock.Instant) {
         let index = token.partition.index
         guard token.epoch == epoch, partitions.indices.contains(index),
             case .inFlight(let id, let member, _) = partitions[index].entries[token.offset]?.status, id == token.rawValue
@@ -257,12 +257,12 @@ final class ConsumerGroupState {
         return true
     }
 
-    private func fail(
+    private func fail<Records: PartitionRecords>(
         _ index: Int,
         _ offset: Offset,
         failure: DeliveryFailure,
         retryAfter: Duration,
-        logs: [PartitionLog],
+        logs: [Records],
         now: ContinuousClock.Instant,
         date: Date,
         deadLetters: inout [DeadLetterRequest]
@@ -299,7 +299,7 @@ final class ConsumerGroupState {
     // MARK: Dead letters
 
     /// Builds the dead letter for an entry and parks the entry until the topic reports back.
-    private func deadLetterRequest(_ index: Int, _ offset: Offset, logs: [PartitionLog], now: ContinuousClock.Instant)
+    private func deadLetterRequest<Records: PartitionRecords>(_ index: Int, _ offset: Offset, logs: [Records], now: ContinuousClock.Instant)
         -> DeadLetterRequest?
     {
         guard let entry = partitions[index].entries[offset] else { return nil }
@@ -326,7 +326,7 @@ final class ConsumerGroupState {
     }
 
     /// Completes a dead-letter request: acknowledged once stored, otherwise retried in a second.
-    func finishDeadLetter(_ request: DeadLetterRequest, stored: Bool, now: ContinuousClock.Instant) {
+    package func finishDeadLetter(_ request: DeadLetterRequest, stored: Bool, now: ContinuousClock.Instant) {
         let index = request.partition.index
         guard partitions.indices.contains(index), partitions[index].entries[request.offset] != nil else { return }
         if stored {
@@ -339,7 +339,7 @@ final class ConsumerGroupState {
     // MARK: Members, seeking, retention
 
     /// Removes a member and releases its in-flight deliveries for redelivery now.
-    func leave(_ id: UInt64, now: ContinuousClock.Instant) {
+    package func leave(_ id: UInt64, now: ContinuousClock.Instant) {
         members[id] = nil
         for index in partitions.indices {
             for (offset, entry) in partitions[index].entries {
@@ -351,7 +351,7 @@ final class ConsumerGroupState {
     }
 
     /// Moves every partition's position; in-flight deliveries become stale.
-    func seek(to targets: [Offset]) {
+    package func seek(to targets: [Offset]) {
         epoch &+= 1
         for index in partitions.indices {
             partitions[index] = GroupPartitionState(start: targets[index])
@@ -363,7 +363,7 @@ final class ConsumerGroupState {
 
     /// Called after retention removed a partition's events below `start`; returns how many the group had
     /// not acknowledged (events it missed).
-    func retentionRemoved(partition index: Int, below start: Offset) -> Int64 {
+    package func retentionRemoved(partition index: Int, below start: Offset) -> Int64 {
         var state = partitions[index]
         guard state.acknowledgedFloor < start else { return 0 }
         var missed: Int64 = 0
@@ -389,7 +389,7 @@ final class ConsumerGroupState {
     }
 
     /// Lag per partition.
-    func lag(logs: [PartitionLog]) -> GroupLag {
+    package func lag<Records: PartitionRecords>(logs: [Records]) -> GroupLag {
         let figures = partitions.indices.map { index in
             let state = partitions[index]
             let counts = state.counts()

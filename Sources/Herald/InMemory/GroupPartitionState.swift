@@ -4,9 +4,9 @@ import HeapModule
 ///
 /// Invariants: every offset in `acknowledgedFloor..<cursor` has an entry; entries below the floor are
 /// removed; in per-key mode entries may also exist above the cursor (events dispatched past a blocked key).
-struct GroupPartitionState {
+package struct GroupPartitionState {
     /// Every offset below this is acknowledged: the committed position.
-    var acknowledgedFloor: Offset
+    package var acknowledgedFloor: Offset
     /// The lowest offset never dispatched.
     var cursor: Offset
     var entries: [Offset: RecordState] = [:]
@@ -48,7 +48,7 @@ struct GroupPartitionState {
     }
 
     /// When the next redelivery or deadline falls due.
-    var nextWakeUp: ContinuousClock.Instant? {
+    package var nextWakeUp: ContinuousClock.Instant? {
         switch (redeliveries.min?.due, earliestDeadline) {
         case (let due?, let deadline?): return min(due, deadline)
         case (let due?, nil): return due

@@ -2,7 +2,7 @@ import DequeModule
 import struct Foundation.Date
 
 /// The events of one partition of an in-memory topic, oldest first.
-struct PartitionLog {
+struct PartitionLog: PartitionRecords {
     private(set) var records: Deque<StoredEvent> = []
     /// The offset of the oldest record held (equal to ``endOffset`` when empty).
     private(set) var startOffset: Offset = 0
