@@ -1,0 +1,170 @@
+import NIOCore
+import Synchronization
+
+/// A ``LogFileSystem`` that wraps another and makes writes and syncs fail on demand.
+///
+/// It exists to test that nothing is acknowledged that is not on disk: run the log on it, inject
+/// a full disk, a torn write or a failed sync, and check that every append reported as durable
+/// is in the underlying files and every failure reached the caller.
+///
+/// Every ``LogFile`` it opens is wrapped, so faults and counters cover all files; reads, truncation
+/// and directory operations other than ``syncDirectory(_:)`` pass straight through. Faults apply
+/// from the moment they are set until spent or ``heal()``. A failed sync here does not drop the
+/// written data from the underlying file (a real one may); tests that care should treat it as
+/// lost anyway. The controls and counters are safe to use from any thread.
+public final class FaultInjectingFileSystem: LogFileSystem {
+    private struct State {
+        var writeBudget: Int?
+        var budgetFault = Fault.noSpace
+        var failingWrites = 0
+        var writeFault = Fault.io
+        var failingSyncs = 0
+        var syncFault = Fault.io
+        var writes = 0
+        var syncs = 0
+        var bytesWritten = 0
+    }
+
+    /// The file system every call is passed to.
+    public let base: any LogFileSystem
+    // Mutex: the files of the log and the test's controls use the state concurrently.
+    private let state = Mutex(State())
+
+    /// Wraps `base` (by default the real disk), with no faults set.
+    public init(wrapping base: any LogFileSystem = POSIXFileSystem()) {
+        self.base = base
+    }
+
+    // MARK: Controls
+
+    /// Lets writes store `bytes` more bytes in total, then fails them with `error` (default
+    /// ``Fault/noSpace``). A write that straddles the budget stores only the bytes up to it (a
+    /// torn write) and then throws; later writes store nothing. `nil` removes the budget.
+    public func failWrites(after bytes: Int?, error: Fault = .noSpace) {
+        state.withLock {
+            $0.writeBudget = bytes.map { max(0, $0) }
+            $0.budgetFault = error
+        }
+    }
+
+    /// Makes the next `count` writes throw `error` (default ``Fault/io``) without storing anything.
+    public func failNextWrites(_ count: Int, error: Fault = .io) {
+        state.withLock {
+            $0.failingWrites = max(0, count)
+            $0.writeFault = error
+        }
+    }
+
+    /// Makes the next `count` syncs, of files or of directories, throw `error` (default
+    /// ``Fault/io``) without syncing.
+    public func failNextSyncs(_ count: Int, error: Fault = .io) {
+        state.withLock {
+            $0.failingSyncs = max(0, count)
+            $0.syncFault = error
+        }
+    }
+
+    /// Clears every fault; the counters are kept.
+    public func heal() {
+        state.withLock {
+            $0.writeBudget = nil
+            $0.failingWrites = 0
+            $0.failingSyncs = 0
+        }
+    }
+
+    // MARK: Counters
+
+    /// Write calls made on the files, failed ones included.
+    public var writes: Int { state.withLock { $0.writes } }
+    /// Sync calls made on files and directories, failed ones included.
+    public var syncs: Int { state.withLock { $0.syncs } }
+    /// Bytes the underlying files accepted, torn prefixes included.
+    public var bytesWritten: Int { state.withLock { $0.bytesWritten } }
+
+    // MARK: Decisions, for the wrapped files
+
+    /// Counts a write of `count` bytes and decides its fate: how many of its bytes to store, and
+    /// the fault to throw afterwards, if any.
+    func admitWrite(_ count: Int) -> (allowed: Int, fault: Fault?) {
+        state.withLock { state in
+            state.writes += 1
+            if state.failingWrites > 0 {
+                state.failingWrites -= 1
+                return (0, state.writeFault)
+            }
+            guard let budget = state.writeBudget else { return (count, nil) }
+            if count <= budget {
+                state.writeBudget = budget - count
+                return (count, nil)
+            }
+            state.writeBudget = 0
+            return (budget, state.budgetFault)
+        }
+    }
+
+    /// Records `count` bytes accepted by an underlying file.
+    func recordWritten(_ count: Int) {
+        state.withLock { $0.bytesWritten += count }
+    }
+
+    /// Counts a sync and returns the fault to throw instead of syncing, if any.
+    func admitSync() -> Fault? {
+        state.withLock { state in
+            state.syncs += 1
+            guard state.failingSyncs > 0 else { return nil }
+            state.failingSyncs -= 1
+            return state.syncFault
+        }
+    }
+
+    // MARK: LogFileSystem
+
+    /// Opens the file on ``base`` and wraps it so its writes and syncs are subject to the faults.
+    ///
+    /// - Throws: what ``base`` throws.
+    public func open(_ path: String, creating: Bool) throws(StorageError) -> any LogFile {
+        FaultInjectingLogFile(base: try base.open(path, creating: creating), faults: self)
+    }
+
+    /// Passes through to ``base``.
+    ///
+    /// - Throws: what ``base`` throws.
+    public func createDirectory(_ path: String) throws(StorageError) {
+        try base.createDirectory(path)
+    }
+
+    /// Passes through to ``base``.
+    ///
+    /// - Throws: what ``base`` throws.
+    public func contentsOfDirectory(_ path: String) throws(StorageError) -> [String] {
+        try base.contentsOfDirectory(path)
+    }
+
+    /// Passes through to ``base``.
+    ///
+    /// - Throws: what ``base`` throws.
+    public func removeItem(_ path: String) throws(StorageError) {
+        try base.removeItem(path)
+    }
+
+    /// Passes through to ``base``.
+    ///
+    /// - Throws: what ``base`` throws.
+    public func rename(_ from: String, to: String) throws(StorageError) {
+        try base.rename(from, to: to)
+    }
+
+    /// Passes through to ``base``.
+    public func fileExists(_ path: String) -> Bool {
+        base.fileExists(path)
+    }
+
+    /// Counts a sync, then fails it if a sync fault is pending, else passes through to ``base``.
+    ///
+    /// - Throws: the injected fault, or what ``base`` throws.
+    public func syncDirectory(_ path: String) throws(StorageError) {
+        if let fault = admitSync() { throw fault.error("fsync", path: path) }
+        try base.syncDirectory(path)
+    }
+}
