@@ -4,28 +4,28 @@ import DequeModule
 ///
 /// Bounded twice: entries older than the window are forgotten, and when more than
 /// `maximumEntries` are held the oldest are forgotten first (shortening the effective window).
-struct DeduplicationWindow {
+package struct DeduplicationWindow {
     private var positions: [DeduplicationKey: (partition: Partition, offset: Offset, storedAt: ContinuousClock.Instant)] = [:]
     private var order: Deque<(key: DeduplicationKey, storedAt: ContinuousClock.Instant)> = []
-    let window: Duration
-    let maximumEntries: Int
+    package let window: Duration
+    package let maximumEntries: Int
 
-    init(window: Duration, maximumEntries: Int) {
+    package init(window: Duration, maximumEntries: Int) {
         self.window = window
         self.maximumEntries = maximumEntries
     }
 
-    var isEnabled: Bool { window > .zero }
+    package var isEnabled: Bool { window > .zero }
 
     /// Where an earlier event with this key is stored, if it is still inside the window.
-    mutating func original(of key: DeduplicationKey, now: ContinuousClock.Instant) -> (partition: Partition, offset: Offset)? {
+    package mutating func original(of key: DeduplicationKey, now: ContinuousClock.Instant) -> (partition: Partition, offset: Offset)? {
         guard isEnabled else { return nil }
         expire(now: now)
         return positions[key].map { ($0.partition, $0.offset) }
     }
 
     /// Remembers a newly stored event.
-    mutating func remember(_ key: DeduplicationKey, partition: Partition, offset: Offset, now: ContinuousClock.Instant) {
+    package mutating func remember(_ key: DeduplicationKey, partition: Partition, offset: Offset, now: ContinuousClock.Instant) {
         guard isEnabled else { return }
         positions[key] = (partition, offset, now)
         order.append((key, now))

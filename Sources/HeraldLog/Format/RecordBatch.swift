@@ -1,4 +1,3 @@
-import CHeraldCRC32C
 import Herald
 import NIOCore
 
@@ -85,9 +84,8 @@ struct RecordBatch: Sendable {
     /// The CRC32C of a batch of `size` bytes at the start of `bytes`: the base offset, then everything after
     /// the crc field.
     static func checksum(_ bytes: UnsafeRawBufferPointer, size: Int) -> UInt32 {
-        let base = UnsafeRawBufferPointer(rebasing: bytes[0..<8])
-        let rest = UnsafeRawBufferPointer(rebasing: bytes[checksumStart..<size])
-        return herald_crc32c(herald_crc32c(0, base.baseAddress, base.count), rest.baseAddress, rest.count)
+        let base = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<8]))
+        return CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[checksumStart..<size]), continuing: base)
     }
 
     /// Reads the header at the start of `buffer` without consuming it; `nil` if fewer than
