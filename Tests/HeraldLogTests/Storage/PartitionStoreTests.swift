@@ -10,13 +10,6 @@ import Testing
 struct PartitionStoreTests {
     private static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// Runs `body` with a fresh directory, removed afterwards.
-    private func withDirectory(_ body: (String) throws -> Void) throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("herald-store-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try body(path)
-    }
-
     private func open(_ directory: String, segmentBytes: Int64 = 64 * 1024 * 1024) throws -> PartitionStore {
         var options = PartitionStore.Options()
         options.segmentBytes = segmentBytes
@@ -46,7 +39,7 @@ struct PartitionStoreTests {
 
     @Test("appends get dense offsets and read back in order, across segments and a reopen")
     func appendAndRead() throws {
-        try withDirectory { directory in
+        try withTemporaryDirectory { directory in
             let store = try open(directory, segmentBytes: 8 * 1024)
             var bases: [Offset] = []
             for chunk in 0..<50 {
@@ -70,7 +63,7 @@ struct PartitionStoreTests {
 
     @Test("a torn tail is cut at the last whole batch on reopen and appends continue from there")
     func tornTail() throws {
-        try withDirectory { directory in
+        try withTemporaryDirectory { directory in
             let store = try open(directory)
             _ = try store.append([(timestamp: 1, records: records(0..<5)), (timestamp: 2, records: records(5..<10))])
             let wholeSize = store.segments[0].size
@@ -96,7 +89,7 @@ struct PartitionStoreTests {
 
     @Test("garbage after the last batch is cut; an empty file is fine")
     func garbageTail() throws {
-        try withDirectory { directory in
+        try withTemporaryDirectory { directory in
             let store = try open(directory)
             _ = try store.append([(timestamp: 1, records: records(0..<3))])
             try store.sync()
@@ -114,7 +107,7 @@ struct PartitionStoreTests {
 
     @Test("corruption inside a sealed segment is reported and reads of it fail, the rest stays readable")
     func middleCorruption() throws {
-        try withDirectory { directory in
+        try withTemporaryDirectory { directory in
             let store = try open(directory, segmentBytes: 4 * 1024)
             for chunk in 0..<30 {
                 _ = try store.append([(timestamp: Int64(chunk), records: records(chunk * 5..<chunk * 5 + 5))])
@@ -150,7 +143,7 @@ struct PartitionStoreTests {
 
     @Test("missing or inconsistent indexes are rebuilt")
     func indexRebuild() throws {
-        try withDirectory { directory in
+        try withTemporaryDirectory { directory in
             let store = try open(directory, segmentBytes: 4 * 1024)
             for chunk in 0..<20 {
                 _ = try store.append([(timestamp: Int64(chunk) * 10, records: records(chunk * 5..<chunk * 5 + 5))])
@@ -167,7 +160,7 @@ struct PartitionStoreTests {
 
     @Test("retention deletes whole old segments only")
     func retention() throws {
-        try withDirectory { directory in
+        try withTemporaryDirectory { directory in
             let store = try open(directory, segmentBytes: 2 * 1024)
             for chunk in 0..<20 {
                 _ = try store.append([(timestamp: Int64(chunk), records: records(chunk * 5..<chunk * 5 + 5))])
