@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "HeraldLog", targets: ["HeraldLog"]),
         .library(name: "HeraldTesting", targets: ["HeraldTesting"]),
         .executable(name: "herald", targets: ["HeraldCommand"]),
+        .executable(name: "herald-crash-writer", targets: ["HeraldCrashWriter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -92,14 +93,27 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "HeraldCrashWriter",
+            dependencies: [
+                "Herald",
+                "HeraldLog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "HeraldLogTests",
             dependencies: [
                 "Herald",
                 "HeraldLog",
+                "HeraldCrashWriter",
                 "HeraldTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
