@@ -388,6 +388,66 @@ package final class ConsumerGroupState {
         return missed
     }
 
+    // MARK: Checkpoints
+
+    /// What a backend persists of one partition's position: the floor, the acknowledged offsets above it
+    /// and the delivery counts of unacknowledged events.
+    package struct PartitionCheckpoint: Sendable, Equatable {
+        package var floor: Offset
+        package var acknowledged: [Offset]
+        package var attempts: [Offset: Int]
+
+        package init(floor: Offset, acknowledged: [Offset], attempts: [Offset: Int]) {
+            self.floor = floor
+            self.acknowledged = acknowledged
+            self.attempts = attempts
+        }
+    }
+
+    /// The group's position, per partition, for persisting.
+    package func checkpoint() -> [PartitionCheckpoint] {
+        partitions.map { state in
+            var acknowledged: [Offset] = []
+            var attempts: [Offset: Int] = [:]
+            for (offset, entry) in state.entries {
+                if entry.isAcknowledged {
+                    acknowledged.append(offset)
+                } else {
+                    attempts[offset] = entry.attempts
+                }
+            }
+            return PartitionCheckpoint(floor: state.acknowledgedFloor, acknowledged: acknowledged.sorted(), attempts: attempts)
+        }
+    }
+
+    /// Restores a persisted position: acknowledged offsets are never handed out again; events that were
+    /// delivered but not acknowledged are handed out first, their delivery counts kept.
+    package func restore<Records: PartitionRecords>(
+        _ checkpoints: [PartitionCheckpoint],
+        logs: [Records],
+        now: ContinuousClock.Instant,
+        date: Date
+    ) {
+        for (index, checkpoint) in checkpoints.enumerated() where partitions.indices.contains(index) {
+            let floor = min(max(checkpoint.floor, logs[index].startOffset), logs[index].endOffset)
+            var state = GroupPartitionState(start: floor)
+            for offset in checkpoint.acknowledged where offset >= floor {
+                state.entries[offset] = RecordState(status: .acknowledged, attempts: 1, firstDeliveredAt: date, key: nil)
+            }
+            for (offset, attempts) in checkpoint.attempts where offset >= floor && offset < logs[index].endOffset {
+                let key = logs[index].record(at: offset)?.event.partitionKey
+                state.entries[offset] = RecordState(status: .acknowledged, attempts: attempts, firstDeliveredAt: date, key: key)
+                state.scheduleRedelivery(offset, due: now)
+                if options.ordering == .perKey, let key {
+                    state.unsettledKeys[key, default: 0] += 1
+                }
+            }
+            state.advanceFloor()
+            state.advanceCursor()
+            partitions[index] = state
+        }
+    }
+
     /// Lag per partition.
     package func lag<Records: PartitionRecords>(logs: [Records]) -> GroupLag {
         let figures = partitions.indices.map { index in

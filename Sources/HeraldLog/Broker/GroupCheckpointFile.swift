@@ -1,0 +1,78 @@
+import Foundation
+import Herald
+import NIOCore
+import NIOFoundationCompat
+
+/// A consumer group's persisted state: its settings and, per partition, the acknowledged floor, the
+/// acknowledged offsets above it and the delivery counts of unacknowledged events (`groups/<topic>/<group>.json`).
+struct GroupCheckpointFile: Codable {
+    struct PartitionState: Codable {
+        var floor: Int64
+        var acknowledged: [Int64]
+        /// (offset, deliveries) pairs.
+        var attempts: [[Int64]]
+    }
+
+    var version = 1
+    var topic: String
+    var group: String
+    var ackDeadlineMilliseconds: Int64
+    var maximumDeliveries: Int
+    var deadLetterTopic: String?
+    var startsAtLatest: Bool
+    var perKeyOrdering: Bool
+    var partitions: [PartitionState]
+
+    init(topic: String, group: String, options: SubscriptionOptions, checkpoint: [ConsumerGroupState.PartitionCheckpoint]) {
+        self.topic = topic
+        self.group = group
+        ackDeadlineMilliseconds = options.ackDeadline.milliseconds
+        maximumDeliveries = options.maximumDeliveries
+        deadLetterTopic = options.deadLetterTopic
+        startsAtLatest = options.startPosition == .latest
+        perKeyOrdering = options.ordering == .perKey
+        partitions = checkpoint.map { partition in
+            PartitionState(
+                floor: partition.floor.value,
+                acknowledged: partition.acknowledged.map(\.value),
+                attempts: partition.attempts.sorted { $0.key < $1.key }.map { [$0.key.value, Int64($0.value)] }
+            )
+        }
+    }
+
+    var options: SubscriptionOptions {
+        SubscriptionOptions(
+            ackDeadline: .milliseconds(ackDeadlineMilliseconds),
+            maximumDeliveries: maximumDeliveries,
+            deadLetterTopic: deadLetterTopic,
+            startPosition: startsAtLatest ? .latest : .earliest,
+            ordering: perKeyOrdering ? .perKey : .unordered
+        )
+    }
+
+    var checkpoint: [ConsumerGroupState.PartitionCheckpoint] {
+        partitions.map { partition in
+            var attempts: [Offset: Int] = [:]
+            for pair in partition.attempts where pair.count == 2 {
+                attempts[Offset(pair[0])] = Int(pair[1])
+            }
+            return ConsumerGroupState.PartitionCheckpoint(
+                floor: Offset(partition.floor),
+                acknowledged: partition.acknowledged.map { Offset($0) },
+                attempts: attempts
+            )
+        }
+    }
+
+    func encoded() throws -> ByteBuffer {
+        try JSONEncoder().encodeAsByteBuffer(self, allocator: ByteBufferAllocator())
+    }
+
+    static func decode(_ buffer: ByteBuffer, path: String) throws(StorageError) -> GroupCheckpointFile {
+        do {
+            return try JSONDecoder().decode(GroupCheckpointFile.self, from: buffer)
+        } catch {
+            throw .corruption(path: path, position: 0, reason: "group checkpoint does not decode: \(error)")
+        }
+    }
+}

@@ -1,0 +1,712 @@
+import struct Foundation.Date
+import Herald
+import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// Herald's default broker: topics kept on disk in segment files (see `Docs/storage-format.md`), crash
+/// safe, with consumer groups whose positions survive restarts.
+///
+/// Open it with ``open(_:logger:)``; run it as a ServiceLifecycle `Service` so that interval syncs, age
+/// retention and group checkpoints happen; ``close()`` (or graceful shutdown) checkpoints and closes it.
+///
+/// Consumer group positions are checkpointed every ``LogBrokerConfiguration/maintenanceInterval`` and on
+/// close. After a crash, acknowledgements of the last interval may be lost, and those events delivered
+/// again — at least once, never lost. Delivery counts have the same precision.
+public final class LogBroker: Broker, Service {
+    private struct State {
+        var topics: [String: LogTopic] = [:]
+        var nextDeliveryID: UInt64 = 0
+        var nextMemberID: UInt64 = 0
+        var isShutDown = false
+        var idleWaiters: [UInt64: AsyncSignal] = [:]
+        var pendingWaiters: [UInt64: AsyncSignal] = [:]
+        var dirtyGroups: Set<GroupReference> = []
+
+        func wakeIdleWaiters() {
+            for waiter in idleWaiters.values { waiter.notify() }
+        }
+    }
+
+    /// How the broker was opened.
+    public let configuration: LogBrokerConfiguration
+    // Mutex: every operation is a short state change; disk writes of publishes happen outside it on the
+    // partitions' writers. Lock order: this lock, then a partition's lock, then a signal's lock.
+    private let state = Mutex(State())
+    private let threadPool: NIOThreadPool
+    private let logger: Logger
+
+    private var fileSystem: any LogFileSystem { configuration.fileSystem }
+    private var topicsDirectory: String { "\(configuration.dataDirectory)/topics" }
+    private var groupsDirectory: String { "\(configuration.dataDirectory)/groups" }
+
+    private init(configuration: LogBrokerConfiguration, threadPool: NIOThreadPool, logger: Logger) {
+        self.configuration = configuration
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    // MARK: Opening and closing
+
+    /// Opens the log in ``LogBrokerConfiguration/dataDirectory`` (creating it if needed), recovering every
+    /// partition and restoring every consumer group.
+    ///
+    /// - Throws: ``StorageError`` when the directory cannot be read or a file cannot be recovered.
+    public static func open(_ configuration: LogBrokerConfiguration, logger: Logger = Logger(label: "herald.log")) throws -> LogBroker {
+        let threadPool = NIOThreadPool(numberOfThreads: max(1, configuration.ioThreads))
+        threadPool.start()
+        let broker = LogBroker(configuration: configuration, threadPool: threadPool, logger: logger)
+        do {
+            try broker.load()
+        } catch {
+            threadPool.shutdownGracefully { _ in }
+            throw error
+        }
+        return broker
+    }
+
+    private func load() throws(StorageError) {
+        try fileSystem.createDirectory(topicsDirectory)
+        try fileSystem.createDirectory(groupsDirectory)
+        let names = try fileSystem.contentsOfDirectory(topicsDirectory)
+        // Opened under the lock, where the topics will live (they are not Sendable).
+        try state.withLock { state throws(StorageError) in
+            for name in names {
+                let manifestPath = "\(topicsDirectory)/\(name)/topic.json"
+                guard fileSystem.fileExists(manifestPath) else { continue }
+                let manifest = try TopicManifest.decode(try readWhole(manifestPath), path: manifestPath)
+                let topic = try openTopic(manifest.configuration, options: manifest.options)
+                try rebuildDeduplication(topic)
+                try restoreGroups(topic)
+                state.topics[manifest.name] = topic
+            }
+        }
+    }
+
+    private func readWhole(_ path: String) throws(StorageError) -> ByteBuffer {
+        let file = try fileSystem.open(path, creating: false)
+        defer { try? file.close() }
+        return try file.read(count: Int(try file.size()), at: 0)
+    }
+
+    private func openTopic(_ configuration: TopicConfiguration, options: LogTopicOptions) throws(StorageError) -> LogTopic {
+        let directory = "\(topicsDirectory)/\(configuration.name)"
+        var partitions: [LogPartition] = []
+        for index in 0..<configuration.partitions {
+            let partitionDirectory = "\(directory)/\(index)"
+            let store = try PartitionStore.open(
+                directory: partitionDirectory,
+                partition: Partition(index),
+                fileSystem: fileSystem,
+                options: PartitionStore.Options(segmentBytes: self.configuration.segmentBytes),
+                logger: logger
+            )
+            var start = Offset(0)
+            let startFile = LogPartition.startFile(partitionDirectory)
+            if fileSystem.fileExists(startFile), var bytes = try? readWhole(startFile),
+                let text = bytes.readString(length: bytes.readableBytes), let value = Int64(text)
+            {
+                start = Offset(value)
+            }
+            let writer = PartitionWriter(
+                partition: LockedPartition(store),
+                policy: options.durability ?? self.configuration.defaultDurability,
+                threadPool: threadPool
+            )
+            partitions.append(
+                LogPartition(
+                    index: Partition(index),
+                    writer: writer,
+                    directory: partitionDirectory,
+                    fileSystem: fileSystem,
+                    logicalStart: start,
+                    cacheLimit: self.configuration.cachedEventsPerPartition
+                )
+            )
+        }
+        return LogTopic(configuration: configuration, options: options, directory: directory, partitions: partitions)
+    }
+
+    /// Refills the de-duplication window from the newest events of each partition still inside it.
+    private func rebuildDeduplication(_ topic: LogTopic) throws(StorageError) {
+        guard topic.deduplication.isEnabled else { return }
+        let now = ContinuousClock.now
+        let wallNow = Date()
+        let perPartition = min(topic.configuration.maximumDeduplicationEntries, 100_000)
+        var found: [(key: DeduplicationKey, partition: Partition, offset: Offset, age: Duration)] = []
+        for partition in topic.partitions {
+            let from = Offset(max(partition.startOffset.value, partition.endOffset.value - Int64(perPartition)))
+            for stored in try partition.read(from: from, limit: perPartition) {
+                let age = Duration.milliseconds(Int64(wallNow.timeIntervalSince(stored.storedAt) * 1_000))
+                if age < topic.configuration.deduplicationWindow {
+                    found.append((stored.event.deduplicationKey, stored.partition, stored.offset, age))
+                }
+            }
+        }
+        for entry in found.sorted(by: { $0.age > $1.age }) {
+            topic.deduplication.remember(entry.key, partition: entry.partition, offset: entry.offset, now: now - entry.age)
+        }
+    }
+
+    private func restoreGroups(_ topic: LogTopic) throws(StorageError) {
+        let directory = "\(groupsDirectory)/\(topic.name)"
+        guard fileSystem.fileExists(directory) else { return }
+        let now = ContinuousClock.now
+        let date = Date()
+        for name in try fileSystem.contentsOfDirectory(directory) where name.hasSuffix(".json") {
+            let path = "\(directory)/\(name)"
+            let file = try GroupCheckpointFile.decode(try readWhole(path), path: path)
+            let group = topic.addGroup(file.group, options: file.options)
+            group.restore(file.checkpoint, logs: topic.partitions, now: now, date: date)
+        }
+    }
+
+    /// Checkpoints every group, syncs and closes every partition, and stops the I/O threads. Subscriptions
+    /// end; later calls fail with ``BrokerError/closed()``.
+    ///
+    /// - Throws: ``StorageError`` when a checkpoint or a close fails (the rest is still closed).
+    public func close() async throws {
+        let topics = state.withLock { state -> [LogTopic] in
+            state.isShutDown = true
+            for topic in state.topics.values { topic.wakeMembers() }
+            state.wakeIdleWaiters()
+            return Array(state.topics.values)
+        }
+        var firstError: (any Error)?
+        do { try checkpointGroups(all: true) } catch { firstError = error }
+        for topic in topics {
+            for partition in topic.partitions {
+                do {
+                    try partition.writer.partition.withLock { (store: PartitionStore) throws(StorageError) in try store.close() }
+                } catch {
+                    firstError = firstError ?? error
+                }
+            }
+        }
+        try? await threadPool.shutdownGracefully()
+        if let firstError { throw firstError }
+    }
+
+    /// Runs maintenance every ``LogBrokerConfiguration/maintenanceInterval`` until graceful shutdown or
+    /// cancellation, then closes the broker.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.configuration.maintenanceInterval)
+                self.maintain()
+            }
+        }
+        try await close()
+    }
+
+    /// One round of maintenance: interval syncs, age retention, group checkpoints.
+    public func maintain() {
+        let topics = state.withLock { Array($0.topics.values) }
+        for topic in topics {
+            for partition in topic.partitions {
+                do {
+                    try partition.writer.syncIfDue()
+                } catch {
+                    logger.error("interval sync failed", metadata: [LogKey.topic: "\(topic.name)", LogKey.error: "\(error)"])
+                }
+            }
+            if let age = topic.options.retentionAge {
+                applyAgeRetention(topic, age: age)
+            }
+        }
+        do {
+            try checkpointGroups(all: false)
+        } catch {
+            logger.error("consumer group checkpoint failed; it is retried", metadata: [LogKey.error: "\(error)"])
+        }
+    }
+
+    private func applyAgeRetention(_ topic: LogTopic, age: Duration) {
+        let cutoff = Int64((Date().timeIntervalSince1970 * 1_000)) - age.milliseconds
+        state.withLock { _ in
+            for partition in topic.partitions {
+                let target = partition.writer.partition.withLock { store -> Offset? in
+                    store.segments.dropLast().last { ($0.index.maxTimestamp ?? .min) < cutoff }?.nextOffset
+                }
+                if let target { advanceStart(topic, partition, to: target) }
+            }
+        }
+    }
+
+    /// Moves a partition's start forward under the broker lock; groups behind it move too.
+    private func advanceStart(_ topic: LogTopic, _ partition: LogPartition, to offset: Offset) {
+        do {
+            try partition.advanceStart(to: offset)
+        } catch {
+            logger.error("retention could not advance the partition start", metadata: [LogKey.topic: "\(topic.name)", LogKey.error: "\(error)"])
+            return
+        }
+        for group in topic.groups.values {
+            let missed = group.retentionRemoved(partition: partition.index.index, below: offset)
+            if missed > 0 {
+                Counter(label: "herald_group_missed_events_total", dimensions: [("topic", topic.name), ("group", group.name)])
+                    .increment(by: missed)
+                logger.warning(
+                    "retention removed events the group had not acknowledged; the group moved to the earliest retained event",
+                    metadata: [LogKey.topic: "\(topic.name)", LogKey.group: "\(group.name)", LogKey.partition: "\(partition.index.index)", "herald.missed": "\(missed)"]
+                )
+            }
+        }
+    }
+
+    private func checkpointGroups(all: Bool) throws {
+        let files = state.withLock { state -> [(String, String, GroupCheckpointFile)] in
+            var files: [(String, String, GroupCheckpointFile)] = []
+            for topic in state.topics.values {
+                for group in topic.groups.values where all || state.dirtyGroups.contains(GroupReference(topic: topic.name, group: group.name)) {
+                    files.append((topic.name, group.name, GroupCheckpointFile(topic: topic.name, group: group.name, options: group.options, checkpoint: group.checkpoint())))
+                }
+            }
+            state.dirtyGroups.removeAll()
+            return files
+        }
+        for (topic, group, file) in files {
+            let directory = "\(groupsDirectory)/\(topic)"
+            try fileSystem.createDirectory(directory)
+            try fileSystem.writeAtomically(try file.encoded(), to: "\(directory)/\(group).json")
+        }
+    }
+
+    // MARK: Topics
+
+    /// Creates a topic with the broker's default log options. - Throws: ``BrokerError``, ``StorageError``.
+    public func createTopic(_ configuration: TopicConfiguration) async throws {
+        try await createTopic(configuration, options: LogTopicOptions())
+    }
+
+    /// Creates a topic, or does nothing if one with the same configuration exists; its configuration and
+    /// options are persisted with it.
+    ///
+    /// - Throws: ``BrokerError`` for an invalid or conflicting configuration, ``StorageError`` when the
+    ///   topic cannot be written.
+    public func createTopic(_ configuration: TopicConfiguration, options: LogTopicOptions) async throws {
+        try configuration.validate()
+        let exists = try state.withLock { state throws(BrokerError) -> Bool in
+            if state.isShutDown { throw .closed() }
+            guard let existing = state.topics[configuration.name] else { return false }
+            if existing.configuration != configuration { throw .topicExists(configuration.name) }
+            return true
+        }
+        if exists { return }
+        let directory = "\(topicsDirectory)/\(configuration.name)"
+        let manifest = try TopicManifest(configuration, options: options).encoded()
+        // Created under the lock, where it will live (topics are not Sendable); topic creation is rare.
+        let conflict = try state.withLock { state throws(StorageError) -> Bool in
+            if let existing = state.topics[configuration.name] {
+                return existing.configuration != configuration
+            }
+            try fileSystem.createDirectory(directory)
+            try fileSystem.writeAtomically(manifest, to: "\(directory)/topic.json")
+            try fileSystem.syncDirectory(topicsDirectory)
+            state.topics[configuration.name] = try openTopic(configuration, options: options)
+            return false
+        }
+        if conflict { throw BrokerError.topicExists(configuration.name) }
+    }
+
+    /// Every topic's configuration, sorted by name.
+    public func topics() async throws -> [TopicConfiguration] {
+        state.withLock { state in state.topics.values.map(\.configuration) }.sorted { $0.name < $1.name }
+    }
+
+    // MARK: Publishing
+
+    private enum PublishPlan {
+        /// Another publish is writing an event with the same (source, id); wait for it, then plan again.
+        case wait
+        case write(PlannedPublish)
+    }
+
+    private struct PlannedPublish {
+        /// Per event: the receipt of an earlier copy, or the partition to write to.
+        var outcomes: [Outcome]
+        var topic: LogTopic
+        var reserved: [DeduplicationKey]
+
+        enum Outcome {
+            case duplicate(Partition, Offset)
+            case duplicateInBatch(Int)
+            case write(Int)
+        }
+    }
+
+    /// Stores events and returns their receipts once their topic's durability policy is met.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic, an oversize event or a full topic (nothing is
+    ///   stored); ``StorageError`` when the disk fails. Events of a multi-partition batch whose partitions
+    ///   were written before the failure stay stored; publishing the batch again is safe, as the
+    ///   de-duplication window recognises them.
+    public func publish(_ events: [Event], to topicName: String) async throws -> [PublishReceipt] {
+        let waiterID = state.withLock { state -> UInt64 in
+            state.nextMemberID += 1
+            return state.nextMemberID
+        }
+        let signal = AsyncSignal()
+        var plan: PlannedPublish
+        while true {
+            let next = try state.withLock { state throws(BrokerError) -> PublishPlan in
+                let result = try self.plan(events, topicName, in: &state)
+                if case .wait = result { state.pendingWaiters[waiterID] = signal }
+                return result
+            }
+            if case .write(let planned) = next {
+                plan = planned
+                break
+            }
+            await signal.wait(until: .now + .seconds(1))
+            try Task.checkCancellation()
+        }
+        state.withLock { _ = $0.pendingWaiters.removeValue(forKey: waiterID) }
+        return try await write(events, plan: plan)
+    }
+
+    private func plan(_ events: [Event], _ topicName: String, in state: inout State) throws(BrokerError) -> PublishPlan {
+        if state.isShutDown { throw .closed() }
+        guard let topic = state.topics[topicName] else { throw .unknownTopic(topicName) }
+        let now = ContinuousClock.now
+        var outcomes: [PlannedPublish.Outcome] = []
+        var firstInBatch: [DeduplicationKey: Int] = [:]
+        var newEvents = 0
+        for (index, event) in events.enumerated() {
+            let size = event.payloadSize
+            if size > topic.configuration.maximumEventBytes {
+                throw .eventTooLarge(topic: topicName, eventID: event.id, size: size, limit: topic.configuration.maximumEventBytes)
+            }
+            guard topic.deduplication.isEnabled else {
+                outcomes.append(.write(topic.partition(for: event)))
+                newEvents += 1
+                continue
+            }
+            let key = event.deduplicationKey
+            if let original = topic.deduplication.original(of: key, now: now) {
+                outcomes.append(.duplicate(original.partition, original.offset))
+            } else if let earlier = firstInBatch[key] {
+                outcomes.append(.duplicateInBatch(earlier))
+            } else if topic.pendingKeys.contains(key) {
+                return .wait
+            } else {
+                firstInBatch[key] = index
+                outcomes.append(.write(topic.partition(for: event)))
+                newEvents += 1
+            }
+        }
+        try makeRoom(topic, events: newEvents)
+        let reserved = Array(firstInBatch.keys)
+        topic.pendingKeys.formUnion(reserved)
+        return .write(PlannedPublish(outcomes: outcomes, topic: topic, reserved: reserved))
+    }
+
+    /// Applies the topic's event limit: first events every group acknowledged, then the overflow policy.
+    private func makeRoom(_ topic: LogTopic, events: Int) throws(BrokerError) {
+        let limit = Int64(topic.configuration.maximumEvents)
+        guard topic.eventCount + Int64(events) > limit else { return }
+        if Int64(events) > limit {
+            throw .topicFull(topic.name, limit: "\(limit) events; the batch alone holds \(events)")
+        }
+        for partition in topic.partitions {
+            if let floor = topic.acknowledgedByAll(partition.index.index), floor > partition.startOffset {
+                let excess = topic.eventCount + Int64(events) - limit
+                guard excess > 0 else { break }
+                let target = Offset(min(floor.value, partition.startOffset.value + excess))
+                advanceStart(topic, partition, to: target)
+            }
+        }
+        guard topic.eventCount + Int64(events) > limit else { return }
+        guard topic.configuration.overflowPolicy == .dropOldest else {
+            throw .topicFull(topic.name, limit: "\(limit) events; it holds \(topic.eventCount)")
+        }
+        while topic.eventCount + Int64(events) > limit {
+            // The partition whose oldest event was stored first.
+            let candidates = topic.partitions.filter { $0.startOffset < $0.endOffset }
+            guard let oldest = candidates.min(by: {
+                ($0.record(at: $0.startOffset)?.storedAt ?? .distantFuture) < ($1.record(at: $1.startOffset)?.storedAt ?? .distantFuture)
+            }) else { break }
+            advanceStart(topic, oldest, to: oldest.startOffset.next)
+        }
+    }
+
+    private func write(_ events: [Event], plan: PlannedPublish) async throws -> [PublishReceipt] {
+        let topic = plan.topic
+        let timestamp = Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))
+        var perPartition: [Int: [(index: Int, key: String?, value: ByteBuffer)]] = [:]
+        for (index, outcome) in plan.outcomes.enumerated() {
+            guard case .write(let partition) = outcome else { continue }
+            var value = ByteBuffer()
+            EventEnvelope.encode(events[index], into: &value)
+            perPartition[partition, default: []].append((index, events[index].partitionKey, value))
+        }
+        // Each partition's records go to its writer; partitions are written concurrently.
+        let results = await withTaskGroup(of: (Int, Result<Offset, any Error>).self) { group in
+            for (partition, records) in perPartition {
+                let writer = topic.partitions[partition].writer
+                let batch = records.map { (key: $0.key, value: $0.value) }
+                group.addTask {
+                    do {
+                        return (partition, .success(try await writer.append(batch, timestamp: timestamp)))
+                    } catch {
+                        return (partition, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: [Int: Result<Offset, any Error>]()) { $0[$1.0] = $1.1 }
+        }
+        var receipts = [PublishReceipt?](repeating: nil, count: events.count)
+        var failure: (any Error)?
+        for (partition, result) in results {
+            switch result {
+            case .success(let base):
+                for (position, record) in (perPartition[partition] ?? []).enumerated() {
+                    receipts[record.index] = PublishReceipt(
+                        topic: topic.name, partition: Partition(partition), offset: Offset(base.value + Int64(position)), isDuplicate: false
+                    )
+                }
+            case .failure(let error):
+                failure = failure ?? error
+            }
+        }
+        let now = ContinuousClock.now
+        state.withLock { state in
+            for (index, receipt) in receipts.enumerated() {
+                if let receipt {
+                    topic.deduplication.remember(events[index].deduplicationKey, partition: receipt.partition, offset: receipt.offset, now: now)
+                }
+            }
+            topic.pendingKeys.subtract(plan.reserved)
+            for waiter in state.pendingWaiters.values { waiter.notify() }
+            topic.wakeMembers()
+            state.wakeIdleWaiters()
+        }
+        if let failure { throw failure }
+        return try plan.outcomes.enumerated().map { index, outcome throws(BrokerError) -> PublishReceipt in
+            switch outcome {
+            case .duplicate(let partition, let offset):
+                return PublishReceipt(topic: topic.name, partition: partition, offset: offset, isDuplicate: true)
+            case .duplicateInBatch(let earlier):
+                guard var original = receipts[earlier] else { throw .unavailable("no receipt for event \(events[earlier].id)") }
+                original.isDuplicate = true
+                return original
+            case .write:
+                guard let receipt = receipts[index] else { throw .unavailable("no receipt for event \(events[index].id)") }
+                return receipt
+            }
+        }
+    }
+
+    // MARK: Subscribing
+
+    /// Joins a consumer group. - Throws: ``BrokerError``.
+    public func subscribe(to topic: String, group: String, options: SubscriptionOptions) async throws -> Subscription {
+        try options.validate(topic: topic, group: group)
+        let signal = AsyncSignal()
+        let memberID = try state.withLock { state throws(BrokerError) in
+            if state.isShutDown { throw .closed() }
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            state.nextMemberID += 1
+            topicState.addGroup(group, options: options).join(state.nextMemberID, signal: signal, prefetch: options.prefetch)
+            state.dirtyGroups.insert(GroupReference(topic: topic, group: group))
+            return state.nextMemberID
+        }
+        let source = LogSubscriptionSource(broker: self, topic: topic, group: group, memberID: memberID, signal: signal)
+        return Subscription(topic: topic, group: group, source: source)
+    }
+
+    func nextDelivery(topic: String, group: String, memberID: UInt64, signal: AsyncSignal, acknowledger: LogGroupAcknowledger) async throws -> Delivery? {
+        while true {
+            try Task.checkCancellation()
+            let now = ContinuousClock.now
+            let date = Date()
+            let (outcome, requests, groupState) = state.withLock { state -> (TakeOutcome, [DeadLetterRequest], ConsumerGroupState?) in
+                guard !state.isShutDown, let topicState = state.topics[topic], let groupState = topicState.group(group) else {
+                    return (.closed, [], nil)
+                }
+                var requests: [DeadLetterRequest] = []
+                let outcome = groupState.take(
+                    subscriber: memberID,
+                    logs: topicState.partitions,
+                    now: now,
+                    date: date,
+                    nextDeliveryID: &state.nextDeliveryID,
+                    deadLetters: &requests
+                )
+                if case .dispatched = outcome { state.dirtyGroups.insert(GroupReference(topic: topic, group: group)) }
+                return (outcome, requests, groupState)
+            }
+            if let groupState, !requests.isEmpty {
+                await storeDeadLetters(requests, of: groupState)
+            }
+            switch outcome {
+            case .dispatched(let record, let attempt, let firstDeliveredAt, let token):
+                return Delivery(
+                    event: record.event,
+                    topic: topic,
+                    group: group,
+                    partition: record.partition,
+                    offset: record.offset,
+                    attempt: attempt,
+                    firstDeliveredAt: firstDeliveredAt,
+                    storedAt: record.storedAt,
+                    token: token,
+                    acknowledger: acknowledger
+                )
+            case .closed:
+                return nil
+            case .wait(let deadline):
+                await signal.wait(until: deadline)
+            }
+        }
+    }
+
+    func drain(topic: String, group: String, memberID: UInt64, signal: AsyncSignal) {
+        state.withLock { state in
+            state.topics[topic]?.group(group)?.drain(memberID)
+        }
+        signal.notify()
+    }
+
+    func leave(topic: String, group: String, memberID: UInt64, signal: AsyncSignal) {
+        state.withLock { state in
+            guard let groupState = state.topics[topic]?.group(group), groupState.hasMember(memberID) else { return }
+            groupState.leave(memberID, now: .now)
+            groupState.wakeMembers()
+        }
+        signal.notify()
+    }
+
+    // MARK: Settling
+
+    func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
+        let now = ContinuousClock.now
+        let date = Date()
+        let (requests, groupState) = try state.withLock { state throws(BrokerError) -> ([DeadLetterRequest], ConsumerGroupState?) in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard let groupState = topicState.group(group) else { return ([], nil) }
+            var requests: [DeadLetterRequest] = []
+            let wake = groupState.settle(token, settlement, logs: topicState.partitions, now: now, date: date, deadLetters: &requests)
+            state.dirtyGroups.insert(GroupReference(topic: topic, group: group))
+            groupState.wake(wake)
+            state.wakeIdleWaiters()
+            return (requests, groupState)
+        }
+        if let groupState, !requests.isEmpty {
+            await storeDeadLetters(requests, of: groupState)
+        }
+    }
+
+    func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            topicState.group(group)?.extendDeadline(token, now: .now)
+        }
+    }
+
+    /// Publishes dead letters to the group's dead-letter topic (created on demand) and reports back.
+    private func storeDeadLetters(_ requests: [DeadLetterRequest], of group: ConsumerGroupState) async {
+        let name = group.options.deadLetterTopic(for: group.topic, group: group.name)
+        for request in requests {
+            var stored = false
+            do {
+                let partitions = state.withLock { $0.topics[group.topic]?.configuration.partitions ?? 1 }
+                try await createTopic(TopicConfiguration(name: name, partitions: partitions, deduplicationWindow: .zero))
+                _ = try await publish([request.deadLetter.encodedEvent], to: name)
+                stored = true
+            } catch {
+                logger.error(
+                    "could not store a dead letter; the event stays in its topic and is retried in a second",
+                    metadata: [LogKey.topic: "\(group.topic)", LogKey.group: "\(group.name)", LogKey.offset: "\(request.offset.value)", LogKey.error: "\(error)"]
+                )
+            }
+            state.withLock { state in
+                group.finishDeadLetter(request, stored: stored, now: .now)
+                state.dirtyGroups.insert(GroupReference(topic: group.topic, group: group.name))
+                group.wakeMembers()
+                state.wakeIdleWaiters()
+            }
+        }
+    }
+
+    // MARK: Admin
+
+    /// Moves a group's position. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func seek(group: String, on topic: String, to target: SeekTarget) async throws {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard let groupState = topicState.group(group) else {
+                throw .invalidSeek(topic: topic, group: group, reason: "the group has never subscribed to the topic")
+            }
+            let targets = topicState.partitions.enumerated().map { index, partition -> Offset in
+                let wanted: Offset
+                switch target {
+                case .earliest: wanted = partition.startOffset
+                case .latest: wanted = partition.endOffset
+                case .offset(let offset): wanted = offset
+                case .offsets(let offsets): wanted = offsets[Partition(index)] ?? groupState.partitions[index].acknowledgedFloor
+                case .time(let date): wanted = partition.firstOffset(storedAtOrAfter: date)
+                }
+                return min(max(wanted, partition.startOffset), partition.endOffset)
+            }
+            groupState.seek(to: targets)
+            state.dirtyGroups.insert(GroupReference(topic: topic, group: group))
+            groupState.wakeMembers()
+            state.wakeIdleWaiters()
+        }
+    }
+
+    /// A group's lag per partition. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func lag(group: String, on topic: String) async throws -> GroupLag {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard let groupState = topicState.group(group) else {
+                throw .invalidSeek(topic: topic, group: group, reason: "the group has never subscribed to the topic")
+            }
+            return groupState.lag(logs: topicState.partitions)
+        }
+    }
+
+    /// Reads stored events of one partition. - Throws: ``BrokerError``, ``StorageError``.
+    public func read(topic: String, partition: Partition, from offset: Offset, limit: Int) async throws -> [StoredEvent] {
+        let target = try state.withLock { state throws(BrokerError) -> LogPartition in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard topicState.partitions.indices.contains(partition.index) else {
+                throw .invalidSeek(topic: topic, group: "-", reason: "partition \(partition) does not exist")
+            }
+            return topicState.partitions[partition.index]
+        }
+        return try state.withLock { _ throws(StorageError) in try target.read(from: offset, limit: limit) }
+    }
+
+    /// Waits until the named groups (or all, with `nil`) have acknowledged every event of their topics.
+    ///
+    /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when `timeout` passes.
+    public func waitUntilIdle(groups: [GroupReference]? = nil, timeout: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        let signal = AsyncSignal()
+        let id = state.withLock { state in
+            state.nextMemberID += 1
+            state.idleWaiters[state.nextMemberID] = signal
+            return state.nextMemberID
+        }
+        defer { state.withLock { _ = $0.idleWaiters.removeValue(forKey: id) } }
+        while true {
+            let pending = state.withLock { state -> [String] in
+                let references = groups ?? state.topics.flatMap { name, topic in topic.groupNames.map { GroupReference(topic: name, group: $0) } }
+                return references.filter { reference in
+                    guard let topic = state.topics[reference.topic], let group = topic.group(reference.group) else { return true }
+                    return !group.isCaughtUp(logs: topic.partitions)
+                }.map(\.description)
+            }
+            if pending.isEmpty { return }
+            if ContinuousClock.now >= deadline {
+                throw BrokerError.unavailable("still not idle after \(timeout); groups with unacknowledged events: \(pending)")
+            }
+            await signal.wait(until: min(deadline, .now + .milliseconds(100)))
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/// How a ``LogBroker`` stores and serves its topics.
+public struct LogBrokerConfiguration: Sendable {
+    /// The directory holding every topic and consumer group.
+    public var dataDirectory: String
+    /// The durability of topics that do not choose their own. Default
+    /// ``DurabilityPolicy/fsyncBeforeAcknowledge``.
+    public var defaultDurability: DurabilityPolicy
+    /// A partition starts a new segment file once the active one holds this many bytes. Default 64 MiB.
+    public var segmentBytes: Int64
+    /// Threads doing file I/O (writes, syncs) off the Swift concurrency pool. Default 2.
+    public var ioThreads: Int
+    /// How often maintenance runs while the broker runs as a service: interval syncs, age retention and
+    /// consumer group checkpoints. Default 100 ms.
+    public var maintenanceInterval: Duration
+    /// The file system; tests pass a ``FaultInjectingFileSystem``. Default ``POSIXFileSystem``.
+    public var fileSystem: any LogFileSystem
+    /// Decoded events kept in memory per partition for consumers, at most. Default 4,096.
+    public var cachedEventsPerPartition: Int
+
+    /// Creates a configuration with the defaults stated on each property.
+    public init(
+        dataDirectory: String,
+        defaultDurability: DurabilityPolicy = .fsyncBeforeAcknowledge,
+        segmentBytes: Int64 = 64 * 1024 * 1024,
+        ioThreads: Int = 2,
+        maintenanceInterval: Duration = .milliseconds(100),
+        fileSystem: any LogFileSystem = POSIXFileSystem(),
+        cachedEventsPerPartition: Int = 4_096
+    ) {
+        self.dataDirectory = dataDirectory
+        self.defaultDurability = defaultDurability
+        self.segmentBytes = segmentBytes
+        self.ioThreads = ioThreads
+        self.maintenanceInterval = maintenanceInterval
+        self.fileSystem = fileSystem
+        self.cachedEventsPerPartition = cachedEventsPerPartition
+    }
+}

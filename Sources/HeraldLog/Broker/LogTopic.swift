@@ -1,0 +1,62 @@
+import Herald
+import NIOCore
+
+/// One topic of the embedded log: its partitions, de-duplication window and consumer groups.
+/// Not thread-safe: the broker's lock guards it (the partitions' writers excepted).
+final class LogTopic {
+    let configuration: TopicConfiguration
+    let options: LogTopicOptions
+    let directory: String
+    let partitions: [LogPartition]
+    private(set) var groups: [String: ConsumerGroupState] = [:]
+    var deduplication: DeduplicationWindow
+    /// Events being written whose (`source`, `id`) later publishes must wait for.
+    var pendingKeys: Set<DeduplicationKey> = []
+    private var roundRobin = 0
+
+    init(configuration: TopicConfiguration, options: LogTopicOptions, directory: String, partitions: [LogPartition]) {
+        self.configuration = configuration
+        self.options = options
+        self.directory = directory
+        self.partitions = partitions
+        self.deduplication = DeduplicationWindow(
+            window: configuration.deduplicationWindow,
+            maximumEntries: configuration.maximumDeduplicationEntries
+        )
+    }
+
+    var name: String { configuration.name }
+
+    func group(_ name: String) -> ConsumerGroupState? { groups[name] }
+
+    func addGroup(_ name: String, options: SubscriptionOptions) -> ConsumerGroupState {
+        if let existing = groups[name] { return existing }
+        let group = ConsumerGroupState(name: name, topic: configuration.name, options: options, logs: partitions)
+        groups[name] = group
+        return group
+    }
+
+    var groupNames: [String] { groups.keys.sorted() }
+
+    /// Wakes every member of every group.
+    func wakeMembers() {
+        for group in groups.values { group.wakeMembers() }
+    }
+
+    /// The partition an event goes to.
+    func partition(for event: Event) -> Int {
+        if let key = event.partitionKey {
+            return PartitionKeyHasher.partition(forKey: key, partitionCount: partitions.count).index
+        }
+        roundRobin = (roundRobin + 1) % partitions.count
+        return roundRobin
+    }
+
+    /// Events held, all partitions.
+    var eventCount: Int64 { partitions.reduce(0) { $0 + ($1.endOffset.value - $1.startOffset.value) } }
+
+    /// The offset below which every group has acknowledged everything, per partition (nil without groups).
+    func acknowledgedByAll(_ index: Int) -> Offset? {
+        groups.values.map { $0.partitions[index].acknowledgedFloor }.min()
+    }
+}

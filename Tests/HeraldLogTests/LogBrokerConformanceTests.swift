@@ -1,0 +1,25 @@
+import Foundation
+import Herald
+import HeraldLog
+import HeraldTesting
+import Testing
+
+@Suite("Broker conformance: embedded log")
+struct LogBrokerConformanceTests {
+    static let environment = BrokerConformance.Environment(
+        closeBroker: { broker in
+            guard let log = broker as? LogBroker else { return }
+            try? await log.close()
+            try? FileManager.default.removeItem(atPath: log.configuration.dataDirectory)
+        },
+        makeBroker: {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-log-\(UUID().uuidString)").path
+            return try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
+        }
+    )
+
+    @Test(arguments: BrokerConformance.cases)
+    func conformance(_ testCase: BrokerConformance.Case) async throws {
+        try await testCase.run(Self.environment)
+    }
+}
