@@ -79,7 +79,7 @@ public final class LogBroker: Broker, Service {
                 guard fileSystem.fileExists(manifestPath) else { continue }
                 let manifest = try TopicManifest.decode(try readWhole(manifestPath), path: manifestPath)
                 let topic = try openTopic(manifest.configuration, options: manifest.options)
-                try rebuildDeduplication(topic)
+                rebuildDeduplication(topic)
                 try restoreGroups(topic)
                 state.topics[manifest.name] = topic
             }
@@ -131,7 +131,7 @@ public final class LogBroker: Broker, Service {
     }
 
     /// Refills the de-duplication window from the newest events of each partition still inside it.
-    private func rebuildDeduplication(_ topic: LogTopic) throws(StorageError) {
+    private func rebuildDeduplication(_ topic: LogTopic) {
         guard topic.deduplication.isEnabled else { return }
         let now = ContinuousClock.now
         let wallNow = Date()
@@ -139,7 +139,18 @@ public final class LogBroker: Broker, Service {
         var found: [(key: DeduplicationKey, partition: Partition, offset: Offset, age: Duration)] = []
         for partition in topic.partitions {
             let from = Offset(max(partition.startOffset.value, partition.endOffset.value - Int64(perPartition)))
-            for stored in try partition.read(from: from, limit: perPartition) {
+            let recent: [StoredEvent]
+            do {
+                recent = try partition.read(from: from, limit: perPartition)
+            } catch {
+                // Damage in the range must not keep the broker from opening; the window is then partial.
+                logger.error(
+                    "could not rebuild the de-duplication window from a damaged range; duplicates of events published before the restart may be stored again",
+                    metadata: [LogKey.topic: "\(topic.name)", LogKey.partition: "\(partition.index.index)", LogKey.error: "\(error)"]
+                )
+                continue
+            }
+            for stored in recent {
                 let age = Duration.milliseconds(Int64(wallNow.timeIntervalSince(stored.storedAt) * 1_000))
                 if age < topic.configuration.deduplicationWindow {
                     found.append((stored.event.deduplicationKey, stored.partition, stored.offset, age))
@@ -161,6 +172,23 @@ public final class LogBroker: Broker, Service {
             let file = try GroupCheckpointFile.decode(try readWhole(path), path: path)
             let group = topic.addGroup(file.group, options: file.options)
             group.restore(file.checkpoint, logs: topic.partitions, now: now, date: date)
+        }
+    }
+
+    /// What recovery found when the broker opened: torn or corrupt tails it cut, and damage inside older
+    /// segments (reads of those ranges fail with a typed error; the rest of the log is served).
+    public func recoveryReport() -> RecoveryReport {
+        state.withLock { state in
+            var report = RecoveryReport()
+            for topic in state.topics.values.sorted(by: { $0.name < $1.name }) {
+                for partition in topic.partitions {
+                    partition.writer.partition.withLock { store in
+                        if let truncation = store.recoveredTruncation { report.truncations.append(truncation) }
+                        report.corruptions += store.corruptions
+                    }
+                }
+            }
+            return report
         }
     }
 
