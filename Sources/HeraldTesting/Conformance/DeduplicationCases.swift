@@ -9,7 +9,7 @@ enum DeduplicationCases {
     static func deduplication(_ environment: BrokerConformance.Environment) async throws {
         try await environment.withBroker { broker in
             let topic = try await Conformance.makeTopic(broker, "dedup", partitions: 2) {
-                $0.deduplicationWindow = .milliseconds(800)
+                $0.deduplicationWindow = .milliseconds(1_500)
             }
             let event = try Conformance.event(1, key: "k")
             let first = try await broker.publish(event, to: topic.name)
@@ -30,7 +30,7 @@ enum DeduplicationCases {
             let batch = try await broker.publish([second, second], to: topic.name)
             try checkEqual(batch.map(\.isDuplicate), [false, true], "duplicates inside one batch")
 
-            try await Task.sleep(for: .milliseconds(1_300))
+            try await Task.sleep(for: .milliseconds(1_800))
             let late = try await broker.publish(event, to: topic.name)
             try check(!late.isDuplicate, "the same event after the window is stored again")
             try check(late.offset != first.offset, "stored at a new offset")

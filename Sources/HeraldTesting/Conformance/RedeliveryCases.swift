@@ -20,18 +20,19 @@ enum RedeliveryCases {
             let first = try await Conformance.next(subscription, environment)
             try checkEqual(first.attempt, 1, "first attempt")
             try await first.nack()
+            // The second delivery is made after this moment, so its deadline is at least 400 ms after it.
+            let clock = ContinuousClock()
+            let started = clock.now
             let second = try await Conformance.next(subscription, environment, "redelivery after nack")
             try checkEqual(second.attempt, 2, "attempt after nack")
             try checkEqual(second.offset, receipt.offset, "redelivered offset")
             try check(abs(second.firstDeliveredAt.timeIntervalSince(first.firstDeliveredAt)) < 0.001, "first delivery time is kept")
 
             // Leave it unsettled: it must come back only after the ack deadline.
-            let clock = ContinuousClock()
-            let started = clock.now
             let third = try await Conformance.next(subscription, environment, "redelivery after the ack deadline")
             let waited = clock.now - started
             try checkEqual(third.attempt, 3, "attempt after deadline")
-            try check(waited >= .milliseconds(300), "redelivered after \(waited), before the 400 ms deadline")
+            try check(waited >= .milliseconds(400), "redelivered \(waited) after the second delivery was asked for, before its 400 ms deadline")
 
             // A nack with a delay holds the event back for that long.
             let delayStart = clock.now
@@ -39,7 +40,7 @@ enum RedeliveryCases {
             let fourth = try await Conformance.next(subscription, environment, "redelivery after a delayed nack")
             let delayed = clock.now - delayStart
             try checkEqual(fourth.attempt, 4, "attempt after delayed nack")
-            try check(delayed >= .milliseconds(300), "redelivered after \(delayed), before the 400 ms retry delay")
+            try check(delayed >= .milliseconds(400), "redelivered \(delayed) after the nack, before its 400 ms retry delay")
             try await fourth.ack()
             try await Conformance.expectNothing(from: subscription, for: .milliseconds(600), "the event was acknowledged")
             await subscription.close()
@@ -49,16 +50,16 @@ enum RedeliveryCases {
     static func inProgress(_ environment: BrokerConformance.Environment) async throws {
         try await environment.withBroker { broker in
             let topic = try await Conformance.makeTopic(broker, "inprogress")
-            let options = SubscriptionOptions(ackDeadline: .milliseconds(500))
+            let options = SubscriptionOptions(ackDeadline: .milliseconds(1_000))
             let subscription = try await broker.subscribe(to: topic.name, group: "g", options: options)
             _ = try await broker.publish(try Conformance.event(1), to: topic.name)
             let delivery = try await Conformance.next(subscription, environment)
-            for _ in 0..<4 {
-                try await Task.sleep(for: .milliseconds(250))
+            for _ in 0..<5 {
+                try await Task.sleep(for: .milliseconds(300))
                 try await delivery.inProgress()
             }
-            // A second after the first delivery, twice its deadline: still not redelivered.
-            try await Conformance.expectNothing(from: subscription, for: .milliseconds(250), "inProgress extended the deadline")
+            // Well past the first deadline: still not redelivered.
+            try await Conformance.expectNothing(from: subscription, for: .milliseconds(300), "inProgress extended the deadline")
             try await delivery.ack()
             await subscription.close()
         }
