@@ -72,6 +72,7 @@ let package = Package(
             name: "HeraldCommand",
             dependencies: [
                 "Herald",
+                "HeraldLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Herald
+import HeraldLog
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -13,19 +15,37 @@ struct DemoCommand: AsyncParsableCommand {
             Orders flow from the counter to the cashier (who charges the card), the barista and the bell. \
             One card terminal times out twice before it works, one order arrives malformed, one order is \
             re-sent with the same event id and one is re-sent as a new event with the same idempotency key. \
-            Everything runs on the in-memory broker.
+            By default everything runs on the embedded durable log in a temporary directory that is removed \
+            afterwards; --data-dir keeps it, --broker memory uses the in-memory broker.
             """
     )
 
     @Flag(name: .long, help: "Show Herald's own log lines (info level) as well.")
     var verbose = false
 
+    @Option(help: "The backend: log (the embedded durable log) or memory.")
+    var broker: BrokerChoice = .log
+
+    @Option(help: "Where the embedded log keeps its files (default: a temporary directory removed at the end).")
+    var dataDir: String?
+
     func run() async throws {
         var logger = Logger(label: "herald.demo")
         logger.logLevel = verbose ? .info : .critical
+        switch broker {
+        case .memory:
+            try await runShop(on: InMemoryBroker(logger: logger), services: [], logger: logger, backend: "the in-memory broker")
+        case .log:
+            let directory = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("herald-demo-\(UUID().uuidString)").path
+            defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: directory) } }
+            let log = try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory), logger: logger)
+            try await runShop(on: log, services: [log], logger: logger, backend: "the embedded log in \(directory)")
+        }
+    }
+
+    private func runShop(on broker: any Broker, services extra: [any Service], logger: Logger, backend: String) async throws {
         let console = Console()
         let tally = DemoTally()
-        let broker = InMemoryBroker(logger: logger)
         for topic in CoffeeTopic.all {
             try await broker.createTopic(TopicConfiguration(name: topic, partitions: 2))
         }
@@ -37,21 +57,24 @@ struct DemoCommand: AsyncParsableCommand {
             gateway: PaymentGateway(failuresBeforeSuccess: ["A-1002": 2]),
             logger: logger
         )
-        let services = ServiceGroup(configuration: .init(services: try shop.consumers().map { $0 as any Service }, logger: logger))
+        let services = ServiceGroup(
+            configuration: .init(services: extra + (try shop.consumers().map { $0 as any Service }), logger: logger)
+        )
         let counter = Counter(broker: broker, console: console, tally: tally)
 
-        console.say("Herald demo: a coffee shop on the in-memory broker (topics \(CoffeeTopic.all.joined(separator: ", ")))")
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        console.say("Herald demo: a coffee shop on \(backend) (topics \(CoffeeTopic.all.joined(separator: ", ")))")
+        let stored = try await withThrowingTaskGroup(of: Void.self) { group -> Int64 in
             group.addTask { try await services.run() }
             try await counter.openTheShop()
-            try await broker.waitUntilIdle(groups: CoffeeShop.groups, timeout: .seconds(30))
+            try await waitUntilIdle(broker)
             try await counter.resendOrders()
-            try await broker.waitUntilIdle(groups: CoffeeShop.groups, timeout: .seconds(30))
+            try await waitUntilIdle(broker)
+            let stored = try await storedEvents(in: broker)
             await services.triggerGracefulShutdown()
             try await group.waitForAll()
+            return stored
         }
         let counts = tally.snapshot
-        let stored = try await storedEvents(in: broker)
         print("")
         print(
             TextTable(
@@ -65,6 +88,14 @@ struct DemoCommand: AsyncParsableCommand {
                 ]
             ).render()
         )
+    }
+
+    private func waitUntilIdle(_ broker: any Broker) async throws {
+        if let memory = broker as? InMemoryBroker {
+            try await memory.waitUntilIdle(groups: CoffeeShop.groups, timeout: .seconds(30))
+        } else if let log = broker as? LogBroker {
+            try await log.waitUntilIdle(groups: CoffeeShop.groups, timeout: .seconds(30))
+        }
     }
 
     private func storedEvents(in broker: any Broker) async throws -> Int64 {
@@ -129,4 +160,10 @@ struct Counter {
     private func event(for order: OrderPlaced, id: String) throws -> Event {
         try Event(order, id: id, source: "/coffee/counter", extensions: ["idempotencykey": "order-\(order.orderID)"])
     }
+}
+
+/// The backends the command can run on.
+enum BrokerChoice: String, ExpressibleByArgument, CaseIterable {
+    case log
+    case memory
 }
