@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Herald
+import HeraldLog
 import Logging
 import DequeModule
 import NIOCore
@@ -11,16 +12,25 @@ import Synchronization
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure publish and consume+ack throughput of the in-memory broker.",
+        abstract: "Measure publish and consume+ack throughput of the embedded log or the in-memory broker.",
         discussion: """
             Scenarios, each on a fresh topic: (1) publish N events in batches, then consume and ack them all \
-            with one group; (2) publish N events one by one from 4 concurrent publishers. Prints a table and, \
-            with --json, writes the figures to a file. Run it with `swift run -c release herald bench`.
+            with one group; (2) publish events one by one from 4 concurrent publishers. On the embedded log \
+            each runs under the three durability policies, and the same run measures the machine's limit: \
+            sequential writes of the same bytes with fdatasync after every batch. In memory, the reference is a \
+            bare locked queue. Prints a table with ratios to the reference and, with --json, writes the \
+            figures to a file. Run it with `swift run -c release herald bench`.
             """
     )
 
-    @Option(help: "Events per scenario.")
+    @Option(help: "The backend: log (the embedded durable log) or memory.")
+    var broker: BrokerChoice = .log
+
+    @Option(help: "Events per batched scenario.")
     var events = 1_000_000
+
+    @Option(help: "Events in the one-by-one scenario (4 publishers share them).")
+    var singleEvents = 40_000
 
     @Option(help: "Payload bytes per event.")
     var size = 256
@@ -34,29 +44,56 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Unsettled deliveries the consumer may hold (prefetch).")
     var prefetch = 1_024
 
+    @Option(help: "Where the embedded log writes (default: a temporary directory, removed afterwards).")
+    var dataDir: String?
+
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
     func validate() throws {
-        guard events > 0, size >= 0, partitions > 0, batch > 0, prefetch > 0 else {
-            throw ValidationError("--events, --partitions, --batch and --prefetch must be positive, --size not negative")
+        guard events > 0, singleEvents >= 4, size >= 0, partitions > 0, batch > 0, prefetch > 0 else {
+            throw ValidationError("--events, --partitions, --batch and --prefetch must be positive, --single-events at least 4, --size not negative")
         }
     }
 
     func run() async throws {
-        var results: [BenchResult] = []
         let payload = ByteBuffer(repeating: UInt8(ascii: "x"), count: size)
         #if DEBUG
         print("warning: this is a debug build; run `swift run -c release herald bench` for meaningful figures")
         #endif
-        print("herald bench: \(events) events of \(size) bytes, \(partitions) partitions, in-memory broker")
-
-        let batched = try await publishThenConsume(payload: payload)
-        results += batched
-        results.append(try await concurrentSinglePublishes(payload: payload, publishers: 4))
-        let reference = try lockedQueueReference(payload: payload)
+        print("herald bench: \(events) events of \(size) bytes, \(partitions) partitions, \(broker.rawValue) broker")
+        var results: [BenchResult] = []
+        let reference: BenchResult
+        switch broker {
+        case .memory:
+            let factory = BrokerFactory(label: "memory") { InMemoryBroker(logger: Self.silent) } close: { _ in }
+            results += try await publishThenConsume(factory, payload: payload)
+            results.append(try await concurrentSinglePublishes(factory, payload: payload, publishers: 4))
+            reference = try lockedQueueReference(payload: payload)
+        case .log:
+            let root = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("herald-bench-\(UUID().uuidString)").path
+            defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: root) } }
+            reference = try rawWriteReference(directory: root, payload: payload)
+            let policies: [(String, DurabilityPolicy)] = [
+                ("fsync before ack", .fsyncBeforeAcknowledge),
+                ("fsync every 100 ms", .fsyncInterval(.milliseconds(100))),
+                ("OS flushes", .operatingSystem),
+            ]
+            for (name, policy) in policies {
+                let factory = BrokerFactory(label: name) {
+                    let directory = "\(root)/\(UUID().uuidString)"
+                    return try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, defaultDurability: policy), logger: Self.silent)
+                } close: { broker in
+                    if let log = broker as? LogBroker {
+                        try? await log.close()
+                        try? FileManager.default.removeItem(atPath: log.configuration.dataDirectory)
+                    }
+                }
+                results += try await publishThenConsume(factory, payload: payload)
+                results.append(try await concurrentSinglePublishes(factory, payload: payload, publishers: 4))
+            }
+        }
         results.append(reference)
-
         print("")
         print(
             TextTable(
@@ -71,17 +108,19 @@ struct BenchCommand: AsyncParsableCommand {
                 }
             ).render()
         )
-        print("\nreference: the same events through a bare lock-protected queue in this process (append in batches, then one locked pop and one locked 'ack' per event): the in-process ceiling the broker's bookkeeping is measured against.")
+        print("\n\(reference.scenario)")
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let report = BenchReport(broker: "memory", eventSize: size, partitions: partitions, results: results)
+            let report = BenchReport(broker: broker.rawValue, eventSize: size, partitions: partitions, results: results)
             try encoder.encode(report).write(to: URL(fileURLWithPath: json))
             print("\nwrote \(json)")
         }
     }
 
-    private func makeTopic(_ broker: InMemoryBroker, _ name: String) async throws {
+    private static let silent = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    private func makeTopic(_ broker: any Broker, _ name: String) async throws {
         var configuration = TopicConfiguration(name: name, partitions: partitions, deduplicationWindow: .seconds(120))
         configuration.maximumEvents = events
         configuration.maximumDeduplicationEntries = events
@@ -103,8 +142,8 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// Publishes every event in batches, then consumes and acks them all with one group.
-    private func publishThenConsume(payload: ByteBuffer) async throws -> [BenchResult] {
-        let broker = InMemoryBroker(logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+    private func publishThenConsume(_ factory: BrokerFactory, payload: ByteBuffer) async throws -> [BenchResult] {
+        let broker = try await factory.make()
         try await makeTopic(broker, "bench-batched")
         let clock = ContinuousClock()
         // Events are built before the clock starts: the figure is the broker's, not the event factory's.
@@ -133,21 +172,22 @@ struct BenchCommand: AsyncParsableCommand {
         let consumeTime = clock.now - consumeStart
         await subscription.close()
         let lag = try await broker.lag(group: "bench", on: "bench-batched")
+        await factory.close(broker)
         guard consumed == events, lag.totalPending == 0 else {
             throw ValidationError("consumed \(consumed) of \(events), \(lag.totalPending) pending: the broker lost events")
         }
         return [
-            BenchResult(scenario: "publish, batches of \(batch)", events: events, duration: publishTime),
-            BenchResult(scenario: "consume + ack, 1 group", events: events, duration: consumeTime),
-            BenchResult(scenario: "publish then consume + ack", events: events, duration: publishTime + consumeTime),
+            BenchResult(scenario: "\(factory.label): publish, batches of \(batch)", events: events, duration: publishTime),
+            BenchResult(scenario: "\(factory.label): consume + ack, 1 group", events: events, duration: consumeTime),
+            BenchResult(scenario: "\(factory.label): publish then consume + ack", events: events, duration: publishTime + consumeTime),
         ]
     }
 
     /// Four publishers, one event per call.
-    private func concurrentSinglePublishes(payload: ByteBuffer, publishers: Int) async throws -> BenchResult {
-        let broker = InMemoryBroker(logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+    private func concurrentSinglePublishes(_ factory: BrokerFactory, payload: ByteBuffer, publishers: Int) async throws -> BenchResult {
+        let broker = try await factory.make()
         try await makeTopic(broker, "bench-single")
-        let share = events / publishers
+        let share = (broker is InMemoryBroker ? events : singleEvents) / publishers
         let prepared = try (0..<publishers).map { publisher in
             try makeEvents(publisher * share..<(publisher + 1) * share, payload: payload)
         }
@@ -163,7 +203,9 @@ struct BenchCommand: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        return BenchResult(scenario: "publish one by one, \(publishers) publishers", events: share * publishers, duration: clock.now - start)
+        let elapsed = clock.now - start
+        await factory.close(broker)
+        return BenchResult(scenario: "\(factory.label): publish one by one, \(publishers) publishers", events: share * publishers, duration: elapsed)
     }
 }
 
@@ -189,7 +231,50 @@ extension BenchCommand {
             consumed += 1
         }
         guard consumed == events else { throw ValidationError("reference queue lost events") }
-        return BenchResult(scenario: "reference: locked queue, batches then pop + ack", events: events, duration: clock.now - start)
+        return BenchResult(
+            scenario: "reference: a bare locked queue in this process, append in batches then one locked pop and one locked 'ack' per event",
+            events: events,
+            duration: clock.now - start
+        )
+    }
+}
+
+extension BenchCommand {
+    /// The machine's limit for the log: the same payload bytes written sequentially to one file, a batch
+    /// per write, each write followed by `fdatasync` (what fsync-before-ack must do at the least).
+    fileprivate func rawWriteReference(directory: String, payload: ByteBuffer) throws -> BenchResult {
+        let fileSystem = POSIXFileSystem()
+        try fileSystem.createDirectory(directory)
+        let file = try fileSystem.open("\(directory)/reference.bin", creating: true)
+        defer { try? file.close() }
+        var chunk = ByteBuffer()
+        for _ in 0..<batch { chunk.writeImmutableBuffer(payload) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var position: Int64 = 0
+        for _ in stride(from: 0, to: events, by: batch) {
+            try file.write(chunk, at: position)
+            try file.sync()
+            position += Int64(chunk.readableBytes)
+        }
+        return BenchResult(
+            scenario: "reference: sequential writes of \(batch) × \(size) bytes, fdatasync after each",
+            events: events,
+            duration: clock.now - start
+        )
+    }
+}
+
+/// Makes and releases the broker of one scenario.
+struct BrokerFactory {
+    let label: String
+    let make: () async throws -> any Broker
+    let close: (any Broker) async -> Void
+
+    init(label: String, make: @escaping () async throws -> any Broker, close: @escaping (any Broker) async -> Void) {
+        self.label = label
+        self.make = make
+        self.close = close
     }
 }
 
