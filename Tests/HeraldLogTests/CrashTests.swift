@@ -94,20 +94,27 @@ struct CrashTests {
     }
 
     /// Starts the process, kills it with SIGKILL after `delay`, and returns every whole line it printed.
+    /// Reading the pipe and waiting for the exit block, so they happen on a thread of their own, never on
+    /// the Swift concurrency pool that other tests share.
     private func runAndKill(_ executable: URL, arguments: [String], after delay: Duration) async throws -> [Substring] {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
+        let exited = AsyncSignal()
+        process.terminationHandler = { _ in exited.notify() }
         try process.run()
         // Drain the pipe while the writer runs so it never blocks on a full pipe.
-        let reader = Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }
+        let output: Task<Data, Never> = Task {
+            await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }.start()
+            }
+        }
         try await Task.sleep(for: delay)
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        let data = await reader.value
-        let text = String(decoding: data, as: UTF8.self)
+        await exited.wait()
+        let text = String(decoding: await output.value, as: UTF8.self)
         // A line cut by the kill has no newline: only whole lines count as acknowledged.
         guard let lastNewline = text.lastIndex(of: "\n") else { return [] }
         return text[..<lastNewline].split(separator: "\n")

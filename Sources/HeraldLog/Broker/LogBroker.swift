@@ -13,6 +13,10 @@ import Synchronization
 /// Open it with ``open(_:logger:)``; run it as a ServiceLifecycle `Service` so that interval syncs, age
 /// retention and group checkpoints happen; ``close()`` (or graceful shutdown) checkpoints and closes it.
 ///
+/// Topic limits: `maximumEvents` is exact (a persisted logical start offset hides what is dropped);
+/// `maximumBytes` counts the bytes on disk (payloads plus envelope and batch overhead) and is enforced a
+/// whole segment at a time.
+///
 /// Consumer group positions are checkpointed every ``LogBrokerConfiguration/maintenanceInterval`` and on
 /// close. After a crash, acknowledgements of the last interval may be lost, and those events delivered
 /// again — at least once, never lost. Delivery counts have the same precision.
@@ -427,6 +431,7 @@ public final class LogBroker: Broker, Service {
             }
         }
         try makeRoom(topic, events: newEvents)
+        try makeRoom(topic, bytes: events.reduce(0) { $0 + Int64($1.payloadSize) })
         let reserved = Array(firstInBatch.keys)
         topic.pendingKeys.formUnion(reserved)
         return .write(PlannedPublish(outcomes: outcomes, topic: topic, reserved: reserved))
@@ -458,6 +463,30 @@ public final class LogBroker: Broker, Service {
                 ($0.record(at: $0.startOffset)?.storedAt ?? .distantFuture) < ($1.record(at: $1.startOffset)?.storedAt ?? .distantFuture)
             }) else { break }
             advanceStart(topic, oldest, to: oldest.startOffset.next)
+        }
+    }
+
+    /// Applies the topic's byte limit to the bytes on disk (payloads plus envelope and batch overhead), a
+    /// whole segment at a time: first segments every group acknowledged, then the overflow policy.
+    private func makeRoom(_ topic: LogTopic, bytes incoming: Int64) throws(BrokerError) {
+        let limit = Int64(topic.configuration.maximumBytes)
+        func fits() -> Bool { topic.storedBytes + incoming <= limit }
+        guard !fits() else { return }
+        if incoming > limit {
+            throw .topicFull(topic.name, limit: "\(limit) bytes; the batch alone holds \(incoming)")
+        }
+        for partition in topic.partitions where !fits() {
+            if let floor = topic.acknowledgedByAll(partition.index.index), let end = partition.oldestSegmentEnd, end <= floor {
+                advanceStart(topic, partition, to: end)
+            }
+        }
+        guard !fits() else { return }
+        guard topic.configuration.overflowPolicy == .dropOldest else {
+            throw .topicFull(topic.name, limit: "\(limit) bytes on disk; it holds \(topic.storedBytes)")
+        }
+        while !fits() {
+            guard let oldest = topic.partitions.compactMap({ partition in partition.oldestSegmentEnd.map { (partition, $0) } }).first else { break }
+            advanceStart(topic, oldest.0, to: oldest.1)
         }
     }
 

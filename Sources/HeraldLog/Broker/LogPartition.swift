@@ -42,6 +42,11 @@ final class LogPartition: PartitionRecords {
         writer.partition.withLock { $0.bytes }
     }
 
+    /// The offset after the oldest sealed segment (deleting it moves the start there), if there is one.
+    var oldestSegmentEnd: Offset? {
+        writer.partition.withLock { store in store.segments.count > 1 ? store.segments[0].nextOffset : nil }
+    }
+
     /// The event at `offset`, from the cache or read (and cached, with what follows it) from disk.
     func record(at offset: Offset) -> StoredEvent? {
         guard offset >= startOffset else { return nil }

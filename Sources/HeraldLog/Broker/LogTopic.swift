@@ -52,6 +52,9 @@ final class LogTopic {
         return roundRobin
     }
 
+    /// Bytes on disk, all partitions.
+    var storedBytes: Int64 { partitions.reduce(0) { $0 + $1.storedBytes } }
+
     /// Events held, all partitions.
     var eventCount: Int64 { partitions.reduce(0) { $0 + ($1.endOffset.value - $1.startOffset.value) } }
 
