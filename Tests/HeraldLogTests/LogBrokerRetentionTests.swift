@@ -62,3 +62,33 @@ struct LogBrokerRetentionTests {
         }
     }
 }
+
+@Suite("Embedded log: bounded resources")
+struct LogBrokerResourceTests {
+    @Test("open files stay under the cap however many segments there are")
+    func openFilesCapped() async throws {
+        try await withTemporaryDirectory { directory in
+            let configuration = LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 1_024, maximumOpenFiles: 8)
+            let broker = try LogBroker.open(configuration)
+            for topic in ["a", "b", "c"] {
+                try await broker.createTopic(TopicConfiguration(name: topic, partitions: 2))
+                for index in 0..<100 {
+                    let event = try Event(id: "\(topic)-\(index)", source: "/files", type: "files.v1", subject: "k\(index)", data: ByteBuffer(repeating: 1, count: 100))
+                    _ = try await broker.publish(event, to: topic)
+                }
+                #expect(broker.openFiles <= 8)
+            }
+            try await broker.close()
+            let reopened = try LogBroker.open(configuration)
+            var total = 0
+            for topic in ["a", "b", "c"] {
+                for partition in 0..<2 {
+                    total += try await reopened.read(topic: topic, partition: Partition(partition), from: 0, limit: 1_000).count
+                    #expect(reopened.openFiles <= 8)
+                }
+            }
+            #expect(total == 300, "every event is still readable through reopened files")
+            try await reopened.close()
+        }
+    }
+}

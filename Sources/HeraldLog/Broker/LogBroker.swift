@@ -42,8 +42,8 @@ public final class LogBroker: Broker, Service {
     private let state = Mutex(State())
     private let threadPool: NIOThreadPool
     private let logger: Logger
-
-    private var fileSystem: any LogFileSystem { configuration.fileSystem }
+    /// The configured file system behind the cap on open files.
+    private let fileSystem: LimitedFileSystem
     private var topicsDirectory: String { "\(configuration.dataDirectory)/topics" }
     private var groupsDirectory: String { "\(configuration.dataDirectory)/groups" }
 
@@ -51,7 +51,11 @@ public final class LogBroker: Broker, Service {
         self.configuration = configuration
         self.threadPool = threadPool
         self.logger = logger
+        self.fileSystem = LimitedFileSystem(wrapping: configuration.fileSystem, maximumOpenFiles: configuration.maximumOpenFiles)
     }
+
+    /// Files the broker holds open now: at most ``LogBrokerConfiguration/maximumOpenFiles``.
+    public var openFiles: Int { fileSystem.limiter.openCount }
 
     // MARK: Opening and closing
 

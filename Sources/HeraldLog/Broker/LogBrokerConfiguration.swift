@@ -16,6 +16,9 @@ public struct LogBrokerConfiguration: Sendable {
     public var fileSystem: any LogFileSystem
     /// Decoded events kept in memory per partition for consumers, at most. Default 4,096.
     public var cachedEventsPerPartition: Int
+    /// The most segment and index files held open at once, whatever the number of segments; the least
+    /// recently used are closed and opened again when needed. Default 256.
+    public var maximumOpenFiles: Int
 
     /// Creates a configuration with the defaults stated on each property.
     public init(
@@ -25,7 +28,8 @@ public struct LogBrokerConfiguration: Sendable {
         ioThreads: Int = 2,
         maintenanceInterval: Duration = .milliseconds(100),
         fileSystem: any LogFileSystem = POSIXFileSystem(),
-        cachedEventsPerPartition: Int = 4_096
+        cachedEventsPerPartition: Int = 4_096,
+        maximumOpenFiles: Int = 256
     ) {
         self.dataDirectory = dataDirectory
         self.defaultDurability = defaultDurability
@@ -34,5 +38,6 @@ public struct LogBrokerConfiguration: Sendable {
         self.maintenanceInterval = maintenanceInterval
         self.fileSystem = fileSystem
         self.cachedEventsPerPartition = cachedEventsPerPartition
+        self.maximumOpenFiles = maximumOpenFiles
     }
 }
