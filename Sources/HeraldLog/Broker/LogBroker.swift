@@ -131,7 +131,8 @@ public final class LogBroker: Broker, Service {
                     directory: partitionDirectory,
                     fileSystem: fileSystem,
                     logicalStart: start,
-                    cacheLimit: self.configuration.cachedEventsPerPartition
+                    cacheLimit: self.configuration.cachedEventsPerPartition,
+                    cacheBytes: self.configuration.cachedBytesPerPartition
                 )
             )
         }

@@ -16,6 +16,9 @@ public struct LogBrokerConfiguration: Sendable {
     public var fileSystem: any LogFileSystem
     /// Decoded events kept in memory per partition for consumers, at most. Default 4,096.
     public var cachedEventsPerPartition: Int
+    /// Bytes of events kept in memory per partition for consumers, at most (one event more if it alone is
+    /// larger). Default 4 MiB.
+    public var cachedBytesPerPartition: Int
     /// The most segment and index files held open at once, whatever the number of segments; the least
     /// recently used are closed and opened again when needed. Default 256.
     public var maximumOpenFiles: Int
@@ -29,6 +32,7 @@ public struct LogBrokerConfiguration: Sendable {
         maintenanceInterval: Duration = .milliseconds(100),
         fileSystem: any LogFileSystem = POSIXFileSystem(),
         cachedEventsPerPartition: Int = 4_096,
+        cachedBytesPerPartition: Int = 4 * 1024 * 1024,
         maximumOpenFiles: Int = 256
     ) {
         self.dataDirectory = dataDirectory
@@ -38,6 +42,7 @@ public struct LogBrokerConfiguration: Sendable {
         self.maintenanceInterval = maintenanceInterval
         self.fileSystem = fileSystem
         self.cachedEventsPerPartition = cachedEventsPerPartition
+        self.cachedBytesPerPartition = cachedBytesPerPartition
         self.maximumOpenFiles = maximumOpenFiles
     }
 }

@@ -13,18 +13,28 @@ final class LogPartition: PartitionRecords {
     private let directory: String
     private let fileSystem: any LogFileSystem
     private let cacheLimit: Int
+    private let cacheBytes: Int
     /// Events below this are gone by retention, even if their segment is still on disk.
     private(set) var logicalStart: Offset
     private var cache: Deque<StoredEvent> = []
     private var cacheStart = Offset(0)
 
-    init(index: Partition, writer: PartitionWriter, directory: String, fileSystem: any LogFileSystem, logicalStart: Offset, cacheLimit: Int) {
+    init(
+        index: Partition,
+        writer: PartitionWriter,
+        directory: String,
+        fileSystem: any LogFileSystem,
+        logicalStart: Offset,
+        cacheLimit: Int,
+        cacheBytes: Int
+    ) {
         self.index = index
         self.writer = writer
         self.directory = directory
         self.fileSystem = fileSystem
         self.logicalStart = logicalStart
         self.cacheLimit = cacheLimit
+        self.cacheBytes = cacheBytes
     }
 
     static func startFile(_ directory: String) -> String { "\(directory)/start.offset" }
@@ -53,7 +63,9 @@ final class LogPartition: PartitionRecords {
         if offset >= cacheStart, offset.value < cacheStart.value + Int64(cache.count) {
             return cache[Int(offset.value - cacheStart.value)]
         }
-        guard let records = try? read(from: offset, limit: cacheLimit), let first = records.first, first.offset == offset else {
+        guard let records = try? read(from: offset, limit: cacheLimit, maximumBytes: cacheBytes), let first = records.first,
+            first.offset == offset
+        else {
             return nil
         }
         cache = Deque(records)
@@ -61,20 +73,23 @@ final class LogPartition: PartitionRecords {
         return first
     }
 
-    /// Decoded events from `offset` on, at most `limit`.
+    /// Decoded events from `offset` on, at most `limit` of them and, past the first, at most about
+    /// `maximumBytes` of payload.
     ///
     /// - Throws: ``StorageError`` when the range cannot be read.
-    func read(from offset: Offset, limit: Int) throws(StorageError) -> [StoredEvent] {
+    func read(from offset: Offset, limit: Int, maximumBytes: Int = .max) throws(StorageError) -> [StoredEvent] {
         var result: [StoredEvent] = []
+        var bytes = 0
         var next = max(offset, startOffset)
         let end = endOffset
-        while result.count < limit, next < end {
+        while result.count < limit, next < end, bytes < maximumBytes {
             let from = next
             let records = try writer.partition.withLock { (store: PartitionStore) throws(StorageError) in
                 try store.read(from: from, maximumBytes: 256 * 1024)
             }
             guard let last = records.last else { break }
-            for record in records where result.count < limit && record.offset < end {
+            for record in records where result.count < limit && record.offset < end && (result.isEmpty || bytes < maximumBytes) {
+                bytes += record.value.readableBytes
                 do {
                     let event = try EventEnvelope.decode(record.value)
                     let storedAt = Date(timeIntervalSince1970: Double(record.timestamp) / 1_000)
