@@ -18,7 +18,7 @@ guard arguments.count == 3 else {
 }
 let runID = arguments[2]
 let publishers = 4
-let broker = try LogBroker.open(LogBrokerConfiguration(dataDirectory: arguments[1], segmentBytes: 256 * 1024))
+let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: arguments[1], segmentBytes: 256 * 1024))
 try await broker.createTopic(TopicConfiguration(name: "crash", partitions: 2))
 let output = FileHandle.standardOutput
 

@@ -40,7 +40,7 @@ struct CrashTests {
             for run in 0..<iterations {
                 let lines = try await runAndKill(executable, arguments: [directory, String(run)], after: .milliseconds(Int.random(in: 20...400, using: &generator)))
                 acknowledged += lines.compactMap(Self.parse)
-                let broker = try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 256 * 1024))
+                let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 256 * 1024))
                 for partition in 0..<2 {
                     var records: [(offset: Offset, key: String?, value: String)] = []
                     var next = Offset(0)

@@ -14,7 +14,7 @@ struct LogBrokerConformanceTests {
         },
         makeBroker: {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-log-\(UUID().uuidString)").path
-            return try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
+            return try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
         }
     )
 

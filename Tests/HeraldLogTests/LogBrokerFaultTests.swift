@@ -14,7 +14,7 @@ struct LogBrokerFaultTests {
     func writeFailures() async throws {
         try await withTemporaryDirectory { directory in
             let fileSystem = FaultInjectingFileSystem()
-            let broker = try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem))
+            let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem))
             try await broker.createTopic(TopicConfiguration(name: "orders"))
             var acknowledged = try await broker.publish(try (0..<5).map(event), to: "orders").map(\.offset)
 
@@ -33,7 +33,7 @@ struct LogBrokerFaultTests {
             #expect(acknowledged.map(\.value) == [0, 1, 2, 3, 4, 5], "offsets stay dense: failed publishes left nothing")
             try await broker.close()
 
-            let reopened = try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
+            let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
             let stored = try await reopened.read(topic: "orders", partition: 0, from: 0, limit: 100)
             #expect(stored.map(\.event.id) == ["evt-0", "evt-1", "evt-2", "evt-3", "evt-4", "evt-7"])
             // The failed events were never acknowledged, so publishing them again is right and stores them once.
@@ -49,7 +49,7 @@ struct LogBrokerFaultTests {
         var generator = SplitMix64(state: UInt64(seed) &+ 17)
         try await withTemporaryDirectory { directory in
             let configuration = LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 2 * 1024)
-            let broker = try LogBroker.open(configuration)
+            let broker = try await LogBroker.open(configuration)
             try await broker.createTopic(TopicConfiguration(name: "orders"))
             for chunk in 0..<20 {
                 _ = try await broker.publish(try (chunk * 10..<chunk * 10 + 10).map(event), to: "orders")
@@ -67,7 +67,7 @@ struct LogBrokerFaultTests {
             try damage(middle, truncate: false, using: &generator)
             try? FileManager.default.removeItem(atPath: middle.replacingOccurrences(of: ".log", with: ".index"))
 
-            let reopened = try LogBroker.open(configuration)
+            let reopened = try await LogBroker.open(configuration)
             let report = reopened.recoveryReport()
             if !truncateTail {
                 #expect(report.truncations.count == 1, "a flipped byte in the tail is found and cut")

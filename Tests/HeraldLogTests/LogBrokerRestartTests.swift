@@ -10,8 +10,8 @@ struct LogBrokerRestartTests {
         try Event(id: "evt-\(index)", source: "/restart", type: "restart.test.v1", subject: key, data: ByteBuffer(string: "\(index)"))
     }
 
-    private func open(_ directory: String) throws -> LogBroker {
-        try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
+    private func open(_ directory: String) async throws -> LogBroker {
+        try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
     }
 
     private func receive(_ count: Int, from subscription: Subscription) async throws -> [Delivery] {
@@ -25,13 +25,13 @@ struct LogBrokerRestartTests {
     @Test("events published before a restart are consumed after it, with their topic configuration")
     func publishRestartConsume() async throws {
         try await withTemporaryDirectory { directory in
-            let first = try open(directory)
+            let first = try await open(directory)
             try await first.createTopic(TopicConfiguration(name: "orders", partitions: 3, maximumEventBytes: 4_096))
             let events = try (0..<30).map { try event($0, key: "k\($0 % 5)") }
             let receipts = try await first.publish(events, to: "orders")
             try await first.close()
 
-            let second = try open(directory)
+            let second = try await open(directory)
             #expect(try await second.topics().first?.partitions == 3)
             #expect(try await second.topics().first?.maximumEventBytes == 4_096)
             let subscription = try await second.subscribe(to: "orders", group: "g")
@@ -50,7 +50,7 @@ struct LogBrokerRestartTests {
     @Test("after a restart between deliveries and acks, nothing acknowledged comes back and nothing unacknowledged is lost")
     func restartBetweenDeliveriesAndAcks() async throws {
         try await withTemporaryDirectory { directory in
-            let first = try open(directory)
+            let first = try await open(directory)
             try await first.createTopic(TopicConfiguration(name: "orders"))
             _ = try await first.publish(try (0..<10).map { try event($0) }, to: "orders")
             let subscription = try await first.subscribe(to: "orders", group: "g", options: SubscriptionOptions(maximumDeliveries: 5))
@@ -59,7 +59,7 @@ struct LogBrokerRestartTests {
             // Offsets 4 and 5 were delivered, not acknowledged; 6...9 never delivered.
             try await first.close()
 
-            let second = try open(directory)
+            let second = try await open(directory)
             let lag = try await second.lag(group: "g", on: "orders")
             #expect(lag.totalPending == 6)
             let resumed = try await second.subscribe(to: "orders", group: "g")
@@ -78,7 +78,7 @@ struct LogBrokerRestartTests {
     func maximumDeliveriesAcrossRestarts() async throws {
         try await withTemporaryDirectory { directory in
             let options = SubscriptionOptions(maximumDeliveries: 3)
-            var broker = try open(directory)
+            var broker = try await open(directory)
             try await broker.createTopic(TopicConfiguration(name: "orders"))
             _ = try await broker.publish(try event(1), to: "orders")
             for attempt in 1...2 {
@@ -88,7 +88,7 @@ struct LogBrokerRestartTests {
                 try await delivery.nack(failure: DeliveryFailure(errorType: "Flaky", message: "attempt \(attempt)"))
                 await subscription.close()
                 try await broker.close()
-                broker = try open(directory)
+                broker = try await open(directory)
             }
             let subscription = try await broker.subscribe(to: "orders", group: "g", options: options)
             let last = try #require(try await subscription.next())
@@ -105,11 +105,11 @@ struct LogBrokerRestartTests {
     @Test("the de-duplication window survives a restart")
     func deduplicationSurvivesRestart() async throws {
         try await withTemporaryDirectory { directory in
-            let first = try open(directory)
+            let first = try await open(directory)
             try await first.createTopic(TopicConfiguration(name: "orders", partitions: 2))
             let original = try await first.publish(try event(7), to: "orders")
             try await first.close()
-            let second = try open(directory)
+            let second = try await open(directory)
             let again = try await second.publish(try event(7), to: "orders")
             #expect(again.isDuplicate)
             #expect(again.offset == original.offset)

@@ -17,7 +17,7 @@ struct LogBrokerRetentionTests {
     @Test("a byte-limited topic refuses publishes when full, and takes them again once groups acknowledged")
     func bytesRejectPublish() async throws {
         try await withTemporaryDirectory { directory in
-            let broker = try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 2 * 1024))
+            let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 2 * 1024))
             try await broker.createTopic(TopicConfiguration(name: "bounded", maximumBytes: 8 * 1024, maximumEventBytes: 1_024))
             let subscription = try await broker.subscribe(to: "bounded", group: "g")
             var accepted = 0
@@ -46,7 +46,7 @@ struct LogBrokerRetentionTests {
     @Test("a byte-limited topic with dropOldest keeps taking publishes and stays near its limit")
     func bytesDropOldest() async throws {
         try await withTemporaryDirectory { directory in
-            let broker = try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 2 * 1024))
+            let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 2 * 1024))
             try await broker.createTopic(
                 TopicConfiguration(name: "rolling", maximumBytes: 8 * 1024, maximumEventBytes: 1_024, overflowPolicy: .dropOldest)
             )
@@ -69,7 +69,7 @@ struct LogBrokerResourceTests {
     func openFilesCapped() async throws {
         try await withTemporaryDirectory { directory in
             let configuration = LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 1_024, maximumOpenFiles: 8)
-            let broker = try LogBroker.open(configuration)
+            let broker = try await LogBroker.open(configuration)
             for topic in ["a", "b", "c"] {
                 try await broker.createTopic(TopicConfiguration(name: topic, partitions: 2))
                 for index in 0..<100 {
@@ -79,7 +79,7 @@ struct LogBrokerResourceTests {
                 #expect(broker.openFiles <= 8)
             }
             try await broker.close()
-            let reopened = try LogBroker.open(configuration)
+            let reopened = try await LogBroker.open(configuration)
             var total = 0
             for topic in ["a", "b", "c"] {
                 for partition in 0..<2 {

@@ -8,7 +8,7 @@ struct ReadmeLogExampleTests {
     @Test("opening a log and creating a topic with options")
     func example() async throws {
         try await withTemporaryDirectory { directory in
-            let log = try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
+            let log = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
             try await log.createTopic(
                 TopicConfiguration(name: "orders", partitions: 4),
                 options: LogTopicOptions(durability: .fsyncBeforeAcknowledge, retentionAge: .seconds(7 * 24 * 3600))

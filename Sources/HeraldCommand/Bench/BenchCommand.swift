@@ -82,7 +82,7 @@ struct BenchCommand: AsyncParsableCommand {
             for (name, policy) in policies {
                 let factory = BrokerFactory(label: name) {
                     let directory = "\(root)/\(UUID().uuidString)"
-                    return try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, defaultDurability: policy), logger: Self.silent)
+                    return try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, defaultDurability: policy), logger: Self.silent)
                 } close: { broker in
                     if let log = broker as? LogBroker {
                         try? await log.close()

@@ -38,7 +38,7 @@ struct DemoCommand: AsyncParsableCommand {
         case .log:
             let directory = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("herald-demo-\(UUID().uuidString)").path
             defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: directory) } }
-            let log = try LogBroker.open(LogBrokerConfiguration(dataDirectory: directory), logger: logger)
+            let log = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory), logger: logger)
             try await runShop(on: log, services: [log], logger: logger, backend: "the embedded log in \(directory)")
         }
     }

@@ -60,20 +60,26 @@ public final class LogBroker: Broker, Service {
     // MARK: Opening and closing
 
     /// Opens the log in ``LogBrokerConfiguration/dataDirectory`` (creating it if needed), recovering every
-    /// partition and restoring every consumer group.
+    /// partition and restoring every consumer group. The file work runs on the broker's I/O threads, never
+    /// on the Swift concurrency pool.
     ///
     /// - Throws: ``StorageError`` when the directory cannot be read or a file cannot be recovered.
-    public static func open(_ configuration: LogBrokerConfiguration, logger: Logger = Logger(label: "herald.log")) throws -> LogBroker {
+    public static func open(_ configuration: LogBrokerConfiguration, logger: Logger = Logger(label: "herald.log")) async throws -> LogBroker {
         let threadPool = NIOThreadPool(numberOfThreads: max(1, configuration.ioThreads))
         threadPool.start()
         let broker = LogBroker(configuration: configuration, threadPool: threadPool, logger: logger)
         do {
-            try broker.load()
+            try await threadPool.runIfActive { try broker.load() }
         } catch {
-            threadPool.shutdownGracefully { _ in }
+            try? await threadPool.shutdownGracefully()
             throw error
         }
         return broker
+    }
+
+    /// Runs blocking file work on the I/O threads.
+    private func onIOThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await threadPool.runIfActive(body)
     }
 
     private func load() throws(StorageError) {
@@ -212,19 +218,21 @@ public final class LogBroker: Broker, Service {
             state.wakeIdleWaiters()
             return Array(state.topics.values)
         }
-        var firstError: (any Error)?
-        do { try checkpointGroups(all: true) } catch { firstError = error }
-        for topic in topics {
-            for partition in topic.partitions {
+        let partitions = topics.flatMap { $0.partitions.map(\.writer.partition) }
+        let failure: (any Error)? = try? await onIOThread { [self] () -> String? in
+            var firstError: String?
+            do { try checkpointGroups(all: true) } catch { firstError = "\(error)" }
+            for partition in partitions {
                 do {
-                    try partition.writer.partition.withLock { (store: PartitionStore) throws(StorageError) in try store.close() }
+                    try partition.withLock { (store: PartitionStore) throws(StorageError) in try store.close() }
                 } catch {
-                    firstError = firstError ?? error
+                    firstError = firstError ?? "\(error)"
                 }
             }
-        }
+            return firstError
+        }.map { BrokerError.unavailable("closing the log failed: \($0)") }
         try? await threadPool.shutdownGracefully()
-        if let firstError { throw firstError }
+        if let failure { throw failure }
     }
 
     /// Runs maintenance every ``LogBrokerConfiguration/maintenanceInterval`` until graceful shutdown or
@@ -233,13 +241,14 @@ public final class LogBroker: Broker, Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: self.configuration.maintenanceInterval)
-                self.maintain()
+                try? await self.onIOThread { self.maintain() }
             }
         }
         try await close()
     }
 
-    /// One round of maintenance: interval syncs, age retention, group checkpoints.
+    /// One round of maintenance: interval syncs, age retention, group checkpoints. It does file I/O on the
+    /// calling thread; ``run()`` calls it on the broker's I/O threads.
     public func maintain() {
         let topics = state.withLock { Array($0.topics.values) }
         for topic in topics {
@@ -335,8 +344,19 @@ public final class LogBroker: Broker, Service {
         if exists { return }
         let directory = "\(topicsDirectory)/\(configuration.name)"
         let manifest = try TopicManifest(configuration, options: options).encoded()
-        // Created under the lock, where it will live (topics are not Sendable); topic creation is rare.
-        let conflict = try state.withLock { state throws(StorageError) -> Bool in
+        // Created under the lock, where it will live (topics are not Sendable); topic creation is rare. The
+        // file work runs on an I/O thread.
+        let conflict = try await onIOThread { [self] in try createTopicFiles(configuration, options: options, directory: directory, manifest: manifest) }
+        if conflict { throw BrokerError.topicExists(configuration.name) }
+    }
+
+    private func createTopicFiles(
+        _ configuration: TopicConfiguration,
+        options: LogTopicOptions,
+        directory: String,
+        manifest: ByteBuffer
+    ) throws(StorageError) -> Bool {
+        try state.withLock { state throws(StorageError) -> Bool in
             if let existing = state.topics[configuration.name] {
                 return existing.configuration != configuration
             }
@@ -346,7 +366,6 @@ public final class LogBroker: Broker, Service {
             state.topics[configuration.name] = try openTopic(configuration, options: options)
             return false
         }
-        if conflict { throw BrokerError.topicExists(configuration.name) }
     }
 
     /// Every topic's configuration, sorted by name.
@@ -732,16 +751,17 @@ public final class LogBroker: Broker, Service {
         }
     }
 
-    /// Reads stored events of one partition. - Throws: ``BrokerError``, ``StorageError``.
+    /// Reads stored events of one partition (on the I/O threads). - Throws: ``BrokerError``, ``StorageError``.
     public func read(topic: String, partition: Partition, from offset: Offset, limit: Int) async throws -> [StoredEvent] {
-        let target = try state.withLock { state throws(BrokerError) -> LogPartition in
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
-            guard topicState.partitions.indices.contains(partition.index) else {
-                throw .invalidSeek(topic: topic, group: "-", reason: "partition \(partition) does not exist")
+        try await onIOThread { [self] in
+            try state.withLock { state throws -> [StoredEvent] in
+                guard let topicState = state.topics[topic] else { throw BrokerError.unknownTopic(topic) }
+                guard topicState.partitions.indices.contains(partition.index) else {
+                    throw BrokerError.invalidSeek(topic: topic, group: "-", reason: "partition \(partition) does not exist")
+                }
+                return try topicState.partitions[partition.index].read(from: offset, limit: limit)
             }
-            return topicState.partitions[partition.index]
         }
-        return try state.withLock { _ throws(StorageError) in try target.read(from: offset, limit: limit) }
     }
 
     /// Waits until the named groups (or all, with `nil`) have acknowledged every event of their topics.
