@@ -44,6 +44,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Unsettled deliveries the consumer may hold (prefetch).")
     var prefetch = 1_024
 
+    @Option(help: "Events per second in the latency scenario (0 skips it).")
+    var latencyRate = 10_000
+
+    @Option(help: "Seconds the latency scenario publishes for.")
+    var latencySeconds = 5
+
     @Option(help: "Where the embedded log writes (default: a temporary directory, removed afterwards).")
     var dataDir: String?
 
@@ -63,6 +69,7 @@ struct BenchCommand: AsyncParsableCommand {
         #endif
         print("herald bench: \(events) events of \(size) bytes, \(partitions) partitions, \(broker.rawValue) broker")
         var results: [BenchResult] = []
+        var latencies: [(String, LatencyScenario.Result)] = []
         let reference: BenchResult
         switch broker {
         case .memory:
@@ -91,6 +98,9 @@ struct BenchCommand: AsyncParsableCommand {
                 }
                 results += try await publishThenConsume(factory, payload: payload)
                 results.append(try await concurrentSinglePublishes(factory, payload: payload, publishers: 4))
+                if latencyRate > 0 {
+                    latencies.append((name, try await measureLatency(factory)))
+                }
             }
         }
         results.append(reference)
@@ -109,6 +119,21 @@ struct BenchCommand: AsyncParsableCommand {
             ).render()
         )
         print("\n\(reference.scenario)")
+        if !latencies.isEmpty {
+            print("")
+            print(
+                TextTable(
+                    header: ["end-to-end latency at \(latencyRate) events/s for \(latencySeconds) s", "events", "p50 ms", "p99 ms", "p99.9 ms", "max ms"],
+                    rows: latencies.map { name, result in
+                        [
+                            name, "\(result.events)", String(format: "%.2f", result.p50.millisecondsValue),
+                            String(format: "%.2f", result.p99.millisecondsValue), String(format: "%.2f", result.p999.millisecondsValue),
+                            String(format: "%.2f", result.max.millisecondsValue),
+                        ]
+                    }
+                ).render()
+            )
+        }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -120,11 +145,18 @@ struct BenchCommand: AsyncParsableCommand {
 
     private static let silent = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
+    private func measureLatency(_ factory: BrokerFactory) async throws -> LatencyScenario.Result {
+        let broker = try await factory.make()
+        let result = try await LatencyScenario(rate: latencyRate, seconds: latencySeconds, size: size, partitions: partitions).run(on: broker)
+        await factory.close(broker)
+        return result
+    }
+
     private func makeTopic(_ broker: any Broker, _ name: String) async throws {
         var configuration = TopicConfiguration(name: name, partitions: partitions, deduplicationWindow: .seconds(120))
         configuration.maximumEvents = events
         configuration.maximumDeduplicationEntries = events
-        configuration.maximumBytes = max(events * max(size, 1) * 2, 1)
+        configuration.maximumBytes = max(events * (size + 256) * 2, 64 * 1024 * 1024)
         try await broker.createTopic(configuration)
     }
 
