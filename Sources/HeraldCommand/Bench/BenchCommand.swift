@@ -50,6 +50,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds the latency scenario publishes for.")
     var latencySeconds = 5
 
+    @Option(help: "Instead of the other scenarios: build a backlog of this many events in the embedded log and report memory while one group reads it.")
+    var backlog: Int?
+
     @Option(help: "Where the embedded log writes (default: a temporary directory, removed afterwards).")
     var dataDir: String?
 
@@ -67,6 +70,15 @@ struct BenchCommand: AsyncParsableCommand {
         #if DEBUG
         print("warning: this is a debug build; run `swift run -c release herald bench` for meaningful figures")
         #endif
+        if let backlog {
+            let root = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("herald-backlog-\(UUID().uuidString)").path
+            defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: root) } }
+            print("herald bench: a backlog of \(backlog) events of \(size) bytes, \(partitions) partitions, embedded log")
+            let result = try await BacklogScenario(events: backlog, size: size, partitions: partitions, directory: root).run()
+            let mib = { (bytes: Int) in String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+            print("consumed \(result.events) events in \(String(format: "%.1f", result.consumeSeconds)) s; resident memory before consuming \(mib(result.residentBeforeConsuming)), largest while consuming \(mib(result.largestResidentWhileConsuming)) (growth \(mib(result.largestResidentWhileConsuming - result.residentBeforeConsuming)))")
+            return
+        }
         print("herald bench: \(events) events of \(size) bytes, \(partitions) partitions, \(broker.rawValue) broker")
         var results: [BenchResult] = []
         var latencies: [(String, LatencyScenario.Result)] = []
