@@ -53,6 +53,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Instead of the other scenarios: build a backlog of this many events in the embedded log and report memory while one group reads it.")
     var backlog: Int?
 
+    @Option(help: "I/O threads of the embedded log.")
+    var ioThreads = LogBrokerConfiguration(dataDirectory: "").ioThreads
+
     @Option(help: "Where the embedded log writes (default: a temporary directory, removed afterwards).")
     var dataDir: String?
 
@@ -101,7 +104,10 @@ struct BenchCommand: AsyncParsableCommand {
             for (name, policy) in policies {
                 let factory = BrokerFactory(label: name) {
                     let directory = "\(root)/\(UUID().uuidString)"
-                    return try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, defaultDurability: policy), logger: Self.silent)
+                    return try await LogBroker.open(
+                        LogBrokerConfiguration(dataDirectory: directory, defaultDurability: policy, ioThreads: ioThreads),
+                        logger: Self.silent
+                    )
                 } close: { broker in
                     if let log = broker as? LogBroker {
                         try? await log.close()

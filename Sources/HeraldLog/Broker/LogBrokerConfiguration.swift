@@ -7,7 +7,8 @@ public struct LogBrokerConfiguration: Sendable {
     public var defaultDurability: DurabilityPolicy
     /// A partition starts a new segment file once the active one holds this many bytes. Default 64 MiB.
     public var segmentBytes: Int64
-    /// Threads doing file I/O (writes, syncs) off the Swift concurrency pool. Default 2.
+    /// Threads doing file I/O (writes, syncs) off the Swift concurrency pool. Default 2 (on this 2-core
+    /// machine 4 measured no better: `herald bench --io-threads`).
     public var ioThreads: Int
     /// How often maintenance runs while the broker runs as a service: interval syncs, age retention and
     /// consumer group checkpoints. Default 100 ms.
