@@ -13,7 +13,7 @@ import Synchronization
 /// first discards the oldest events that every group has acknowledged; if that is not enough it applies the
 /// topic's ``TopicConfiguration/OverflowPolicy``. Each subscriber holds at most `prefetch` unsettled
 /// deliveries.
-public final class InMemoryBroker: Broker {
+public final class InMemoryBroker: Broker, GroupMemberBroker {
     private struct State {
         var topics: [String: TopicState] = [:]
         var nextDeliveryID: UInt64 = 0
@@ -103,18 +103,13 @@ public final class InMemoryBroker: Broker {
             topicState.addGroup(group, options: options).join(state.nextMemberID, signal: signal, prefetch: options.prefetch)
             return state.nextMemberID
         }
-        let source = InMemorySubscriptionSource(broker: self, topic: topic, group: group, memberID: memberID, signal: signal)
+        let source = GroupMemberSource(broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal))
         return Subscription(topic: topic, group: group, source: source)
     }
 
     /// The next delivery for a member, waiting as needed; `nil` once the member has left.
-    func nextDelivery(
-        topic: String,
-        group: String,
-        memberID: UInt64,
-        signal: AsyncSignal,
-        acknowledger: GroupAcknowledger
-    ) async throws -> Delivery? {
+    package func nextDelivery(_ member: GroupMember, acknowledger: GroupMemberAcknowledger) async throws -> Delivery? {
+        let (topic, group, memberID, signal) = (member.topic, member.group, member.id, member.signal)
         while true {
             try Task.checkCancellation()
             let now = ContinuousClock.now
@@ -135,19 +130,8 @@ public final class InMemoryBroker: Broker {
                 return outcome
             }
             switch outcome {
-            case .dispatched(let record, let attempt, let firstDeliveredAt, let token):
-                return Delivery(
-                    event: record.event,
-                    topic: topic,
-                    group: group,
-                    partition: record.partition,
-                    offset: record.offset,
-                    attempt: attempt,
-                    firstDeliveredAt: firstDeliveredAt,
-                    storedAt: record.storedAt,
-                    token: token,
-                    acknowledger: acknowledger
-                )
+            case .dispatched:
+                return outcome.delivery(topic: topic, group: group, acknowledger: acknowledger)
             case .closed:
                 return nil
             case .wait(let deadline):
@@ -157,27 +141,25 @@ public final class InMemoryBroker: Broker {
     }
 
     /// Stops handing deliveries to a member; it can still settle what it holds.
-    func drain(topic: String, group: String, memberID: UInt64, signal: AsyncSignal) {
+    package func drain(_ member: GroupMember) {
         state.withLock { state in
-            state.topics[topic]?.group(group)?.drain(memberID)
+            state.topics[member.topic]?.group(member.group)?.drain(member.id)
         }
-        signal.notify()
     }
 
     /// Removes a member and hands its unsettled deliveries to the others.
-    func leave(topic: String, group: String, memberID: UInt64, signal: AsyncSignal) {
+    package func leave(_ member: GroupMember) {
         state.withLock { state in
-            guard let groupState = state.topics[topic]?.group(group), groupState.hasMember(memberID) else { return }
-            groupState.leave(memberID, now: .now)
+            guard let groupState = state.topics[member.topic]?.group(member.group), groupState.hasMember(member.id) else { return }
+            groupState.leave(member.id, now: .now)
             groupState.wakeMembers()
         }
-        signal.notify()
     }
 
     // MARK: Settling
 
     /// Applies a settlement from a delivery of `group` on `topic`.
-    func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) throws(BrokerError) {
+    package func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) throws(BrokerError) {
         let now = ContinuousClock.now
         let date = Date()
         try state.withLock { state throws(BrokerError) in
@@ -192,7 +174,7 @@ public final class InMemoryBroker: Broker {
     }
 
     /// Restarts a delivery's ack deadline.
-    func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
+    package func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
         try state.withLock { state throws(BrokerError) in
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
             topicState.group(group)?.extendDeadline(token, now: .now)

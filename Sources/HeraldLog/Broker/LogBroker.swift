@@ -20,7 +20,7 @@ import Synchronization
 /// Consumer group positions are checkpointed every ``LogBrokerConfiguration/maintenanceInterval`` and on
 /// close. After a crash, acknowledgements of the last interval may be lost, and those events delivered
 /// again — at least once, never lost. Delivery counts have the same precision.
-public final class LogBroker: Broker, Service {
+public final class LogBroker: Broker, Service, GroupMemberBroker {
     private struct State {
         var topics: [String: LogTopic] = [:]
         var nextDeliveryID: UInt64 = 0
@@ -595,11 +595,12 @@ public final class LogBroker: Broker, Service {
             state.dirtyGroups.insert(GroupReference(topic: topic, group: group))
             return state.nextMemberID
         }
-        let source = LogSubscriptionSource(broker: self, topic: topic, group: group, memberID: memberID, signal: signal)
+        let source = GroupMemberSource(broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal))
         return Subscription(topic: topic, group: group, source: source)
     }
 
-    func nextDelivery(topic: String, group: String, memberID: UInt64, signal: AsyncSignal, acknowledger: LogGroupAcknowledger) async throws -> Delivery? {
+    package func nextDelivery(_ member: GroupMember, acknowledger: GroupMemberAcknowledger) async throws -> Delivery? {
+        let (topic, group, memberID, signal) = (member.topic, member.group, member.id, member.signal)
         while true {
             try Task.checkCancellation()
             let now = ContinuousClock.now
@@ -624,19 +625,8 @@ public final class LogBroker: Broker, Service {
                 await storeDeadLetters(requests, of: groupState)
             }
             switch outcome {
-            case .dispatched(let record, let attempt, let firstDeliveredAt, let token):
-                return Delivery(
-                    event: record.event,
-                    topic: topic,
-                    group: group,
-                    partition: record.partition,
-                    offset: record.offset,
-                    attempt: attempt,
-                    firstDeliveredAt: firstDeliveredAt,
-                    storedAt: record.storedAt,
-                    token: token,
-                    acknowledger: acknowledger
-                )
+            case .dispatched:
+                return outcome.delivery(topic: topic, group: group, acknowledger: acknowledger)
             case .closed:
                 return nil
             case .wait(let deadline):
@@ -645,25 +635,25 @@ public final class LogBroker: Broker, Service {
         }
     }
 
-    func drain(topic: String, group: String, memberID: UInt64, signal: AsyncSignal) {
+    /// Stops handing deliveries to a member; it can still settle what it holds.
+    package func drain(_ member: GroupMember) {
         state.withLock { state in
-            state.topics[topic]?.group(group)?.drain(memberID)
+            state.topics[member.topic]?.group(member.group)?.drain(member.id)
         }
-        signal.notify()
     }
 
-    func leave(topic: String, group: String, memberID: UInt64, signal: AsyncSignal) {
+    /// Removes a member and hands its unsettled deliveries to the others.
+    package func leave(_ member: GroupMember) {
         state.withLock { state in
-            guard let groupState = state.topics[topic]?.group(group), groupState.hasMember(memberID) else { return }
-            groupState.leave(memberID, now: .now)
+            guard let groupState = state.topics[member.topic]?.group(member.group), groupState.hasMember(member.id) else { return }
+            groupState.leave(member.id, now: .now)
             groupState.wakeMembers()
         }
-        signal.notify()
     }
 
     // MARK: Settling
 
-    func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
+    package func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
         let now = ContinuousClock.now
         let date = Date()
         let (requests, groupState) = try state.withLock { state throws(BrokerError) -> ([DeadLetterRequest], ConsumerGroupState?) in
@@ -681,7 +671,7 @@ public final class LogBroker: Broker, Service {
         }
     }
 
-    func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
+    package func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
         try state.withLock { state throws(BrokerError) in
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
             topicState.group(group)?.extendDeadline(token, now: .now)
