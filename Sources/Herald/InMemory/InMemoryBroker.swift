@@ -231,7 +231,10 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
             guard let groupState = topicState.group(group) else {
                 throw .invalidSeek(topic: topic, group: group, reason: "the group has never subscribed to the topic")
             }
-            groupState.seek(to: topicState.resolve(target, for: groupState))
+            let targets = ConsumerGroupAdmin.targets(of: target, in: topicState, for: groupState) { index, date in
+                topicState.logs[index].firstOffset(storedAtOrAfter: date)
+            }
+            groupState.seek(to: targets)
             groupState.wakeMembers()
             state.wakeIdleWaiters()
         }
@@ -272,7 +275,6 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
     ///
     /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when the timeout passes.
     public func waitUntilIdle(groups: [GroupReference]? = nil, timeout: Duration = .seconds(10)) async throws {
-        let deadline = ContinuousClock.now + timeout
         let signal = AsyncSignal()
         let id = state.withLock { state in
             state.nextMemberID += 1
@@ -280,39 +282,9 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
             return state.nextMemberID
         }
         defer { state.withLock { _ = $0.idleWaiters.removeValue(forKey: id) } }
-        while true {
-            let now = ContinuousClock.now
-            let (pending, wakeUp) = state.withLock { state in Self.busyGroups(in: state, among: groups, now: now) }
-            if pending.isEmpty { return }
-            if now >= deadline {
-                throw BrokerError.unavailable("still not idle after \(timeout); groups with unacknowledged events: \(pending)")
-            }
-            try Task.checkCancellation()
-            await signal.wait(until: min(deadline, wakeUp ?? deadline))
+        try await ConsumerGroupAdmin.waitUntilIdle(timeout: timeout, signal: signal) {
+            state.withLock { ConsumerGroupAdmin.busyGroups(in: $0.topics, among: groups) }
         }
-    }
-
-    private static func busyGroups(in state: State, among wanted: [GroupReference]?, now: ContinuousClock.Instant)
-        -> (pending: [String], wakeUp: ContinuousClock.Instant?)
-    {
-        let references =
-            wanted
-            ?? state.topics.flatMap { name, topic in topic.groupNames.map { GroupReference(topic: name, group: $0) } }
-        var pending: [String] = []
-        var wakeUp: ContinuousClock.Instant?
-        for reference in references {
-            guard let topic = state.topics[reference.topic], let group = topic.group(reference.group) else {
-                pending.append("\(reference.topic)/\(reference.group) (not subscribed yet)")
-                continue
-            }
-            if !group.isCaughtUp(logs: topic.logs) {
-                pending.append("\(reference.topic)/\(reference.group)")
-                for partition in group.partitions {
-                    if let next = partition.nextWakeUp { wakeUp = min(wakeUp ?? next, next) }
-                }
-            }
-        }
-        return (pending.sorted(), wakeUp)
     }
 
     /// Stops the broker: subscriptions end, later calls fail with ``BrokerError/closed()``.

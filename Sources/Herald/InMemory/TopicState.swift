@@ -2,7 +2,7 @@ import struct Foundation.Date
 
 /// One in-memory topic: its partitions, its de-duplication window, its consumer groups.
 /// Not thread-safe: the broker's lock guards it.
-final class TopicState {
+final class TopicState: ConsumerGroupHost {
     let configuration: TopicConfiguration
     private(set) var logs: [PartitionLog]
     private(set) var groups: [String: ConsumerGroupState] = [:]
@@ -24,6 +24,8 @@ final class TopicState {
     func wakeMembers() {
         for group in groups.values { group.wakeMembers() }
     }
+
+    var partitionRecords: [PartitionLog] { logs }
 
     func group(_ name: String) -> ConsumerGroupState? { groups[name] }
 
@@ -178,21 +180,5 @@ final class TopicState {
             current = current.next
         }
         return result
-    }
-
-    /// The per-partition offsets a seek target resolves to, clamped to what each partition holds.
-    func resolve(_ target: SeekTarget, for group: ConsumerGroupState) -> [Offset] {
-        logs.indices.map { index in
-            let log = logs[index]
-            let wanted: Offset
-            switch target {
-            case .earliest: wanted = log.startOffset
-            case .latest: wanted = log.endOffset
-            case .offset(let offset): wanted = offset
-            case .offsets(let offsets): wanted = offsets[Partition(index)] ?? group.partitions[index].acknowledgedFloor
-            case .time(let date): wanted = log.firstOffset(storedAtOrAfter: date)
-            }
-            return min(max(wanted, log.startOffset), log.endOffset)
-        }
     }
 }

@@ -712,16 +712,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             guard let groupState = topicState.group(group) else {
                 throw .invalidSeek(topic: topic, group: group, reason: "the group has never subscribed to the topic")
             }
-            let targets = topicState.partitions.enumerated().map { index, partition -> Offset in
-                let wanted: Offset
-                switch target {
-                case .earliest: wanted = partition.startOffset
-                case .latest: wanted = partition.endOffset
-                case .offset(let offset): wanted = offset
-                case .offsets(let offsets): wanted = offsets[Partition(index)] ?? groupState.partitions[index].acknowledgedFloor
-                case .time(let date): wanted = partition.firstOffset(storedAtOrAfter: date)
-                }
-                return min(max(wanted, partition.startOffset), partition.endOffset)
+            let targets = ConsumerGroupAdmin.targets(of: target, in: topicState, for: groupState) { index, date in
+                topicState.partitions[index].firstOffset(storedAtOrAfter: date)
             }
             groupState.seek(to: targets)
             state.dirtyGroups.insert(GroupReference(topic: topic, group: group))
@@ -758,7 +750,6 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     ///
     /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when `timeout` passes.
     public func waitUntilIdle(groups: [GroupReference]? = nil, timeout: Duration = .seconds(10)) async throws {
-        let deadline = ContinuousClock.now + timeout
         let signal = AsyncSignal()
         let id = state.withLock { state in
             state.nextMemberID += 1
@@ -766,19 +757,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             return state.nextMemberID
         }
         defer { state.withLock { _ = $0.idleWaiters.removeValue(forKey: id) } }
-        while true {
-            let pending = state.withLock { state -> [String] in
-                let references = groups ?? state.topics.flatMap { name, topic in topic.groupNames.map { GroupReference(topic: name, group: $0) } }
-                return references.filter { reference in
-                    guard let topic = state.topics[reference.topic], let group = topic.group(reference.group) else { return true }
-                    return !group.isCaughtUp(logs: topic.partitions)
-                }.map(\.description)
-            }
-            if pending.isEmpty { return }
-            if ContinuousClock.now >= deadline {
-                throw BrokerError.unavailable("still not idle after \(timeout); groups with unacknowledged events: \(pending)")
-            }
-            await signal.wait(until: min(deadline, .now + .milliseconds(100)))
+        try await ConsumerGroupAdmin.waitUntilIdle(timeout: timeout, signal: signal) {
+            state.withLock { ConsumerGroupAdmin.busyGroups(in: $0.topics, among: groups) }
         }
     }
 }

@@ -3,7 +3,7 @@ import NIOCore
 
 /// One topic of the embedded log: its partitions, de-duplication window and consumer groups.
 /// Not thread-safe: the broker's lock guards it (the partitions' writers excepted).
-final class LogTopic {
+final class LogTopic: ConsumerGroupHost {
     let configuration: TopicConfiguration
     let options: LogTopicOptions
     let directory: String
@@ -26,6 +26,8 @@ final class LogTopic {
     }
 
     var name: String { configuration.name }
+
+    var partitionRecords: [LogPartition] { partitions }
 
     func group(_ name: String) -> ConsumerGroupState? { groups[name] }
 
