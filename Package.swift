@@ -8,6 +8,22 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// The external products targets use, named once.
+enum Dependency {
+    static let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+    static let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+    static let metricsTestKit = Target.Dependency.product(name: "MetricsTestKit", package: "swift-metrics")
+    static let tracing = Target.Dependency.product(name: "Tracing", package: "swift-distributed-tracing")
+    static let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+    static let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+    static let nioFoundationCompat = Target.Dependency.product(name: "NIOFoundationCompat", package: "swift-nio")
+    static let deque = Target.Dependency.product(name: "DequeModule", package: "swift-collections")
+    static let heap = Target.Dependency.product(name: "HeapModule", package: "swift-collections")
+    static let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+    static let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
+}
+
 let package = Package(
     name: "Herald",
     platforms: [.macOS(.v15)],
@@ -32,14 +48,14 @@ let package = Package(
         .target(
             name: "Herald",
             dependencies: [
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "HeapModule", package: "swift-collections"),
+                Dependency.logging,
+                Dependency.metrics,
+                Dependency.tracing,
+                Dependency.serviceLifecycle,
+                Dependency.nioCore,
+                Dependency.nioFoundationCompat,
+                Dependency.deque,
+                Dependency.heap,
             ],
             swiftSettings: strictSettings
         ),
@@ -49,13 +65,13 @@ let package = Package(
             dependencies: [
                 "Herald",
                 "CHeraldCRC32C",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                Dependency.logging,
+                Dependency.metrics,
+                Dependency.nioCore,
+                Dependency.nioPosix,
+                Dependency.nioFoundationCompat,
+                Dependency.deque,
+                Dependency.serviceLifecycle,
             ],
             swiftSettings: strictSettings
         ),
@@ -63,9 +79,9 @@ let package = Package(
             name: "HeraldTesting",
             dependencies: [
                 "Herald",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                Dependency.logging,
+                Dependency.serviceLifecycle,
+                Dependency.nioCore,
             ],
             swiftSettings: strictSettings
         ),
@@ -74,12 +90,12 @@ let package = Package(
             dependencies: [
                 "Herald",
                 "HeraldLog",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                Dependency.argumentParser,
+                Dependency.deque,
+                Dependency.histogram,
+                Dependency.logging,
+                Dependency.nioCore,
+                Dependency.serviceLifecycle,
             ],
             swiftSettings: strictSettings
         ),
@@ -88,25 +104,19 @@ let package = Package(
             dependencies: [
                 "Herald",
                 "HeraldTesting",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "MetricsTestKit", package: "swift-metrics"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                Dependency.logging,
+                Dependency.metrics,
+                Dependency.metricsTestKit,
+                Dependency.tracing,
+                Dependency.serviceLifecycle,
+                Dependency.nioCore,
+                Dependency.nioFoundationCompat,
             ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "HeraldCrashWriter",
-            dependencies: [
-                "Herald",
-                "HeraldLog",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: ["Herald", "HeraldLog", Dependency.nioCore],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -116,9 +126,9 @@ let package = Package(
                 "HeraldLog",
                 "HeraldCrashWriter",
                 "HeraldTesting",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                Dependency.logging,
+                Dependency.nioCore,
+                Dependency.nioPosix,
             ],
             swiftSettings: strictSettings
         ),
@@ -127,9 +137,9 @@ let package = Package(
             dependencies: [
                 "Herald",
                 "HeraldTesting",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                Dependency.logging,
+                Dependency.serviceLifecycle,
+                Dependency.nioCore,
             ],
             swiftSettings: strictSettings
         ),
