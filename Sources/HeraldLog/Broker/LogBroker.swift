@@ -125,10 +125,12 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             {
                 start = Offset(value)
             }
+            let topicName = configuration.name
             let writer = PartitionWriter(
                 partition: LockedPartition(store),
                 policy: options.durability ?? self.configuration.defaultDurability,
-                threadPool: threadPool
+                threadPool: threadPool,
+                onCommit: { [weak self] in self?.wakeMembers(of: topicName) }
             )
             partitions.append(
                 LogPartition(
@@ -280,6 +282,11 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 if let target { advanceStart(topic, partition, to: target) }
             }
         }
+    }
+
+    /// Wakes the consumers of a topic (after a commit made new events readable).
+    private func wakeMembers(of topic: String) {
+        state.withLock { state in state.topics[topic]?.wakeMembers() }
     }
 
     /// Moves a partition's start forward under the broker lock; groups behind it move too.

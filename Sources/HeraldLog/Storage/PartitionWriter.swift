@@ -30,10 +30,15 @@ final class PartitionWriter: Sendable {
     // Mutex: appending tasks and the leader thread share the queue.
     private let queue = Mutex(Queue())
 
-    init(partition: LockedPartition, policy: DurabilityPolicy, threadPool: NIOThreadPool) {
+    /// Called on the I/O thread after each group commit made new records readable (to wake consumers at
+    /// once, not when the publishing task next runs).
+    private let onCommit: @Sendable () -> Void
+
+    init(partition: LockedPartition, policy: DurabilityPolicy, threadPool: NIOThreadPool, onCommit: @escaping @Sendable () -> Void = {}) {
         self.partition = partition
         self.policy = policy
         self.threadPool = threadPool
+        self.onCommit = onCommit
     }
 
     /// Appends one batch of records stored at `timestamp` and returns its first offset once the durability
@@ -111,6 +116,7 @@ final class PartitionWriter: Sendable {
             throw error
         }
         partition.withLock { $0.commit(prepared) }
+        onCommit()
         return prepared.baseOffsets
     }
 
