@@ -36,6 +36,11 @@ struct DemoCommand: AsyncParsableCommand {
         case .memory:
             try await runShop(on: InMemoryBroker(logger: logger), services: [], logger: logger, backend: "the in-memory broker")
         case .log:
+            if let dataDir, let contents = try? FileManager.default.contentsOfDirectory(atPath: dataDir), !contents.isEmpty {
+                throw ValidationError(
+                    "--data-dir \(dataDir) is not empty (a previous run's data?); the demo starts from an empty log: remove it or choose another directory"
+                )
+            }
             let directory = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("herald-demo-\(UUID().uuidString)").path
             defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: directory) } }
             let log = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory), logger: logger)
