@@ -140,7 +140,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                     fileSystem: fileSystem,
                     logicalStart: start,
                     cacheLimit: self.configuration.cachedEventsPerPartition,
-                    cacheBytes: self.configuration.cachedBytesPerPartition
+                    cacheBytes: self.configuration.cachedBytesPerPartition,
+                    logger: logger
                 )
             )
         }

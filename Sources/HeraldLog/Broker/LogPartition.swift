@@ -1,6 +1,7 @@
 import DequeModule
 import struct Foundation.Date
 import Herald
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -14,6 +15,9 @@ final class LogPartition: PartitionRecords {
     private let fileSystem: any LogFileSystem
     private let cacheLimit: Int
     private let cacheBytes: Int
+    private let logger: Logger
+    /// The offset whose read failure was last logged, so a consumer stuck on damage logs it once.
+    private var reportedFailure: Offset?
     /// Events below this are gone by retention, even if their segment is still on disk.
     private(set) var logicalStart: Offset
     private var cache: Deque<StoredEvent> = []
@@ -26,7 +30,8 @@ final class LogPartition: PartitionRecords {
         fileSystem: any LogFileSystem,
         logicalStart: Offset,
         cacheLimit: Int,
-        cacheBytes: Int
+        cacheBytes: Int,
+        logger: Logger
     ) {
         self.index = index
         self.writer = writer
@@ -35,6 +40,7 @@ final class LogPartition: PartitionRecords {
         self.logicalStart = logicalStart
         self.cacheLimit = cacheLimit
         self.cacheBytes = cacheBytes
+        self.logger = logger
     }
 
     static func startFile(_ directory: String) -> String { "\(directory)/start.offset" }
@@ -63,11 +69,21 @@ final class LogPartition: PartitionRecords {
         if offset >= cacheStart, offset.value < cacheStart.value + Int64(cache.count) {
             return cache[Int(offset.value - cacheStart.value)]
         }
-        guard let records = try? read(from: offset, limit: cacheLimit, maximumBytes: cacheBytes), let first = records.first,
-            first.offset == offset
-        else {
+        let records: [StoredEvent]
+        do {
+            records = try read(from: offset, limit: cacheLimit, maximumBytes: cacheBytes)
+        } catch {
+            // Consumers stop at damage rather than skip it; say so once per offset.
+            if reportedFailure != offset {
+                reportedFailure = offset
+                logger.error(
+                    "consumers cannot read past a damaged range; they wait there until it is repaired or skipped with a seek",
+                    metadata: [LogKey.partition: "\(index.index)", LogKey.offset: "\(offset.value)", LogKey.error: "\(error)"]
+                )
+            }
             return nil
         }
+        guard let first = records.first, first.offset == offset else { return nil }
         cache = Deque(records)
         cacheStart = first.offset
         return first
