@@ -14,7 +14,7 @@ struct ConsumerShutdownTests {
         let started = AsyncSignal()
         let release = AsyncSignal()
         let finished = Mutex(false)
-        var consumer = Consumer(broker: broker, configuration: ConsumerConfiguration(group: "kitchen", shutdownGracePeriod: .seconds(10)))
+        var consumer = Consumer(broker: broker, configuration: ConsumerConfiguration(group: "kitchen", shutdownGracePeriod: .seconds(10)), logger: quietLogger)
         consumer.handle(TestOrderPlaced.self, from: "orders") { order, _ in
             guard order.orderID == "A-1" else { return }
             started.notify()
@@ -45,7 +45,7 @@ struct ConsumerShutdownTests {
         let broker = InMemoryBroker()
         try await broker.createTopic(TopicConfiguration(name: "orders"))
         let started = AsyncSignal()
-        var stubborn = Consumer(broker: broker, configuration: ConsumerConfiguration(group: "kitchen", shutdownGracePeriod: .milliseconds(100)))
+        var stubborn = Consumer(broker: broker, configuration: ConsumerConfiguration(group: "kitchen", shutdownGracePeriod: .milliseconds(100)), logger: quietLogger)
         stubborn.handle(TestOrderPlaced.self, from: "orders") { _, _ in
             started.notify()
             try await Task.sleep(for: .seconds(3600))

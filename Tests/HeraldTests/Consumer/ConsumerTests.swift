@@ -123,7 +123,8 @@ struct ConsumerTests {
         try await harness.createTopic("orders")
         var consumer = Consumer(
             broker: harness.broker,
-            configuration: ConsumerConfiguration(group: "kitchen", unhandledEvents: policy)
+            configuration: ConsumerConfiguration(group: "kitchen", unhandledEvents: policy),
+            logger: quietLogger
         )
         consumer.handle(TestOrderPlaced.self, from: "orders") { _, _ in }
         try await harness.publish(TestReceiptSent(orderID: "A-1"), to: "orders")
@@ -169,7 +170,8 @@ struct ConsumerTests {
         let gauge = Mutex((current: 0, peak: 0))
         var consumer = Consumer(
             broker: harness.broker,
-            configuration: ConsumerConfiguration(group: "kitchen", concurrency: 3)
+            configuration: ConsumerConfiguration(group: "kitchen", concurrency: 3),
+            logger: quietLogger
         )
         consumer.handle(TestOrderPlaced.self, from: "orders") { _, _ in
             gauge.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) }

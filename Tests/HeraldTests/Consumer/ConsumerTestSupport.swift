@@ -1,4 +1,5 @@
 import Herald
+import Logging
 
 /// Typed events the consumer tests use.
 struct TestOrderPlaced: TypedEvent, Equatable {
@@ -25,3 +26,6 @@ struct FlakyDependency: Error {}
 
 /// A failure the tests classify as permanent.
 struct CardDeclined: PermanentFailure {}
+
+/// A logger that discards everything, for consumers whose failures a test provokes on purpose.
+let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
