@@ -16,12 +16,16 @@ package protocol GroupMemberBroker: AnyObject, Sendable {
 
 /// One member of a consumer group, as its broker knows it.
 package struct GroupMember: Sendable {
+    /// The topic.
     package let topic: String
+    /// The consumer group.
     package let group: String
+    /// The member's id within its broker.
     package let id: UInt64
     /// Wakes the member when a change may have given it work.
     package let signal: AsyncSignal
 
+    /// Creates a member.
     package init(topic: String, group: String, id: UInt64, signal: AsyncSignal) {
         self.topic = topic
         self.group = group
@@ -36,21 +40,25 @@ package struct GroupMemberSource: SubscriptionSource {
     let member: GroupMember
     let acknowledger: GroupMemberAcknowledger
 
+    /// The engine of `member` of `broker`.
     package init(broker: any GroupMemberBroker, member: GroupMember) {
         self.broker = broker
         self.member = member
         self.acknowledger = GroupMemberAcknowledger(broker: broker, topic: member.topic, group: member.group)
     }
 
+    /// The member's next delivery.
     package func next() async throws -> Delivery? {
         try await broker.nextDelivery(member, acknowledger: acknowledger)
     }
 
+    /// Stops new deliveries; held ones can still be settled.
     package func drain() async {
         broker.drain(member)
         member.signal.notify()
     }
 
+    /// Leaves the group, releasing unsettled deliveries.
     package func close() async {
         broker.leave(member)
         member.signal.notify()
@@ -70,10 +78,12 @@ package final class GroupMemberAcknowledger: DeliveryAcknowledger {
         self.group = group
     }
 
+    /// Settles a delivery through the broker.
     package func settle(_ token: DeliveryToken, _ settlement: Settlement) async throws {
         try await broker.settle(token, settlement, topic: topic, group: group)
     }
 
+    /// Restarts a delivery's deadline through the broker.
     package func extendDeadline(_ token: DeliveryToken) async throws {
         try broker.extendDeadline(token, topic: topic, group: group)
     }

@@ -3,8 +3,11 @@ import struct Foundation.Date
 /// A request to move an event to the group's dead-letter topic. The topic performs it and reports back
 /// through ``ConsumerGroupState/finishDeadLetter(_:stored:now:)``.
 package struct DeadLetterRequest {
+    /// The partition of the event to dead-letter.
     package var partition: Partition
+    /// Its offset.
     package var offset: Offset
+    /// The record to store.
     package var deadLetter: DeadLetter
 }
 
@@ -21,23 +24,33 @@ package enum TakeOutcome {
 /// One consumer group of an in-memory topic: its position per partition, its in-flight deliveries,
 /// its members. Not thread-safe: the broker's lock guards it.
 package final class ConsumerGroupState {
+    /// One subscriber of the group.
     package struct Member {
+        /// Wakes the member when it may have work.
         package let signal: AsyncSignal
         /// This member's own bound on unsettled deliveries.
         package let prefetch: Int
+        /// Deliveries it holds unsettled.
         package var inFlight = 0
         /// Draining members receive nothing more but may still settle.
         package var isDraining = false
     }
 
+    /// The group's name.
     package let name: String
+    /// The topic it reads.
     package let topic: String
+    /// The settings its first subscriber chose.
     package let options: SubscriptionOptions
+    /// Rises with every seek; deliveries of an older epoch are stale.
     package private(set) var epoch: UInt64 = 0
+    /// The position per partition.
     package private(set) var partitions: [GroupPartitionState]
+    /// The subscribers by id.
     package private(set) var members: [UInt64: Member] = [:]
     private var nextPartition = 0
 
+    /// A new group positioned by `options.startPosition` on the given partitions.
     package init<Records: PartitionRecords>(name: String, topic: String, options: SubscriptionOptions, logs: [Records]) {
         self.name = name
         self.topic = topic
@@ -69,12 +82,15 @@ package final class ConsumerGroupState {
         }
     }
 
+    /// Adds a subscriber with its own prefetch bound.
     package func join(_ id: UInt64, signal: AsyncSignal, prefetch: Int) {
         members[id] = Member(signal: signal, prefetch: prefetch)
     }
 
+    /// Whether the subscriber is still in the group.
     package func hasMember(_ id: UInt64) -> Bool { members[id] != nil }
 
+    /// Stops handing the subscriber deliveries.
     package func drain(_ id: UInt64) {
         members[id]?.isDraining = true
     }
@@ -393,10 +409,14 @@ package final class ConsumerGroupState {
     /// What a backend persists of one partition's position: the floor, the acknowledged offsets above it
     /// and the delivery counts of unacknowledged events.
     package struct PartitionCheckpoint: Sendable, Equatable {
+        /// Everything below is acknowledged.
         package var floor: Offset
+        /// Acknowledged offsets above the floor.
         package var acknowledged: [Offset]
+        /// Delivery counts of unacknowledged events.
         package var attempts: [Offset: Int]
 
+        /// Creates a checkpoint.
         package init(floor: Offset, acknowledged: [Offset], attempts: [Offset: Int]) {
             self.floor = floor
             self.acknowledged = acknowledged

@@ -7,14 +7,18 @@ import DequeModule
 package struct DeduplicationWindow {
     private var positions: [DeduplicationKey: (partition: Partition, offset: Offset, storedAt: ContinuousClock.Instant)] = [:]
     private var order: Deque<(key: DeduplicationKey, storedAt: ContinuousClock.Instant)> = []
+    /// How long a key is remembered.
     package let window: Duration
+    /// The most keys remembered.
     package let maximumEntries: Int
 
+    /// Creates an empty window.
     package init(window: Duration, maximumEntries: Int) {
         self.window = window
         self.maximumEntries = maximumEntries
     }
 
+    /// Whether de-duplication is on (a window longer than zero).
     package var isEnabled: Bool { window > .zero }
 
     /// Where an earlier event with this key is stored, if it is still inside the window.

@@ -607,6 +607,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         return Subscription(topic: topic, group: group, source: source)
     }
 
+    /// The member's next delivery, waiting as needed; `nil` once it has left or drained.
     package func nextDelivery(_ member: GroupMember, acknowledger: GroupMemberAcknowledger) async throws -> Delivery? {
         let (topic, group, memberID, signal) = (member.topic, member.group, member.id, member.signal)
         while true {
@@ -661,6 +662,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
 
     // MARK: Settling
 
+    /// Applies a settlement; dead letters it causes are stored before it returns.
     package func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
         let now = ContinuousClock.now
         let date = Date()
@@ -679,6 +681,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         }
     }
 
+    /// Restarts a delivery's ack deadline.
     package func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
         try state.withLock { state throws(BrokerError) in
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
