@@ -2,8 +2,8 @@
 /// broker and the embedded log conform; ``GroupMemberSource`` and ``GroupMemberAcknowledger`` turn it into a
 /// ``Subscription`` and deliveries' verbs.
 package protocol GroupMemberBroker: AnyObject, Sendable {
-    /// The member's next delivery, waiting as needed; `nil` once it has left or drained.
-    func nextDelivery(_ member: GroupMember, acknowledger: GroupMemberAcknowledger) async throws -> Delivery?
+    /// One attempt to find work for the member: a record to hand out, how long to wait, or that it is closed.
+    func take(for member: GroupMember) async -> TakeOutcome
     /// Stops handing the member deliveries; it can still settle what it holds.
     func drain(_ member: GroupMember)
     /// Removes the member and hands its unsettled deliveries to the others.
@@ -49,7 +49,18 @@ package struct GroupMemberSource: SubscriptionSource {
 
     /// The member's next delivery.
     package func next() async throws -> Delivery? {
-        try await broker.nextDelivery(member, acknowledger: acknowledger)
+        while true {
+            try Task.checkCancellation()
+            let outcome = await broker.take(for: member)
+            switch outcome {
+            case .dispatched:
+                return outcome.delivery(topic: member.topic, group: member.group, acknowledger: acknowledger)
+            case .closed:
+                return nil
+            case .wait(let deadline):
+                await member.signal.wait(until: deadline)
+            }
+        }
     }
 
     /// Stops new deliveries; held ones can still be settled.

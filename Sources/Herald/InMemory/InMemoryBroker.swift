@@ -107,36 +107,24 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
         return Subscription(topic: topic, group: group, source: source)
     }
 
-    /// The next delivery for a member, waiting as needed; `nil` once the member has left.
-    package func nextDelivery(_ member: GroupMember, acknowledger: GroupMemberAcknowledger) async throws -> Delivery? {
-        let (topic, group, memberID, signal) = (member.topic, member.group, member.id, member.signal)
-        while true {
-            try Task.checkCancellation()
-            let now = ContinuousClock.now
-            let date = Date()
-            let outcome = state.withLock { state -> TakeOutcome in
-                guard !state.isShutDown, let topicState = state.topics[topic], let groupState = topicState.group(group)
-                else { return .closed }
-                var requests: [DeadLetterRequest] = []
-                let outcome = groupState.take(
-                    subscriber: memberID,
-                    logs: topicState.logs,
-                    now: now,
-                    date: date,
-                    nextDeliveryID: &state.nextDeliveryID,
-                    deadLetters: &requests
-                )
-                storeDeadLetters(requests, of: groupState, in: &state, now: now, date: date)
-                return outcome
-            }
-            switch outcome {
-            case .dispatched:
-                return outcome.delivery(topic: topic, group: group, acknowledger: acknowledger)
-            case .closed:
-                return nil
-            case .wait(let deadline):
-                await signal.wait(until: deadline)
-            }
+    /// One attempt to find work for a member (dead letters it causes are stored under the same lock).
+    package func take(for member: GroupMember) async -> TakeOutcome {
+        let now = ContinuousClock.now
+        let date = Date()
+        return state.withLock { state -> TakeOutcome in
+            guard !state.isShutDown, let topicState = state.topics[member.topic], let groupState = topicState.group(member.group)
+            else { return .closed }
+            var requests: [DeadLetterRequest] = []
+            let outcome = groupState.take(
+                subscriber: member.id,
+                logs: topicState.logs,
+                now: now,
+                date: date,
+                nextDeliveryID: &state.nextDeliveryID,
+                deadLetters: &requests
+            )
+            storeDeadLetters(requests, of: groupState, in: &state, now: now, date: date)
+            return outcome
         }
     }
 

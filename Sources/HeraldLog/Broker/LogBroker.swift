@@ -607,41 +607,31 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         return Subscription(topic: topic, group: group, source: source)
     }
 
-    /// The member's next delivery, waiting as needed; `nil` once it has left or drained.
-    package func nextDelivery(_ member: GroupMember, acknowledger: GroupMemberAcknowledger) async throws -> Delivery? {
-        let (topic, group, memberID, signal) = (member.topic, member.group, member.id, member.signal)
-        while true {
-            try Task.checkCancellation()
-            let now = ContinuousClock.now
-            let date = Date()
-            let (outcome, requests, groupState) = state.withLock { state -> (TakeOutcome, [DeadLetterRequest], ConsumerGroupState?) in
-                guard !state.isShutDown, let topicState = state.topics[topic], let groupState = topicState.group(group) else {
-                    return (.closed, [], nil)
-                }
-                var requests: [DeadLetterRequest] = []
-                let outcome = groupState.take(
-                    subscriber: memberID,
-                    logs: topicState.partitions,
-                    now: now,
-                    date: date,
-                    nextDeliveryID: &state.nextDeliveryID,
-                    deadLetters: &requests
-                )
-                if case .dispatched = outcome { state.dirtyGroups.insert(GroupReference(topic: topic, group: group)) }
-                return (outcome, requests, groupState)
+    /// One attempt to find work for a member; dead letters it causes are stored before it returns.
+    package func take(for member: GroupMember) async -> TakeOutcome {
+        let now = ContinuousClock.now
+        let date = Date()
+        let reference = GroupReference(topic: member.topic, group: member.group)
+        let (outcome, requests, groupState) = state.withLock { state -> (TakeOutcome, [DeadLetterRequest], ConsumerGroupState?) in
+            guard !state.isShutDown, let topicState = state.topics[member.topic], let groupState = topicState.group(member.group) else {
+                return (.closed, [], nil)
             }
-            if let groupState, !requests.isEmpty {
-                await storeDeadLetters(requests, of: groupState)
-            }
-            switch outcome {
-            case .dispatched:
-                return outcome.delivery(topic: topic, group: group, acknowledger: acknowledger)
-            case .closed:
-                return nil
-            case .wait(let deadline):
-                await signal.wait(until: deadline)
-            }
+            var requests: [DeadLetterRequest] = []
+            let outcome = groupState.take(
+                subscriber: member.id,
+                logs: topicState.partitions,
+                now: now,
+                date: date,
+                nextDeliveryID: &state.nextDeliveryID,
+                deadLetters: &requests
+            )
+            if case .dispatched = outcome { state.dirtyGroups.insert(reference) }
+            return (outcome, requests, groupState)
         }
+        if let groupState, !requests.isEmpty {
+            await storeDeadLetters(requests, of: groupState)
+        }
+        return outcome
     }
 
     /// Stops handing deliveries to a member; it can still settle what it holds.
