@@ -14,6 +14,21 @@ package protocol ConsumerGroupHost: AnyObject {
 
 /// Shared admin logic of the brokers built on ``ConsumerGroupState``.
 package enum ConsumerGroupAdmin {
+    /// The topic and group an admin verb names.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or a group that never subscribed to it.
+    package static func lookup<Host: ConsumerGroupHost>(
+        _ topics: [String: Host],
+        topic: String,
+        group: String
+    ) throws(BrokerError) -> (topic: Host, group: ConsumerGroupState) {
+        guard let topicState = topics[topic] else { throw .unknownTopic(topic) }
+        guard let groupState = topicState.group(group) else {
+            throw .invalidSeek(topic: topic, group: group, reason: "the group has never subscribed to the topic")
+        }
+        return (topicState, groupState)
+    }
+
     /// The groups among `wanted` (every group with `nil`) that have not acknowledged every event, named
     /// `topic/group`, and when the next redelivery or deadline among them falls due.
     package static func busyGroups<Host: ConsumerGroupHost>(

@@ -709,10 +709,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     /// Moves a group's position. - Throws: ``BrokerError`` for an unknown topic or group.
     public func seek(group: String, on topic: String, to target: SeekTarget) async throws {
         try state.withLock { state throws(BrokerError) in
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
-            guard let groupState = topicState.group(group) else {
-                throw .invalidSeek(topic: topic, group: group, reason: "the group has never subscribed to the topic")
-            }
+            let (topicState, groupState) = try ConsumerGroupAdmin.lookup(state.topics, topic: topic, group: group)
             let targets = ConsumerGroupAdmin.targets(of: target, in: topicState, for: groupState) { index, date in
                 topicState.partitions[index].firstOffset(storedAtOrAfter: date)
             }
@@ -726,10 +723,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     /// A group's lag per partition. - Throws: ``BrokerError`` for an unknown topic or group.
     public func lag(group: String, on topic: String) async throws -> GroupLag {
         try state.withLock { state throws(BrokerError) in
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
-            guard let groupState = topicState.group(group) else {
-                throw .invalidSeek(topic: topic, group: group, reason: "the group has never subscribed to the topic")
-            }
+            let (topicState, groupState) = try ConsumerGroupAdmin.lookup(state.topics, topic: topic, group: group)
             return groupState.lag(logs: topicState.partitions)
         }
     }
