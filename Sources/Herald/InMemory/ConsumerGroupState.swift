@@ -11,7 +11,7 @@ package struct DeadLetterRequest {
     package var deadLetter: DeadLetter
 }
 
-/// What ``ConsumerGroupState/take(subscriber:logs:now:date:nextDeliveryID:)`` found.
+/// What ``ConsumerGroupState/take(subscriber:logs:now:date:nextDeliveryID:deadLetters:)`` found.
 package enum TakeOutcome {
     /// An event to hand out.
     case dispatched(StoredEvent, attempt: Int, firstDeliveredAt: Date, token: DeliveryToken)
@@ -254,6 +254,17 @@ package final class ConsumerGroupState {
             }
             return .everyone
         }
+    }
+
+    /// Whether the group's position changed since the last ``checkpoint()``.
+    package var needsCheckpoint = false
+
+    /// Acknowledges a delivery (the fast path of ``settle(_:_:logs:now:date:deadLetters:)``); a stale token
+    /// changes nothing.
+    package func acknowledge(_ token: DeliveryToken) -> Wake {
+        let index = token.partition.index
+        guard token.epoch == epoch, partitions.indices.contains(index) else { return .nobody }
+        return acknowledge(index, token.offset)
     }
 
     /// Restarts the deadline of a current in-flight delivery.

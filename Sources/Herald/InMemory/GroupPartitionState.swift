@@ -9,7 +9,7 @@ package struct GroupPartitionState {
     package var acknowledgedFloor: Offset
     /// The lowest offset never dispatched.
     var cursor: Offset
-    var entries: [Offset: RecordState] = [:]
+    var entries = OffsetTable<RecordState>()
     var redeliveries: Heap<RedeliveryItem> = []
     /// Per-key ordering: unacknowledged dispatched events per partition key.
     var unsettledKeys: [String: Int] = [:]

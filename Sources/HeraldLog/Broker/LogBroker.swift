@@ -28,7 +28,6 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         var isShutDown = false
         var idleWaiters: [UInt64: AsyncSignal] = [:]
         var pendingWaiters: [UInt64: AsyncSignal] = [:]
-        var dirtyGroups: Set<GroupReference> = []
 
         func wakeIdleWaiters() {
             for waiter in idleWaiters.values { waiter.notify() }
@@ -315,11 +314,11 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         let files = state.withLock { state -> [(String, String, GroupCheckpointFile)] in
             var files: [(String, String, GroupCheckpointFile)] = []
             for topic in state.topics.values {
-                for group in topic.groups.values where all || state.dirtyGroups.contains(GroupReference(topic: topic.name, group: group.name)) {
+                for group in topic.groups.values where all || group.needsCheckpoint {
+                    group.needsCheckpoint = false
                     files.append((topic.name, group.name, GroupCheckpointFile(topic: topic.name, group: group.name, options: group.options, checkpoint: group.checkpoint())))
                 }
             }
-            state.dirtyGroups.removeAll()
             return files
         }
         for (topic, group, file) in files {
@@ -599,8 +598,9 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             if state.isShutDown { throw .closed() }
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
             state.nextMemberID += 1
-            topicState.addGroup(group, options: options).join(state.nextMemberID, signal: signal, prefetch: options.prefetch)
-            state.dirtyGroups.insert(GroupReference(topic: topic, group: group))
+            let groupState = topicState.addGroup(group, options: options)
+            groupState.join(state.nextMemberID, signal: signal, prefetch: options.prefetch)
+            groupState.needsCheckpoint = true
             return state.nextMemberID
         }
         let source = GroupMemberSource(broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal))
@@ -611,7 +611,6 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     package func take(for member: GroupMember) async -> TakeOutcome {
         let now = ContinuousClock.now
         let date = Date()
-        let reference = GroupReference(topic: member.topic, group: member.group)
         let (outcome, requests, groupState) = state.withLock { state -> (TakeOutcome, [DeadLetterRequest], ConsumerGroupState?) in
             guard !state.isShutDown, let topicState = state.topics[member.topic], let groupState = topicState.group(member.group) else {
                 return (.closed, [], nil)
@@ -625,7 +624,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 nextDeliveryID: &state.nextDeliveryID,
                 deadLetters: &requests
             )
-            if case .dispatched = outcome { state.dirtyGroups.insert(reference) }
+            if case .dispatched = outcome { groupState.needsCheckpoint = true }
             return (outcome, requests, groupState)
         }
         if let groupState, !requests.isEmpty {
@@ -652,8 +651,19 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
 
     // MARK: Settling
 
-    /// Applies a settlement; dead letters it causes are stored before it returns.
+    /// Applies a settlement; dead letters it causes are stored before it returns. An ack reads no clock and
+    /// stores nothing: it is a state change under the lock.
     package func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
+        if case .ack = settlement {
+            try state.withLock { state throws(BrokerError) in
+                guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+                guard let groupState = topicState.group(group) else { return }
+                groupState.wake(groupState.acknowledge(token))
+                groupState.needsCheckpoint = true
+                state.wakeIdleWaiters()
+            }
+            return
+        }
         let now = ContinuousClock.now
         let date = Date()
         let (requests, groupState) = try state.withLock { state throws(BrokerError) -> ([DeadLetterRequest], ConsumerGroupState?) in
@@ -661,7 +671,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             guard let groupState = topicState.group(group) else { return ([], nil) }
             var requests: [DeadLetterRequest] = []
             let wake = groupState.settle(token, settlement, logs: topicState.partitions, now: now, date: date, deadLetters: &requests)
-            state.dirtyGroups.insert(GroupReference(topic: topic, group: group))
+            groupState.needsCheckpoint = true
             groupState.wake(wake)
             state.wakeIdleWaiters()
             return (requests, groupState)
@@ -697,7 +707,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             }
             state.withLock { state in
                 group.finishDeadLetter(request, stored: stored, now: .now)
-                state.dirtyGroups.insert(GroupReference(topic: group.topic, group: group.name))
+                group.needsCheckpoint = true
                 group.wakeMembers()
                 state.wakeIdleWaiters()
             }
@@ -714,7 +724,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 topicState.partitions[index].firstOffset(storedAtOrAfter: date)
             }
             groupState.seek(to: targets)
-            state.dirtyGroups.insert(GroupReference(topic: topic, group: group))
+            groupState.needsCheckpoint = true
             groupState.wakeMembers()
             state.wakeIdleWaiters()
         }

@@ -73,32 +73,34 @@ final class PartitionWriter: Sendable {
         queue.withLock { $0.lastSync = .now }
     }
 
-    /// Commits groups until the queue is empty. Runs on an I/O thread.
+    /// Commits one group of what is queued, then, if more has queued meanwhile, goes to the back of the I/O
+    /// pool's queue rather than looping: under steady load every partition's leader gets its turn, so one
+    /// busy partition cannot hold an I/O thread while another partition's publishers wait. Runs on an I/O
+    /// thread.
     private func lead() {
-        while true {
-            let group: [Request] = queue.withLock { queue in
-                var group: [Request] = []
-                var bytes = 0
-                while let next = queue.pending.first, group.isEmpty || bytes < Self.maximumGroupBytes {
-                    bytes += next.records.reduce(0) { $0 + $1.value.readableBytes }
-                    group.append(next)
-                    queue.pending.removeFirst()
-                }
-                if group.isEmpty { queue.isLeading = false }
-                return group
+        let group: [Request] = queue.withLock { queue in
+            var group: [Request] = []
+            var bytes = 0
+            while let next = queue.pending.first, group.isEmpty || bytes < Self.maximumGroupBytes {
+                bytes += next.records.reduce(0) { $0 + $1.value.readableBytes }
+                group.append(next)
+                queue.pending.removeFirst()
             }
-            if group.isEmpty { return }
-            do {
-                let bases = try commit(group)
-                for (request, base) in zip(group, bases) {
-                    request.continuation.resume(returning: base)
-                }
-            } catch {
-                for request in group {
-                    request.continuation.resume(throwing: error)
-                }
+            if group.isEmpty { queue.isLeading = false }
+            return group
+        }
+        if group.isEmpty { return }
+        do {
+            let bases = try commit(group)
+            for (request, base) in zip(group, bases) {
+                request.continuation.resume(returning: base)
+            }
+        } catch {
+            for request in group {
+                request.continuation.resume(throwing: error)
             }
         }
+        threadPool.submit { [self] _ in self.lead() }
     }
 
     private func commit(_ group: [Request]) throws(StorageError) -> [Offset] {
