@@ -120,6 +120,10 @@ struct BenchCommand: AsyncParsableCommand {
                     latencies.append((name, try await measureLatency(factory)))
                 }
             }
+            if latencyRate > 0 {
+                let floor = try SyncLatencyReference(directory: root, size: size, syncs: 5_000).run()
+                latencies.append(("reference: fdatasync after appending \(size) bytes, one at a time", floor))
+            }
         }
         results.append(reference)
         print("")

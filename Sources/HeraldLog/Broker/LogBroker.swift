@@ -531,21 +531,9 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             EventEnvelope.encode(events[index], into: &value)
             perPartition[partition, default: []].append((index, events[index].partitionKey, value))
         }
-        // Each partition's records go to its writer; partitions are written concurrently.
-        let results = await withTaskGroup(of: (Int, Result<Offset, any Error>).self) { group in
-            for (partition, records) in perPartition {
-                let writer = topic.partitions[partition].writer
-                let batch = records.map { (key: $0.key, value: $0.value) }
-                group.addTask {
-                    do {
-                        return (partition, .success(try await writer.append(batch, timestamp: timestamp)))
-                    } catch {
-                        return (partition, .failure(error))
-                    }
-                }
-            }
-            return await group.reduce(into: [Int: Result<Offset, any Error>]()) { $0[$1.0] = $1.1 }
-        }
+        // Each partition's records go to its writer; partitions are written concurrently (a publish to one
+        // partition, the common case for single events, needs no child task).
+        let results = await appendAll(perPartition, to: topic, timestamp: timestamp)
         var receipts = [PublishReceipt?](repeating: nil, count: events.count)
         var failure: (any Error)?
         for (partition, result) in results {
@@ -585,6 +573,36 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 guard let receipt = receipts[index] else { throw .unavailable("no receipt for event \(events[index].id)") }
                 return receipt
             }
+        }
+    }
+
+    /// Appends each partition's records through its writer, concurrently; the result per partition.
+    private func appendAll(
+        _ perPartition: [Int: [(index: Int, key: String?, value: ByteBuffer)]],
+        to topic: LogTopic,
+        timestamp: Int64
+    ) async -> [Int: Result<Offset, any Error>] {
+        if perPartition.count == 1, let (partition, records) = perPartition.first {
+            let batch = records.map { (key: $0.key, value: $0.value) }
+            do {
+                return [partition: .success(try await topic.partitions[partition].writer.append(batch, timestamp: timestamp))]
+            } catch {
+                return [partition: .failure(error)]
+            }
+        }
+        return await withTaskGroup(of: (Int, Result<Offset, any Error>).self) { group in
+            for (partition, records) in perPartition {
+                let writer = topic.partitions[partition].writer
+                let batch = records.map { (key: $0.key, value: $0.value) }
+                group.addTask {
+                    do {
+                        return (partition, .success(try await writer.append(batch, timestamp: timestamp)))
+                    } catch {
+                        return (partition, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: [Int: Result<Offset, any Error>]()) { $0[$1.0] = $1.1 }
         }
     }
 
