@@ -5,6 +5,16 @@ package protocol PartitionRecords {
     var startOffset: Offset { get }
     /// The offset the next event gets.
     var endOffset: Offset { get }
-    /// The event at `offset`, or `nil` if it is not held (or cannot be read).
+    /// The event at `offset`, or `nil` if it is not held (or cannot be read). May read from disk.
     func record(at offset: Offset) -> StoredEvent?
+    /// The event at `offset` if it can be had without waiting for I/O; otherwise `nil`, and the partition
+    /// arranges for it to be loaded (its broker then wakes the consumers). What consumers' hot path uses.
+    func readyRecord(at offset: Offset) -> StoredEvent?
+}
+
+extension PartitionRecords {
+    /// Partitions held in memory have every record ready.
+    package func readyRecord(at offset: Offset) -> StoredEvent? {
+        record(at: offset)
+    }
 }

@@ -119,7 +119,7 @@ package final class ConsumerGroupState {
             let index = (nextPartition + step) % count
             expireDeadlines(index, logs: logs, now: now, date: date, deadLetters: &deadLetters)
             if let offset = nextOffset(index, log: logs[index], now: now, logs: logs, date: date, deadLetters: &deadLetters),
-                let record = logs[index].record(at: offset)
+                let record = logs[index].readyRecord(at: offset)
             {
                 nextPartition = (index + 1) % count
                 nextDeliveryID &+= 1
@@ -155,7 +155,7 @@ package final class ConsumerGroupState {
         var scanned = 0
         while offset < log.endOffset && scanned < Self.perKeyScanLimit {
             if partitions[index].entries[offset] == nil {
-                guard options.ordering == .perKey, let record = log.record(at: offset),
+                guard options.ordering == .perKey, let record = log.readyRecord(at: offset),
                     partitions[index].isBlocked(record.event.partitionKey)
                 else { return offset }
             }

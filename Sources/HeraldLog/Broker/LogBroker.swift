@@ -625,13 +625,15 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         return Subscription(topic: topic, group: group, source: source)
     }
 
-    /// One attempt to find work for a member; dead letters it causes are stored before it returns.
+    /// One attempt to find work for a member; dead letters it causes are stored before it returns. Events
+    /// that are not cached are loaded on the I/O threads, off the broker's lock; the member is woken once
+    /// they are in.
     package func take(for member: GroupMember) async -> TakeOutcome {
         let now = ContinuousClock.now
         let date = Date()
-        let (outcome, requests, groupState) = state.withLock { state -> (TakeOutcome, [DeadLetterRequest], ConsumerGroupState?) in
+        let (outcome, requests, groupState, loads) = state.withLock { state -> (TakeOutcome, [DeadLetterRequest], ConsumerGroupState?, [(LogPartition, LoadRequest)]) in
             guard !state.isShutDown, let topicState = state.topics[member.topic], let groupState = topicState.group(member.group) else {
-                return (.closed, [], nil)
+                return (.closed, [], nil, [])
             }
             var requests: [DeadLetterRequest] = []
             let outcome = groupState.take(
@@ -643,12 +645,33 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 deadLetters: &requests
             )
             if case .dispatched = outcome { groupState.needsCheckpoint = true }
-            return (outcome, requests, groupState)
+            let loads = topicState.partitions.compactMap { partition in partition.takeLoadRequest().map { (partition, $0) } }
+            return (outcome, requests, groupState, loads)
         }
         if let groupState, !requests.isEmpty {
             await storeDeadLetters(requests, of: groupState)
         }
+        if !loads.isEmpty {
+            await load(loads, topic: member.topic)
+        }
         return outcome
+    }
+
+    /// Runs cache loads on the I/O threads, installs them under the lock and wakes the topic's consumers.
+    private func load(_ loads: [(LogPartition, LoadRequest)], topic: String) async {
+        for (partition, request) in loads {
+            let result: Result<[StoredEvent], StorageError>
+            do {
+                result = try await onIOThread { request.run() }
+            } catch {
+                // The I/O threads are gone: the broker is closing.
+                result = .failure(.closed(path: request.reader.directory))
+            }
+            state.withLock { state in
+                partition.finishLoad(request, result: result)
+                state.topics[topic]?.wakeMembers()
+            }
+        }
     }
 
     /// Stops handing deliveries to a member; it can still settle what it holds.

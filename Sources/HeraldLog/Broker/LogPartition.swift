@@ -13,8 +13,8 @@ final class LogPartition: PartitionRecords {
     let writer: PartitionWriter
     private let directory: String
     private let fileSystem: any LogFileSystem
-    private let cacheLimit: Int
-    private let cacheBytes: Int
+    /// Reads the partition's events off the broker's lock.
+    private let reader: PartitionReader
     private let logger: Logger
     /// The offset whose read failure was last logged, so a consumer stuck on damage logs it once.
     private var reportedFailure: Offset?
@@ -22,6 +22,12 @@ final class LogPartition: PartitionRecords {
     private(set) var logicalStart: Offset
     private var cache: Deque<StoredEvent> = []
     private var cacheStart = Offset(0)
+    /// An offset a consumer needs that is not cached; ``takeLoadRequest()`` hands it to the broker.
+    private var wantedOffset: Offset?
+    /// Whether a load requested by ``takeLoadRequest()`` is still running.
+    private var isLoading = false
+    /// An offset a load failed to read (damage): consumers wait there rather than re-read it each time.
+    private var unreadableOffset: Offset?
 
     init(
         index: Partition,
@@ -38,8 +44,9 @@ final class LogPartition: PartitionRecords {
         self.directory = directory
         self.fileSystem = fileSystem
         self.logicalStart = logicalStart
-        self.cacheLimit = cacheLimit
-        self.cacheBytes = cacheBytes
+        self.reader = PartitionReader(
+            index: index, writer: writer, directory: directory, cacheLimit: cacheLimit, cacheBytes: cacheBytes
+        )
         self.logger = logger
     }
 
@@ -63,24 +70,63 @@ final class LogPartition: PartitionRecords {
         writer.partition.withLock { store in store.segments.count > 1 ? store.segments[0].nextOffset : nil }
     }
 
-    /// The event at `offset`, from the cache or read (and cached, with what follows it) from disk.
+    private func cached(_ offset: Offset) -> StoredEvent? {
+        guard offset >= cacheStart, offset.value < cacheStart.value + Int64(cache.count) else { return nil }
+        return cache[Int(offset.value - cacheStart.value)]
+    }
+
+    /// The event at `offset` if it is cached; otherwise `nil`, and the offset is remembered for the broker
+    /// to load off its lock, on its I/O threads (see ``takeLoadRequest()``).
+    func readyRecord(at offset: Offset) -> StoredEvent? {
+        if let hit = cached(offset), offset >= logicalStart { return hit }
+        guard offset >= startOffset, offset < endOffset, offset != unreadableOffset else { return nil }
+        if wantedOffset == nil { wantedOffset = offset }
+        return nil
+    }
+
+    /// A load of what consumers wait for, if one is wanted and none is running; the caller must finish it
+    /// with ``finishLoad(_:result:)``. Called under the broker's lock.
+    func takeLoadRequest() -> LoadRequest? {
+        guard let offset = wantedOffset, !isLoading else { return nil }
+        wantedOffset = nil
+        isLoading = true
+        return LoadRequest(reader: reader, offset: offset, start: startOffset, end: endOffset)
+    }
+
+    /// Installs what a load read (under the broker's lock).
+    func finishLoad(_ request: LoadRequest, result: Result<[StoredEvent], StorageError>) {
+        isLoading = false
+        switch result {
+        case .success(let records):
+            guard let first = records.first, first.offset == request.offset, first.offset >= logicalStart else { return }
+            cache = Deque(records)
+            cacheStart = first.offset
+        case .failure(let error):
+            unreadableOffset = request.offset
+            reportUnreadable(request.offset, error)
+        }
+    }
+
+    private func reportUnreadable(_ offset: Offset, _ error: StorageError) {
+        // Consumers stop at damage rather than skip it; say so once per offset.
+        guard reportedFailure != offset else { return }
+        reportedFailure = offset
+        logger.error(
+            "consumers cannot read past a damaged range; they wait there until it is repaired or skipped with a seek",
+            metadata: [LogKey.partition: "\(index.index)", LogKey.offset: "\(offset.value)", LogKey.error: "\(error)"]
+        )
+    }
+
+    /// The event at `offset`, from the cache or read (and cached, with what follows it) from disk on the
+    /// calling thread: for the rare paths (dead letters, restoring a group), not for consumers' hot path.
     func record(at offset: Offset) -> StoredEvent? {
         guard offset >= startOffset else { return nil }
-        if offset >= cacheStart, offset.value < cacheStart.value + Int64(cache.count) {
-            return cache[Int(offset.value - cacheStart.value)]
-        }
+        if let hit = cached(offset) { return hit }
         let records: [StoredEvent]
         do {
-            records = try read(from: offset, limit: cacheLimit, maximumBytes: cacheBytes)
+            records = try read(from: offset, limit: reader.cacheLimit, maximumBytes: reader.cacheBytes)
         } catch {
-            // Consumers stop at damage rather than skip it; say so once per offset.
-            if reportedFailure != offset {
-                reportedFailure = offset
-                logger.error(
-                    "consumers cannot read past a damaged range; they wait there until it is repaired or skipped with a seek",
-                    metadata: [LogKey.partition: "\(index.index)", LogKey.offset: "\(offset.value)", LogKey.error: "\(error)"]
-                )
-            }
+            reportUnreadable(offset, error)
             return nil
         }
         guard let first = records.first, first.offset == offset else { return nil }
@@ -94,29 +140,7 @@ final class LogPartition: PartitionRecords {
     ///
     /// - Throws: ``StorageError`` when the range cannot be read.
     func read(from offset: Offset, limit: Int, maximumBytes: Int = .max) throws(StorageError) -> [StoredEvent] {
-        var result: [StoredEvent] = []
-        var bytes = 0
-        var next = max(offset, startOffset)
-        let end = endOffset
-        while result.count < limit, next < end, bytes < maximumBytes {
-            let from = next
-            let records = try writer.partition.withLock { (store: PartitionStore) throws(StorageError) in
-                try store.read(from: from, maximumBytes: 256 * 1024)
-            }
-            guard let last = records.last else { break }
-            for record in records where result.count < limit && record.offset < end && (result.isEmpty || bytes < maximumBytes) {
-                bytes += record.value.readableBytes
-                do {
-                    let event = try EventEnvelope.decode(record.value)
-                    let storedAt = Date(timeIntervalSince1970: Double(record.timestamp) / 1_000)
-                    result.append(StoredEvent(event: event, partition: index, offset: record.offset, storedAt: storedAt))
-                } catch {
-                    throw .corruption(path: directory, position: 0, reason: "event at offset \(record.offset) does not decode: \(error)")
-                }
-            }
-            next = last.offset.next
-        }
-        return result
+        try reader.read(from: max(offset, startOffset), before: endOffset, limit: limit, maximumBytes: maximumBytes)
     }
 
     /// Moves the logical start forward (retention), persists it, and deletes segments wholly below it.
@@ -132,6 +156,7 @@ final class LogPartition: PartitionRecords {
         if cacheStart < offset {
             cache.removeAll()
         }
+        if let wanted = wantedOffset, wanted < offset { wantedOffset = nil }
     }
 
     /// The first offset stored at or after `date`.
@@ -140,8 +165,10 @@ final class LogPartition: PartitionRecords {
         return max(startOffset, writer.partition.withLock { $0.firstOffset(atOrAfter: milliseconds) })
     }
 
-    /// Forgets cached events (after a seek, say): they stay correct, this only frees memory.
+    /// Forgets cached events (after a seek, say): they stay correct, this only frees memory. A seek is
+    /// also how an operator moves consumers past damage, so the unreadable mark is forgotten too.
     func dropCache() {
         cache.removeAll()
+        unreadableOffset = nil
     }
 }
