@@ -1,5 +1,6 @@
 import Foundation
 import HeraldNATS
+import Logging
 import NIOCore
 import NIOPosix
 import Testing
@@ -127,8 +128,14 @@ func connectClient(
     options.reconnect.baseDelay = .milliseconds(20)
     options.reconnect.maximumDelay = .milliseconds(250)
     configure(&options)
-    return try await NATSClient.connect(options)
+    return try await NATSClient.connect(options, logger: testLogger)
 }
+
+/// Discards client logs unless `HERALD_TEST_LOG` is set (the tests provoke disconnects on purpose).
+let testLogger: Logger = {
+    if ProcessInfo.processInfo.environment["HERALD_TEST_LOG"] != nil { return Logger(label: "herald.nats.test") }
+    return Logger(label: "herald.nats.test", factory: { _ in SwiftLogNoOpLogHandler() })
+}()
 
 /// Runs `body` with a client connected to `url`, closing it afterwards.
 func withClient<T>(

@@ -154,7 +154,7 @@ final class NATSChannelHandler: ChannelInboundHandler {
     private func fail(_ error: any Error, context: ChannelHandlerContext) {
         if failure == nil { failure = error }
         if phase == .ready {
-            logger.warning(
+            logger.debug(
                 "closing the NATS connection after an error",
                 metadata: ["nats.server": "\(handshake.server)", "error": "\(error)"]
             )
