@@ -58,6 +58,7 @@ public struct NATSClientError: Error, Sendable, CustomStringConvertible {
         /// An argument is out of range.
         public static let invalidArgument = Code(.invalidArgument)
 
+        /// The code's name, such as `noResponders`.
         public var description: String { base.rawValue }
     }
 
@@ -77,6 +78,7 @@ public struct NATSClientError: Error, Sendable, CustomStringConvertible {
         self.underlying = underlying
     }
 
+    /// The code and the message.
     public var description: String { "NATSClientError.\(code): \(message)" }
 
     /// Whether the same operation may succeed later (after a reconnect, when the buffer drained, or

@@ -29,6 +29,7 @@ public struct NATSMessage: Sendable, Hashable, CustomStringConvertible {
     /// The payload decoded as UTF-8.
     public var string: String { String(buffer: payload) }
 
+    /// The subject, reply subject, status and payload size (not the payload).
     public var description: String {
         let reply = replyTo.map { " reply-to \($0)" } ?? ""
         let status = status.map { " status \($0)" } ?? ""

@@ -112,10 +112,18 @@ final class SubscriptionBuffer: Sendable {
     /// The next message; `nil` once finished and empty. Throws the finishing error once, and
     /// `CancellationError` if the task is cancelled while waiting.
     func next() async throws -> NATSMessage? {
-        let id: UInt64 = state.withLock { state in
+        // Fast path: a buffered message needs no continuation.
+        let (buffered, id, signal): (NATSMessage?, UInt64, AsyncSignal?) = state.withLock { state in
+            if let message = state.messages.popFirst() {
+                state.bytes -= message.payload.readableBytes
+                let consumed = state.end != nil && state.messages.isEmpty
+                return (message, 0, consumed ? state.consumedSignal : nil)
+            }
             state.nextWaiterID += 1
-            return state.nextWaiterID
+            return (nil, state.nextWaiterID, nil)
         }
+        signal?.notify()
+        if let buffered { return buffered }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NATSMessage?, any Error>) in
                 let (immediate, signal) = state.withLock { state -> (Result<NATSMessage?, any Error>?, AsyncSignal?) in

@@ -153,48 +153,60 @@ extension NATSHeaders {
     ///   the status is not a number, a line has no `:` or an empty name, the block does not end with an
     ///   empty line, or it is not UTF-8.
     static func decode(_ bytes: ByteBufferView) throws(NATSProtocolError) -> NATSHeaders {
-        guard bytes.starts(with: version) else {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(NATSProtocolError) in try decode(raw) }
+        }
+        return try result.get()
+    }
+
+    /// Decodes a complete header block from raw bytes; see ``decode(_:)-(ByteBufferView)``.
+    static func decode(_ bytes: UnsafeRawBufferPointer) throws(NATSProtocolError) -> NATSHeaders {
+        let count = bytes.count
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
+        guard count >= version.count, version.indices.allSatisfy({ bytes[$0] == version[$0] }) else {
             throw .invalidHeaders("it does not start with NATS/1.0", bytes: bytes)
         }
-        guard bytes.count >= version.count + 4, bytes.suffix(4).elementsEqual("\r\n\r\n".utf8) else {
+        guard count >= version.count + 4, bytes[count - 4] == cr, bytes[count - 3] == lf, bytes[count - 2] == cr,
+            bytes[count - 1] == lf
+        else {
             throw .invalidHeaders("it does not end with an empty line (CRLF CRLF)", bytes: bytes)
         }
         // The lines between the version and the final empty line; each ends with CRLF.
-        let body = bytes[(bytes.startIndex + version.count)..<(bytes.endIndex - 2)]
-        var lines: [ByteBufferView.SubSequence] = []
-        var lineStart = body.startIndex
-        var index = body.startIndex
-        while index < body.endIndex {
-            if body[index] == UInt8(ascii: "\r") {
-                guard body.index(after: index) < body.endIndex, body[body.index(after: index)] == UInt8(ascii: "\n")
-                else {
+        let bodyEnd = count - 2
+        var lines: [Range<Int>] = []
+        var lineStart = version.count
+        var index = version.count
+        while index < bodyEnd {
+            if bytes[index] == cr {
+                guard index + 1 < bodyEnd, bytes[index + 1] == lf else {
                     throw .invalidHeaders("a CR is not followed by LF", bytes: bytes)
                 }
-                lines.append(body[lineStart..<index])
-                index = body.index(index, offsetBy: 2)
+                lines.append(lineStart..<index)
+                index += 2
                 lineStart = index
-            } else if body[index] == UInt8(ascii: "\n") {
+            } else if bytes[index] == lf {
                 throw .invalidHeaders("a line ends with LF without CR", bytes: bytes)
             } else {
-                index = body.index(after: index)
+                index += 1
             }
         }
-        guard lineStart == body.endIndex, let statusLine = lines.first else {
+        guard lineStart == bodyEnd, let statusLine = lines.first else {
             throw .invalidHeaders("the last header line does not end with CRLF", bytes: bytes)
         }
         var headers = NATSHeaders()
-        try decodeStatus(statusLine, into: &headers, block: bytes)
+        try decodeStatus(statusLine, of: bytes, into: &headers)
         for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+            guard let colon = line.first(where: { bytes[$0] == UInt8(ascii: ":") }) else {
                 throw .invalidHeaders("a line has no ':'", bytes: bytes)
             }
-            let name = line[line.startIndex..<colon]
-            guard !name.isEmpty, name.allSatisfy(isNameByte) else {
+            let name = line.lowerBound..<colon
+            guard !name.isEmpty, name.allSatisfy({ isNameByte(bytes[$0]) }) else {
                 throw .invalidHeaders("a header name is empty or contains whitespace", bytes: bytes)
             }
-            let value = trimmed(line[line.index(after: colon)...])
-            guard let nameString = String(validating: name, as: UTF8.self),
-                let valueString = String(validating: value, as: UTF8.self)
+            let value = trimmed(bytes, (colon + 1)..<line.upperBound)
+            guard let nameString = String(validating: UnsafeRawBufferPointer(rebasing: bytes[name]), as: UTF8.self),
+                let valueString = String(validating: UnsafeRawBufferPointer(rebasing: bytes[value]), as: UTF8.self)
             else {
                 throw .invalidHeaders("a header line is not UTF-8", bytes: bytes)
             }
@@ -205,27 +217,25 @@ extension NATSHeaders {
 
     /// Parses `[ <status>[ <description>]]` after `NATS/1.0`.
     private static func decodeStatus(
-        _ line: ByteBufferView.SubSequence,
-        into headers: inout NATSHeaders,
-        block: ByteBufferView
+        _ line: Range<Int>,
+        of bytes: UnsafeRawBufferPointer,
+        into headers: inout NATSHeaders
     ) throws(NATSProtocolError) {
-        let rest = trimmed(line)
+        let rest = trimmed(bytes, line)
         guard !rest.isEmpty else { return }
-        guard line.first == UInt8(ascii: " ") || line.first == UInt8(ascii: "\t") else {
-            throw .invalidHeaders("the version is followed by neither a space nor CRLF", bytes: block)
+        guard isBlank(bytes[line.lowerBound]) else {
+            throw .invalidHeaders("the version is followed by neither a space nor CRLF", bytes: bytes)
         }
-        let codeEnd = rest.firstIndex(where: isBlank) ?? rest.endIndex
-        let code = rest[rest.startIndex..<codeEnd]
-        guard code.count == 3, code.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-            let status = Int(String(decoding: code, as: UTF8.self))
-        else {
-            throw .invalidHeaders("the status is not a three-digit number", bytes: block)
+        let codeEnd = rest.first(where: { isBlank(bytes[$0]) }) ?? rest.upperBound
+        let code = rest.lowerBound..<codeEnd
+        guard code.count == 3, code.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) }) else {
+            throw .invalidHeaders("the status is not a three-digit number", bytes: bytes)
         }
-        headers.status = status
-        let description = trimmed(rest[codeEnd...])
+        headers.status = code.reduce(0) { $0 * 10 + Int(bytes[$1] - UInt8(ascii: "0")) }
+        let description = trimmed(bytes, codeEnd..<rest.upperBound)
         if !description.isEmpty {
-            guard let text = String(validating: description, as: UTF8.self) else {
-                throw .invalidHeaders("the status description is not UTF-8", bytes: block)
+            guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[description]), as: UTF8.self) else {
+                throw .invalidHeaders("the status description is not UTF-8", bytes: bytes)
             }
             headers.statusDescription = text
         }
@@ -235,11 +245,12 @@ extension NATSHeaders {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 
-    private static func trimmed(_ bytes: ByteBufferView.SubSequence) -> ByteBufferView.SubSequence {
-        guard let first = bytes.firstIndex(where: { !isBlank($0) }),
-            let last = bytes.lastIndex(where: { !isBlank($0) })
-        else { return bytes[bytes.endIndex...] }
-        return bytes[first...last]
+    private static func trimmed(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Range<Int> {
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower < upper, isBlank(bytes[lower]) { lower += 1 }
+        while upper > lower, isBlank(bytes[upper - 1]) { upper -= 1 }
+        return lower..<upper
     }
 }
 

@@ -55,6 +55,7 @@ public struct NATSProtocolError: Error, Sendable, Hashable, CustomStringConverti
         /// contained CR or LF.
         public static let invalidHeaderField = Code(.invalidHeaderField)
 
+        /// The code's name, such as `unknownOperation`.
         public var description: String { base.rawValue }
     }
 
@@ -74,12 +75,13 @@ public struct NATSProtocolError: Error, Sendable, Hashable, CustomStringConverti
         self.offendingBytes = offending
     }
 
+    /// The code, the message and the quoted bytes.
     public var description: String {
         "NATSProtocolError.\(code): \(message) (offending bytes: \"\(offendingBytes)\")"
     }
 
     /// No CRLF within `limit` bytes of a control line.
-    static func controlLineTooLong(limit: Int, bytes: ByteBufferView) -> Self {
+    static func controlLineTooLong(limit: Int, bytes: some Sequence<UInt8>) -> Self {
         Self(
             .controlLineTooLong,
             "a control line from the server is longer than \(limit) bytes without CRLF; "
@@ -89,7 +91,7 @@ public struct NATSProtocolError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     /// A message of `size` bytes is larger than `limit`.
-    static func payloadTooLarge(size: Int, limit: Int, line: ByteBufferView) -> Self {
+    static func payloadTooLarge(size: Int, limit: Int, line: some Sequence<UInt8>) -> Self {
         Self(
             .payloadTooLarge,
             "a message of \(size) bytes exceeds the server's max_payload of \(limit) bytes; "
@@ -99,7 +101,7 @@ public struct NATSProtocolError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     /// The control line starts with an unknown operation.
-    static func unknownOperation(_ operation: String, line: ByteBufferView) -> Self {
+    static func unknownOperation(_ operation: String, line: some Sequence<UInt8>) -> Self {
         Self(
             .unknownOperation,
             "unknown operation '\(quote(operation.utf8))'; expected INFO, MSG, HMSG, PING, PONG, +OK or -ERR",
@@ -108,7 +110,7 @@ public struct NATSProtocolError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     /// An operation has the wrong number of arguments.
-    static func invalidArguments(_ operation: String, expected: String, found: Int, line: ByteBufferView) -> Self {
+    static func invalidArguments(_ operation: String, expected: String, found: Int, line: some Sequence<UInt8>) -> Self {
         Self(
             .invalidArguments,
             "\(operation) needs \(expected) arguments, found \(found)",
@@ -117,7 +119,7 @@ public struct NATSProtocolError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     /// A field that must be a number is not one.
-    static func invalidNumber(field: String, value: String, line: ByteBufferView) -> Self {
+    static func invalidNumber(field: String, value: String, line: some Sequence<UInt8>) -> Self {
         Self(
             .invalidNumber,
             "\(field) '\(quote(value.utf8))' is not a non-negative decimal number",
@@ -126,7 +128,7 @@ public struct NATSProtocolError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     /// `HMSG` header size exceeds total size.
-    static func headerSizeExceedsTotal(headerBytes: Int, totalBytes: Int, line: ByteBufferView) -> Self {
+    static func headerSizeExceedsTotal(headerBytes: Int, totalBytes: Int, line: some Sequence<UInt8>) -> Self {
         Self(
             .headerSizeExceedsTotal,
             "HMSG announces \(headerBytes) header bytes but only \(totalBytes) total bytes",
@@ -135,7 +137,7 @@ public struct NATSProtocolError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     /// The two bytes after a payload are not CRLF.
-    static func missingPayloadTerminator(size: Int, found: ByteBufferView) -> Self {
+    static func missingPayloadTerminator(size: Int, found: some Sequence<UInt8>) -> Self {
         Self(
             .missingPayloadTerminator,
             "the \(size) payload bytes announced are not followed by CRLF; the announced size is wrong",
@@ -144,12 +146,12 @@ public struct NATSProtocolError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     /// A header block is malformed.
-    static func invalidHeaders(_ reason: String, bytes: ByteBufferView) -> Self {
+    static func invalidHeaders(_ reason: String, bytes: some Sequence<UInt8>) -> Self {
         Self(.invalidHeaders, "invalid header block: \(reason)", offending: quote(bytes))
     }
 
     /// The INFO JSON did not decode.
-    static func invalidInfo(_ reason: String, bytes: ByteBufferView) -> Self {
+    static func invalidInfo(_ reason: String, bytes: some Sequence<UInt8>) -> Self {
         Self(.invalidInfo, "INFO JSON could not be decoded: \(reason)", offending: quote(bytes))
     }
 

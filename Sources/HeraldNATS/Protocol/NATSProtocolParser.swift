@@ -60,98 +60,113 @@ struct NATSProtocolParser {
         if let pending {
             return try readPayload(pending)
         }
-        let view = buffer.readableBytesView
-        let limit = Self.isInfo(view) ? limits.maximumInfoLine : limits.maximumControlLine
-        guard let lineFeed = view.firstIndex(of: UInt8(ascii: "\n")) else {
-            // Room for `limit` bytes and a CR whose LF has not arrived yet.
-            if view.count > limit + 1 {
-                throw .controlLineTooLong(limit: limit, bytes: view)
-            }
-            return nil
-        }
-        var line = view[view.startIndex..<lineFeed]
-        if line.last == UInt8(ascii: "\r") {
-            line = line[line.startIndex..<(line.endIndex - 1)]
-        }
-        if line.count > limit {
-            throw .controlLineTooLong(limit: limit, bytes: line)
-        }
-        let consumed = lineFeed - view.startIndex + 1
-        let frame = try parseControlLine(line)
+        let limits = self.limits
+        let scanned = buffer.withUnsafeReadableBytes { raw in Self.scanControlLine(raw, limits: limits) }
+        guard let (line, consumed) = try scanned.get() else { return nil }
         buffer.moveReaderIndex(forwardBy: consumed)
-        if let frame {
+        switch line {
+        case .frame(let frame):
             compact()
             return frame
+        case .message(let message):
+            pending = message
+            return try readPayload(message)
         }
-        guard let pending else { return nil }
-        return try readPayload(pending)
     }
 
-    private static func isInfo(_ view: ByteBufferView) -> Bool {
-        guard view.count >= 4 else { return false }
-        return view.prefix(4).map { $0 & 0xDF }.elementsEqual("INFO".utf8)
+    /// What a control line announced.
+    private enum ControlLine {
+        /// A frame complete in its line.
+        case frame(NATSServerFrame)
+        /// A message whose payload follows.
+        case message(PendingMessage)
     }
 
-    /// Parses one control line; returns the frame, or `nil` after recording a pending message.
-    private mutating func parseControlLine(_ line: ByteBufferView) throws(NATSProtocolError) -> NATSServerFrame? {
-        let verbEnd = line.firstIndex(where: Self.isBlank) ?? line.endIndex
-        let verb = String(decoding: line[line.startIndex..<verbEnd], as: UTF8.self)
-        let rest = line[verbEnd...]
-        switch verb.uppercased() {
-        case "MSG":
-            try parseMessage(Self.fields(rest), headers: false, line: line)
-            return nil
-        case "HMSG":
-            try parseMessage(Self.fields(rest), headers: true, line: line)
-            return nil
-        case "PING":
-            try Self.expectNoArguments("PING", rest, line: line)
-            return .ping
-        case "PONG":
-            try Self.expectNoArguments("PONG", rest, line: line)
-            return .pong
-        case "+OK":
-            try Self.expectNoArguments("+OK", rest, line: line)
-            return .ok
-        case "-ERR":
-            var text = String(decoding: Self.trimmed(rest), as: UTF8.self)
+    /// Finds and parses the first control line of `raw`; `nil` when its LF has not arrived. Returns the
+    /// line and the bytes it takes, CRLF included.
+    private static func scanControlLine(
+        _ raw: UnsafeRawBufferPointer,
+        limits: Limits
+    ) -> Result<(ControlLine, Int)?, NATSProtocolError> {
+        let isInfo = raw.count >= 4 && matches(raw, 0..<4, "INFO")
+        let limit = isInfo ? limits.maximumInfoLine : limits.maximumControlLine
+        guard let base = raw.baseAddress, let found = memchr(base, Int32(UInt8(ascii: "\n")), raw.count) else {
+            // Room for `limit` bytes and a CR whose LF has not arrived yet.
+            return raw.count > limit + 1 ? .failure(.controlLineTooLong(limit: limit, bytes: raw)) : .success(nil)
+        }
+        let lineFeed = base.distance(to: UnsafeRawPointer(found))
+        var end = lineFeed
+        if end > 0, raw[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let line = UnsafeRawBufferPointer(rebasing: raw[0..<end])
+        guard line.count <= limit else { return .failure(.controlLineTooLong(limit: limit, bytes: line)) }
+        return Result { () throws(NATSProtocolError) in (try parseControlLine(line, limits: limits), lineFeed + 1) }
+    }
+
+    /// Parses one control line, without its CRLF.
+    private static func parseControlLine(
+        _ line: UnsafeRawBufferPointer,
+        limits: Limits
+    ) throws(NATSProtocolError) -> ControlLine {
+        var verbEnd = 0
+        while verbEnd < line.count, !isBlank(line[verbEnd]) { verbEnd += 1 }
+        let verb = 0..<verbEnd
+        if matches(line, verb, "MSG") {
+            return .message(try parseMessage(fields(line, from: verbEnd), headers: false, line: line, limits: limits))
+        }
+        if matches(line, verb, "HMSG") {
+            return .message(try parseMessage(fields(line, from: verbEnd), headers: true, line: line, limits: limits))
+        }
+        let bare: (String, NATSServerFrame)? =
+            if matches(line, verb, "PING") { ("PING", .ping) }
+            else if matches(line, verb, "PONG") { ("PONG", .pong) }
+            else if matches(line, verb, "+OK") { ("+OK", .ok) }
+            else { nil }
+        if let (name, frame) = bare {
+            let count = fields(line, from: verbEnd).count
+            guard count == 0 else { throw .invalidArguments(name, expected: "0", found: count, line: line) }
+            return .frame(frame)
+        }
+        let rest = trimmed(line, verbEnd..<line.count)
+        let restBytes = UnsafeRawBufferPointer(rebasing: line[rest])
+        if matches(line, verb, "-ERR") {
+            var text = String(decoding: restBytes, as: UTF8.self)
             if text.count >= 2, text.hasPrefix("'"), text.hasSuffix("'") {
                 text = String(text.dropFirst().dropLast())
             }
-            return .error(text)
-        case "INFO":
-            let json = Self.trimmed(rest)
-            guard !json.isEmpty else {
+            return .frame(.error(text))
+        }
+        if matches(line, verb, "INFO") {
+            guard !rest.isEmpty else {
                 throw .invalidArguments("INFO", expected: "a JSON object as", found: 0, line: line)
             }
             do {
-                return .info(try JSONDecoder().decode(NATSServerInfo.self, from: ByteBuffer(json)))
+                return .frame(.info(try JSONDecoder().decode(NATSServerInfo.self, from: Data(restBytes))))
             } catch {
                 throw .invalidInfo("\(error)", bytes: line)
             }
-        default:
-            throw .unknownOperation(verb, line: line)
         }
+        throw .unknownOperation(String(decoding: UnsafeRawBufferPointer(rebasing: line[verb]), as: UTF8.self), line: line)
     }
 
-    private mutating func parseMessage(
-        _ fields: [ByteBufferView],
+    private static func parseMessage(
+        _ fields: [Range<Int>],
         headers: Bool,
-        line: ByteBufferView
-    ) throws(NATSProtocolError) {
+        line: UnsafeRawBufferPointer,
+        limits: Limits
+    ) throws(NATSProtocolError) -> PendingMessage {
         let operation = headers ? "HMSG" : "MSG"
         let sizeCount = headers ? 2 : 1
         guard fields.count == 2 + sizeCount || fields.count == 3 + sizeCount else {
             let expected = headers ? "4 or 5" : "3 or 4"
             throw .invalidArguments(operation, expected: expected, found: fields.count, line: line)
         }
-        let subject = String(decoding: fields[0], as: UTF8.self)
-        let sid = try Self.number(fields[1], field: "subscription id", line: line)
-        let replyTo = fields.count == 3 + sizeCount ? String(decoding: fields[2], as: UTF8.self) : nil
-        let total = try Self.number(fields[fields.count - 1], field: "total size", line: line)
+        let subject = string(line, fields[0])
+        let sid = try number(line, fields[1], field: "subscription id")
+        let replyTo = fields.count == 3 + sizeCount ? string(line, fields[2]) : nil
+        let total = try number(line, fields[fields.count - 1], field: "total size")
         var headerBytes: Int?
         if headers {
-            let size = try Self.number(fields[fields.count - 2], field: "header size", line: line)
+            let size = try number(line, fields[fields.count - 2], field: "header size")
             guard size <= total else {
                 throw .headerSizeExceedsTotal(headerBytes: size, totalBytes: total, line: line)
             }
@@ -160,28 +175,25 @@ struct NATSProtocolParser {
         guard total <= limits.maximumPayload else {
             throw .payloadTooLarge(size: total, limit: limits.maximumPayload, line: line)
         }
-        pending = PendingMessage(
-            subject: subject,
-            sid: UInt64(sid),
-            replyTo: replyTo,
-            headerBytes: headerBytes,
-            totalBytes: total
-        )
+        return PendingMessage(subject: subject, sid: UInt64(sid), replyTo: replyTo, headerBytes: headerBytes, totalBytes: total)
     }
 
     private mutating func readPayload(_ message: PendingMessage) throws(NATSProtocolError) -> NATSServerFrame? {
         guard buffer.readableBytes >= message.totalBytes + 2 else { return nil }
         let start = buffer.readerIndex
-        let view = buffer.readableBytesView
-        let terminator = view.index(view.startIndex, offsetBy: message.totalBytes)
-        guard view[terminator] == UInt8(ascii: "\r"), view[terminator + 1] == UInt8(ascii: "\n") else {
-            throw .missingPayloadTerminator(size: message.totalBytes, found: view[terminator...])
+        guard buffer.getInteger(at: start + message.totalBytes, as: UInt16.self) == 0x0D0A else {
+            let found = buffer.getSlice(at: start + message.totalBytes, length: buffer.readableBytes - message.totalBytes)
+            throw .missingPayloadTerminator(size: message.totalBytes, found: found?.readableBytesView ?? ByteBuffer().readableBytesView)
         }
         var headers: NATSHeaders?
         var payloadStart = start
         if let headerBytes = message.headerBytes {
-            let headerView = view[view.startIndex..<(view.startIndex + headerBytes)]
-            headers = try NATSHeaders.decode(headerView)
+            let decoded = buffer.withUnsafeReadableBytes { raw in
+                Result { () throws(NATSProtocolError) in
+                    try NATSHeaders.decode(UnsafeRawBufferPointer(rebasing: raw[0..<headerBytes]))
+                }
+            }
+            headers = try decoded.get()
             payloadStart += headerBytes
         }
         let payloadLength = start + message.totalBytes - payloadStart
@@ -212,41 +224,63 @@ struct NATSProtocolParser {
         }
     }
 
-    private static func expectNoArguments(
-        _ operation: String,
-        _ rest: ByteBufferView,
-        line: ByteBufferView
-    ) throws(NATSProtocolError) {
-        let count = fields(rest).count
-        if count != 0 {
-            throw .invalidArguments(operation, expected: "0", found: count, line: line)
+    /// Whether the bytes in `range` equal `word`, ignoring the case of ASCII letters.
+    private static func matches(_ line: UnsafeRawBufferPointer, _ range: Range<Int>, _ word: StaticString) -> Bool {
+        guard range.count == word.utf8CodeUnitCount else { return false }
+        let expected = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        for offset in 0..<range.count {
+            var byte = line[range.lowerBound + offset]
+            if byte >= UInt8(ascii: "a"), byte <= UInt8(ascii: "z") { byte -= 32 }
+            if byte != expected[offset] { return false }
         }
+        return true
+    }
+
+    /// The ranges of the blank-separated fields of `line` after `start`.
+    private static func fields(_ line: UnsafeRawBufferPointer, from start: Int) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(5)
+        var index = start
+        while index < line.count {
+            while index < line.count, isBlank(line[index]) { index += 1 }
+            guard index < line.count else { break }
+            let fieldStart = index
+            while index < line.count, !isBlank(line[index]) { index += 1 }
+            ranges.append(fieldStart..<index)
+        }
+        return ranges
+    }
+
+    private static func string(_ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: line[range]), as: UTF8.self)
     }
 
     /// A decimal number of at most 15 digits (sizes are bounded far below that).
-    private static func number(_ bytes: ByteBufferView, field: String, line: ByteBufferView) throws(NATSProtocolError)
+    private static func number(_ line: UnsafeRawBufferPointer, _ range: Range<Int>, field: String) throws(NATSProtocolError)
         -> Int
     {
-        guard !bytes.isEmpty, bytes.count <= 15,
-            bytes.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
-        else {
-            throw .invalidNumber(field: field, value: String(decoding: bytes, as: UTF8.self), line: line)
+        var value = 0
+        for index in range {
+            let digit = line[index] &- UInt8(ascii: "0")
+            guard digit < 10, range.count <= 15 else {
+                throw .invalidNumber(field: field, value: string(line, range), line: line)
+            }
+            value = value * 10 + Int(digit)
         }
-        return bytes.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-    }
-
-    private static func fields(_ bytes: ByteBufferView) -> [ByteBufferView] {
-        bytes.split(whereSeparator: isBlank)
+        guard !range.isEmpty else { throw .invalidNumber(field: field, value: "", line: line) }
+        return value
     }
 
     private static func isBlank(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 
-    private static func trimmed(_ bytes: ByteBufferView) -> ByteBufferView {
-        guard let first = bytes.firstIndex(where: { !isBlank($0) }),
-            let last = bytes.lastIndex(where: { !isBlank($0) })
-        else { return bytes[bytes.endIndex...] }
-        return bytes[first...last]
+    /// `range` without leading and trailing blanks.
+    private static func trimmed(_ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> Range<Int> {
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower < upper, isBlank(line[lower]) { lower += 1 }
+        while upper > lower, isBlank(line[upper - 1]) { upper -= 1 }
+        return lower..<upper
     }
 }
