@@ -154,6 +154,7 @@ let package = Package(
             dependencies: [
                 "HeraldNATS",
                 Dependency.logging,
+                Dependency.serviceLifecycle,
                 Dependency.nioCore,
                 Dependency.nioPosix,
                 Dependency.nioSSL,

@@ -1,4 +1,6 @@
+import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -257,6 +259,23 @@ struct ClientTests {
             // The connection is still usable.
             try await client.flush()
         }
+    }
+
+    @Test("as a Service, the client drains on graceful shutdown")
+    func service() async throws {
+        let client = try await connectClient(try TestEnvironment.requireNATSURL())
+        let subject = uniqueSubject("service")
+        let subscription = try client.subscribe(subject)
+        try await client.publish(subject, payload: ByteBuffer(string: "last"))
+        try await client.flush()
+        let group = ServiceGroup(services: [client], logger: testLogger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            await group.triggerGracefulShutdown()
+            #expect(try await subscription.take(2).map(\.string) == ["last"])
+            try await tasks.waitForAll()
+        }
+        #expect(client.connectionState == .closed)
     }
 
     @Test("a dropped subscription value unsubscribes")

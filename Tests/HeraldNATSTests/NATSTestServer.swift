@@ -64,9 +64,22 @@ actor NATSTestServer {
         await waitForExit()
     }
 
+    /// Freezes the server (SIGSTOP): connections stay open but nothing is answered.
+    func pause() {
+        guard let process, process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGSTOP)
+    }
+
+    /// Lets a frozen server run again (SIGCONT).
+    func resume() {
+        guard let process, process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGCONT)
+    }
+
     /// Stops the server with SIGTERM and waits for it to exit.
     func stop() async {
         guard let process, process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGCONT)
         process.terminate()
         await waitForExit()
     }

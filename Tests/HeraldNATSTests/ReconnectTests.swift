@@ -36,11 +36,15 @@ struct ReconnectTests {
                 for index in 0..<3 {
                     try await client.publish(subject, payload: ByteBuffer(string: "while down \(index)"))
                 }
+                // A flush while disconnected waits for the reconnect and confirms the buffered publishes.
+                async let flushed: Void = client.flush(timeout: .seconds(20))
 
                 try await server.launch()
                 let event = try await events.first("the reconnect", where: Self.isReconnected)
                 #expect(event == .reconnected(server: "127.0.0.1:\(server.port)"))
                 #expect(client.connectionState == .connected)
+                try await flushed
+                #expect(subscription.bufferedMessages == 3)
                 try await client.publish(subject, payload: ByteBuffer(string: "after"))
                 let messages = try await subscription.take(4)
                 #expect(messages.map(\.string) == ["while down 0", "while down 1", "while down 2", "after"])
@@ -54,6 +58,33 @@ struct ReconnectTests {
                 }
                 defer { responder.cancel() }
                 #expect(try await client.request("\(subject).service", payload: ByteBuffer(string: "ping")).string == "ping")
+            }
+        }
+    }
+
+    @Test("unanswered keep-alive pings replace a frozen connection")
+    func staleConnection() async throws {
+        try await withNATSServer { server in
+            try await withClient(
+                server.url,
+                configure: {
+                    $0.pingInterval = .milliseconds(100)
+                    $0.maximumOutstandingPings = 2
+                    $0.connectTimeout = .milliseconds(500)
+                    $0.reconnect.maximumAttempts = nil
+                }
+            ) { client in
+                let events = client.events
+                let subject = uniqueSubject("frozen")
+                let subscription = try client.subscribe(subject)
+                await server.pause()
+                let event = try await events.first("the stale connection to be dropped", where: Self.isDisconnected)
+                guard case .disconnected(_, let reason) = event else { return }
+                #expect(reason == nil || reason?.isEmpty == false)
+                await server.resume()
+                _ = try await events.first("the reconnect", where: Self.isReconnected)
+                try await client.publish(subject, payload: ByteBuffer(string: "thawed"))
+                #expect(try await subscription.take(1).map(\.string) == ["thawed"])
             }
         }
     }
