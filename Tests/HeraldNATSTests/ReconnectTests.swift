@@ -1,4 +1,6 @@
+import Foundation
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import HeraldNATS
@@ -85,6 +87,43 @@ struct ReconnectTests {
                 _ = try await events.first("the reconnect", where: Self.isReconnected)
                 try await client.publish(subject, payload: ByteBuffer(string: "thawed"))
                 #expect(try await subscription.take(1).map(\.string) == ["thawed"])
+            }
+        }
+    }
+
+    @Test("while connected, a publish waits for room when the socket backs up, and nothing is lost")
+    func backpressureWhileConnected() async throws {
+        try await withNATSServer { server in
+            try await withClient(server.url, configure: { $0.pendingBufferLimit = 256 * 1024 }) { client in
+                let subject = uniqueSubject("backpressure")
+                let subscription = try client.subscribe(subject)
+                try await client.flush()
+                await server.pause()
+                let count = 300
+                let publisher = Task {
+                    for index in 0..<count {
+                        var payload = ByteBuffer(repeating: UInt8(ascii: "p"), count: 64 * 1024)
+                        payload.setString("\(index)".padding(toLength: 8, withPad: " ", startingAt: 0), at: 0)
+                        try await client.publish(subject, payload: payload)
+                    }
+                }
+                // The kernel's and NIO's buffers fill up, then publishers queue for room (bounded wait).
+                let deadline = ContinuousClock.now + .seconds(20)
+                var sawWaiter = false
+                var largestQueue = 0
+                while !sawWaiter, ContinuousClock.now < deadline {
+                    (sawWaiter, largestQueue) = client.state.withLock { state in
+                        (!state.spaceWaiters.isEmpty, max(largestQueue, state.outbound.readableBytes))
+                    }
+                    if !sawWaiter { try await Task.sleep(for: .milliseconds(5)) }
+                }
+                #expect(sawWaiter, "no publisher ever waited for room")
+                #expect(largestQueue <= 256 * 1024)
+                await server.resume()
+                try await publisher.value
+                let messages = try await subscription.take(count, timeout: .seconds(30))
+                let indices = messages.map { Int(String(buffer: $0.payload.getSlice(at: 0, length: 8) ?? ByteBuffer()).trimmingCharacters(in: .whitespaces)) }
+                #expect(indices == (0..<count).map { Optional($0) })
             }
         }
     }
