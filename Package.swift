@@ -18,6 +18,7 @@ enum Dependency {
     static let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
     static let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
     static let nioFoundationCompat = Target.Dependency.product(name: "NIOFoundationCompat", package: "swift-nio")
+    static let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
     static let deque = Target.Dependency.product(name: "DequeModule", package: "swift-collections")
     static let heap = Target.Dependency.product(name: "HeapModule", package: "swift-collections")
     static let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
@@ -31,6 +32,7 @@ let package = Package(
         .library(name: "Herald", targets: ["Herald"]),
         .library(name: "HeraldLog", targets: ["HeraldLog"]),
         .library(name: "HeraldTesting", targets: ["HeraldTesting"]),
+        .library(name: "HeraldNATS", targets: ["HeraldNATS"]),
         .executable(name: "herald", targets: ["HeraldCommand"]),
         .executable(name: "herald-crash-writer", targets: ["HeraldCrashWriter"]),
     ],
@@ -40,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
@@ -72,6 +75,20 @@ let package = Package(
                 Dependency.nioFoundationCompat,
                 Dependency.deque,
                 Dependency.serviceLifecycle,
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "HeraldNATS",
+            dependencies: [
+                "Herald",
+                Dependency.logging,
+                Dependency.serviceLifecycle,
+                Dependency.nioCore,
+                Dependency.nioPosix,
+                Dependency.nioSSL,
+                Dependency.nioFoundationCompat,
+                Dependency.deque,
             ],
             swiftSettings: strictSettings
         ),
@@ -129,6 +146,18 @@ let package = Package(
                 Dependency.logging,
                 Dependency.nioCore,
                 Dependency.nioPosix,
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HeraldNATSTests",
+            dependencies: [
+                "HeraldNATS",
+                Dependency.logging,
+                Dependency.serviceLifecycle,
+                Dependency.nioCore,
+                Dependency.nioPosix,
+                Dependency.nioSSL,
             ],
             swiftSettings: strictSettings
         ),

@@ -15,7 +15,77 @@ if [ "${CI:-}" = "true" ]; then
 fi
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+nats_dir=""
+nats_pid=""
+cleanup() {
+    if [ -n "$nats_pid" ]; then
+        kill "$nats_pid" 2>/dev/null || true
+        wait "$nats_pid" 2>/dev/null || true
+    fi
+    if [ -n "$nats_dir" ]; then rm -rf "$nats_dir"; fi
+    rm -f "$log"
+}
+trap cleanup EXIT
+
+# A free loopback TCP port (the kernel picks one; it is released before the server binds it).
+free_port() {
+    if command -v python3 >/dev/null; then
+        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+        return
+    fi
+    local port
+    for _ in $(seq 1 100); do
+        port=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+    return 1
+}
+
+# Waits up to 15 s until 127.0.0.1:$1 accepts a TCP connection.
+wait_for_port() {
+    for _ in $(seq 1 150); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# NATS: install the Debian package if missing and we are root, start it with JetStream on a loopback
+# port in a temporary store, and export its address. Tests that restart their own servers find the
+# binary through HERALD_NATS_SERVER.
+nats_server=$(command -v nats-server || true)
+if [ -z "$nats_server" ] && [ -x /usr/sbin/nats-server ]; then nats_server=/usr/sbin/nats-server; fi
+if [ -z "$nats_server" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "==> apt-get install nats-server"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null 2>&1; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null 2>&1 || true
+    fi
+    nats_server=$(command -v nats-server || true)
+    if [ -z "$nats_server" ] && [ -x /usr/sbin/nats-server ]; then nats_server=/usr/sbin/nats-server; fi
+fi
+if [ -n "${HERALD_NATS_URL:-}" ]; then
+    echo "==> using the NATS server at $HERALD_NATS_URL"
+    if [ -n "$nats_server" ]; then export HERALD_NATS_SERVER="${HERALD_NATS_SERVER:-$nats_server}"; fi
+elif [ -n "$nats_server" ]; then
+    nats_dir=$(mktemp -d)
+    nats_port=$(free_port)
+    "$nats_server" -js -a 127.0.0.1 -p "$nats_port" -sd "$nats_dir/store" -l "$nats_dir/server.log" &
+    nats_pid=$!
+    if wait_for_port "$nats_port"; then
+        export HERALD_NATS_URL="nats://127.0.0.1:$nats_port"
+        export HERALD_NATS_SERVER="$nats_server"
+        echo "==> nats-server $("$nats_server" --version | awk '{print $2}') on $HERALD_NATS_URL"
+    else
+        echo "warning: nats-server did not accept on port $nats_port; its log:" >&2
+        cat "$nats_dir/server.log" >&2 || true
+    fi
+else
+    echo "warning: nats-server is not installed; NATS tests will be skipped (or fail under CI)" >&2
+fi
 
 echo "==> swift build --build-tests"
 swift build --build-tests 2>&1 | tee "$log"

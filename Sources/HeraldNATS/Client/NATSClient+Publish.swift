@@ -1,0 +1,152 @@
+import Synchronization
+import NIOCore
+
+extension NATSClient {
+    /// Publishes a message to `subject`.
+    ///
+    /// Returns once the message is queued for the connection (see the buffering rules on ``NATSClient``);
+    /// while connected and the buffer is full it waits for room.
+    ///
+    /// - Parameters:
+    ///   - payload: the bytes to send; empty by default.
+    ///   - headers: headers to send (`HPUB`), `nil` for none.
+    ///   - replyTo: the subject a receiver should reply to, `nil` for none.
+    /// - Throws: ``NATSProtocolError`` (`invalidSubject`, `invalidHeaderField`) for a subject or header that
+    ///   cannot be sent; ``NATSClientError`` `payloadTooLarge` above the server's `max_payload`,
+    ///   `bufferFull` while disconnected with a full buffer, `closed`; `CancellationError`.
+    public func publish(
+        _ subject: String,
+        payload: ByteBuffer = ByteBuffer(),
+        headers: NATSHeaders? = nil,
+        replyTo: String? = nil
+    ) async throws {
+        let bytes = try encodePublish(subject, payload: payload, headers: headers, replyTo: replyTo)
+        try await enqueue(bytes) { _, _ in }
+    }
+
+    /// Encodes a publish after checking its size against the server's `max_payload`.
+    func encodePublish(
+        _ subject: String,
+        payload: ByteBuffer,
+        headers: NATSHeaders?,
+        replyTo: String?
+    ) throws -> ByteBuffer {
+        var bytes = ByteBuffer()
+        try NATSClientCommand.publish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
+            .encode(into: &bytes)
+        let size = try NATSClientCommand.messageSize(headers: headers, payload: payload)
+        let limit = state.withLock { $0.info?.maxPayload } ?? NATSServerInfo.defaultMaxPayload
+        guard size <= limit else {
+            throw NATSClientError.payloadTooLarge(subject: subject, size: size, limit: limit)
+        }
+        return bytes
+    }
+
+    /// Queues `bytes`, running `register` under the same lock just before, so that what it registers
+    /// (a request, a flush) is in place before the command can reach the server.
+    ///
+    /// While connected and the buffer holds ``NATSClientOptions/pendingBufferLimit`` bytes, waits for room
+    /// (a single command larger than the limit is queued alone). While disconnected, fails with
+    /// `bufferFull` instead.
+    func enqueue(
+        _ bytes: ByteBuffer,
+        register: (inout ClientState, inout Effects) throws(NATSClientError) -> Void
+    ) async throws {
+        let limit = options.pendingBufferLimit
+        while true {
+            let admitted: Effects? = try state.withLock { state throws(NATSClientError) in
+                var effects = Effects()
+                switch state.phase {
+                case .closed:
+                    throw state.closeError
+                case .connected:
+                    let queued = state.outbound.readableBytes
+                    if queued > 0, queued + bytes.readableBytes > limit { return nil }
+                    try register(&state, &effects)
+                    state.outbound.writeImmutableBuffer(bytes)
+                    effects.append(scheduleWrite(&state))
+                case .connecting, .reconnecting:
+                    guard state.outbound.readableBytes + bytes.readableBytes <= limit else {
+                        throw .bufferFull(limit: limit)
+                    }
+                    try register(&state, &effects)
+                    state.outbound.writeImmutableBuffer(bytes)
+                }
+                return effects
+            }
+            if let admitted {
+                admitted.run()
+                return
+            }
+            try await waitForSpace(bytes.readableBytes)
+        }
+    }
+
+    /// Waits until the outbound buffer has been handed to the channel, or the connection state changed.
+    private func waitForSpace(_ size: Int) async throws {
+        let id = state.withLock { $0.makeID() }
+        let limit = options.pendingBufferLimit
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let resume: Result<Void, any Error>? = state.withLock { state in
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    guard state.link != nil, state.outbound.readableBytes > 0,
+                        state.outbound.readableBytes + size > limit
+                    else { return .success(()) }
+                    state.spaceWaiters[id] = continuation
+                    return nil
+                }
+                if let resume { continuation.resume(with: resume) }
+            }
+        } onCancel: {
+            state.withLock { $0.spaceWaiters.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Waits until the server has processed everything sent before: sends `PING` and waits for its `PONG`.
+    /// While reconnecting, the `PING` waits in the buffer and is answered after the reconnect.
+    ///
+    /// - Parameter timeout: how long to wait; default 10 s.
+    /// - Throws: ``NATSClientError`` `flushTimeout`, `connectionLost` when the connection broke after
+    ///   the `PING` was sent, `bufferFull`, `closed`; `CancellationError`.
+    public func flush(timeout: Duration = .seconds(10)) async throws {
+        let id = state.withLock { $0.makeID() }
+        var ping = ByteBuffer()
+        NATSClientCommand.ping.encodeControl(into: &ping)
+        try await enqueue(ping) { [self] clientState, _ in
+            let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [self] in
+                let effects: Effects = state.withLock { state in
+                    var effects = Effects()
+                    state.completeFlush(id, .failure(NATSClientError.flushTimeout(timeout)), into: &effects)
+                    return effects
+                }
+                effects.run()
+            }
+            clientState.pongs.append(id)
+            clientState.flushes[id] = Waiter(timer: timer)
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let effects: Effects = state.withLock { state in
+                    guard var waiter = state.flushes[id] else {
+                        var effects = Effects()
+                        let error = state.closeError
+                        effects { continuation.resume(throwing: error) }
+                        return effects
+                    }
+                    let (effects, finished) = waiter.attach(continuation)
+                    state.flushes[id] = finished ? nil : waiter
+                    return effects
+                }
+                effects.run()
+            }
+        } onCancel: {
+            let effects: Effects = state.withLock { state in
+                var effects = Effects()
+                state.completeFlush(id, .failure(CancellationError()), into: &effects)
+                return effects
+            }
+            effects.run()
+        }
+    }
+}

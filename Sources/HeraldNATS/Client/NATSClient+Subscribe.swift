@@ -1,0 +1,190 @@
+import Logging
+import Synchronization
+import NIOCore
+
+extension NATSClient {
+    /// Subscribes to `subject` (wildcards `*` and `>` allowed).
+    ///
+    /// - Parameters:
+    ///   - queueGroup: a queue group name: each message goes to one member of the group. `nil` by default.
+    ///   - limits: the bounds of this subscription's buffer; ``NATSClientOptions/subscriptionLimits`` by
+    ///     default.
+    /// - Returns: the messages, as an `AsyncSequence`. The `SUB` is queued in order with publishes, so a
+    ///   request sent after subscribing to its reply subject cannot overtake the subscription.
+    /// - Throws: ``NATSProtocolError`` (`invalidSubject`, `invalidQueueGroup`); ``NATSClientError``
+    ///   `closed`, `draining`, `invalidArgument` for limits below 1.
+    public func subscribe(
+        _ subject: String,
+        queueGroup: String? = nil,
+        limits: NATSSubscriptionLimits? = nil
+    ) throws -> NATSSubscription {
+        var command = ByteBuffer()
+        try NATSClientCommand.subscribe(subject: subject, queueGroup: queueGroup, sid: 0).encode(into: &command)
+        let limits = limits ?? options.subscriptionLimits
+        guard limits.maximumMessages >= 1, limits.maximumBytes >= 1 else {
+            throw NATSClientError.invalidArgument("limits", value: "\(limits)", rule: "must be positive")
+        }
+        let buffer = SubscriptionBuffer(limits: limits)
+        let (sid, effects): (UInt64, Effects) = try state.withLock { state throws(NATSClientError) in
+            if state.isClosed { throw state.closeError }
+            if state.isDraining { throw .draining }
+            state.nextSID += 1
+            let sid = state.nextSID
+            state.subscriptions[sid] = ClientState.Subscription(subject: subject, queueGroup: queueGroup, buffer: buffer)
+            // While disconnected the reconnect re-sends every subscription; no need to queue it.
+            guard state.link != nil else { return (sid, Effects()) }
+            try? NATSClientCommand.subscribe(subject: subject, queueGroup: queueGroup, sid: sid)
+                .encode(into: &state.outbound)
+            return (sid, scheduleWrite(&state))
+        }
+        effects.run()
+        let handle = NATSSubscription.Handle(client: self, sid: sid, buffer: buffer)
+        return NATSSubscription(subject: subject, queueGroup: queueGroup, handle: handle)
+    }
+
+    /// Unsubscribes `sid` now, or after `afterMessages` deliveries in total.
+    func removeSubscription(sid: UInt64, afterMessages: Int?) {
+        let effects: Effects = state.withLock { state in
+            var effects = Effects()
+            guard var subscription = state.subscriptions[sid], !subscription.isDraining else { return effects }
+            if let maximum = afterMessages, subscription.delivered < maximum {
+                subscription.maximumMessages = maximum
+                state.subscriptions[sid] = subscription
+                NATSClientCommand.unsubscribe(sid: sid, maxMessages: maximum).encodeControl(into: &state.outbound)
+            } else {
+                state.subscriptions[sid] = nil
+                if let buffer = subscription.buffer { effects { buffer.finish() } }
+                NATSClientCommand.unsubscribe(sid: sid, maxMessages: nil).encodeControl(into: &state.outbound)
+            }
+            effects.append(scheduleWrite(&state))
+            return effects
+        }
+        effects.run()
+    }
+
+    /// Routes a received message to its subscription or waiting request. Runs on the event loop.
+    func deliver(_ frame: NATSServerFrame.MessageFrame) {
+        let message = NATSMessage(
+            subject: frame.subject,
+            replyTo: frame.replyTo,
+            headers: frame.headers,
+            payload: frame.payload
+        )
+        let (effects, buffer, subject): (Effects, SubscriptionBuffer?, String) = state.withLock { state in
+            var effects = Effects()
+            guard var subscription = state.subscriptions[frame.sid] else { return (effects, nil, "") }
+            guard let buffer = subscription.buffer else {
+                completeRequest(message, state: &state, effects: &effects)
+                return (effects, nil, "")
+            }
+            subscription.delivered += 1
+            if let maximum = subscription.maximumMessages, subscription.delivered >= maximum {
+                state.subscriptions[frame.sid] = nil
+                effects { buffer.finish() }
+            } else {
+                state.subscriptions[frame.sid] = subscription
+            }
+            return (effects, buffer, subscription.subject)
+        }
+        if let buffer, case .dropped(firstOfEpisode: true) = buffer.push(message) {
+            logger.warning(
+                "slow consumer: a NATS subscription's buffer is full, dropping new messages",
+                metadata: [
+                    "nats.subject": "\(subject)", "nats.sid": "\(frame.sid)",
+                    "nats.buffer.messages": "\(buffer.limits.maximumMessages)",
+                ]
+            )
+            emit(.slowConsumer(subject: subject, sid: frame.sid))
+        }
+        effects.run()
+    }
+
+    /// Hands an inbox message to the request whose token ends its subject.
+    private func completeRequest(_ message: NATSMessage, state: inout ClientState, effects: inout Effects) {
+        guard message.subject.hasPrefix(requestInboxPrefix),
+            let token = UInt64(message.subject.dropFirst(requestInboxPrefix.count)),
+            let request = state.requests[token]
+        else { return }
+        if message.status == NATSStatusCode.noResponders, message.payload.readableBytes == 0 {
+            state.completeRequest(token, .failure(NATSClientError.noResponders(subject: request.subject)), into: &effects)
+        } else {
+            state.completeRequest(token, .success(message), into: &effects)
+        }
+    }
+
+    /// Sends a request and waits for the first reply, through the client's one multiplexed inbox
+    /// subscription (`<inboxPrefix>.<random>.*`, created on the first request).
+    ///
+    /// A reply with a status (JetStream's `404`, `408`, ...) is returned as a message; check
+    /// ``NATSMessage/status``. For replies that come as several messages, subscribe to ``newInbox()`` and
+    /// ``publish(_:payload:headers:replyTo:)`` with it as `replyTo`.
+    ///
+    /// - Parameters:
+    ///   - payload: the request's bytes; empty by default.
+    ///   - headers: headers to send, `nil` for none.
+    ///   - timeout: how long to wait for the reply; default 5 s.
+    /// - Throws: ``NATSClientError`` `noResponders` when nobody subscribes to `subject`, `requestTimeout`,
+    ///   `connectionLost` when the connection broke while waiting (the request may or may not have been
+    ///   handled; retry if it is idempotent), `bufferFull`, `payloadTooLarge`, `closed`, `draining`;
+    ///   ``NATSProtocolError`` for an invalid subject or header; `CancellationError`.
+    public func request(
+        _ subject: String,
+        payload: ByteBuffer = ByteBuffer(),
+        headers: NATSHeaders? = nil,
+        timeout: Duration = .seconds(5)
+    ) async throws -> NATSMessage {
+        let token = state.withLock { $0.makeID() }
+        let replyTo = "\(requestInboxPrefix)\(token)"
+        let bytes = try encodePublish(subject, payload: payload, headers: headers, replyTo: replyTo)
+        try await enqueue(bytes) { [self] clientState, _ throws(NATSClientError) in
+            if clientState.isDraining { throw .draining }
+            ensureInbox(&clientState)
+            let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [self] in
+                let effects: Effects = state.withLock { state in
+                    var effects = Effects()
+                    let error = NATSClientError.requestTimeout(subject: subject, timeout: timeout)
+                    state.completeRequest(token, .failure(error), into: &effects)
+                    return effects
+                }
+                effects.run()
+            }
+            clientState.requests[token] = ClientState.Request(subject: subject, waiter: Waiter(timer: timer))
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NATSMessage, any Error>) in
+                let effects: Effects = state.withLock { state in
+                    guard var request = state.requests[token] else {
+                        var effects = Effects()
+                        let error = state.closeError
+                        effects { continuation.resume(throwing: error) }
+                        return effects
+                    }
+                    let (effects, finished) = request.waiter.attach(continuation)
+                    state.requests[token] = finished ? nil : request
+                    return effects
+                }
+                effects.run()
+            }
+        } onCancel: {
+            let effects: Effects = state.withLock { state in
+                var effects = Effects()
+                state.completeRequest(token, .failure(CancellationError()), into: &effects)
+                return effects
+            }
+            effects.run()
+        }
+    }
+
+    /// Creates the request inbox subscription on first use; its `SUB` goes before the request.
+    private func ensureInbox(_ state: inout ClientState) {
+        guard state.inboxSID == nil else { return }
+        state.nextSID += 1
+        let sid = state.nextSID
+        state.inboxSID = sid
+        let subject = "\(requestInboxPrefix)*"
+        state.subscriptions[sid] = ClientState.Subscription(subject: subject, queueGroup: nil, buffer: nil)
+        if state.link != nil {
+            try? NATSClientCommand.subscribe(subject: subject, queueGroup: nil, sid: sid).encode(into: &state.outbound)
+        }
+    }
+}

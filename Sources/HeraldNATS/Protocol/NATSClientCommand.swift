@@ -1,0 +1,87 @@
+import NIOCore
+
+/// One command the client sends to the server, and its encoding.
+enum NATSClientCommand {
+    /// `CONNECT {json}`: the client's options and credentials, right after the server's first `INFO`.
+    case connect(NATSConnectOptions)
+    /// `PUB`, or `HPUB` when `headers` is not `nil`.
+    case publish(subject: String, replyTo: String?, headers: NATSHeaders?, payload: ByteBuffer)
+    /// `SUB <subject> [queue group] <sid>`.
+    case subscribe(subject: String, queueGroup: String?, sid: UInt64)
+    /// `UNSUB <sid> [max_msgs]`: stop now, or after `maxMessages` more deliveries.
+    case unsubscribe(sid: UInt64, maxMessages: Int?)
+    /// `PING`.
+    case ping
+    /// `PONG`.
+    case pong
+
+    /// Appends the command's bytes to `buffer`. On error nothing is written.
+    ///
+    /// - Throws: ``NATSProtocolError`` (`invalidSubject`, `invalidQueueGroup`, `invalidHeaderField`) when
+    ///   a subject, queue group or header cannot be sent.
+    func encode(into buffer: inout ByteBuffer) throws(NATSProtocolError) {
+        switch self {
+        case .connect(let options):
+            buffer.writeStaticString("CONNECT ")
+            buffer.writeString(options.json())
+            buffer.writeStaticString("\r\n")
+        case .publish(let subject, let replyTo, let headers, let payload):
+            try Self.validate(subject: subject)
+            if let replyTo { try Self.validate(subject: replyTo, role: "reply subject") }
+            guard let headers else {
+                buffer.writeString("PUB \(subject) \(replyTo.map { "\($0) " } ?? "")\(payload.readableBytes)\r\n")
+                buffer.writeImmutableBuffer(payload)
+                buffer.writeStaticString("\r\n")
+                return
+            }
+            var block = ByteBuffer()
+            try headers.encode(into: &block)
+            let total = block.readableBytes + payload.readableBytes
+            buffer.writeString(
+                "HPUB \(subject) \(replyTo.map { "\($0) " } ?? "")\(block.readableBytes) \(total)\r\n"
+            )
+            buffer.writeImmutableBuffer(block)
+            buffer.writeImmutableBuffer(payload)
+            buffer.writeStaticString("\r\n")
+        case .subscribe(let subject, let queueGroup, let sid):
+            try Self.validate(subject: subject)
+            if let queueGroup {
+                guard Self.isToken(queueGroup) else { throw .invalidQueueGroup(queueGroup) }
+                buffer.writeString("SUB \(subject) \(queueGroup) \(sid)\r\n")
+            } else {
+                buffer.writeString("SUB \(subject) \(sid)\r\n")
+            }
+        case .unsubscribe(let sid, let maxMessages):
+            if let maxMessages {
+                buffer.writeString("UNSUB \(sid) \(maxMessages)\r\n")
+            } else {
+                buffer.writeString("UNSUB \(sid)\r\n")
+            }
+        case .ping:
+            buffer.writeStaticString("PING\r\n")
+        case .pong:
+            buffer.writeStaticString("PONG\r\n")
+        }
+    }
+
+    /// How many bytes a publish adds to a message's size as the server counts it against `max_payload`:
+    /// headers plus payload.
+    static func messageSize(headers: NATSHeaders?, payload: ByteBuffer) throws(NATSProtocolError) -> Int {
+        guard let headers else { return payload.readableBytes }
+        var block = ByteBuffer()
+        try headers.encode(into: &block)
+        return block.readableBytes + payload.readableBytes
+    }
+
+    /// Checks that `subject` can be sent: non-empty, no whitespace or control characters.
+    ///
+    /// - Throws: ``NATSProtocolError`` (`invalidSubject`) naming the subject.
+    static func validate(subject: String, role: String = "subject") throws(NATSProtocolError) {
+        guard isToken(subject) else { throw .invalidSubject(subject, role: role) }
+    }
+
+    /// Non-empty, and no byte is whitespace or a control character.
+    private static func isToken(_ text: String) -> Bool {
+        !text.isEmpty && !text.utf8.contains { $0 <= 0x20 || $0 == 0x7F }
+    }
+}

@@ -1,0 +1,271 @@
+import NIOCore
+
+/// The headers of a NATS message: an ordered list of `Name: Value` fields in which a name may repeat,
+/// plus the status line a server adds to its own messages (`NATS/1.0 503`, `NATS/1.0 404 No Messages`).
+///
+/// Names are compared exactly (case-sensitive), as the NATS server does. A literal builds headers in
+/// order and keeps repeated names: `["A": "1", "A": "2"]`.
+public struct NATSHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+    /// One `Name: Value` field.
+    public struct Field: Sendable, Hashable {
+        /// The field's name.
+        public var name: String
+        /// The field's value.
+        public var value: String
+
+        /// Creates a field.
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    private var fields: [Field]
+    /// The status code of the status line (`503`, `404`, `408`, `100`, ...), `nil` when there is none.
+    /// Only the server sets one; see ``NATSStatusCode``.
+    public var status: Int?
+    /// The text after the status code (`No Messages`, `Idle Heartbeat`), `nil` when there is none.
+    public var statusDescription: String?
+
+    /// Creates empty headers without a status.
+    public init() {
+        fields = []
+    }
+
+    /// Creates headers from fields in order, keeping repeated names.
+    public init(_ fields: some Sequence<(String, String)>, status: Int? = nil, statusDescription: String? = nil) {
+        self.fields = fields.map { Field(name: $0.0, value: $0.1) }
+        self.status = status
+        self.statusDescription = statusDescription
+    }
+
+    /// Creates headers from a literal, in order, keeping repeated names.
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.init(elements)
+    }
+
+    /// The number of fields.
+    public var count: Int { fields.count }
+    /// Whether there are no fields (there may still be a status).
+    public var isEmpty: Bool { fields.isEmpty }
+
+    /// The first value of `name`; setting replaces every value of `name` with one (or removes it for `nil`).
+    public subscript(name: String) -> String? {
+        get { fields.first { $0.name == name }?.value }
+        set {
+            guard let newValue else {
+                removeAll(name)
+                return
+            }
+            if let index = fields.firstIndex(where: { $0.name == name }) {
+                fields[index].value = newValue
+                let next = fields.index(after: index)
+                fields[next...].removeAll { $0.name == name }
+            } else {
+                fields.append(Field(name: name, value: newValue))
+            }
+        }
+    }
+
+    /// Every value of `name`, in order.
+    public func values(for name: String) -> [String] {
+        fields.filter { $0.name == name }.map(\.value)
+    }
+
+    /// Adds a field after the existing ones, keeping other values of the same name.
+    public mutating func append(_ name: String, _ value: String) {
+        fields.append(Field(name: name, value: value))
+    }
+
+    /// Removes every field named `name`.
+    public mutating func removeAll(_ name: String) {
+        fields.removeAll { $0.name == name }
+    }
+
+    /// Iterates the fields in order.
+    public func makeIterator() -> IndexingIterator<[Field]> {
+        fields.makeIterator()
+    }
+}
+
+extension NATSHeaders {
+    private static let version = Array("NATS/1.0".utf8)
+
+    /// Appends the header block (`NATS/1.0…\r\n`, the fields, an empty line) to `buffer`.
+    ///
+    /// - Throws: ``NATSProtocolError`` (`invalidHeaderField`) when a name is empty or contains `:`,
+    ///   whitespace or control characters, a value or the status description contains CR or LF, or the
+    ///   status is not a three-digit number. Nothing is written then.
+    func encode(into buffer: inout ByteBuffer) throws(NATSProtocolError) {
+        try validate()
+        buffer.writeBytes(Self.version)
+        if let status {
+            buffer.writeString(" \(status)")
+            if let statusDescription, !statusDescription.isEmpty {
+                buffer.writeString(" \(statusDescription)")
+            }
+        }
+        buffer.writeStaticString("\r\n")
+        for field in fields {
+            buffer.writeString(field.name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(field.value)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    private func validate() throws(NATSProtocolError) {
+        if let status, !(100...999).contains(status) {
+            throw .invalidHeaderField("\(status)", reason: "status \(status) is not a three-digit number")
+        }
+        if let statusDescription, statusDescription.utf8.contains(where: Self.isLineBreak) {
+            throw .invalidHeaderField(statusDescription, reason: "status description contains CR or LF")
+        }
+        for field in fields {
+            if field.name.isEmpty || field.name.utf8.contains(where: { !Self.isNameByte($0) }) {
+                throw .invalidHeaderField(
+                    field.name,
+                    reason: "name '\(field.name)' is invalid: it must be non-empty printable ASCII without ':' "
+                        + "or whitespace"
+                )
+            }
+            if field.value.utf8.contains(where: Self.isLineBreak) {
+                throw .invalidHeaderField(
+                    field.value,
+                    reason: "value of '\(field.name)' contains CR or LF; encode the value first"
+                )
+            }
+        }
+    }
+
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        (0x21...0x7E).contains(byte) && byte != UInt8(ascii: ":")
+    }
+
+    private static func isLineBreak(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n")
+    }
+
+    /// Decodes a complete header block: the exact bytes an `HMSG` announces as headers.
+    ///
+    /// - Throws: ``NATSProtocolError`` (`invalidHeaders`) when the block does not start with `NATS/1.0`,
+    ///   the status is not a number, a line has no `:` or an empty name, the block does not end with an
+    ///   empty line, or it is not UTF-8.
+    static func decode(_ bytes: ByteBufferView) throws(NATSProtocolError) -> NATSHeaders {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(NATSProtocolError) in try decode(raw) }
+        }
+        return try result.get()
+    }
+
+    /// Decodes a complete header block from raw bytes; see ``decode(_:)-(ByteBufferView)``.
+    static func decode(_ bytes: UnsafeRawBufferPointer) throws(NATSProtocolError) -> NATSHeaders {
+        let count = bytes.count
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
+        guard count >= version.count, version.indices.allSatisfy({ bytes[$0] == version[$0] }) else {
+            throw .invalidHeaders("it does not start with NATS/1.0", bytes: bytes)
+        }
+        guard count >= version.count + 4, bytes[count - 4] == cr, bytes[count - 3] == lf, bytes[count - 2] == cr,
+            bytes[count - 1] == lf
+        else {
+            throw .invalidHeaders("it does not end with an empty line (CRLF CRLF)", bytes: bytes)
+        }
+        // The lines between the version and the final empty line; each ends with CRLF.
+        let bodyEnd = count - 2
+        var lines: [Range<Int>] = []
+        var lineStart = version.count
+        var index = version.count
+        while index < bodyEnd {
+            if bytes[index] == cr {
+                guard index + 1 < bodyEnd, bytes[index + 1] == lf else {
+                    throw .invalidHeaders("a CR is not followed by LF", bytes: bytes)
+                }
+                lines.append(lineStart..<index)
+                index += 2
+                lineStart = index
+            } else if bytes[index] == lf {
+                throw .invalidHeaders("a line ends with LF without CR", bytes: bytes)
+            } else {
+                index += 1
+            }
+        }
+        guard lineStart == bodyEnd, let statusLine = lines.first else {
+            throw .invalidHeaders("the last header line does not end with CRLF", bytes: bytes)
+        }
+        var headers = NATSHeaders()
+        try decodeStatus(statusLine, of: bytes, into: &headers)
+        for line in lines.dropFirst() {
+            guard let colon = line.first(where: { bytes[$0] == UInt8(ascii: ":") }) else {
+                throw .invalidHeaders("a line has no ':'", bytes: bytes)
+            }
+            let name = line.lowerBound..<colon
+            guard !name.isEmpty, name.allSatisfy({ isNameByte(bytes[$0]) }) else {
+                throw .invalidHeaders("a header name is empty or contains whitespace", bytes: bytes)
+            }
+            let value = trimmed(bytes, (colon + 1)..<line.upperBound)
+            guard let nameString = String(validating: UnsafeRawBufferPointer(rebasing: bytes[name]), as: UTF8.self),
+                let valueString = String(validating: UnsafeRawBufferPointer(rebasing: bytes[value]), as: UTF8.self)
+            else {
+                throw .invalidHeaders("a header line is not UTF-8", bytes: bytes)
+            }
+            headers.append(nameString, valueString)
+        }
+        return headers
+    }
+
+    /// Parses `[ <status>[ <description>]]` after `NATS/1.0`.
+    private static func decodeStatus(
+        _ line: Range<Int>,
+        of bytes: UnsafeRawBufferPointer,
+        into headers: inout NATSHeaders
+    ) throws(NATSProtocolError) {
+        let rest = trimmed(bytes, line)
+        guard !rest.isEmpty else { return }
+        guard isBlank(bytes[line.lowerBound]) else {
+            throw .invalidHeaders("the version is followed by neither a space nor CRLF", bytes: bytes)
+        }
+        let codeEnd = rest.first(where: { isBlank(bytes[$0]) }) ?? rest.upperBound
+        let code = rest.lowerBound..<codeEnd
+        guard code.count == 3, code.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) }) else {
+            throw .invalidHeaders("the status is not a three-digit number", bytes: bytes)
+        }
+        headers.status = code.reduce(0) { $0 * 10 + Int(bytes[$1] - UInt8(ascii: "0")) }
+        let description = trimmed(bytes, codeEnd..<rest.upperBound)
+        if !description.isEmpty {
+            guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[description]), as: UTF8.self) else {
+                throw .invalidHeaders("the status description is not UTF-8", bytes: bytes)
+            }
+            headers.statusDescription = text
+        }
+    }
+
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+    }
+
+    private static func trimmed(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Range<Int> {
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower < upper, isBlank(bytes[lower]) { lower += 1 }
+        while upper > lower, isBlank(bytes[upper - 1]) { upper -= 1 }
+        return lower..<upper
+    }
+}
+
+/// Status codes a NATS server puts in the header line of its own messages.
+public enum NATSStatusCode {
+    /// `100 Idle Heartbeat` or `100 FlowControl Request`: a JetStream push consumer's control message.
+    public static let idleHeartbeat = 100
+    /// `400 Bad Request`: a JetStream pull request was invalid.
+    public static let badRequest = 400
+    /// `404 No Messages`: a JetStream pull request with `no_wait` found nothing.
+    public static let noMessages = 404
+    /// `408 Request Timeout`: a JetStream pull request expired.
+    public static let requestTimeout = 408
+    /// `409`: a JetStream pull request conflicts (consumer deleted, max waiting exceeded, ...).
+    public static let conflict = 409
+    /// `503`: nobody subscribes to the subject a request was sent to.
+    public static let noResponders = 503
+}
