@@ -87,6 +87,16 @@ else
     echo "warning: nats-server is not installed; NATS tests will be skipped (or fail under CI)" >&2
 fi
 
+# Python's official NATS client (nats-py, from PyPI) for the interop tests; they find Python through
+# HERALD_PYTHON.
+if command -v python3 >/dev/null; then
+    if ! python3 -c 'import nats' 2>/dev/null; then
+        echo "==> pip install nats-py"
+        python3 -m pip install -q nats-py >/dev/null 2>&1 || echo "warning: pip install nats-py failed; interop tests will be skipped (or fail under CI)" >&2
+    fi
+    if python3 -c 'import nats' 2>/dev/null; then export HERALD_PYTHON="$(command -v python3)"; fi
+fi
+
 echo "==> swift build --build-tests"
 swift build --build-tests 2>&1 | tee "$log"
 # Warnings from Herald's sources and tests (dependencies' own warnings are not ours to fix).
