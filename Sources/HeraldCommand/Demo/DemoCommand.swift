@@ -100,6 +100,8 @@ struct DemoCommand: AsyncParsableCommand {
             try await memory.waitUntilIdle(groups: CoffeeShop.groups, timeout: .seconds(30))
         } else if let log = broker as? LogBroker {
             try await log.waitUntilIdle(groups: CoffeeShop.groups, timeout: .seconds(30))
+        } else {
+            try await IdleWait.untilIdle(broker, groups: CoffeeShop.groups, timeout: .seconds(30))
         }
     }
 
