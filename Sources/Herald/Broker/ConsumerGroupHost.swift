@@ -46,7 +46,7 @@ package enum ConsumerGroupAdmin {
             if !group.isCaughtUp(logs: topic.partitionRecords) {
                 pending.append(reference.description)
                 for partition in group.partitions {
-                    if let next = partition.nextWakeUp { wakeUp = min(wakeUp ?? next, next) }
+                    if let next = partition.nextWakeUp?.instant { wakeUp = min(wakeUp ?? next, next) }
                 }
             }
         }

@@ -20,9 +20,12 @@ public struct Delivery: Sendable {
     /// Which delivery of this event to this group this is: 1 for the first.
     public let attempt: Int
     /// When this event was first delivered to this group.
-    public let firstDeliveredAt: Date
+    public var firstDeliveredAt: Date { firstDelivered.date }
     /// When the broker stored the event (its ingest time, apart from the producer's `event.time`).
-    public let storedAt: Date
+    public var storedAt: Date { stored.date }
+    // Times kept as values of compile-time layout (see `Moment`): deliveries are copied often.
+    private let firstDelivered: WallTime
+    private let stored: WallTime
     /// Identifies the delivery to its broker.
     public let token: DeliveryToken
     private let acknowledger: any DeliveryAcknowledger
@@ -46,8 +49,8 @@ public struct Delivery: Sendable {
         self.partition = partition
         self.offset = offset
         self.attempt = attempt
-        self.firstDeliveredAt = firstDeliveredAt
-        self.storedAt = storedAt
+        self.firstDelivered = WallTime(firstDeliveredAt)
+        self.stored = WallTime(storedAt)
         self.token = token
         self.acknowledger = acknowledger
     }
@@ -77,6 +80,30 @@ public struct Delivery: Sendable {
     /// Restarts the ack deadline while a long handler runs. - Throws: ``BrokerError``.
     public func inProgress() async throws {
         try await acknowledger.extendDeadline(token)
+    }
+
+    /// Acknowledges several deliveries: those of one subscription in one step where the backend can (the
+    /// embedded log and the in-memory broker do), the rest one by one.
+    ///
+    /// - Throws: ``BrokerError`` when the broker cannot record an acknowledgement; the deliveries before
+    ///   the failing step are acknowledged.
+    public static func ack(_ deliveries: [Delivery]) async throws {
+        var start = deliveries.startIndex
+        while start < deliveries.endIndex {
+            let acknowledger = deliveries[start].acknowledger
+            var end = start + 1
+            while end < deliveries.endIndex, Self.same(deliveries[end].acknowledger, acknowledger) {
+                end += 1
+            }
+            try await acknowledger.settle(deliveries[start..<end].map(\.token), .ack)
+            start = end
+        }
+    }
+
+    /// Whether two acknowledgers are the same object (value-type acknowledgers never compare equal).
+    private static func same(_ lhs: any DeliveryAcknowledger, _ rhs: any DeliveryAcknowledger) -> Bool {
+        guard type(of: lhs) is AnyObject.Type, type(of: rhs) is AnyObject.Type else { return false }
+        return (lhs as AnyObject) === (rhs as AnyObject)
     }
 
     /// Settles with an explicit ``Settlement``. - Throws: ``BrokerError``.

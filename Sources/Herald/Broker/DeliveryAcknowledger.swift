@@ -10,6 +10,20 @@ public protocol DeliveryAcknowledger: Sendable {
     ///
     /// - Throws: ``BrokerError`` when the broker cannot record it.
     func extendDeadline(_ token: DeliveryToken) async throws
+
+    /// Settles several deliveries the same way, in one step where the backend can.
+    ///
+    /// - Throws: ``BrokerError`` when the broker cannot record the settlements.
+    func settle(_ tokens: [DeliveryToken], _ settlement: Settlement) async throws
+}
+
+extension DeliveryAcknowledger {
+    /// One settlement after another: for backends without a batch path.
+    public func settle(_ tokens: [DeliveryToken], _ settlement: Settlement) async throws {
+        for token in tokens {
+            try await settle(token, settlement)
+        }
+    }
 }
 
 /// Identifies one delivery to its broker; opaque to consumers.

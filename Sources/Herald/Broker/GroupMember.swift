@@ -2,14 +2,17 @@
 /// broker and the embedded log conform; ``GroupMemberSource`` and ``GroupMemberAcknowledger`` turn it into a
 /// ``Subscription`` and deliveries' verbs.
 package protocol GroupMemberBroker: AnyObject, Sendable {
-    /// One attempt to find work for the member: a record to hand out, how long to wait, or that it is closed.
-    func take(for member: GroupMember) async -> TakeOutcome
+    /// One attempt to find work for the member: up to `limit` records to hand out, how long to wait, or
+    /// that it is closed.
+    func take(for member: GroupMember, limit: Int) async -> TakeOutcome
     /// Stops handing the member deliveries; it can still settle what it holds.
     func drain(_ member: GroupMember)
     /// Removes the member and hands its unsettled deliveries to the others.
     func leave(_ member: GroupMember)
     /// Applies a settlement of one of the group's deliveries.
     func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws
+    /// Acknowledges several of the group's deliveries in one step.
+    func acknowledge(_ tokens: [DeliveryToken], topic: String, group: String) throws
     /// Restarts a delivery's ack deadline.
     func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws
 }
@@ -49,18 +52,37 @@ package struct GroupMemberSource: SubscriptionSource {
 
     /// The member's next delivery.
     package func next() async throws -> Delivery? {
+        try await next(upTo: 1).first
+    }
+
+    /// Up to `maximum` deliveries, waiting for the first.
+    package func next(upTo maximum: Int) async throws -> [Delivery] {
         while true {
             try Task.checkCancellation()
-            let outcome = await broker.take(for: member)
-            switch outcome {
-            case .dispatched:
-                return outcome.delivery(topic: member.topic, group: member.group, acknowledger: acknowledger)
+            switch await broker.take(for: member, limit: maximum) {
+            case .dispatched(let records):
+                return records.map { delivery($0) }
             case .closed:
-                return nil
+                return []
             case .wait(let deadline):
                 await member.signal.wait(until: deadline)
             }
         }
+    }
+
+    private func delivery(_ dispatched: DispatchedRecord) -> Delivery {
+        Delivery(
+            event: dispatched.record.event,
+            topic: member.topic,
+            group: member.group,
+            partition: dispatched.record.partition,
+            offset: dispatched.record.offset,
+            attempt: dispatched.attempt,
+            firstDeliveredAt: dispatched.firstDeliveredAt,
+            storedAt: dispatched.record.storedAt,
+            token: dispatched.token,
+            acknowledger: acknowledger
+        )
     }
 
     /// Stops new deliveries; held ones can still be settled.
@@ -94,27 +116,17 @@ package final class GroupMemberAcknowledger: DeliveryAcknowledger {
         try await broker.settle(token, settlement, topic: topic, group: group)
     }
 
+    /// Settles several deliveries; acknowledgements go to the broker in one step.
+    package func settle(_ tokens: [DeliveryToken], _ settlement: Settlement) async throws {
+        guard case .ack = settlement else {
+            for token in tokens { try await broker.settle(token, settlement, topic: topic, group: group) }
+            return
+        }
+        try broker.acknowledge(tokens, topic: topic, group: group)
+    }
+
     /// Restarts a delivery's deadline through the broker.
     package func extendDeadline(_ token: DeliveryToken) async throws {
         try broker.extendDeadline(token, topic: topic, group: group)
-    }
-}
-
-extension TakeOutcome {
-    /// The delivery a dispatched outcome stands for, settled through `acknowledger`; `nil` otherwise.
-    package func delivery(topic: String, group: String, acknowledger: GroupMemberAcknowledger) -> Delivery? {
-        guard case .dispatched(let record, let attempt, let firstDeliveredAt, let token) = self else { return nil }
-        return Delivery(
-            event: record.event,
-            topic: topic,
-            group: group,
-            partition: record.partition,
-            offset: record.offset,
-            attempt: attempt,
-            firstDeliveredAt: firstDeliveredAt,
-            storedAt: record.storedAt,
-            token: token,
-            acknowledger: acknowledger
-        )
     }
 }

@@ -9,13 +9,19 @@ public struct StoredEvent: Sendable, Hashable {
     /// Its offset.
     public var offset: Offset
     /// The broker's ingest time.
-    public var storedAt: Date
+    public var storedAt: Date {
+        get { storedTime.date }
+        set { storedTime = WallTime(newValue) }
+    }
+    /// The ingest time as a value of compile-time layout (see ``Moment``): stored events are copied on
+    /// every delivery.
+    private var storedTime: WallTime
 
     /// Creates a stored event.
     public init(event: Event, partition: Partition, offset: Offset, storedAt: Date) {
         self.event = event
         self.partition = partition
         self.offset = offset
-        self.storedAt = storedAt
+        self.storedTime = WallTime(storedAt)
     }
 }

@@ -6,6 +6,12 @@ public protocol SubscriptionSource: Sendable {
     /// - Throws: ``BrokerError`` when the broker fails, `CancellationError` when the task is cancelled.
     func next() async throws -> Delivery?
 
+    /// Up to `maximum` deliveries: waits like ``next()`` for the first, then adds what is ready at once
+    /// (within the prefetch bound) without waiting; empty once the subscription is closed.
+    ///
+    /// - Throws: ``BrokerError`` when the broker fails, `CancellationError` when the task is cancelled.
+    func next(upTo maximum: Int) async throws -> [Delivery]
+
     /// Stops handing out deliveries: ``next()`` returns `nil` from now on, while deliveries already handed
     /// out can still be settled. Use it to shut down gracefully, then ``close()``.
     func drain() async
@@ -13,6 +19,14 @@ public protocol SubscriptionSource: Sendable {
     /// Stops the subscription. Deliveries it handed out and that are still unsettled are released for
     /// redelivery at once (their attempt still counts). Safe to call more than once.
     func close() async
+}
+
+extension SubscriptionSource {
+    /// One delivery at a time: for backends without a batch path.
+    public func next(upTo maximum: Int) async throws -> [Delivery] {
+        guard let delivery = try await next() else { return [] }
+        return [delivery]
+    }
 }
 
 /// A consumer group member's stream of deliveries from one topic.
@@ -39,6 +53,17 @@ public struct Subscription: AsyncSequence, Sendable {
     /// The next delivery, or `nil` once closed. - Throws: ``BrokerError`` or `CancellationError`.
     public func next() async throws -> Delivery? {
         try await source.next()
+    }
+
+    /// Up to `maximum` deliveries at once: waits for the first, then adds those ready now, within the
+    /// prefetch bound. Every one is handed to the caller (none is held back), so settle each — for
+    /// example all together with ``Delivery/ack(_:)``. Empty once closed. Backends that can take
+    /// several events in one step (the embedded log, the in-memory broker) make a stream of batches much
+    /// cheaper per event than one ``next()`` per event.
+    ///
+    /// - Throws: ``BrokerError`` or `CancellationError`.
+    public func next(upTo maximum: Int) async throws -> [Delivery] {
+        try await source.next(upTo: Swift.max(1, maximum))
     }
 
     /// Stops handing out deliveries while those handed out can still be settled (graceful shutdown).

@@ -11,10 +11,22 @@ package struct DeadLetterRequest {
     package var deadLetter: DeadLetter
 }
 
-/// What ``ConsumerGroupState/take(subscriber:logs:now:date:nextDeliveryID:deadLetters:)`` found.
+/// One event handed to a member: what its ``Delivery`` is made of.
+package struct DispatchedRecord: Sendable {
+    /// The event and where it is stored.
+    package var record: StoredEvent
+    /// Which delivery of the event this is: 1 for the first.
+    package var attempt: Int
+    /// When the event was first delivered to the group.
+    package var firstDeliveredAt: Date
+    /// Identifies the delivery for settling.
+    package var token: DeliveryToken
+}
+
+/// What ``ConsumerGroupState/take(subscriber:limit:logs:now:date:nextDeliveryID:deadLetters:)`` found.
 package enum TakeOutcome {
-    /// An event to hand out.
-    case dispatched(StoredEvent, attempt: Int, firstDeliveredAt: Date, token: DeliveryToken)
+    /// Events to hand out, in order (never empty).
+    case dispatched([DispatchedRecord])
     /// Nothing now; look again at the given time or when notified.
     case wait(until: ContinuousClock.Instant?)
     /// The subscriber is closed.
@@ -102,18 +114,51 @@ package final class ConsumerGroupState {
 
     // MARK: Handing out
 
-    /// Finds the next event for member `id`: a due redelivery first, then the next new event.
+    /// Hands member `id` up to `limit` events in one call (never more than its prefetch allows): due
+    /// redeliveries first, then new events.
     package func take<Records: PartitionRecords>(
         subscriber id: UInt64,
+        limit: Int,
         logs: [Records],
-        now: ContinuousClock.Instant,
-        date: Date,
+        now: Moment,
+        date: WallTime,
         nextDeliveryID: inout UInt64,
         deadLetters: inout [DeadLetterRequest]
     ) -> TakeOutcome {
+        var taken: [DispatchedRecord] = []
+        while taken.count < limit {
+            switch takeOne(subscriber: id, logs: logs, now: now, date: date, nextDeliveryID: &nextDeliveryID, deadLetters: &deadLetters) {
+            case .dispatched(let record):
+                if taken.isEmpty { taken.reserveCapacity(limit) }
+                taken.append(record)
+            case .wait(let until):
+                return taken.isEmpty ? .wait(until: until) : .dispatched(taken)
+            case .closed:
+                return taken.isEmpty ? .closed : .dispatched(taken)
+            }
+        }
+        return .dispatched(taken)
+    }
+
+    /// What one step of ``take(subscriber:limit:logs:now:date:nextDeliveryID:deadLetters:)`` found.
+    private enum TakeStep {
+        case dispatched(DispatchedRecord)
+        case wait(until: ContinuousClock.Instant?)
+        case closed
+    }
+
+    /// Finds the next event for member `id`: a due redelivery first, then the next new event.
+    private func takeOne<Records: PartitionRecords>(
+        subscriber id: UInt64,
+        logs: [Records],
+        now: Moment,
+        date: WallTime,
+        nextDeliveryID: inout UInt64,
+        deadLetters: inout [DeadLetterRequest]
+    ) -> TakeStep {
         guard let member = members[id], !member.isDraining else { return .closed }
         if member.inFlight >= member.prefetch { return .wait(until: nil) }
-        var wakeUp: ContinuousClock.Instant?
+        var wakeUp: Moment?
         let count = partitions.count
         for step in 0..<count {
             let index = (nextPartition + step) % count
@@ -129,15 +174,15 @@ package final class ConsumerGroupState {
                 wakeUp = min(wakeUp ?? next, next)
             }
         }
-        return .wait(until: wakeUp)
+        return .wait(until: wakeUp?.instant)
     }
 
     private func nextOffset<Records: PartitionRecords>(
         _ index: Int,
         log: Records,
-        now: ContinuousClock.Instant,
+        now: Moment,
         logs: [Records],
-        date: Date,
+        date: WallTime,
         deadLetters: inout [DeadLetterRequest]
     ) -> Offset? {
         while let offset = partitions[index].popDueRedelivery(now: now) {
@@ -173,9 +218,9 @@ package final class ConsumerGroupState {
         partition index: Int,
         to member: UInt64,
         deliveryID: UInt64,
-        now: ContinuousClock.Instant,
-        date: Date
-    ) -> TakeOutcome {
+        now: Moment,
+        date: WallTime
+    ) -> TakeStep {
         let deadline = now + options.ackDeadline
         var entry: RecordState
         if let existing = partitions[index].entries[record.offset] {
@@ -194,18 +239,18 @@ package final class ConsumerGroupState {
         partitions[index].advanceCursor()
         members[member]?.inFlight += 1
         let token = DeliveryToken(rawValue: deliveryID, partition: Partition(index), offset: record.offset, epoch: epoch)
-        return .dispatched(record, attempt: entry.attempts, firstDeliveredAt: entry.firstDeliveredAt, token: token)
+        return .dispatched(DispatchedRecord(record: record, attempt: entry.attempts, firstDeliveredAt: entry.firstDeliveredAt.date, token: token))
     }
 
     private func expireDeadlines<Records: PartitionRecords>(
         _ index: Int,
         logs: [Records],
-        now: ContinuousClock.Instant,
-        date: Date,
+        now: Moment,
+        date: WallTime,
         deadLetters: inout [DeadLetterRequest]
     ) {
         guard let earliest = partitions[index].earliestDeadline, earliest <= now else { return }
-        var nextDeadline: ContinuousClock.Instant?
+        var nextDeadline: Moment?
         for (offset, entry) in partitions[index].entries {
             guard case .inFlight(_, let member, let deadline) = entry.status else { continue }
             guard deadline <= now else {
@@ -230,8 +275,8 @@ package final class ConsumerGroupState {
         _ token: DeliveryToken,
         _ settlement: Settlement,
         logs: [Records],
-        now: ContinuousClock.Instant,
-        date: Date,
+        now: Moment,
+        date: WallTime,
         deadLetters: inout [DeadLetterRequest]
     ) -> Wake {
         let index = token.partition.index
@@ -268,7 +313,7 @@ package final class ConsumerGroupState {
     }
 
     /// Restarts the deadline of a current in-flight delivery.
-    package func extendDeadline(_ token: DeliveryToken, now: ContinuousClock.Instant) {
+    package func extendDeadline(_ token: DeliveryToken, now: Moment) {
         let index = token.partition.index
         guard token.epoch == epoch, partitions.indices.contains(index),
             case .inFlight(let id, let member, _) = partitions[index].entries[token.offset]?.status, id == token.rawValue
@@ -290,8 +335,8 @@ package final class ConsumerGroupState {
         failure: DeliveryFailure,
         retryAfter: Duration,
         logs: [Records],
-        now: ContinuousClock.Instant,
-        date: Date,
+        now: Moment,
+        date: WallTime,
         deadLetters: inout [DeadLetterRequest]
     ) {
         partitions[index].entries[offset]?.recordFailure(failure, at: date)
@@ -326,7 +371,7 @@ package final class ConsumerGroupState {
     // MARK: Dead letters
 
     /// Builds the dead letter for an entry and parks the entry until the topic reports back.
-    private func deadLetterRequest<Records: PartitionRecords>(_ index: Int, _ offset: Offset, logs: [Records], now: ContinuousClock.Instant)
+    private func deadLetterRequest<Records: PartitionRecords>(_ index: Int, _ offset: Offset, logs: [Records], now: Moment)
         -> DeadLetterRequest?
     {
         guard let entry = partitions[index].entries[offset] else { return nil }
@@ -342,8 +387,8 @@ package final class ConsumerGroupState {
             event: record.event,
             failure: failure,
             attempts: entry.attempts,
-            firstFailureAt: entry.firstFailureAt ?? entry.firstDeliveredAt,
-            lastFailureAt: entry.lastFailureAt ?? entry.firstDeliveredAt,
+            firstFailureAt: (entry.firstFailureAt ?? entry.firstDeliveredAt).date,
+            lastFailureAt: (entry.lastFailureAt ?? entry.firstDeliveredAt).date,
             originTopic: topic,
             originPartition: Partition(index),
             originOffset: offset,
@@ -353,7 +398,7 @@ package final class ConsumerGroupState {
     }
 
     /// Completes a dead-letter request: acknowledged once stored, otherwise retried in a second.
-    package func finishDeadLetter(_ request: DeadLetterRequest, stored: Bool, now: ContinuousClock.Instant) {
+    package func finishDeadLetter(_ request: DeadLetterRequest, stored: Bool, now: Moment) {
         let index = request.partition.index
         guard partitions.indices.contains(index), partitions[index].entries[request.offset] != nil else { return }
         if stored {
@@ -366,7 +411,7 @@ package final class ConsumerGroupState {
     // MARK: Members, seeking, retention
 
     /// Removes a member and releases its in-flight deliveries for redelivery now.
-    package func leave(_ id: UInt64, now: ContinuousClock.Instant) {
+    package func leave(_ id: UInt64, now: Moment) {
         members[id] = nil
         for index in partitions.indices {
             for (offset, entry) in partitions[index].entries {
@@ -456,8 +501,8 @@ package final class ConsumerGroupState {
     package func restore<Records: PartitionRecords>(
         _ checkpoints: [PartitionCheckpoint],
         logs: [Records],
-        now: ContinuousClock.Instant,
-        date: Date
+        now: Moment,
+        date: WallTime
     ) {
         for (index, checkpoint) in checkpoints.enumerated() where partitions.indices.contains(index) {
             let floor = min(max(checkpoint.floor, logs[index].startOffset), logs[index].endOffset)

@@ -14,7 +14,7 @@ package struct GroupPartitionState {
     /// Per-key ordering: unacknowledged dispatched events per partition key.
     var unsettledKeys: [String: Int] = [:]
     /// No in-flight deadline is earlier than this (a lower bound; `nil` when nothing is in flight).
-    var earliestDeadline: ContinuousClock.Instant?
+    var earliestDeadline: Moment?
 
     init(start: Offset) {
         self.acknowledgedFloor = start
@@ -37,7 +37,7 @@ package struct GroupPartitionState {
     }
 
     /// Takes the earliest redelivery that is due and still valid.
-    mutating func popDueRedelivery(now: ContinuousClock.Instant) -> Offset? {
+    mutating func popDueRedelivery(now: Moment) -> Offset? {
         while let top = redeliveries.min, top.due <= now {
             redeliveries.removeMin()
             if entries[top.offset]?.status == .awaitingRedelivery(due: top.due) {
@@ -48,7 +48,7 @@ package struct GroupPartitionState {
     }
 
     /// When the next redelivery or deadline falls due.
-    package var nextWakeUp: ContinuousClock.Instant? {
+    package var nextWakeUp: Moment? {
         switch (redeliveries.min?.due, earliestDeadline) {
         case (let due?, let deadline?): return min(due, deadline)
         case (let due?, nil): return due
@@ -56,7 +56,7 @@ package struct GroupPartitionState {
         }
     }
 
-    mutating func scheduleRedelivery(_ offset: Offset, due: ContinuousClock.Instant) {
+    mutating func scheduleRedelivery(_ offset: Offset, due: Moment) {
         entries[offset]?.status = .awaitingRedelivery(due: due)
         redeliveries.insert(RedeliveryItem(due: due, offset: offset))
     }

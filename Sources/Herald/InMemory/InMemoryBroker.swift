@@ -108,7 +108,7 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
     }
 
     /// One attempt to find work for a member (dead letters it causes are stored under the same lock).
-    package func take(for member: GroupMember) async -> TakeOutcome {
+    package func take(for member: GroupMember, limit: Int) async -> TakeOutcome {
         let now = ContinuousClock.now
         let date = Date()
         return state.withLock { state -> TakeOutcome in
@@ -117,9 +117,10 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
             var requests: [DeadLetterRequest] = []
             let outcome = groupState.take(
                 subscriber: member.id,
+                limit: limit,
                 logs: topicState.logs,
-                now: now,
-                date: date,
+                now: Moment(now),
+                date: WallTime(date),
                 nextDeliveryID: &state.nextDeliveryID,
                 deadLetters: &requests
             )
@@ -163,9 +164,21 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
             guard let groupState = topicState.group(group) else { return }
             var requests: [DeadLetterRequest] = []
-            let wake = groupState.settle(token, settlement, logs: topicState.logs, now: now, date: date, deadLetters: &requests)
+            let wake = groupState.settle(token, settlement, logs: topicState.logs, now: Moment(now), date: WallTime(date), deadLetters: &requests)
             storeDeadLetters(requests, of: groupState, in: &state, now: now, date: date)
             groupState.wake(wake)
+            state.wakeIdleWaiters()
+        }
+    }
+
+    /// Acknowledges several deliveries of `group` on `topic` under one lock.
+    package func acknowledge(_ tokens: [DeliveryToken], topic: String, group: String) throws(BrokerError) {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard let groupState = topicState.group(group) else { return }
+            for token in tokens {
+                groupState.wake(groupState.acknowledge(token))
+            }
             state.wakeIdleWaiters()
         }
     }
@@ -194,7 +207,7 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
                 let topicState = try deadLetterTopic(name, origin: group.topic, in: &state)
                 var missed: [(group: String, partition: Partition, count: Int64)] = []
                 _ = try topicState.append([request.deadLetter.encodedEvent], now: now, date: date, missed: &missed)
-                group.finishDeadLetter(request, stored: true, now: now)
+                group.finishDeadLetter(request, stored: true, now: Moment(now))
                 topicState.wakeMembers()
             } catch {
                 logger.error(
@@ -204,7 +217,7 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
                         LogKey.offset: "\(request.offset.value)", LogKey.error: "\(error.message)",
                     ]
                 )
-                group.finishDeadLetter(request, stored: false, now: now)
+                group.finishDeadLetter(request, stored: false, now: Moment(now))
             }
         }
     }

@@ -1,12 +1,10 @@
-import struct Foundation.Date
-
 /// What one consumer group knows of one dispatched event of a partition.
 struct RecordState {
     enum Status: Equatable {
         /// Handed to `subscriber` as delivery `deliveryID`, to be settled before `deadline`.
-        case inFlight(deliveryID: UInt64, subscriber: UInt64, deadline: ContinuousClock.Instant)
+        case inFlight(deliveryID: UInt64, subscriber: UInt64, deadline: Moment)
         /// Waiting to be handed out again at `due`.
-        case awaitingRedelivery(due: ContinuousClock.Instant)
+        case awaitingRedelivery(due: Moment)
         /// Handled (or dead-lettered): never handed out again.
         case acknowledged
     }
@@ -14,16 +12,16 @@ struct RecordState {
     var status: Status
     /// Deliveries so far.
     var attempts: Int
-    var firstDeliveredAt: Date
-    var firstFailureAt: Date?
-    var lastFailureAt: Date?
+    var firstDeliveredAt: WallTime
+    var firstFailureAt: WallTime?
+    var lastFailureAt: WallTime?
     var lastFailure: DeliveryFailure?
     /// The event's partition key, kept for per-key ordering.
     var key: String?
 
     var isAcknowledged: Bool { status == .acknowledged }
 
-    mutating func recordFailure(_ failure: DeliveryFailure, at date: Date) {
+    mutating func recordFailure(_ failure: DeliveryFailure, at date: WallTime) {
         if firstFailureAt == nil { firstFailureAt = date }
         lastFailureAt = date
         lastFailure = failure
@@ -32,7 +30,7 @@ struct RecordState {
 
 /// An event waiting for redelivery, ordered by when it is due and then by offset.
 struct RedeliveryItem: Comparable {
-    var due: ContinuousClock.Instant
+    var due: Moment
     var offset: Offset
 
     static func < (lhs: RedeliveryItem, rhs: RedeliveryItem) -> Bool {

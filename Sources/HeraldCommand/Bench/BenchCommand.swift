@@ -226,13 +226,36 @@ struct BenchCommand: AsyncParsableCommand {
         let consumeTime = clock.now - consumeStart
         await subscription.close()
         let lag = try await broker.lag(group: "bench", on: "bench-batched")
-        await factory.close(broker)
         guard consumed == events, lag.totalPending == 0 else {
+            await factory.close(broker)
             throw ValidationError("consumed \(consumed) of \(events), \(lag.totalPending) pending: the broker lost events")
+        }
+
+        // A second group reads the same backlog in batches: next(upTo:) and one Delivery.ack per batch.
+        let batches = try await broker.subscribe(
+            to: "bench-batched",
+            group: "bench-batches",
+            options: SubscriptionOptions(prefetch: prefetch, startPosition: .earliest)
+        )
+        let batchStart = clock.now
+        var batchConsumed = 0
+        while batchConsumed < events {
+            let deliveries = try await batches.next(upTo: prefetch)
+            if deliveries.isEmpty { break }
+            try await Delivery.ack(deliveries)
+            batchConsumed += deliveries.count
+        }
+        let batchTime = clock.now - batchStart
+        await batches.close()
+        let batchLag = try await broker.lag(group: "bench-batches", on: "bench-batched")
+        await factory.close(broker)
+        guard batchConsumed == events, batchLag.totalPending == 0 else {
+            throw ValidationError("consumed \(batchConsumed) of \(events) in batches, \(batchLag.totalPending) pending: the broker lost events")
         }
         return [
             BenchResult(scenario: "\(factory.label): publish, batches of \(batch)", events: events, duration: publishTime),
             BenchResult(scenario: "\(factory.label): consume + ack, 1 group", events: events, duration: consumeTime),
+            BenchResult(scenario: "\(factory.label): consume + ack in batches, 1 group", events: events, duration: batchTime),
             BenchResult(scenario: "\(factory.label): publish then consume + ack", events: events, duration: publishTime + consumeTime),
         ]
     }

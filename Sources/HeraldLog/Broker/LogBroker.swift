@@ -188,7 +188,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             let path = "\(directory)/\(name)"
             let file = try GroupCheckpointFile.decode(try readWhole(path), path: path)
             let group = topic.addGroup(file.group, options: file.options)
-            group.restore(file.checkpoint, logs: topic.partitions, now: now, date: date)
+            group.restore(file.checkpoint, logs: topic.partitions, now: Moment(now), date: WallTime(date))
         }
     }
 
@@ -628,7 +628,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     /// One attempt to find work for a member; dead letters it causes are stored before it returns. Events
     /// that are not cached are loaded on the I/O threads, off the broker's lock; the member is woken once
     /// they are in.
-    package func take(for member: GroupMember) async -> TakeOutcome {
+    package func take(for member: GroupMember, limit: Int) async -> TakeOutcome {
         let now = ContinuousClock.now
         let date = Date()
         let (outcome, requests, groupState, loads) = state.withLock { state -> (TakeOutcome, [DeadLetterRequest], ConsumerGroupState?, [(LogPartition, LoadRequest)]) in
@@ -638,9 +638,10 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             var requests: [DeadLetterRequest] = []
             let outcome = groupState.take(
                 subscriber: member.id,
+                limit: limit,
                 logs: topicState.partitions,
-                now: now,
-                date: date,
+                now: Moment(now),
+                date: WallTime(date),
                 nextDeliveryID: &state.nextDeliveryID,
                 deadLetters: &requests
             )
@@ -711,7 +712,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
             guard let groupState = topicState.group(group) else { return ([], nil) }
             var requests: [DeadLetterRequest] = []
-            let wake = groupState.settle(token, settlement, logs: topicState.partitions, now: now, date: date, deadLetters: &requests)
+            let wake = groupState.settle(token, settlement, logs: topicState.partitions, now: Moment(now), date: WallTime(date), deadLetters: &requests)
             groupState.needsCheckpoint = true
             groupState.wake(wake)
             state.wakeIdleWaiters()
@@ -719,6 +720,19 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         }
         if let groupState, !requests.isEmpty {
             await storeDeadLetters(requests, of: groupState)
+        }
+    }
+
+    /// Acknowledges several deliveries of `group` on `topic` under one lock.
+    package func acknowledge(_ tokens: [DeliveryToken], topic: String, group: String) throws(BrokerError) {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard let groupState = topicState.group(group) else { return }
+            for token in tokens {
+                groupState.wake(groupState.acknowledge(token))
+            }
+            groupState.needsCheckpoint = true
+            state.wakeIdleWaiters()
         }
     }
 

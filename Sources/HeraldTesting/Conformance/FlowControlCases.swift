@@ -4,6 +4,7 @@ import Herald
 enum FlowControlCases {
     static let all: [BrokerConformance.Case] = [
         .init("prefetch bound respected", prefetch),
+        .init("batches of deliveries stay within the prefetch and are acknowledged together", batches),
         .init("closing with in-flight deliveries loses none", closeWithInFlight),
         .init("draining stops new deliveries while in-flight ones still settle", drain),
         .init("a full topic refuses publishes and loses nothing stored", topicFullRejects),
@@ -24,6 +25,30 @@ enum FlowControlCases {
             try checkEqual(next.offset, 5, "the next offset after a slot frees")
             try await Conformance.expectNothing(from: subscription, for: .milliseconds(150), "full again")
             for delivery in held.dropFirst() + [next] { try await delivery.ack() }
+            await subscription.close()
+        }
+    }
+
+    static func batches(_ environment: BrokerConformance.Environment) async throws {
+        try await environment.withBroker { broker in
+            let topic = try await Conformance.makeTopic(broker, "batches", partitions: 2)
+            let events = try Conformance.events(50, key: { "k\($0 % 7)" })
+            _ = try await broker.publish(events, to: topic.name)
+            let subscription = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions(prefetch: 20))
+            var seen: [String] = []
+            while seen.count < events.count {
+                let batch = try await within(environment.waitLimit, "a batch of deliveries") {
+                    try await subscription.next(upTo: 64)
+                }
+                try check(!batch.isEmpty && batch.count <= 20, "a batch holds 1 to 20 deliveries (the prefetch), got \(batch.count)")
+                seen += batch.map(\.event.id)
+                try await Delivery.ack(batch)
+            }
+            try checkEqual(seen.count, events.count, "deliveries, each event once")
+            try checkEqual(Set(seen), Set(events.map(\.id)), "every event delivered")
+            try await Conformance.expectNothing(from: subscription, for: .milliseconds(150), "every delivery of the batches was acknowledged")
+            let lag = try await broker.lag(group: "g", on: topic.name)
+            try checkEqual(lag.totalPending, 0, "pending after acknowledging the batches")
             await subscription.close()
         }
     }
