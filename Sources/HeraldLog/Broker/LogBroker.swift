@@ -392,7 +392,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         /// Per event: the receipt of an earlier copy, or the partition to write to.
         var outcomes: [Outcome]
         var topic: LogTopic
-        var reserved: [DeduplicationKey]
+        /// The keys reserved in the topic's pending keys, with the index of the event that carries each.
+        var firstInBatch: [DeduplicationKey: Int]
 
         enum Outcome {
             case duplicate(Partition, Offset)
@@ -435,37 +436,44 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         if state.isShutDown { throw .closed() }
         guard let topic = state.topics[topicName] else { throw .unknownTopic(topicName) }
         let now = ContinuousClock.now
+        let maximumEventBytes = topic.configuration.maximumEventBytes
         var outcomes: [PlannedPublish.Outcome] = []
+        outcomes.reserveCapacity(events.count)
+        // Index in `events` of each key's first copy in this batch.
         var firstInBatch: [DeduplicationKey: Int] = [:]
         var newEvents = 0
-        for (index, event) in events.enumerated() {
-            let size = event.payloadSize
-            if size > topic.configuration.maximumEventBytes {
-                throw .eventTooLarge(topic: topicName, eventID: event.id, size: size, limit: topic.configuration.maximumEventBytes)
+        // One access to the window and the pending keys for the whole batch (not one per event).
+        let mustWait = try topic.withDeduplication { (window, pending) throws(BrokerError) -> Bool in
+            for (index, event) in events.enumerated() {
+                let size = event.payloadSize
+                if size > maximumEventBytes {
+                    throw .eventTooLarge(topic: topicName, eventID: event.id, size: size, limit: maximumEventBytes)
+                }
+                guard window.isEnabled else {
+                    outcomes.append(.write(topic.partition(for: event)))
+                    newEvents += 1
+                    continue
+                }
+                let key = event.deduplicationKey
+                if let original = window.original(of: key, now: now) {
+                    outcomes.append(.duplicate(original.partition, original.offset))
+                } else if let earlier = firstInBatch[key] {
+                    outcomes.append(.duplicateInBatch(earlier))
+                } else if pending.contains(key) {
+                    return true
+                } else {
+                    firstInBatch[key] = index
+                    outcomes.append(.write(topic.partition(for: event)))
+                    newEvents += 1
+                }
             }
-            guard topic.deduplication.isEnabled else {
-                outcomes.append(.write(topic.partition(for: event)))
-                newEvents += 1
-                continue
-            }
-            let key = event.deduplicationKey
-            if let original = topic.deduplication.original(of: key, now: now) {
-                outcomes.append(.duplicate(original.partition, original.offset))
-            } else if let earlier = firstInBatch[key] {
-                outcomes.append(.duplicateInBatch(earlier))
-            } else if topic.pendingKeys.contains(key) {
-                return .wait
-            } else {
-                firstInBatch[key] = index
-                outcomes.append(.write(topic.partition(for: event)))
-                newEvents += 1
-            }
+            return false
         }
+        if mustWait { return .wait }
         try makeRoom(topic, events: newEvents)
         try makeRoom(topic, bytes: events.reduce(0) { $0 + Int64($1.payloadSize) })
-        let reserved = Array(firstInBatch.keys)
-        topic.pendingKeys.formUnion(reserved)
-        return .write(PlannedPublish(outcomes: outcomes, topic: topic, reserved: reserved))
+        topic.pendingKeys.formUnion(firstInBatch.keys)
+        return .write(PlannedPublish(outcomes: outcomes, topic: topic, firstInBatch: firstInBatch))
     }
 
     /// Applies the topic's event limit: first events every group acknowledged, then the overflow policy.
@@ -550,12 +558,14 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         }
         let now = ContinuousClock.now
         state.withLock { state in
-            for (index, receipt) in receipts.enumerated() {
-                if let receipt {
-                    topic.deduplication.remember(events[index].deduplicationKey, partition: receipt.partition, offset: receipt.offset, now: now)
+            topic.withDeduplication { window, pending in
+                for (key, index) in plan.firstInBatch {
+                    if let receipt = receipts[index] {
+                        window.remember(key, partition: receipt.partition, offset: receipt.offset, now: now)
+                    }
+                    pending.remove(key)
                 }
             }
-            topic.pendingKeys.subtract(plan.reserved)
             for waiter in state.pendingWaiters.values { waiter.notify() }
             topic.wakeMembers()
             state.wakeIdleWaiters()

@@ -25,6 +25,14 @@ final class LogTopic: ConsumerGroupHost {
         )
     }
 
+    /// Runs `body` with the de-duplication window and the pending keys, in one access to each for the
+    /// whole call rather than one per event.
+    func withDeduplication<Result, Failure: Error>(
+        _ body: (inout DeduplicationWindow, inout Set<DeduplicationKey>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try body(&deduplication, &pendingKeys)
+    }
+
     var name: String { configuration.name }
 
     var partitionRecords: [LogPartition] { partitions }
