@@ -1,3 +1,4 @@
+import DequeModule
 import struct Foundation.Date
 import Herald
 import Logging
@@ -24,7 +25,9 @@ final class GroupRuntime: Sendable {
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let subscription = Mutex<NATSSubscription?>(nil)
 
-    init(broker: NATSBroker, settings: GroupRuntimeSettings, id: UInt64, logger: Logger) {
+    /// A runtime; `history` is what an earlier runtime of the group in this process remembered of the
+    /// messages it returned to the server.
+    init(broker: NATSBroker, settings: GroupRuntimeSettings, id: UInt64, history: GroupHistory?, logger: Logger) {
         self.broker = broker
         self.settings = settings
         self.id = id
@@ -32,7 +35,9 @@ final class GroupRuntime: Sendable {
         logger[metadataKey: LogKey.topic] = "\(settings.topic)"
         logger[metadataKey: LogKey.group] = "\(settings.group)"
         self.logger = logger
-        self.state = Mutex(GroupRuntimeState(settings: settings))
+        self.state = Mutex(
+            GroupRuntimeState(settings: settings, history: history?.entries ?? [:], historyOrder: history?.order ?? [])
+        )
     }
 
     private var jetStream: JetStream { broker.jetStream }
@@ -125,7 +130,8 @@ final class GroupRuntime: Sendable {
             subscription = nil
         }
         for task in tasks.withLock({ $0 }) { task.cancel() }
-        broker.runtimeClosed(self)
+        let history = state.withLock { GroupHistory(entries: $0.history, order: $0.historyOrder) }
+        broker.runtimeClosed(self, history: history)
         await run(effects)
     }
 
@@ -182,16 +188,42 @@ final class GroupRuntime: Sendable {
         await run(effects)
         if let confirm {
             do {
-                try await jetStream.acknowledge(replyTo: confirm.replyTo, confirm.ack, confirmed: true)
+                if broker.options.confirmAcknowledgements {
+                    try await jetStream.acknowledge(replyTo: confirm.replyTo, confirm.ack, confirmed: true)
+                } else {
+                    try await jetStream.acknowledge(replyTo: confirm.replyTo, confirm.ack)
+                    state.withLock { $0.unconfirmedAcks[token.partition.index] = confirm.replyTo }
+                }
             } catch {
                 throw BrokerError.unavailable(
                     "the acknowledgement of offset \(token.offset) (partition \(token.partition)) of group '\(settings.group)' "
-                        + "on topic '\(settings.topic)' was not confirmed by the server (\(error)); the event may be "
-                        + "delivered again"
+                        + "on topic '\(settings.topic)' did not reach the server (\(error)); the event will be delivered again"
                 )
             }
         }
         for job in deadLetters { await deadLetter(job) }
+    }
+
+    /// Waits until the server has applied every acknowledgement this runtime sent without confirmation:
+    /// a consumer applies acknowledgements in the order received, so one confirmed acknowledgement per
+    /// partition (of the newest acknowledged message again, which changes nothing) covers all before it.
+    func barrier() async {
+        let pending = state.withLock { state in
+            defer { state.unconfirmedAcks.removeAll() }
+            return state.unconfirmedAcks
+        }
+        guard !pending.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            for replyTo in pending.values {
+                group.addTask {
+                    do {
+                        try await self.jetStream.acknowledge(replyTo: replyTo, .ack, confirmed: true)
+                    } catch {
+                        self.logger.debug("an acknowledgement barrier was not confirmed", metadata: [LogKey.error: "\(error)"])
+                    }
+                }
+            }
+        }
     }
 
     /// Restarts a delivery's ack deadline, here and on the server.

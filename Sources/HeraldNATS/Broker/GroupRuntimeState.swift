@@ -66,7 +66,10 @@ struct Entry: Sendable {
     var key: String?
     /// The ack subject of the newest server delivery.
     var replyTo: String
-    /// Deliveries the server made before this process received it (its delivery count minus one).
+    /// The server's delivery count of its newest delivery.
+    var latestDelivered: Int
+    /// Attempts made before this runtime received it: handed out elsewhere, or here before it was
+    /// returned to the server.
     var priorAttempts: Int
     /// Times this process handed it out.
     var handOuts = 0
@@ -91,6 +94,12 @@ struct Entry: Sendable {
 
 /// What the runtime remembers of a message it returned to the server for redelivery.
 struct History: Sendable {
+    /// The attempts made when it was returned.
+    var attempts: Int
+    /// The server's delivery count when it was returned: a later delivery `d` means `d - lastDelivered - 1`
+    /// deliveries (attempts) elsewhere in between. Server deliveries absorbed while the message was held
+    /// here (its ack-wait ran out under load) are not attempts.
+    var lastDelivered: Int
     var firstDeliveredAt: Date?
     var firstFailureAt: Date?
     var lastFailureAt: Date?
@@ -210,9 +219,14 @@ struct GroupRuntimeState {
     var knownFirstSequence: [UInt64]
     /// The earliest ack deadline among handed-out entries (a lower bound; recomputed on expiry).
     var earliestDeadline: ContinuousClock.Instant?
+    /// Per partition, the ack subject of the newest acknowledgement sent without confirmation and not yet
+    /// covered by a barrier (see ``GroupRuntime/barrier()``).
+    var unconfirmedAcks: [Int: String] = [:]
 
-    init(settings: GroupRuntimeSettings) {
+    init(settings: GroupRuntimeSettings, history: [MessageKey: History] = [:], historyOrder: Deque<MessageKey> = []) {
         self.settings = settings
+        self.history = history
+        self.historyOrder = historyOrder
         epochs = Array(repeating: 0, count: settings.partitions)
         pulls = Array(repeating: Deque(), count: settings.partitions)
         knownLastSequence = Array(repeating: 0, count: settings.partitions)
@@ -263,7 +277,9 @@ struct GroupRuntimeState {
         guard !isClosed else { return false }
         isClosed = true
         for key in entries.keys.sorted(by: { ($0.partition, $0.sequence) < ($1.partition, $1.sequence) }) {
-            if let entry = entries[key] { effects.acks.append((entry.replyTo, .nak(delay: nil))) }
+            guard let entry = entries[key] else { continue }
+            remember(key, entry)
+            effects.acks.append((entry.replyTo, .nak(delay: nil)))
         }
         entries.removeAll()
         ready.removeAll()
@@ -342,6 +358,8 @@ struct GroupRuntimeState {
     private mutating func remember(_ key: MessageKey, _ entry: Entry) {
         if history[key] == nil { historyOrder.append(key) }
         history[key] = History(
+            attempts: entry.attempt,
+            lastDelivered: entry.latestDelivered,
             firstDeliveredAt: entry.firstDeliveredAt,
             firstFailureAt: entry.firstFailureAt,
             lastFailureAt: entry.lastFailureAt,
@@ -435,6 +453,7 @@ struct GroupRuntimeState {
         if var entry = entries[key] {
             // A redelivery of a message held here (its ack-wait ran out): keep one copy.
             entry.replyTo = replyTo
+            entry.latestDelivered = max(entry.latestDelivered, metadata.delivered)
             entry.lastTouch = now
             entries[key] = entry
             return nil
@@ -447,12 +466,14 @@ struct GroupRuntimeState {
             sequence: sequence
         )
         let past = history.removeValue(forKey: key)
+        let prior = past.map { $0.attempts + max(0, metadata.delivered - $0.lastDelivered - 1) } ?? max(0, metadata.delivered - 1)
         var entry = Entry(
             event: event,
             storedAt: metadata.timestamp,
             key: event.partitionKey,
             replyTo: replyTo,
-            priorAttempts: max(0, metadata.delivered - 1),
+            latestDelivered: metadata.delivered,
+            priorAttempts: prior,
             firstDeliveredAt: past?.firstDeliveredAt,
             firstFailureAt: past?.firstFailureAt,
             lastFailureAt: past?.lastFailureAt,
@@ -864,4 +885,11 @@ struct GroupRuntimeState {
         }
         return (inFlight, awaiting)
     }
+}
+
+/// What a closed runtime remembered of the messages it returned to the server, handed to the group's
+/// next runtime in the same broker so that attempts and first delivery times carry on.
+struct GroupHistory: Sendable {
+    var entries: [MessageKey: History]
+    var order: Deque<MessageKey>
 }

@@ -34,8 +34,9 @@ import Synchronization
 /// kept alive on the server with `+WPI` so its ack-wait timer only fires if the process dies.
 ///
 /// **Bounds.** Each group holds at most the sum of its local subscribers' prefetch (twice that under
-/// per-key order) of fetched messages; acknowledgements are confirmed by the server before `ack()`
-/// returns. Run the broker in a `ServiceGroup`, or call ``close()``: unsettled deliveries are then
+/// per-key order) of fetched messages. Acknowledgements are sent without waiting for the server unless
+/// ``NATSBrokerOptions/confirmAcknowledgements`` is set; ``lag(group:on:)`` waits until the server applied
+/// this broker's. Run the broker in a `ServiceGroup`, or call ``close()``: unsettled deliveries are then
 /// returned to the server at once.
 public final class NATSBroker: Broker, Service {
     /// The options the broker was created with.
@@ -51,6 +52,8 @@ public final class NATSBroker: Broker, Service {
     private struct State {
         var topics: [String: TopicHandle] = [:]
         var runtimes: [String: GroupRuntime] = [:]
+        /// What closed runtimes remembered of the messages they returned, for the group's next runtime.
+        var histories: [String: GroupHistory] = [:]
         var isClosed = false
         var nextID: UInt64 = 0
     }
@@ -333,7 +336,7 @@ public final class NATSBroker: Broker, Service {
                 throw BrokerError.eventTooLarge(topic: configuration.name, eventID: event.id, size: size, limit: configuration.maximumEventBytes)
             }
             let partition = Self.partition(of: event, partitions: configuration.partitions)
-            var publishOptions = PublishOptions(expectedStream: handle.streams[partition])
+            var publishOptions = PublishOptions()
             if configuration.deduplicationWindow > .zero {
                 publishOptions.messageID = CloudEventHeaders.messageID(for: event)
             }
@@ -549,7 +552,8 @@ public final class NATSBroker: Broker, Service {
             let runtime = try state.withLock { state throws(BrokerError) -> GroupRuntime in
                 if state.isClosed { throw .closed() }
                 state.nextID += 1
-                let runtime = GroupRuntime(broker: self, settings: settings, id: state.nextID, logger: logger)
+                let history = state.histories.removeValue(forKey: key)
+                let runtime = GroupRuntime(broker: self, settings: settings, id: state.nextID, history: history, logger: logger)
                 state.runtimes[key] = runtime
                 return runtime
             }
@@ -563,11 +567,18 @@ public final class NATSBroker: Broker, Service {
         }
     }
 
-    /// Called by a runtime that closed: forget it.
-    func runtimeClosed(_ runtime: GroupRuntime) {
+    /// Called by a runtime that closed: forget it, keep its history for the group's next runtime (at most
+    /// 64 groups' histories are kept).
+    func runtimeClosed(_ runtime: GroupRuntime, history: GroupHistory) {
         let key = Self.runtimeKey(runtime.settings.topic, runtime.settings.group)
         state.withLock { state in
             if state.runtimes[key]?.id == runtime.id { state.runtimes[key] = nil }
+            if !history.entries.isEmpty {
+                if state.histories.count >= 64, state.histories[key] == nil, let any = state.histories.keys.first {
+                    state.histories[any] = nil
+                }
+                state.histories[key] = history
+            }
         }
     }
 
@@ -700,7 +711,10 @@ public final class NATSBroker: Broker, Service {
             }
             targets[partition] = min(max(wanted, first), end)
         }
-        let runtime = state.withLock { $0.runtimes[Self.runtimeKey(topic, group)] }
+        let runtime = state.withLock { state in
+            state.histories[Self.runtimeKey(topic, group)] = nil
+            return state.runtimes[Self.runtimeKey(topic, group)]
+        }
         runtime?.pause(partitions: Array(targets.keys))
         do {
             for (partition, sequence) in targets.sorted(by: { $0.key < $1.key }) {
@@ -759,6 +773,7 @@ public final class NATSBroker: Broker, Service {
         let handle = try await topicHandle(topic)
         let consumer = naming.consumer(group: group)
         let runtime = state.withLock { $0.runtimes[Self.runtimeKey(topic, group)] }
+        await runtime?.barrier()
         var figures: [PartitionLag] = []
         for partition in 0..<handle.configuration.partitions {
             let stream = handle.streams[partition]

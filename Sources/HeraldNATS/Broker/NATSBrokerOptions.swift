@@ -23,6 +23,12 @@ public struct NATSBrokerOptions: Sendable {
     /// the server sends a heartbeat every quarter of it (at most 5 s), and a request silent for three
     /// heartbeats counts as lost (a server restart) and is sent again.
     public var pullExpiry: Duration
+    /// Whether `Delivery.ack()` waits until the server confirms it applied the acknowledgement (a
+    /// "double ack": one round trip per event). Default `false`: the acknowledgement is sent and `ack()`
+    /// returns; one that is lost (the connection breaks) means the event is delivered again, as at least
+    /// once allows. Either way ``NATSBroker/lag(group:on:)`` first waits until the server applied the
+    /// acknowledgements this broker sent, and dead-letter terminations are always confirmed.
+    public var confirmAcknowledgements: Bool
     /// The most messages a group's consumer may have delivered and unacknowledged, over all processes
     /// (JetStream's `max_ack_pending`), at least the first subscriber's prefetch. Default 10,000.
     public var maximumAckPending: Int
@@ -37,6 +43,7 @@ public struct NATSBrokerOptions: Sendable {
         self.requestTimeout = .seconds(5)
         self.pullExpiry = .seconds(10)
         self.maximumAckPending = 10_000
+        self.confirmAcknowledgements = false
     }
 
     /// Options for a client configured beforehand (credentials, TLS, reconnect policy).

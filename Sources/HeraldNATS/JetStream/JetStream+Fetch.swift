@@ -8,7 +8,7 @@ extension JetStream {
         try Self.validateName(consumer, "consumer")
         try await client.publish(
             apiSubject("CONSUMER.MSG.NEXT.\(stream).\(consumer)"),
-            payload: Self.encode(request),
+            payload: request.json,
             replyTo: replyTo
         )
     }

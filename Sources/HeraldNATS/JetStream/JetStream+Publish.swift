@@ -40,55 +40,45 @@ extension JetStream {
         return try result.get()
     }
 
-    /// Publishes messages in order without waiting for each acknowledgement, then waits for them all.
-    /// Messages to one stream are stored in the order given. Returns one result per message: a message
-    /// refused (or not sent because an earlier send failed) does not stop the others.
+    /// Publishes messages in order without waiting for each acknowledgement, then waits for them all
+    /// (within ``JetStreamOptions/requestTimeout`` from the last send). Messages to one stream are stored in
+    /// the order given. Returns one result per message: a message refused (or not sent because an earlier
+    /// send failed) does not stop the others.
+    ///
+    /// The acknowledgements come back on one inbox subscription per context (`<inbox>.<batch>.<index>`),
+    /// created on first use.
     public func publish(_ messages: [JetStreamOutgoingMessage]) async -> [Result<PubAck, any Error>] {
-        var pending: [Result<NATSClient.PendingRequest, any Error>] = []
-        pending.reserveCapacity(messages.count)
+        guard !messages.isEmpty else { return [] }
+        let batch: PubAckCollector.BatchStart
+        do {
+            batch = try collector.begin(count: messages.count, subjects: messages.map(\.subject), jetStream: self)
+        } catch {
+            return messages.map { _ in .failure(error) }
+        }
         var sendError: (any Error)?
-        for message in messages {
+        for (index, message) in messages.enumerated() {
             if let sendError {
-                pending.append(.failure(sendError))
+                collector.fail(batch.id, index: index, with: sendError)
                 continue
             }
             do {
-                let request = try await client.sendRequest(
+                try await client.publish(
                     message.subject,
                     payload: message.payload,
                     headers: message.options.applied(to: message.headers),
-                    timeout: options.requestTimeout
+                    replyTo: "\(batch.inbox).\(batch.id).\(index)"
                 )
-                pending.append(.success(request))
             } catch let error as NATSProtocolError {
                 // This message cannot be sent (an invalid subject or header); the others can.
-                pending.append(.failure(error))
+                collector.fail(batch.id, index: index, with: error)
             } catch let error as NATSClientError where error.code == .payloadTooLarge {
-                pending.append(.failure(error))
+                collector.fail(batch.id, index: index, with: error)
             } catch {
                 sendError = error
-                pending.append(.failure(error))
+                collector.fail(batch.id, index: index, with: error)
             }
         }
-        var results: [Result<PubAck, any Error>] = []
-        results.reserveCapacity(messages.count)
-        for (index, request) in pending.enumerated() {
-            switch request {
-            case .failure(let error):
-                results.append(.failure(error))
-            case .success(let request):
-                let subject = messages[index].subject
-                do {
-                    let reply = try await client.reply(to: request)
-                    results.append(.success(try Self.pubAck(from: reply.payload, subject: subject)))
-                } catch let error as NATSClientError where error.code == .noResponders {
-                    results.append(.failure(JetStreamError.noStream(subject: subject)))
-                } catch {
-                    results.append(.failure(error))
-                }
-            }
-        }
-        return results
+        return await collector.results(of: batch.id, timeout: options.requestTimeout, client: client)
     }
 
     /// Decodes a publish acknowledgement, or throws the error it carries.

@@ -18,13 +18,16 @@ import NIOFoundationCompat
 /// ```
 ///
 /// Every API call is one request with ``JetStreamOptions/requestTimeout``; a refusal is a
-/// ``JetStreamError`` carrying the server's code and naming the stream or consumer. The context holds no
-/// state of its own besides the client: make as many as convenient.
+/// ``JetStreamError`` carrying the server's code and naming the stream or consumer. Besides the client,
+/// a context holds only the inbox subscription of its pipelined publishes (made on first use, ending
+/// with the client).
 public final class JetStream: Sendable {
     /// The client the context sends through.
     public let client: NATSClient
     /// The API prefix and timeouts.
     public let options: JetStreamOptions
+    /// The acknowledgements of pipelined publishes.
+    let collector = PubAckCollector()
 
     /// A context on `client`.
     public init(client: NATSClient, options: JetStreamOptions = JetStreamOptions()) {

@@ -118,6 +118,17 @@ public struct PullRequest: Sendable, Hashable, Encodable {
         case maximumBytes = "max_bytes"
     }
 
+    /// The API's JSON, written directly (pull requests are sent often).
+    var json: ByteBuffer {
+        var text = "{\"batch\":\(batch)"
+        if let expires { text += ",\"expires\":\(expires.jetStreamNanoseconds)" }
+        if noWait { text += ",\"no_wait\":true" }
+        if let heartbeat { text += ",\"idle_heartbeat\":\(heartbeat.jetStreamNanoseconds)" }
+        if let maximumBytes { text += ",\"max_bytes\":\(maximumBytes)" }
+        text += "}"
+        return ByteBuffer(string: text)
+    }
+
     /// Encodes the API's JSON.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
