@@ -250,7 +250,7 @@ public final class NATSBroker: Broker, Service {
         stream.storage = options.storage
         stream.replicas = options.replicas
         stream.maximumMessages = limits.messages
-        stream.maximumBytes = limits.bytes
+        if options.serverEnforcedByteLimits { stream.maximumBytes = limits.bytes }
         stream.discard = configuration.overflowPolicy == .dropOldest ? .old : .new
         if configuration.deduplicationWindow > .zero {
             stream.duplicateWindow = configuration.deduplicationWindow
@@ -365,6 +365,9 @@ public final class NATSBroker: Broker, Service {
             try await ensureRoom(handle, partitions: partitions, sizes: storedSizes)
         }
         let results = await jetStream.publish(messages)
+        if configuration.overflowPolicy == .dropOldest, !options.serverEnforcedByteLimits {
+            await trimToByteLimit(handle, partitions: partitions, sizes: storedSizes)
+        }
         var receipts: [PublishReceipt] = []
         receipts.reserveCapacity(events.count)
         var firstError: (any Error)?
@@ -436,6 +439,37 @@ public final class NATSBroker: Broker, Service {
                 )
             }
             handle.setRoom(partition: partition, from: state, plus: load)
+        }
+    }
+
+    /// Under `dropOldest` with byte limits enforced here: purges a partition's oldest events while it
+    /// holds more bytes than its limit (by the average event size, a few rounds at most).
+    private func trimToByteLimit(_ handle: TopicHandle, partitions: [Int], sizes: [Int64]) async {
+        var incoming: [Int: (messages: Int64, bytes: Int64)] = [:]
+        for (index, partition) in partitions.enumerated() {
+            incoming[partition, default: (0, 0)].messages += 1
+            incoming[partition, default: (0, 0)].bytes += sizes[index]
+        }
+        for (partition, load) in incoming where !handle.reserve(partition: partition, messages: load.messages, bytes: load.bytes) {
+            let stream = handle.streams[partition]
+            do {
+                var state = try await jetStream.streamInfo(stream).state
+                var rounds = 0
+                while Int64(state.bytes) > handle.limits.bytes, state.messages > 0, rounds < 8 {
+                    let average = max(1, Int64(state.bytes) / Int64(state.messages))
+                    let excess = Int64(state.bytes) - handle.limits.bytes
+                    let drop = UInt64(max(1, (excess + average - 1) / average))
+                    try await jetStream.purgeStream(stream, StreamPurgeRequest(sequence: state.firstSequence + drop))
+                    state = try await jetStream.streamInfo(stream).state
+                    rounds += 1
+                }
+                handle.setRoom(partition: partition, from: state, plus: (0, 0))
+            } catch {
+                logger.warning(
+                    "could not trim a partition to its byte limit",
+                    metadata: [LogKey.topic: "\(handle.configuration.name)", LogKey.partition: "\(partition)", LogKey.error: "\(error)"]
+                )
+            }
         }
     }
 
@@ -520,7 +554,9 @@ public final class NATSBroker: Broker, Service {
             if await runtime.join(member, signal: signal, prefetch: options.prefetch) {
                 return Subscription(topic: topic, group: group, source: NATSGroupMemberSource(runtime: runtime, member: member, signal: signal))
             }
+            // The runtime closed meanwhile (its last member left); it leaves the broker's table at once.
             try checkOpen()
+            await Task.yield()
         }
     }
 

@@ -23,6 +23,14 @@ public struct NATSBrokerOptions: Sendable {
     /// the server sends a heartbeat every quarter of it (at most 5 s), and a request silent for three
     /// heartbeats counts as lost (a server restart) and is sent again.
     public var pullExpiry: Duration
+    /// Whether each partition stream gets `max_bytes` (its share of the topic's `maximumBytes`), so that
+    /// JetStream itself enforces the byte bound. Default `false`: JetStream *reserves* a stream's
+    /// `max_bytes` of the server's storage when the stream is created, so with Herald's default of 512 MiB
+    /// per topic a server would run out of reservable storage after a few dozen topics; the broker then
+    /// enforces the byte bound itself (checking before a publish under `rejectPublish`, purging the oldest
+    /// after one under `dropOldest`), which publishers that bypass Herald can exceed. The event bound
+    /// (`max_msgs`, which reserves nothing) is always enforced by JetStream.
+    public var serverEnforcedByteLimits: Bool
     /// Whether `Delivery.ack()` waits until the server confirms it applied the acknowledgement (a
     /// "double ack": one round trip per event). Default `false`: the acknowledgement is sent and `ack()`
     /// returns; one that is lost (the connection breaks) means the event is delivered again, as at least
@@ -44,6 +52,7 @@ public struct NATSBrokerOptions: Sendable {
         self.pullExpiry = .seconds(10)
         self.maximumAckPending = 10_000
         self.confirmAcknowledgements = false
+        self.serverEnforcedByteLimits = false
     }
 
     /// Options for a client configured beforehand (credentials, TLS, reconnect policy).

@@ -30,9 +30,9 @@ final class TopicHandle: Sendable {
         self.estimates = Mutex(Array(repeating: nil, count: configuration.partitions))
     }
 
-    /// Each partition stream's limits: the topic's limits shared evenly (rounded up), since JetStream
-    /// bounds each stream on its own. Bytes count what JetStream stores per message (subject, headers
-    /// and payload), and are at least enough for one event of the largest size allowed.
+    /// Each partition's limits: the topic's limits shared evenly (rounded up), since JetStream bounds each
+    /// stream on its own. Bytes count what JetStream stores per message (subject, headers and payload,
+    /// about 30 bytes more), and are at least enough for one event of the largest size allowed.
     static func partitionLimits(_ configuration: TopicConfiguration) -> (messages: Int64, bytes: Int64) {
         let partitions = Int64(configuration.partitions)
         let messages = (Int64(configuration.maximumEvents) + partitions - 1) / partitions
