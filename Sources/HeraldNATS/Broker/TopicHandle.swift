@@ -32,12 +32,13 @@ final class TopicHandle: Sendable {
 
     /// Each partition's limits: the topic's limits shared evenly (rounded up), since JetStream bounds each
     /// stream on its own. Bytes count what JetStream stores per message (subject, headers and payload,
-    /// about 30 bytes more), and are at least enough for one event of the largest size allowed.
+    /// about 30 bytes more), and leave room for at least one event of the largest size allowed (with up
+    /// to 4 KiB of headers).
     static func partitionLimits(_ configuration: TopicConfiguration) -> (messages: Int64, bytes: Int64) {
         let partitions = Int64(configuration.partitions)
         let messages = (Int64(configuration.maximumEvents) + partitions - 1) / partitions
         let bytes = (Int64(configuration.maximumBytes) + partitions - 1) / partitions
-        return (max(messages, 1), max(bytes, Int64(configuration.maximumEventBytes) + 16 * 1024))
+        return (max(messages, 1), max(bytes, Int64(configuration.maximumEventBytes) + 4096))
     }
 
     /// The topic's limits, for error messages.
