@@ -190,9 +190,10 @@ enum TakeResult: Sendable {
 /// returns what to send.
 ///
 /// Bounds: the messages held plus those requested never exceed ``bufferLimit`` (the members' prefetch,
-/// doubled under per-key order so that events held back behind a blocked key leave room for others),
-/// except for one request per partition when that bound is smaller than the partition count. The history
-/// of returned messages holds at most `historyLimit` entries.
+/// doubled under per-key order so that events held back behind a blocked key leave room for others), or
+/// the partition count when that is larger (every partition needs a request waiting); messages a server
+/// still sends on a request this runtime gave up on (after a reconnect) can add one request's batch. The
+/// history of returned messages holds at most `historyLimit` entries.
 struct GroupRuntimeState {
     let settings: GroupRuntimeSettings
     /// Per partition; rises with every seek (local or remote) of the partition: deliveries of an older
@@ -378,7 +379,10 @@ struct GroupRuntimeState {
         let limit = bufferLimit
         guard limit > 0 else { return [] }
         let requested = pulls.reduce(0) { total, queue in total + queue.reduce(0) { $0 + $1.remaining } }
-        var free = limit - entries.count - requested
+        // Each partition needs a request waiting or its new messages would not be seen, so the hard cap is
+        // at least the partition count (when the prefetch is smaller).
+        var free = max(limit, settings.partitions) - entries.count - requested
+        guard free > 0 else { return [] }
         let idle = pulls.indices.filter { pulls[$0].isEmpty }
         var issues: [PullIssue] = []
         func issue(_ partition: Int, _ batch: Int) {
@@ -387,11 +391,10 @@ struct GroupRuntimeState {
             issues.append(PullIssue(partition: partition, id: nextPullID, batch: batch, replyTo: "\(inbox).\(partition).\(nextPullID)"))
         }
         if !idle.isEmpty {
-            // Every partition needs a request waiting, or its new messages would not be seen; when the
-            // bound is smaller than the partition count, each still gets one of 1.
-            let share = max(1, free / idle.count)
-            for partition in idle {
-                let batch = max(1, min(share, free))
+            let share = free / idle.count
+            let remainder = free % idle.count
+            for (index, partition) in idle.enumerated() where free > 0 {
+                let batch = min(max(1, share + (index < remainder ? 1 : 0)), free)
                 issue(partition, batch)
                 free -= batch
             }
