@@ -66,9 +66,9 @@ struct GroupRuntimeStateTests {
         return effects
     }
 
-    private func take(_ state: inout GroupRuntimeState, _ member: UInt64) -> Handout? {
+    private func take(_ state: inout GroupRuntimeState, _ member: UInt64, at now: ContinuousClock.Instant = .now) -> Handout? {
         var effects = RuntimeEffects()
-        if case .handout(let handout) = state.take(for: member, now: .now, date: Date(), effects: &effects) { return handout }
+        if case .handout(let handout) = state.take(for: member, now: now, date: Date(), effects: &effects) { return handout }
         return nil
     }
 
@@ -126,7 +126,7 @@ struct GroupRuntimeStateTests {
         var closing = RuntimeEffects()
         let closed = state.close(effects: &closing)
         #expect(closed)
-        var next = GroupRuntimeState(settings: settings(), history: state.history, historyOrder: state.historyOrder)
+        var next = GroupRuntimeState(settings: settings(), history: GroupHistory(entries: state.history, order: state.historyOrder))
         _ = next.join(2, signal: AsyncSignal(), prefetch: 10)
         next.resume(inbox: Self.inbox, now: .now, effects: &closing)
         _ = receive(&next, try message(2, delivered: 2))
@@ -134,6 +134,38 @@ struct GroupRuntimeStateTests {
         // Without history, the server's count is all there is.
         _ = receive(&next, try message(7, delivered: 4))
         #expect(take(&next, 2)?.attempt == 4)
+    }
+
+    @Test("a copy the server sends after the settlement, or before a nack's retry delay, is not handed out early")
+    func lateCopies() throws {
+        var state = state(settings(), members: [(1, 10)])
+        _ = receive(&state, try message(1))
+        let delivery = try #require(take(&state, 1))
+        var effects = RuntimeEffects()
+        _ = state.acknowledge(delivery.token, replyTo: delivery.replyTo, now: .now, effects: &effects)
+        // A redelivery the server had queued before the ack reached it: acknowledged again, dropped.
+        let late = receive(&state, try message(1, delivered: 2))
+        #expect(late.acks.map(\.ack) == [.ack])
+        #expect(take(&state, 1) == nil && state.entries.isEmpty)
+
+        _ = receive(&state, try message(2))
+        let second = try #require(take(&state, 1))
+        effects = RuntimeEffects()
+        state.nack(second.token, retryAfter: .seconds(60), failure: nil, now: .now, date: Date(), effects: &effects)
+        _ = receive(&state, try message(2, delivered: 2))
+        // Held until the retry delay ends.
+        var waiting = RuntimeEffects()
+        guard case .wait(let until) = state.take(for: 1, now: .now, date: Date(), effects: &waiting) else {
+            Issue.record("a copy arriving before the retry delay was handed out")
+            return
+        }
+        #expect(until != nil)
+        var later = RuntimeEffects()
+        if case .handout(let handout) = state.take(for: 1, now: .now + .seconds(61), date: Date(), effects: &later) {
+            #expect(handout.offset == 1 && handout.attempt == 2)
+        } else {
+            Issue.record("the copy was not handed out after the retry delay")
+        }
     }
 
     @Test("per-key order: a later event of a key waits while an earlier one is unsettled, a nack included")
@@ -193,7 +225,7 @@ struct GroupRuntimeStateTests {
         state.nack(first.token, retryAfter: .seconds(1), failure: DeliveryFailure(errorType: "A", message: "one"), now: .now, date: Date(), effects: &effects)
         #expect(effects.acks.map(\.ack) == [.nak(delay: .seconds(1))])
         _ = receive(&state, try message(5, delivered: 2))
-        let second = try #require(take(&state, 1))
+        let second = try #require(take(&state, 1, at: .now + .seconds(2)))
         effects = RuntimeEffects()
         state.nack(second.token, retryAfter: .zero, failure: DeliveryFailure(errorType: "B", message: "two"), now: .now, date: Date(), effects: &effects)
         let job = try #require(effects.deadLetters.first)

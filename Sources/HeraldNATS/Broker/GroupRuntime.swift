@@ -35,9 +35,7 @@ final class GroupRuntime: Sendable {
         logger[metadataKey: LogKey.topic] = "\(settings.topic)"
         logger[metadataKey: LogKey.group] = "\(settings.group)"
         self.logger = logger
-        self.state = Mutex(
-            GroupRuntimeState(settings: settings, history: history?.entries ?? [:], historyOrder: history?.order ?? [])
-        )
+        self.state = Mutex(GroupRuntimeState(settings: settings, history: history))
     }
 
     private var jetStream: JetStream { broker.jetStream }
@@ -63,7 +61,9 @@ final class GroupRuntime: Sendable {
         let inbox = broker.client.newInbox()
         let subscription = try broker.client.subscribe(
             "\(inbox).>",
-            limits: NATSSubscriptionLimits(maximumMessages: 1 << 20, maximumBytes: .max)
+            // Pull requests bound what arrives; these limits only guard against a misbehaving server (what
+            // they drop comes back after the ack deadline).
+            limits: NATSSubscriptionLimits(maximumMessages: 65_536, maximumBytes: 256 << 20)
         )
         let replaced = self.subscription.withLock { current in
             defer { current = subscription }
@@ -130,7 +130,9 @@ final class GroupRuntime: Sendable {
             subscription = nil
         }
         for task in tasks.withLock({ $0 }) { task.cancel() }
-        let history = state.withLock { GroupHistory(entries: $0.history, order: $0.historyOrder) }
+        let history = state.withLock { state in
+            GroupHistory(entries: state.history, order: state.historyOrder, settled: state.recentlySettled, settledOrder: state.recentOrder)
+        }
         broker.runtimeClosed(self, history: history)
         await run(effects)
     }

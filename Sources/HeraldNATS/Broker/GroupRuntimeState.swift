@@ -46,7 +46,8 @@ enum EntryStatus: Sendable {
     case ready
     /// Handed to a member as delivery `deliveryID`; its ack deadline.
     case handedOut(member: UInt64, deliveryID: UInt64, deadline: ContinuousClock.Instant)
-    /// Failed (per-key order only): handed out again, locally, once `due`; its key stays blocked.
+    /// Handed out again, locally, once `due`: a failed delivery under per-key order (its key stays
+    /// blocked), or a copy the server sent before a nack's retry delay ended.
     case awaiting(due: ContinuousClock.Instant)
     /// Being moved to the dead-letter topic; `retryAt` set after a failed attempt.
     case deadLettering(retryAt: ContinuousClock.Instant?)
@@ -104,6 +105,9 @@ struct History: Sendable {
     var firstFailureAt: Date?
     var lastFailureAt: Date?
     var lastFailure: DeliveryFailure?
+    /// When a nack's retry delay ends: a copy the server sends earlier (a redelivery it had already
+    /// queued) is held here until then.
+    var notBefore: ContinuousClock.Instant?
 }
 
 /// One local subscriber of the group.
@@ -223,11 +227,19 @@ struct GroupRuntimeState {
     /// Per partition, the ack subject of the newest acknowledgement sent without confirmation and not yet
     /// covered by a barrier (see ``GroupRuntime/barrier()``).
     var unconfirmedAcks: [Int: String] = [:]
+    /// Messages settled lately and how: a copy the server still sends (a redelivery it queued before the
+    /// settlement reached it) is settled again and dropped instead of handed out twice. The newest
+    /// ``recentLimit`` are kept.
+    var recentlySettled: [MessageKey: JetStreamAck] = [:]
+    var recentOrder = Deque<MessageKey>()
+    static let recentLimit = 4_096
 
-    init(settings: GroupRuntimeSettings, history: [MessageKey: History] = [:], historyOrder: Deque<MessageKey> = []) {
+    init(settings: GroupRuntimeSettings, history: GroupHistory? = nil) {
         self.settings = settings
-        self.history = history
-        self.historyOrder = historyOrder
+        self.history = history?.entries ?? [:]
+        self.historyOrder = history?.order ?? []
+        self.recentlySettled = history?.settled ?? [:]
+        self.recentOrder = history?.settledOrder ?? []
         epochs = Array(repeating: 0, count: settings.partitions)
         pulls = Array(repeating: Deque(), count: settings.partitions)
         knownLastSequence = Array(repeating: 0, count: settings.partitions)
@@ -351,12 +363,20 @@ struct GroupRuntimeState {
     /// Gives a message back to the server for redelivery (after `delay`), remembering its history.
     mutating func returnToServer(_ key: MessageKey, delay: Duration?, effects: inout RuntimeEffects) {
         guard let entry = entries[key] else { return }
-        remember(key, entry)
+        remember(key, entry, notBefore: delay.map { ContinuousClock.now + $0 })
         remove(key)
         effects.acks.append((entry.replyTo, .nak(delay: delay)))
     }
 
-    private mutating func remember(_ key: MessageKey, _ entry: Entry) {
+    /// Records that a message was settled (acknowledged or terminated).
+    mutating func noteSettled(_ key: MessageKey, _ ack: JetStreamAck) {
+        if recentlySettled.updateValue(ack, forKey: key) == nil { recentOrder.append(key) }
+        while recentOrder.count > Self.recentLimit, let oldest = recentOrder.popFirst() {
+            recentlySettled[oldest] = nil
+        }
+    }
+
+    private mutating func remember(_ key: MessageKey, _ entry: Entry, notBefore: ContinuousClock.Instant? = nil) {
         if history[key] == nil { historyOrder.append(key) }
         history[key] = History(
             attempts: entry.attempt,
@@ -364,7 +384,8 @@ struct GroupRuntimeState {
             firstDeliveredAt: entry.firstDeliveredAt,
             firstFailureAt: entry.firstFailureAt,
             lastFailureAt: entry.lastFailureAt,
-            lastFailure: entry.lastFailure
+            lastFailure: entry.lastFailure,
+            notBefore: notBefore
         )
         while historyOrder.count > settings.historyLimit, let oldest = historyOrder.popFirst() {
             history[oldest] = nil
@@ -461,6 +482,11 @@ struct GroupRuntimeState {
             entries[key] = entry
             return nil
         }
+        if let settled = recentlySettled[key] {
+            // Settled already; the server sent a copy it had queued before the settlement reached it.
+            effects.acks.append((replyTo, settled))
+            return nil
+        }
         let event = CloudEventHeaders.event(
             headers: message.headers,
             payload: message.payload,
@@ -498,6 +524,11 @@ struct GroupRuntimeState {
             entries[key] = entry
             ready.append(key)
             startDeadLetter(key, date: date, effects: &effects)
+        } else if let notBefore = past?.notBefore, notBefore > now {
+            // Sent before the nack's retry delay ended (a redelivery the server had queued): wait here.
+            entries[key] = entry
+            ready.append(key)
+            setStatus(key, .awaiting(due: notBefore))
         } else {
             entries[key] = entry
             ready.append(key)
@@ -558,6 +589,10 @@ struct GroupRuntimeState {
             history[key] = nil
         }
         historyOrder.removeAll { $0.partition == partition }
+        for key in recentlySettled.keys where key.partition == partition {
+            recentlySettled[key] = nil
+        }
+        recentOrder.removeAll { $0.partition == partition }
         knownFirstSequence[partition] = 0
     }
 
@@ -580,6 +615,7 @@ struct GroupRuntimeState {
         for (key, entry) in entries where key.partition == partition && key.sequence < first {
             if case .handedOut = entry.status { continue }
             remove(key)
+            noteSettled(key, .ack)
             effects.acks.append((entry.replyTo, .ack))
             missed += 1
         }
@@ -598,7 +634,7 @@ struct GroupRuntimeState {
         expireDeadlines(now: now, date: date, effects: &effects)
         guard !isPaused, member.handedOut < member.prefetch else { return .wait(until: earliestDeadline) }
         var wakeUp = earliestDeadline
-        if settings.perKey {
+        do {
             var due: (key: MessageKey, at: ContinuousClock.Instant)?
             for (key, entry) in entries {
                 guard case .awaiting(let at) = entry.status else { continue }
@@ -621,6 +657,7 @@ struct GroupRuntimeState {
             if key.sequence < knownFirstSequence[key.partition] {
                 // Discarded by the stream's retention meanwhile.
                 remove(key)
+                noteSettled(key, .ack)
                 effects.acks.append((entry.replyTo, .ack))
                 effects.missed.append((key.partition, 1))
                 continue
@@ -724,10 +761,12 @@ struct GroupRuntimeState {
         history[key] = nil
         guard let entry = entries[key] else {
             // Returned to the server meanwhile: acknowledge it there.
+            noteSettled(key, .ack)
             return replyTo
         }
         if case .deadLettering = entry.status { return nil }
         remove(key)
+        noteSettled(key, .ack)
         wakeMembers(&effects)
         effects.pulls += planPulls(now: now)
         return entry.replyTo
@@ -808,6 +847,7 @@ struct GroupRuntimeState {
             return nil
         }
         remove(job.key)
+        noteSettled(job.key, .term)
         wakeMembers(&effects)
         effects.pulls += planPulls(now: now)
         return entry.replyTo
@@ -895,4 +935,6 @@ struct GroupRuntimeState {
 struct GroupHistory: Sendable {
     var entries: [MessageKey: History]
     var order: Deque<MessageKey>
+    var settled: [MessageKey: JetStreamAck] = [:]
+    var settledOrder = Deque<MessageKey>()
 }

@@ -103,6 +103,9 @@ public final class NATSBroker: Broker, Service {
     }
 
     /// A broker on a client the caller owns (and closes after ``close()``); `options.client` is unused.
+    /// The broker does not read the client's ``NATSClient/events`` (the caller may): after a reconnect its
+    /// pull requests are renewed once their heartbeats stop, within about three heartbeats (7.5 s by
+    /// default), instead of at once.
     ///
     /// - Throws: ``BrokerError/unavailable(_:)`` when JetStream is not enabled; ``NATSClientError`` for an
     ///   invalid option.
@@ -609,7 +612,7 @@ public final class NATSBroker: Broker, Service {
         let key = Self.runtimeKey(runtime.settings.topic, runtime.settings.group)
         state.withLock { state in
             if state.runtimes[key]?.id == runtime.id { state.runtimes[key] = nil }
-            if !history.entries.isEmpty {
+            if !history.entries.isEmpty || !history.settled.isEmpty {
                 if state.histories.count >= 64, state.histories[key] == nil, let any = state.histories.keys.first {
                     state.histories[any] = nil
                 }

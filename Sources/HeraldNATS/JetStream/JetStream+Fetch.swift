@@ -36,7 +36,7 @@ extension JetStream {
         let inbox = client.newInbox()
         let subscription = try client.subscribe(
             inbox,
-            limits: NATSSubscriptionLimits(maximumMessages: batch + 64, maximumBytes: .max)
+            limits: NATSSubscriptionLimits(maximumMessages: batch + 64, maximumBytes: (batch + 64) * NATSServerInfo.defaultMaxPayload)
         )
         defer { subscription.unsubscribe() }
         let request = PullRequest(batch: batch, expires: noWait ? nil : expires, noWait: noWait, heartbeat: heartbeat)

@@ -45,7 +45,8 @@ final class PubAckCollector: Sendable {
                 inbox = client.newInbox()
                 let subscription = try client.subscribe(
                     "\(inbox).*.*",
-                    limits: NATSSubscriptionLimits(maximumMessages: 1 << 20, maximumBytes: .max)
+                    // Acknowledgements are small and bounded by the publishes in flight.
+                    limits: NATSSubscriptionLimits(maximumMessages: 1 << 20, maximumBytes: 256 << 20)
                 )
                 state.inbox = inbox
                 state.subscription = subscription
