@@ -260,6 +260,31 @@ struct NATSBrokerTests {
         }
     }
 
+    @Test("closing the last subscription of a group returns its unsettled deliveries at once, not after the ack deadline")
+    func closeLastSubscription() async throws {
+        try await withBrokers { makeBroker in
+            let broker = try await makeBroker()
+            let topic = uniqueTopic("lastclose")
+            try await broker.createTopic(TopicConfiguration(name: topic, partitions: 2))
+            let events = try (0..<6).map { try Event(id: "e-\($0)", source: "/close", type: "t.v1", subject: "k\($0)") }
+            _ = try await broker.publish(events, to: topic)
+            let leaving = try await broker.subscribe(to: topic, group: "g", options: SubscriptionOptions(prefetch: 3))
+            let held = [try await next(leaving), try await next(leaving), try await next(leaving)]
+            await leaving.close()
+            let staying = try await broker.subscribe(to: topic, group: "g")
+            var attempts: [String: Int] = [:]
+            for _ in 0..<6 {
+                // Well within the 30-second ack deadline.
+                let delivery = try await next(staying, timeout: .seconds(5))
+                attempts[delivery.event.id] = delivery.attempt
+                try await delivery.ack()
+            }
+            #expect(Set(attempts.keys) == Set(events.map(\.id)))
+            for delivery in held { #expect(attempts[delivery.event.id] == 2) }
+            await staying.close()
+        }
+    }
+
     @Test("with confirmed acknowledgements, ack() returns once the server applied it")
     func confirmedAcknowledgements() async throws {
         try await withBrokers(configure: { $0.confirmAcknowledgements = true }) { makeBroker in

@@ -113,16 +113,22 @@ final class GroupRuntime: Sendable {
         var effects = RuntimeEffects()
         let isLast = state.withLock { $0.leave(member, now: .now, date: Date(), effects: &effects) }
         if isLast {
-            await close()
+            // The member's deliveries, returned by leave, go back together with everything else held.
+            await close(returning: effects)
         } else {
             await run(effects)
         }
     }
 
-    /// Returns everything held to the server, stops fetching and the tasks, and leaves the broker.
-    func close() async {
-        var effects = RuntimeEffects()
-        guard state.withLock({ $0.close(effects: &effects) }) else { return }
+    /// Returns everything held to the server (and what `returning` already returned), stops fetching and
+    /// the tasks, and leaves the broker.
+    func close(returning: RuntimeEffects = RuntimeEffects()) async {
+        var effects = returning
+        effects.pulls = []
+        guard state.withLock({ $0.close(effects: &effects) }) else {
+            await run(effects)
+            return
+        }
         // Unsubscribe first: pull requests still waiting on the server then find no interest and end, so
         // that the messages returned below go to other instances instead.
         subscription.withLock { subscription in
