@@ -152,7 +152,9 @@ let package = Package(
         .testTarget(
             name: "HeraldNATSTests",
             dependencies: [
+                "Herald",
                 "HeraldNATS",
+                "HeraldTesting",
                 Dependency.logging,
                 Dependency.serviceLifecycle,
                 Dependency.nioCore,

@@ -133,6 +133,25 @@ extension NATSClient {
         headers: NATSHeaders? = nil,
         timeout: Duration = .seconds(5)
     ) async throws -> NATSMessage {
+        let pending = try await sendRequest(subject, payload: payload, headers: headers, timeout: timeout)
+        return try await reply(to: pending)
+    }
+
+    /// A request queued by ``sendRequest(_:payload:headers:timeout:)`` whose reply is not yet taken.
+    struct PendingRequest: Sendable {
+        /// The token that ends the reply subject.
+        let token: UInt64
+    }
+
+    /// Queues a request and returns without waiting for its reply, so that several requests can be sent in
+    /// order and their replies awaited afterwards. Every pending request must be passed to
+    /// ``reply(to:)`` exactly once (its slot is released there). - Throws: see ``request(_:payload:headers:timeout:)``.
+    func sendRequest(
+        _ subject: String,
+        payload: ByteBuffer,
+        headers: NATSHeaders?,
+        timeout: Duration
+    ) async throws -> PendingRequest {
         let token = state.withLock { $0.makeID() }
         let replyTo = "\(requestInboxPrefix)\(token)"
         let bytes = try encodePublish(subject, payload: payload, headers: headers, replyTo: replyTo)
@@ -150,6 +169,13 @@ extension NATSClient {
             }
             clientState.requests[token] = ClientState.Request(subject: subject, waiter: Waiter(timer: timer))
         }
+        return PendingRequest(token: token)
+    }
+
+    /// Waits for the reply of a request queued by ``sendRequest(_:payload:headers:timeout:)``.
+    /// - Throws: see ``request(_:payload:headers:timeout:)``.
+    func reply(to pending: PendingRequest) async throws -> NATSMessage {
+        let token = pending.token
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NATSMessage, any Error>) in
                 let effects: Effects = state.withLock { state in

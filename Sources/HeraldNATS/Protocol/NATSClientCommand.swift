@@ -34,13 +34,14 @@ enum NATSClientCommand {
                 buffer.writeStaticString("\r\n")
                 return
             }
-            var block = ByteBuffer()
-            try headers.encode(into: &block)
-            let total = block.readableBytes + payload.readableBytes
-            buffer.writeString(
-                "HPUB \(subject) \(replyTo.map { "\($0) " } ?? "")\(block.readableBytes) \(total)\r\n"
-            )
-            buffer.writeImmutableBuffer(block)
+            try headers.validate()
+            let headerBytes = headers.encodedByteCount
+            let total = headerBytes + payload.readableBytes
+            // The control line and the header block as one string: one write instead of several.
+            var text = "HPUB \(subject) \(replyTo.map { "\($0) " } ?? "")\(headerBytes) \(total)\r\n"
+            text.reserveCapacity(text.utf8.count + headerBytes)
+            headers.append(to: &text)
+            buffer.writeString(text)
             buffer.writeImmutableBuffer(payload)
             buffer.writeStaticString("\r\n")
         case .subscribe(let subject, let queueGroup, let sid):
@@ -68,9 +69,7 @@ enum NATSClientCommand {
     /// headers plus payload.
     static func messageSize(headers: NATSHeaders?, payload: ByteBuffer) throws(NATSProtocolError) -> Int {
         guard let headers else { return payload.readableBytes }
-        var block = ByteBuffer()
-        try headers.encode(into: &block)
-        return block.readableBytes + payload.readableBytes
+        return headers.encodedByteCount + payload.readableBytes
     }
 
     /// Checks that `subject` can be sent: non-empty, no whitespace or control characters.

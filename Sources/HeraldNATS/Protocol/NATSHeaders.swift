@@ -98,24 +98,47 @@ extension NATSHeaders {
     ///   status is not a three-digit number. Nothing is written then.
     func encode(into buffer: inout ByteBuffer) throws(NATSProtocolError) {
         try validate()
-        buffer.writeBytes(Self.version)
-        if let status {
-            buffer.writeString(" \(status)")
-            if let statusDescription, !statusDescription.isEmpty {
-                buffer.writeString(" \(statusDescription)")
-            }
-        }
-        buffer.writeStaticString("\r\n")
-        for field in fields {
-            buffer.writeString(field.name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(field.value)
-            buffer.writeStaticString("\r\n")
-        }
-        buffer.writeStaticString("\r\n")
+        // One string, written once: cheaper than a write per part.
+        var block = ""
+        block.reserveCapacity(encodedByteCount)
+        append(to: &block)
+        buffer.writeString(block)
     }
 
-    private func validate() throws(NATSProtocolError) {
+    /// Appends the header block to `text`, unchecked (call ``validate()`` first).
+    func append(to text: inout String) {
+        text += "NATS/1.0"
+        if let status {
+            text += " \(status)"
+            if let statusDescription, !statusDescription.isEmpty {
+                text += " "
+                text += statusDescription
+            }
+        }
+        text += "\r\n"
+        for field in fields {
+            text += field.name
+            text += ": "
+            text += field.value
+            text += "\r\n"
+        }
+        text += "\r\n"
+    }
+
+    /// The size of the encoded header block in bytes (counted, not encoded).
+    var encodedByteCount: Int {
+        var count = Self.version.count + 2 + 2
+        if status != nil {
+            count += 4
+            if let statusDescription, !statusDescription.isEmpty { count += 1 + statusDescription.utf8.count }
+        }
+        for field in fields {
+            count += field.name.utf8.count + 2 + field.value.utf8.count + 2
+        }
+        return count
+    }
+
+    func validate() throws(NATSProtocolError) {
         if let status, !(100...999).contains(status) {
             throw .invalidHeaderField("\(status)", reason: "status \(status) is not a three-digit number")
         }

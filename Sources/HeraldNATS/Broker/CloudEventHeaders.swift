@@ -1,0 +1,112 @@
+import struct Foundation.Date
+import Herald
+import NIOCore
+
+/// Events as NATS messages in the CloudEvents NATS protocol binding's binary content mode: every
+/// attribute in a header named `ce-<attribute>` (extensions too), its value percent-encoded, and the data
+/// as the payload. So any NATS client can read what Herald publishes.
+///
+/// `datacontenttype` travels as `ce-datacontenttype`, as the binding's header-name rule and example
+/// say; `Content-Type` is reserved there for telling structured mode (`application/cloudevents…`) apart,
+/// so writing the event's media type into it would make an event whose data is itself a CloudEvent look
+/// structured. On reading, `Content-Type` is accepted as `datacontenttype` when `ce-datacontenttype` is
+/// absent (what some SDKs write).
+enum CloudEventHeaders {
+    /// The prefix of attribute headers.
+    static let prefix = "ce-"
+
+    /// The headers that carry `event`'s attributes, in a fixed order (required attributes first, then
+    /// optional ones, then extensions by name).
+    static func headers(for event: Event) -> NATSHeaders {
+        var headers = NATSHeaders()
+        headers.append("ce-specversion", Event.specVersion)
+        headers.append("ce-id", PercentEncoding.encode(event.id))
+        headers.append("ce-source", PercentEncoding.encode(event.source))
+        headers.append("ce-type", PercentEncoding.encode(event.type))
+        if let subject = event.subject { headers.append("ce-subject", PercentEncoding.encode(subject)) }
+        if let time = event.time { headers.append("ce-time", RFC3339.format(time)) }
+        if let contentType = event.dataContentType {
+            headers.append("ce-datacontenttype", PercentEncoding.encode(contentType))
+        }
+        if let schema = event.dataSchema { headers.append("ce-dataschema", PercentEncoding.encode(schema)) }
+        for (name, value) in event.extensions.sorted(by: { $0.key < $1.key }) {
+            headers.append(prefix + name, PercentEncoding.encode(value))
+        }
+        return headers
+    }
+
+    /// The event a message carries. A message that is not a binary-mode CloudEvent (no `ce-id`,
+    /// `ce-source` or `ce-type`, or values that do not decode) still becomes an event, so that nothing
+    /// published on a topic's subject is silently skipped: id `<stream>:<sequence>`, source
+    /// `nats:<subject>`, type ``foreignMessageType``, its payload as data. Extension headers whose names
+    /// break the CloudEvents naming rule are left out.
+    static func event(headers: NATSHeaders?, payload: ByteBuffer, subject: String, stream: String, sequence: UInt64) -> Event {
+        var attributes: [String: String] = [:]
+        var extensions: [String: String] = [:]
+        var contentTypeHeader: String?
+        var malformed = false
+        for field in headers ?? NATSHeaders() {
+            let name = field.name.lowercased()
+            if name == "content-type" {
+                contentTypeHeader = field.value
+                continue
+            }
+            guard name.hasPrefix(prefix) else { continue }
+            let attribute = String(name.dropFirst(prefix.count))
+            guard let value = PercentEncoding.decode(field.value) else {
+                malformed = true
+                continue
+            }
+            switch attribute {
+            case "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "specversion":
+                attributes[attribute] = value
+            default:
+                if ExtensionAttributeName(rawValue: attribute) != nil { extensions[attribute] = value }
+            }
+        }
+        let data = payload.readableBytes > 0 ? payload : nil
+        let time = attributes["time"].flatMap { RFC3339.parse($0) ?? JetStreamTime.parse($0) }
+        if !malformed, let id = attributes["id"], let source = attributes["source"], let type = attributes["type"],
+            attributes["time"] == nil || time != nil,
+            let event = try? Event(
+                id: id,
+                source: source,
+                type: type,
+                subject: attributes["subject"],
+                time: time,
+                dataContentType: attributes["datacontenttype"] ?? contentTypeHeader,
+                dataSchema: attributes["dataschema"],
+                extensions: extensions,
+                data: data
+            )
+        {
+            return event
+        }
+        return foreignEvent(payload: data, subject: subject, stream: stream, sequence: sequence, contentType: contentTypeHeader)
+    }
+
+    /// The type of events made from messages that are not CloudEvents.
+    static let foreignMessageType = "io.nats.jetstream.message"
+
+    private static func foreignEvent(payload: ByteBuffer?, subject: String, stream: String, sequence: UInt64, contentType: String?) -> Event {
+        do {
+            return try Event(
+                id: "\(stream):\(sequence)",
+                source: "nats:\(subject)",
+                type: foreignMessageType,
+                dataContentType: contentType,
+                data: payload
+            )
+        } catch {
+            // id, source and type are non-empty by construction, and there are no extensions.
+            preconditionFailure("a foreign message's event is valid by construction: \(error)")
+        }
+    }
+
+    /// The `Nats-Msg-Id` that de-duplicates `event` within a stream's duplicate window: its `source` and
+    /// `id` percent-encoded and joined by a space (which the encoding never produces, so the pair is
+    /// recovered unambiguously).
+    static func messageID(for event: Event) -> String {
+        "\(PercentEncoding.encode(event.source)) \(PercentEncoding.encode(event.id))"
+    }
+}

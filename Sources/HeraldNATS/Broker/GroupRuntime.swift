@@ -1,0 +1,434 @@
+import DequeModule
+import struct Foundation.Date
+import Herald
+import Logging
+import Synchronization
+
+/// The machinery of one consumer group in one ``NATSBroker``: it pulls the group's messages from its
+/// durable consumers (one per partition stream) into a bounded local buffer, hands them to the local
+/// members, applies their settlements, keeps what it holds alive on the server, and moves failed
+/// messages to dead letters.
+///
+/// One runtime serves every subscriber of the group in the process, so that per-key order and the
+/// prefetch bounds are kept across them. It starts with the first subscriber and ends with the last.
+///
+/// Tasks: one reads the pull inbox (one per epoch of the inbox: a seek replaces it), one runs the
+/// periodic maintenance. Neither blocks a thread; both end when the runtime closes.
+final class GroupRuntime: Sendable {
+    let broker: NATSBroker
+    let settings: GroupRuntimeSettings
+    let id: UInt64
+    private let logger: Logger
+    // Mutex: members, settlements, the reader and the maintenance task change the state in short
+    // sections that return effects; effects (sends, wake-ups, dead letters) run after it is released.
+    private let state: Mutex<GroupRuntimeState>
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let subscription = Mutex<NATSSubscription?>(nil)
+
+    /// A runtime; `history` is what an earlier runtime of the group in this process remembered of the
+    /// messages it returned to the server.
+    init(broker: NATSBroker, settings: GroupRuntimeSettings, id: UInt64, history: GroupHistory?, logger: Logger) {
+        self.broker = broker
+        self.settings = settings
+        self.id = id
+        var logger = logger
+        logger[metadataKey: LogKey.topic] = "\(settings.topic)"
+        logger[metadataKey: LogKey.group] = "\(settings.group)"
+        self.logger = logger
+        self.state = Mutex(GroupRuntimeState(settings: settings, history: history))
+    }
+
+    private var jetStream: JetStream { broker.jetStream }
+
+    // MARK: Life
+
+    /// Subscribes the first inbox and starts the maintenance task.
+    func start() async throws {
+        try await openInbox()
+        let interval = max(min(settings.ackDeadline / 4, .seconds(1)), .milliseconds(10))
+        let maintenance = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self else { return }
+                await self.maintain()
+            }
+        }
+        tasks.withLock { $0.append(maintenance) }
+    }
+
+    /// Subscribes a new inbox, starts its reader and sends the first pull requests.
+    private func openInbox() async throws {
+        let inbox = broker.client.newInbox()
+        let subscription = try broker.client.subscribe(
+            "\(inbox).>",
+            // Pull requests bound what arrives; these limits only guard against a misbehaving server (what
+            // they drop comes back after the ack deadline).
+            limits: NATSSubscriptionLimits(maximumMessages: 65_536, maximumBytes: 256 << 20)
+        )
+        let replaced = self.subscription.withLock { current in
+            defer { current = subscription }
+            return current
+        }
+        replaced?.unsubscribe()
+        let reader = Task { [weak self] in
+            do {
+                for try await message in subscription {
+                    guard let self else { return }
+                    await self.receive(message, from: inbox)
+                }
+            } catch {
+                self?.logger.error("the group's pull inbox failed", metadata: [LogKey.error: "\(error)"])
+            }
+        }
+        tasks.withLock { tasks in
+            tasks.removeAll { $0.isCancelled }
+            tasks.append(reader)
+        }
+        var effects = RuntimeEffects()
+        state.withLock { $0.resume(inbox: inbox, now: .now, effects: &effects) }
+        await run(effects)
+    }
+
+    /// Adds a member; `false` when the runtime has closed meanwhile (make a new one).
+    func join(_ member: UInt64, signal: AsyncSignal, prefetch: Int) async -> Bool {
+        let (joined, pulls) = state.withLock { state -> (Bool, [PullIssue]) in
+            guard state.join(member, signal: signal, prefetch: prefetch) else { return (false, []) }
+            return (true, state.planPulls(now: .now))
+        }
+        if joined { await run(RuntimeEffects(pulls: pulls)) }
+        return joined
+    }
+
+    /// Stops handing deliveries to a member.
+    func drain(_ member: UInt64) {
+        let signal = state.withLock { state -> AsyncSignal? in
+            state.drain(member)
+            return state.members[member]?.signal
+        }
+        signal?.notify()
+    }
+
+    /// Removes a member, releasing its unsettled deliveries; the last member closes the runtime.
+    func leave(_ member: UInt64) async {
+        var effects = RuntimeEffects()
+        let isLast = state.withLock { $0.leave(member, now: .now, date: Date(), effects: &effects) }
+        if isLast {
+            // The member's deliveries, returned by leave, go back together with everything else held.
+            await close(returning: effects)
+        } else {
+            await run(effects)
+        }
+    }
+
+    /// Returns everything held to the server (and what `returning` already returned), stops fetching and
+    /// the tasks, and leaves the broker.
+    func close(returning: RuntimeEffects = RuntimeEffects()) async {
+        var effects = returning
+        effects.pulls = []
+        guard state.withLock({ $0.close(effects: &effects) }) else {
+            await run(effects)
+            return
+        }
+        // Unsubscribe first: pull requests still waiting on the server then find no interest and end, so
+        // that the messages returned below go to other instances instead.
+        subscription.withLock { subscription in
+            subscription?.unsubscribe()
+            subscription = nil
+        }
+        for task in tasks.withLock({ $0 }) { task.cancel() }
+        let history = state.withLock { state in
+            GroupHistory(entries: state.history, order: state.historyOrder, settled: state.recentlySettled, settledOrder: state.recentOrder)
+        }
+        broker.runtimeClosed(self, history: history)
+        await run(effects)
+    }
+
+    // MARK: Deliveries
+
+    /// The next delivery for `member`, or when to look again.
+    func take(for member: UInt64) async -> TakeResult {
+        var effects = RuntimeEffects()
+        let result = state.withLock { $0.take(for: member, now: .now, date: Date(), effects: &effects) }
+        if !effects.isEmpty { await run(effects) }
+        return result
+    }
+
+    /// The delivery a hand-out stands for.
+    func delivery(_ handout: Handout) -> Delivery {
+        Delivery(
+            event: handout.event,
+            topic: settings.topic,
+            group: settings.group,
+            partition: handout.partition,
+            offset: handout.offset,
+            attempt: handout.attempt,
+            firstDeliveredAt: handout.firstDeliveredAt,
+            storedAt: handout.storedAt,
+            token: handout.token,
+            acknowledger: NATSDeliveryHandle(runtime: self, replyTo: handout.replyTo)
+        )
+    }
+
+    /// Applies a settlement from one of the group's deliveries.
+    func settle(_ token: DeliveryToken, _ settlement: Settlement, replyTo: String) async throws {
+        var effects = RuntimeEffects()
+        let now = ContinuousClock.now
+        let date = Date()
+        let confirm: (replyTo: String, ack: JetStreamAck)? = state.withLock { state in
+            if state.isClosed {
+                // The runtime returned its messages to the server; an acknowledgement still counts there.
+                if case .ack = settlement { return (replyTo, .ack) }
+                return nil
+            }
+            switch settlement {
+            case .ack:
+                return state.acknowledge(token, replyTo: replyTo, now: now, effects: &effects).map { ($0, .ack) }
+            case .nack(let retryAfter, let failure):
+                state.nack(token, retryAfter: retryAfter, failure: failure, now: now, date: date, effects: &effects)
+            case .reject(let failure):
+                state.reject(token, failure: failure, now: now, date: date, effects: &effects)
+            }
+            return nil
+        }
+        // Wake members and request more before waiting for the server.
+        let deadLetters = effects.deadLetters
+        effects.deadLetters = []
+        await run(effects)
+        if let confirm {
+            do {
+                if broker.options.confirmAcknowledgements {
+                    try await jetStream.acknowledge(replyTo: confirm.replyTo, confirm.ack, confirmed: true)
+                } else {
+                    try await jetStream.acknowledge(replyTo: confirm.replyTo, confirm.ack)
+                    state.withLock { $0.unconfirmedAcks[token.partition.index] = confirm.replyTo }
+                }
+            } catch {
+                throw BrokerError.unavailable(
+                    "the acknowledgement of offset \(token.offset) (partition \(token.partition)) of group '\(settings.group)' "
+                        + "on topic '\(settings.topic)' did not reach the server (\(error)); the event will be delivered again"
+                )
+            }
+        }
+        for job in deadLetters { await deadLetter(job) }
+    }
+
+    /// Waits until the server has applied every acknowledgement this runtime sent without confirmation:
+    /// a consumer applies acknowledgements in the order received, so one confirmed acknowledgement per
+    /// partition (of the newest acknowledged message again, which changes nothing) covers all before it.
+    func barrier() async {
+        let pending = state.withLock { state in
+            defer { state.unconfirmedAcks.removeAll() }
+            return state.unconfirmedAcks
+        }
+        guard !pending.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            for replyTo in pending.values {
+                group.addTask {
+                    do {
+                        try await self.jetStream.acknowledge(replyTo: replyTo, .ack, confirmed: true)
+                    } catch {
+                        self.logger.debug("an acknowledgement barrier was not confirmed", metadata: [LogKey.error: "\(error)"])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Restarts a delivery's ack deadline, here and on the server.
+    func extendDeadline(_ token: DeliveryToken) async throws {
+        guard let replyTo = state.withLock({ $0.extendDeadline(token, now: .now) }) else { return }
+        do {
+            try await jetStream.acknowledge(replyTo: replyTo, .inProgress, confirmed: true)
+        } catch {
+            throw BrokerError.unavailable(
+                "the server did not confirm that offset \(token.offset) (partition \(token.partition)) of group "
+                    + "'\(settings.group)' is in progress (\(error)); it may be delivered again after the ack deadline"
+            )
+        }
+    }
+
+    // MARK: Background work
+
+    private func receive(_ message: NATSMessage, from inbox: String) async {
+        var effects = RuntimeEffects()
+        let note = state.withLock { $0.receive(message, from: inbox, now: .now, date: Date(), effects: &effects) }
+        switch note {
+        case .none:
+            break
+        case .unexpected(let what)?:
+            logger.debug("ignored \(what)")
+        case .refused(let partition, let status, let description)?:
+            logger.warning(
+                "a pull request was refused; asking again",
+                metadata: [LogKey.partition: "\(partition)", "nats.status": "\(status) \(description ?? "")"]
+            )
+            try? await Task.sleep(for: .milliseconds(100))
+            effects.pulls += state.withLock { $0.planPulls(now: .now) }
+        case .consumerDeleted(let partition)?:
+            logger.warning(
+                "the group's consumer of a partition was deleted (a seek elsewhere, or an operator); what this process held of it is forgotten and pulled again",
+                metadata: [LogKey.partition: "\(partition)"]
+            )
+            await broker.ensureConsumer(settings: settings, partition: partition)
+            effects.pulls += state.withLock { $0.planPulls(now: .now) }
+        }
+        await run(effects)
+    }
+
+    private func maintain() async {
+        var effects = RuntimeEffects()
+        state.withLock { $0.maintain(now: .now, date: Date(), effects: &effects) }
+        await run(effects)
+    }
+
+    /// Forgets outstanding pull requests and sends new ones (after a reconnect).
+    func resetPulls() async {
+        let pulls = state.withLock { $0.resetPulls(now: .now) }
+        await run(RuntimeEffects(pulls: pulls))
+    }
+
+    /// Runs effects: wakes members, sends acks and pull requests, stores dead letters.
+    private func run(_ effects: RuntimeEffects) async {
+        for signal in effects.signals { signal.notify() }
+        for (partition, count) in effects.missed {
+            logger.warning(
+                "retention removed events the group had not handled; the group moved to the earliest retained event",
+                metadata: [LogKey.partition: "\(partition)", "herald.missed": "\(count)"]
+            )
+        }
+        for (replyTo, ack) in effects.acks {
+            do {
+                try await jetStream.acknowledge(replyTo: replyTo, ack)
+            } catch {
+                logger.warning("could not send a \(ack.name)", metadata: ["nats.subject": "\(replyTo)", LogKey.error: "\(error)"])
+            }
+        }
+        for pull in effects.pulls {
+            do {
+                try await jetStream.requestNext(
+                    stream: settings.streams[pull.partition],
+                    consumer: settings.consumer,
+                    PullRequest(batch: pull.batch, expires: settings.pullExpiry, heartbeat: settings.pullHeartbeat),
+                    replyTo: pull.replyTo
+                )
+            } catch {
+                state.withLock { $0.pullFailed(pull) }
+                logger.warning("could not send a pull request", metadata: [LogKey.partition: "\(pull.partition)", LogKey.error: "\(error)"])
+            }
+        }
+        for job in effects.deadLetters { await deadLetter(job) }
+    }
+
+    /// Stores a dead letter, then terminates the original; on failure it is retried in a second.
+    private func deadLetter(_ job: DeadLetterJob) async {
+        var stored = true
+        do {
+            try await broker.storeDeadLetter(job.deadLetter, topic: settings.deadLetterTopic)
+        } catch {
+            stored = false
+            logger.error(
+                "could not store a dead letter; the event stays with the group and is retried in a second",
+                metadata: [
+                    LogKey.offset: "\(job.deadLetter.originOffset)", LogKey.partition: "\(job.key.partition)",
+                    LogKey.error: "\(error)",
+                ]
+            )
+        }
+        var effects = RuntimeEffects()
+        let replyTo = state.withLock { $0.finishDeadLetter(job, stored: stored, now: .now, effects: &effects) }
+        if let replyTo {
+            do {
+                try await jetStream.acknowledge(replyTo: replyTo, .term, confirmed: true)
+            } catch {
+                logger.warning(
+                    "a dead-lettered event could not be terminated on the server; it may be dead-lettered again",
+                    metadata: [LogKey.offset: "\(job.deadLetter.originOffset)", LogKey.error: "\(error)"]
+                )
+            }
+        }
+        await run(effects)
+    }
+
+    // MARK: Seeking and figures
+
+    /// Stops fetching and forgets what is held of `partitions` while their consumers are re-created.
+    func pause(partitions: [Int]) {
+        let inbox = state.withLock { $0.pause(partitions: partitions) }
+        if inbox != nil {
+            subscription.withLock { subscription in
+                subscription?.unsubscribe()
+                subscription = nil
+            }
+        }
+    }
+
+    /// Fetches again after a seek.
+    func resume() async {
+        do {
+            try await openInbox()
+        } catch {
+            logger.error("could not resume fetching after a seek", metadata: [LogKey.error: "\(error)"])
+        }
+    }
+
+    /// The local figures of a partition for lag, and notes its first sequence.
+    func figures(partition: Int, firstSequence: UInt64) async -> (inFlight: Int, awaiting: Int) {
+        var effects = RuntimeEffects()
+        let figures = state.withLock { state in
+            state.noteFirstSequence(partition, firstSequence, effects: &effects)
+            return state.figures(partition: partition)
+        }
+        if !effects.isEmpty { await run(effects) }
+        return figures
+    }
+}
+
+/// Settles one delivery of a ``GroupRuntime``; holds the delivery's ack subject so that an
+/// acknowledgement still reaches the server after the runtime returned the message.
+final class NATSDeliveryHandle: DeliveryAcknowledger {
+    let runtime: GroupRuntime
+    let replyTo: String
+
+    init(runtime: GroupRuntime, replyTo: String) {
+        self.runtime = runtime
+        self.replyTo = replyTo
+    }
+
+    func settle(_ token: DeliveryToken, _ settlement: Settlement) async throws {
+        try await runtime.settle(token, settlement, replyTo: replyTo)
+    }
+
+    func extendDeadline(_ token: DeliveryToken) async throws {
+        try await runtime.extendDeadline(token)
+    }
+}
+
+/// The subscription engine of one member of a ``GroupRuntime``.
+struct NATSGroupMemberSource: SubscriptionSource {
+    let runtime: GroupRuntime
+    let member: UInt64
+    let signal: AsyncSignal
+
+    func next() async throws -> Delivery? {
+        while true {
+            try Task.checkCancellation()
+            switch await runtime.take(for: member) {
+            case .handout(let handout):
+                return runtime.delivery(handout)
+            case .closed:
+                return nil
+            case .wait(let deadline):
+                await signal.wait(until: deadline)
+            }
+        }
+    }
+
+    func drain() async {
+        runtime.drain(member)
+    }
+
+    func close() async {
+        await runtime.leave(member)
+        signal.notify()
+    }
+}

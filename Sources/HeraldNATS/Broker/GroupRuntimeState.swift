@@ -1,0 +1,940 @@
+import DequeModule
+import struct Foundation.Date
+import Herald
+
+/// One message of a group: its partition and its stream sequence (the partition's offset plus one).
+struct MessageKey: Hashable, Sendable {
+    var partition: Int
+    var sequence: UInt64
+
+    var offset: Offset { Offset(Int64(sequence) - 1) }
+}
+
+/// A partition key within one partition (per-key order is kept per partition, where the key lives).
+struct KeyReference: Hashable, Sendable {
+    var partition: Int
+    var key: String
+}
+
+/// What a group runtime needs to know about its topic and group; fixed for its life.
+struct GroupRuntimeSettings: Sendable {
+    let topic: String
+    let group: String
+    let partitions: Int
+    let streams: [String]
+    let consumer: String
+    let ackDeadline: Duration
+    let maximumDeliveries: Int
+    let deadLetterTopic: String
+    let perKey: Bool
+    /// Each partition stream's `max_msgs` when the topic drops its oldest events; `nil` otherwise.
+    let dropOldestLimit: UInt64?
+    let pullExpiry: Duration
+    let pullHeartbeat: Duration
+    /// The most messages remembered after being returned to the server (for first delivery times and
+    /// failures when they come back).
+    let historyLimit: Int
+
+    /// How often keep-alives are sent for messages held locally: a third of the ack deadline, so the
+    /// server's ack-wait timer never runs out while this process holds the message.
+    var keepAliveInterval: Duration { ackDeadline / 3 }
+}
+
+/// Where a message the runtime holds stands.
+enum EntryStatus: Sendable {
+    /// Fetched, waiting to be handed out.
+    case ready
+    /// Handed to a member as delivery `deliveryID`; its ack deadline.
+    case handedOut(member: UInt64, deliveryID: UInt64, deadline: ContinuousClock.Instant)
+    /// Handed out again, locally, once `due`: a failed delivery under per-key order (its key stays
+    /// blocked), or a copy the server sent before a nack's retry delay ended.
+    case awaiting(due: ContinuousClock.Instant)
+    /// Being moved to the dead-letter topic; `retryAt` set after a failed attempt.
+    case deadLettering(retryAt: ContinuousClock.Instant?)
+
+    /// Whether the message counts as unsettled for per-key order (blocking later events of its key).
+    var blocksKey: Bool {
+        if case .ready = self { return false }
+        return true
+    }
+}
+
+/// A message the runtime holds, with what it knows of its deliveries.
+struct Entry: Sendable {
+    var event: Event
+    var storedAt: Date
+    /// The partition key, kept for per-key order.
+    var key: String?
+    /// The ack subject of the newest server delivery.
+    var replyTo: String
+    /// The server's delivery count of its newest delivery.
+    var latestDelivered: Int
+    /// Attempts made before this runtime received it: handed out elsewhere, or here before it was
+    /// returned to the server.
+    var priorAttempts: Int
+    /// Times this process handed it out.
+    var handOuts = 0
+    var firstDeliveredAt: Date?
+    var firstFailureAt: Date?
+    var lastFailureAt: Date?
+    var lastFailure: DeliveryFailure?
+    /// When the server's ack-wait timer last restarted (delivery or keep-alive).
+    var lastTouch: ContinuousClock.Instant
+    var status: EntryStatus
+
+    /// The attempt number of its current (or next) hand-out.
+    var attempt: Int { priorAttempts + handOuts }
+
+    /// Records a failure.
+    mutating func record(_ failure: DeliveryFailure, at date: Date) {
+        lastFailure = failure
+        lastFailureAt = date
+        if firstFailureAt == nil { firstFailureAt = date }
+    }
+}
+
+/// What the runtime remembers of a message it returned to the server for redelivery.
+struct History: Sendable {
+    /// The attempts made when it was returned.
+    var attempts: Int
+    /// The server's delivery count when it was returned: a later delivery `d` means `d - lastDelivered - 1`
+    /// deliveries (attempts) elsewhere in between. Server deliveries absorbed while the message was held
+    /// here (its ack-wait ran out under load) are not attempts.
+    var lastDelivered: Int
+    var firstDeliveredAt: Date?
+    var firstFailureAt: Date?
+    var lastFailureAt: Date?
+    var lastFailure: DeliveryFailure?
+    /// When a nack's retry delay ends: a copy the server sends earlier (a redelivery it had already
+    /// queued) is held here until then.
+    var notBefore: ContinuousClock.Instant?
+}
+
+/// One local subscriber of the group.
+struct RuntimeMember: Sendable {
+    let signal: AsyncSignal
+    let prefetch: Int
+    var handedOut = 0
+    var isDraining = false
+
+    var hasRoom: Bool { !isDraining && handedOut < prefetch }
+}
+
+/// A pull request sent and not yet finished.
+struct OutstandingPull: Sendable {
+    var id: UInt64
+    var remaining: Int
+    var issuedAt: ContinuousClock.Instant
+    var lastHeard: ContinuousClock.Instant
+}
+
+/// A pull request to send.
+struct PullIssue: Sendable {
+    var partition: Int
+    var id: UInt64
+    var batch: Int
+    var replyTo: String
+}
+
+/// A message to move to the dead-letter topic.
+struct DeadLetterJob: Sendable {
+    var key: MessageKey
+    var epoch: UInt64
+    var replyTo: String
+    var deadLetter: DeadLetter
+}
+
+/// What a delivery handed out carries.
+struct Handout: Sendable {
+    var event: Event
+    var partition: Partition
+    var offset: Offset
+    var attempt: Int
+    var firstDeliveredAt: Date
+    var storedAt: Date
+    var token: DeliveryToken
+    var replyTo: String
+}
+
+/// What to do after a state change, outside the lock.
+struct RuntimeEffects: Sendable {
+    /// Members to wake.
+    var signals: [AsyncSignal] = []
+    /// Acknowledgement verbs to send without waiting.
+    var acks: [(replyTo: String, ack: JetStreamAck)] = []
+    /// Pull requests to send.
+    var pulls: [PullIssue] = []
+    /// Dead letters to store.
+    var deadLetters: [DeadLetterJob] = []
+    /// Events removed by retention before the group handled them, per partition.
+    var missed: [(partition: Int, count: Int)] = []
+
+    var isEmpty: Bool {
+        signals.isEmpty && acks.isEmpty && pulls.isEmpty && deadLetters.isEmpty && missed.isEmpty
+    }
+
+    mutating func append(_ other: RuntimeEffects) {
+        signals += other.signals
+        acks += other.acks
+        pulls += other.pulls
+        deadLetters += other.deadLetters
+        missed += other.missed
+    }
+}
+
+/// What a member's attempt to take a delivery found.
+enum TakeResult: Sendable {
+    case handout(Handout)
+    case wait(until: ContinuousClock.Instant?)
+    case closed
+}
+
+/// The state of one group in one broker instance: the messages it fetched and holds, its members, its
+/// outstanding pull requests. Guarded by the runtime's lock; every method is a short state change that
+/// returns what to send.
+///
+/// Bounds: the messages held plus those requested never exceed ``bufferLimit`` (the members' prefetch,
+/// doubled under per-key order so that events held back behind a blocked key leave room for others), or
+/// the partition count when that is larger (every partition needs a request waiting); messages a server
+/// still sends on a request this runtime gave up on (after a reconnect) can add one request's batch. The
+/// history of returned messages holds at most `historyLimit` entries.
+struct GroupRuntimeState {
+    let settings: GroupRuntimeSettings
+    /// Per partition; rises with every seek (local or remote) of the partition: deliveries of an older
+    /// epoch are stale.
+    var epochs: [UInt64]
+    var isClosed = false
+    var isPaused = false
+    var members: [UInt64: RuntimeMember] = [:]
+    var entries: [MessageKey: Entry] = [:]
+    /// Entries with status ``EntryStatus/ready``, in arrival order.
+    var ready = Deque<MessageKey>()
+    /// Per-key order: how many unsettled entries block each key.
+    var busyKeys: [KeyReference: Int] = [:]
+    var history: [MessageKey: History] = [:]
+    var historyOrder = Deque<MessageKey>()
+    var pulls: [Deque<OutstandingPull>]
+    var nextPullID: UInt64 = 0
+    var nextDeliveryID: UInt64 = 0
+    /// The inbox the current pull requests answer to; `nil` while paused or closed.
+    var inbox: String?
+    /// The highest stream sequence known to exist, per partition.
+    var knownLastSequence: [UInt64]
+    /// The lowest stream sequence known to still exist, per partition.
+    var knownFirstSequence: [UInt64]
+    /// The earliest ack deadline among handed-out entries (a lower bound; recomputed on expiry).
+    var earliestDeadline: ContinuousClock.Instant?
+    /// Per partition, the ack subject of the newest acknowledgement sent without confirmation and not yet
+    /// covered by a barrier (see ``GroupRuntime/barrier()``).
+    var unconfirmedAcks: [Int: String] = [:]
+    /// Messages settled lately and how: a copy the server still sends (a redelivery it queued before the
+    /// settlement reached it) is settled again and dropped instead of handed out twice. The newest
+    /// ``recentLimit`` are kept.
+    var recentlySettled: [MessageKey: JetStreamAck] = [:]
+    var recentOrder = Deque<MessageKey>()
+    static let recentLimit = 4_096
+
+    init(settings: GroupRuntimeSettings, history: GroupHistory? = nil) {
+        self.settings = settings
+        self.history = history?.entries ?? [:]
+        self.historyOrder = history?.order ?? []
+        self.recentlySettled = history?.settled ?? [:]
+        self.recentOrder = history?.settledOrder ?? []
+        epochs = Array(repeating: 0, count: settings.partitions)
+        pulls = Array(repeating: Deque(), count: settings.partitions)
+        knownLastSequence = Array(repeating: 0, count: settings.partitions)
+        knownFirstSequence = Array(repeating: 0, count: settings.partitions)
+    }
+
+    /// How many messages the runtime may hold or request: the prefetch of its members that take
+    /// deliveries, doubled under per-key order.
+    var bufferLimit: Int {
+        let prefetch = members.values.reduce(0) { $0 + ($1.isDraining ? 0 : $1.prefetch) }
+        return settings.perKey ? prefetch * 2 : prefetch
+    }
+
+    // MARK: Members
+
+    mutating func join(_ id: UInt64, signal: AsyncSignal, prefetch: Int) -> Bool {
+        guard !isClosed else { return false }
+        members[id] = RuntimeMember(signal: signal, prefetch: prefetch)
+        return true
+    }
+
+    mutating func drain(_ id: UInt64) {
+        members[id]?.isDraining = true
+    }
+
+    /// Removes a member; its unsettled deliveries are released at once: under per-key order to the other
+    /// local members (their keys stay blocked), otherwise back to the server for redelivery. Returns
+    /// whether no member is left (the runtime then shuts down).
+    mutating func leave(_ id: UInt64, now: ContinuousClock.Instant, date: Date, effects: inout RuntimeEffects) -> Bool {
+        guard members[id] != nil else { return members.isEmpty }
+        for (key, entry) in entries {
+            guard case .handedOut(let member, _, _) = entry.status, member == id else { continue }
+            if settings.perKey {
+                setStatus(key, .awaiting(due: now))
+            } else {
+                returnToServer(key, delay: nil, effects: &effects)
+            }
+        }
+        members[id] = nil
+        wakeMembers(&effects)
+        effects.pulls += planPulls(now: now)
+        return members.isEmpty
+    }
+
+    /// Closes the state: every message held goes back to the server (in sequence order per partition, so
+    /// that per-key order survives), nothing more is requested. Returns whether it was open.
+    mutating func close(effects: inout RuntimeEffects) -> Bool {
+        guard !isClosed else { return false }
+        isClosed = true
+        for key in entries.keys.sorted(by: { ($0.partition, $0.sequence) < ($1.partition, $1.sequence) }) {
+            guard let entry = entries[key] else { continue }
+            remember(key, entry)
+            effects.acks.append((entry.replyTo, .nak(delay: nil)))
+        }
+        entries.removeAll()
+        ready.removeAll()
+        busyKeys.removeAll()
+        for index in pulls.indices { pulls[index].removeAll() }
+        for member in members.values { effects.signals.append(member.signal) }
+        members.removeAll()
+        inbox = nil
+        return true
+    }
+
+    /// Wakes every member that could take a delivery.
+    func wakeMembers(_ effects: inout RuntimeEffects) {
+        for member in members.values where member.hasRoom { effects.signals.append(member.signal) }
+    }
+
+    // MARK: Status bookkeeping
+
+    /// Changes an entry's status, keeping members' counts, busy keys and the ready queue in step.
+    mutating func setStatus(_ key: MessageKey, _ status: EntryStatus) {
+        guard var entry = entries[key] else { return }
+        let old = entry.status
+        if case .handedOut(let member, _, _) = old { members[member]?.handedOut -= 1 }
+        if case .handedOut(let member, _, let deadline) = status {
+            members[member]?.handedOut += 1
+            earliestDeadline = min(earliestDeadline ?? deadline, deadline)
+        }
+        if case .ready = old, !isReady(status) { removeFromReady(key) }
+        if case .ready = status, !isReady(old) { ready.append(key) }
+        if settings.perKey, let partitionKey = entry.key, old.blocksKey != status.blocksKey {
+            let reference = KeyReference(partition: key.partition, key: partitionKey)
+            let count = (busyKeys[reference] ?? 0) + (status.blocksKey ? 1 : -1)
+            busyKeys[reference] = count > 0 ? count : nil
+        }
+        entry.status = status
+        entries[key] = entry
+    }
+
+    /// Forgets an entry (settled, dead-lettered, returned or gone).
+    mutating func remove(_ key: MessageKey) {
+        guard let entry = entries[key] else { return }
+        switch entry.status {
+        case .ready: removeFromReady(key)
+        case .handedOut(let member, _, _): members[member]?.handedOut -= 1
+        case .awaiting, .deadLettering: break
+        }
+        if settings.perKey, entry.status.blocksKey, let partitionKey = entry.key {
+            let reference = KeyReference(partition: key.partition, key: partitionKey)
+            let count = (busyKeys[reference] ?? 0) - 1
+            busyKeys[reference] = count > 0 ? count : nil
+        }
+        entries[key] = nil
+    }
+
+    private func isReady(_ status: EntryStatus) -> Bool {
+        if case .ready = status { return true }
+        return false
+    }
+
+    private mutating func removeFromReady(_ key: MessageKey) {
+        if ready.first == key {
+            ready.removeFirst()
+        } else if let index = ready.firstIndex(of: key) {
+            ready.remove(at: index)
+        }
+    }
+
+    /// Gives a message back to the server for redelivery (after `delay`), remembering its history.
+    mutating func returnToServer(_ key: MessageKey, delay: Duration?, effects: inout RuntimeEffects) {
+        guard let entry = entries[key] else { return }
+        remember(key, entry, notBefore: delay.map { ContinuousClock.now + $0 })
+        remove(key)
+        effects.acks.append((entry.replyTo, .nak(delay: delay)))
+    }
+
+    /// Records that a message was settled (acknowledged or terminated).
+    mutating func noteSettled(_ key: MessageKey, _ ack: JetStreamAck) {
+        if recentlySettled.updateValue(ack, forKey: key) == nil { recentOrder.append(key) }
+        while recentOrder.count > Self.recentLimit, let oldest = recentOrder.popFirst() {
+            recentlySettled[oldest] = nil
+        }
+    }
+
+    private mutating func remember(_ key: MessageKey, _ entry: Entry, notBefore: ContinuousClock.Instant? = nil) {
+        if history[key] == nil { historyOrder.append(key) }
+        history[key] = History(
+            attempts: entry.attempt,
+            lastDelivered: entry.latestDelivered,
+            firstDeliveredAt: entry.firstDeliveredAt,
+            firstFailureAt: entry.firstFailureAt,
+            lastFailureAt: entry.lastFailureAt,
+            lastFailure: entry.lastFailure,
+            notBefore: notBefore
+        )
+        while historyOrder.count > settings.historyLimit, let oldest = historyOrder.popFirst() {
+            history[oldest] = nil
+        }
+    }
+
+    // MARK: Pulls
+
+    /// The pull requests to send so that held plus requested messages reach ``bufferLimit``.
+    mutating func planPulls(now: ContinuousClock.Instant) -> [PullIssue] {
+        guard !isClosed, !isPaused, let inbox else { return [] }
+        let limit = bufferLimit
+        guard limit > 0 else { return [] }
+        let requested = pulls.reduce(0) { total, queue in total + queue.reduce(0) { $0 + $1.remaining } }
+        // Each partition needs a request waiting or its new messages would not be seen, so the hard cap is
+        // at least the partition count (when the prefetch is smaller).
+        var free = max(limit, settings.partitions) - entries.count - requested
+        guard free > 0 else { return [] }
+        let idle = pulls.indices.filter { pulls[$0].isEmpty }
+        var issues: [PullIssue] = []
+        func issue(_ partition: Int, _ batch: Int) {
+            nextPullID &+= 1
+            pulls[partition].append(OutstandingPull(id: nextPullID, remaining: batch, issuedAt: now, lastHeard: now))
+            issues.append(PullIssue(partition: partition, id: nextPullID, batch: batch, replyTo: "\(inbox).\(partition).\(nextPullID)"))
+        }
+        if !idle.isEmpty {
+            let share = free / idle.count
+            let remainder = free % idle.count
+            for (index, partition) in idle.enumerated() where free > 0 {
+                let batch = min(max(1, share + (index < remainder ? 1 : 0)), free)
+                issue(partition, batch)
+                free -= batch
+            }
+        } else if free >= max(1, limit / 4) {
+            // Top up in chunks, to the partitions with the fewest requested.
+            let share = max(1, free / settings.partitions)
+            let order = pulls.indices.sorted { lhs, rhs in
+                pulls[lhs].reduce(0) { $0 + $1.remaining } < pulls[rhs].reduce(0) { $0 + $1.remaining }
+            }
+            for partition in order where free > 0 && pulls[partition].count < 4 {
+                let batch = min(share, free)
+                issue(partition, batch)
+                free -= batch
+            }
+        }
+        return issues
+    }
+
+    /// A pull request could not be sent: forget it.
+    mutating func pullFailed(_ issue: PullIssue) {
+        pulls[issue.partition].removeAll { $0.id == issue.id }
+    }
+
+    /// Forgets every outstanding request (after a reconnect: the server may have lost them) and plans new ones.
+    mutating func resetPulls(now: ContinuousClock.Instant) -> [PullIssue] {
+        for index in pulls.indices { pulls[index].removeAll() }
+        return planPulls(now: now)
+    }
+
+    // MARK: Receiving
+
+    /// Takes a message from the inbox `from`: a status reply to one of the pull requests, or a delivery.
+    mutating func receive(
+        _ message: NATSMessage,
+        from inbox: String,
+        now: ContinuousClock.Instant,
+        date: Date,
+        effects: inout RuntimeEffects
+    ) -> ReceiveNote? {
+        guard !isClosed, inbox == self.inbox else { return nil }
+        if let status = message.status {
+            return receiveStatus(status, message, inbox: inbox, now: now, effects: &effects)
+        }
+        guard let metadata = try? JetStreamMessageMetadata(replyTo: message.replyTo), let replyTo = message.replyTo,
+            let partition = settings.streams.firstIndex(of: metadata.stream)
+        else { return .unexpected("a message without a JetStream ack subject on the group's inbox: \(message)") }
+        if var pull = pulls[partition].first {
+            pull.remaining -= 1
+            pull.lastHeard = now
+            if pull.remaining <= 0 {
+                pulls[partition].removeFirst()
+            } else {
+                pulls[partition][pulls[partition].startIndex] = pull
+            }
+        }
+        let sequence = metadata.streamSequence
+        knownLastSequence[partition] = max(knownLastSequence[partition], sequence + metadata.pending)
+        let key = MessageKey(partition: partition, sequence: sequence)
+        if var entry = entries[key] {
+            // A redelivery of a message held here (its ack-wait ran out): keep one copy.
+            entry.replyTo = replyTo
+            entry.latestDelivered = max(entry.latestDelivered, metadata.delivered)
+            entry.lastTouch = now
+            entries[key] = entry
+            return nil
+        }
+        if let settled = recentlySettled[key] {
+            // Settled already; the server sent a copy it had queued before the settlement reached it.
+            effects.acks.append((replyTo, settled))
+            return nil
+        }
+        let event = CloudEventHeaders.event(
+            headers: message.headers,
+            payload: message.payload,
+            subject: message.subject,
+            stream: metadata.stream,
+            sequence: sequence
+        )
+        let past = history.removeValue(forKey: key)
+        let prior = past.map { $0.attempts + max(0, metadata.delivered - $0.lastDelivered - 1) } ?? max(0, metadata.delivered - 1)
+        var entry = Entry(
+            event: event,
+            storedAt: metadata.timestamp,
+            key: event.partitionKey,
+            replyTo: replyTo,
+            latestDelivered: metadata.delivered,
+            priorAttempts: prior,
+            firstDeliveredAt: past?.firstDeliveredAt,
+            firstFailureAt: past?.firstFailureAt,
+            lastFailureAt: past?.lastFailureAt,
+            lastFailure: past?.lastFailure,
+            lastTouch: now,
+            status: .ready
+        )
+        if entry.priorAttempts >= settings.maximumDeliveries {
+            // Delivered its last allowed time elsewhere (or here before a restart) and not settled.
+            if entry.lastFailure == nil {
+                entry.record(
+                    DeliveryFailure(
+                        errorType: "MaximumDeliveriesExceeded",
+                        message: "delivered \(entry.priorAttempts) times without being acknowledged"
+                    ),
+                    at: date
+                )
+            }
+            entries[key] = entry
+            ready.append(key)
+            startDeadLetter(key, date: date, effects: &effects)
+        } else if let notBefore = past?.notBefore, notBefore > now {
+            // Sent before the nack's retry delay ended (a redelivery the server had queued): wait here.
+            entries[key] = entry
+            ready.append(key)
+            setStatus(key, .awaiting(due: notBefore))
+        } else {
+            entries[key] = entry
+            ready.append(key)
+            wakeMembers(&effects)
+        }
+        applyRetention(partition, effects: &effects)
+        return nil
+    }
+
+    /// Something worth logging about a received message.
+    enum ReceiveNote: Sendable {
+        case unexpected(String)
+        case refused(partition: Int, status: Int, description: String?)
+        case consumerDeleted(partition: Int)
+    }
+
+    private mutating func receiveStatus(
+        _ status: Int,
+        _ message: NATSMessage,
+        inbox: String,
+        now: ContinuousClock.Instant,
+        effects: inout RuntimeEffects
+    ) -> ReceiveNote? {
+        // <inbox>.<partition>.<pull id>
+        let suffix = message.subject.dropFirst(inbox.count + 1).split(separator: ".")
+        guard message.subject.hasPrefix(inbox + "."), suffix.count == 2, let partition = Int(suffix[0]),
+            let id = UInt64(suffix[1]), pulls.indices.contains(partition)
+        else { return .unexpected("a status \(status) on an unknown subject \(message.subject)") }
+        switch status {
+        case NATSStatusCode.idleHeartbeat:
+            if let index = pulls[partition].firstIndex(where: { $0.id == id }) {
+                pulls[partition][index].lastHeard = now
+            }
+            return nil
+        case NATSStatusCode.noMessages, NATSStatusCode.requestTimeout:
+            pulls[partition].removeAll { $0.id == id }
+            effects.pulls += planPulls(now: now)
+            return nil
+        case NATSStatusCode.conflict where (message.statusDescription ?? "").lowercased().contains("deleted"):
+            // The consumer was deleted (another instance seeking, or an operator): what this process holds
+            // of the partition belongs to the old consumer.
+            dropPartition(partition)
+            pulls[partition].removeAll()
+            return .consumerDeleted(partition: partition)
+        default:
+            pulls[partition].removeAll { $0.id == id }
+            return .refused(partition: partition, status: status, description: message.statusDescription)
+        }
+    }
+
+    /// Forgets everything held of a partition and starts a new epoch for it (its deliveries become stale).
+    mutating func dropPartition(_ partition: Int) {
+        epochs[partition] &+= 1
+        for key in entries.keys where key.partition == partition {
+            remove(key)
+        }
+        for key in history.keys where key.partition == partition {
+            history[key] = nil
+        }
+        historyOrder.removeAll { $0.partition == partition }
+        for key in recentlySettled.keys where key.partition == partition {
+            recentlySettled[key] = nil
+        }
+        recentOrder.removeAll { $0.partition == partition }
+        knownFirstSequence[partition] = 0
+    }
+
+    /// Notes the partition's first sequence from the stream's state (retention may have moved it).
+    mutating func noteFirstSequence(_ partition: Int, _ sequence: UInt64, effects: inout RuntimeEffects) {
+        guard knownFirstSequence.indices.contains(partition), sequence > knownFirstSequence[partition] else { return }
+        knownFirstSequence[partition] = sequence
+        applyRetention(partition, effects: &effects)
+    }
+
+    /// Under dropOldest, forgets held messages that the stream has discarded (the newest `max_msgs`
+    /// sequences are all that can still exist), acknowledging them so the server forgets them too.
+    private mutating func applyRetention(_ partition: Int, effects: inout RuntimeEffects) {
+        if let limit = settings.dropOldestLimit, knownLastSequence[partition] >= limit {
+            knownFirstSequence[partition] = max(knownFirstSequence[partition], knownLastSequence[partition] - limit + 1)
+        }
+        let first = knownFirstSequence[partition]
+        guard first > 0 else { return }
+        var missed = 0
+        for (key, entry) in entries where key.partition == partition && key.sequence < first {
+            if case .handedOut = entry.status { continue }
+            remove(key)
+            noteSettled(key, .ack)
+            effects.acks.append((entry.replyTo, .ack))
+            missed += 1
+        }
+        if missed > 0 {
+            effects.missed.append((partition, missed))
+            effects.pulls += planPulls(now: .now)
+        }
+    }
+
+    // MARK: Handing out
+
+    /// Finds a delivery for member `id`: a due local redelivery first, then the oldest ready message
+    /// (under per-key order, the oldest whose key nothing blocks).
+    mutating func take(for id: UInt64, now: ContinuousClock.Instant, date: Date, effects: inout RuntimeEffects) -> TakeResult {
+        guard !isClosed, let member = members[id], !member.isDraining else { return .closed }
+        expireDeadlines(now: now, date: date, effects: &effects)
+        guard !isPaused, member.handedOut < member.prefetch else { return .wait(until: earliestDeadline) }
+        var wakeUp = earliestDeadline
+        do {
+            var due: (key: MessageKey, at: ContinuousClock.Instant)?
+            for (key, entry) in entries {
+                guard case .awaiting(let at) = entry.status else { continue }
+                if at <= now {
+                    if due == nil || at < due?.at ?? at { due = (key, at) }
+                } else {
+                    wakeUp = min(wakeUp ?? at, at)
+                }
+            }
+            if let due, let handout = handOut(due.key, to: id, now: now, date: date) { return .handout(handout) }
+        }
+        var scanned = 0
+        var index = ready.startIndex
+        while index < ready.endIndex, scanned < Self.scanLimit {
+            let key = ready[index]
+            guard let entry = entries[key] else {
+                ready.remove(at: index)
+                continue
+            }
+            if key.sequence < knownFirstSequence[key.partition] {
+                // Discarded by the stream's retention meanwhile.
+                remove(key)
+                noteSettled(key, .ack)
+                effects.acks.append((entry.replyTo, .ack))
+                effects.missed.append((key.partition, 1))
+                continue
+            }
+            if settings.perKey, let partitionKey = entry.key,
+                busyKeys[KeyReference(partition: key.partition, key: partitionKey)] != nil
+            {
+                index = ready.index(after: index)
+                scanned += 1
+                continue
+            }
+            if let handout = handOut(key, to: id, now: now, date: date) { return .handout(handout) }
+            ready.remove(at: index)
+        }
+        return .wait(until: wakeUp)
+    }
+
+    /// How far past messages of blocked keys a member looks for one it may take.
+    static let scanLimit = 10_000
+
+    private mutating func handOut(_ key: MessageKey, to member: UInt64, now: ContinuousClock.Instant, date: Date) -> Handout? {
+        guard entries[key] != nil else { return nil }
+        nextDeliveryID &+= 1
+        let deadline = now + settings.ackDeadline
+        setStatus(key, .handedOut(member: member, deliveryID: nextDeliveryID, deadline: deadline))
+        guard var entry = entries[key] else { return nil }
+        entry.handOuts += 1
+        if entry.firstDeliveredAt == nil { entry.firstDeliveredAt = date }
+        entries[key] = entry
+        return Handout(
+            event: entry.event,
+            partition: Partition(key.partition),
+            offset: key.offset,
+            attempt: entry.attempt,
+            firstDeliveredAt: entry.firstDeliveredAt ?? date,
+            storedAt: entry.storedAt,
+            token: DeliveryToken(rawValue: nextDeliveryID, partition: Partition(key.partition), offset: key.offset, epoch: epochs[key.partition]),
+            replyTo: entry.replyTo
+        )
+    }
+
+    /// Handed-out deliveries past their deadline fail (`AckDeadlineExceeded`): dead-lettered after the
+    /// last allowed delivery, otherwise delivered again — locally under per-key order, by the server
+    /// otherwise.
+    mutating func expireDeadlines(now: ContinuousClock.Instant, date: Date, effects: inout RuntimeEffects) {
+        guard let earliest = earliestDeadline, earliest <= now else { return }
+        var next: ContinuousClock.Instant?
+        for (key, entry) in entries {
+            guard case .handedOut(_, _, let deadline) = entry.status else { continue }
+            guard deadline <= now else {
+                next = min(next ?? deadline, deadline)
+                continue
+            }
+            let failure = DeliveryFailure(
+                errorType: "AckDeadlineExceeded",
+                message: "delivery was not settled within the ack deadline of \(settings.ackDeadline)"
+            )
+            fail(key, failure: failure, retryAfter: .zero, now: now, date: date, effects: &effects)
+        }
+        earliestDeadline = next
+    }
+
+    /// A handed-out delivery failed: dead letter after the last allowed delivery, else redelivery after
+    /// `retryAfter`.
+    private mutating func fail(
+        _ key: MessageKey,
+        failure: DeliveryFailure,
+        retryAfter: Duration,
+        now: ContinuousClock.Instant,
+        date: Date,
+        effects: inout RuntimeEffects
+    ) {
+        guard var entry = entries[key] else { return }
+        entry.record(failure, at: date)
+        entries[key] = entry
+        if entry.attempt >= settings.maximumDeliveries {
+            startDeadLetter(key, date: date, effects: &effects)
+        } else if settings.perKey {
+            setStatus(key, .awaiting(due: now + max(retryAfter, .zero)))
+        } else {
+            returnToServer(key, delay: retryAfter > .zero ? retryAfter : nil, effects: &effects)
+        }
+        wakeMembers(&effects)
+        effects.pulls += planPulls(now: now)
+    }
+
+    // MARK: Settling
+
+    /// Whether `token` belongs to the current epoch of its partition.
+    func isCurrent(_ token: DeliveryToken) -> Bool {
+        epochs.indices.contains(token.partition.index) && epochs[token.partition.index] == token.epoch
+    }
+
+    /// Acknowledges the message of `token`, whichever delivery of it the token names. Returns the ack
+    /// subject to confirm the acknowledgement on, `nil` when the token is stale.
+    mutating func acknowledge(_ token: DeliveryToken, replyTo: String, now: ContinuousClock.Instant, effects: inout RuntimeEffects)
+        -> String?
+    {
+        guard isCurrent(token) else { return nil }
+        let key = MessageKey(partition: token.partition.index, sequence: UInt64(token.offset.value + 1))
+        history[key] = nil
+        guard let entry = entries[key] else {
+            // Returned to the server meanwhile: acknowledge it there.
+            noteSettled(key, .ack)
+            return replyTo
+        }
+        if case .deadLettering = entry.status { return nil }
+        remove(key)
+        noteSettled(key, .ack)
+        wakeMembers(&effects)
+        effects.pulls += planPulls(now: now)
+        return entry.replyTo
+    }
+
+    /// Applies a nack of the current delivery of `token` (a stale token changes nothing).
+    mutating func nack(
+        _ token: DeliveryToken,
+        retryAfter: Duration,
+        failure: DeliveryFailure?,
+        now: ContinuousClock.Instant,
+        date: Date,
+        effects: inout RuntimeEffects
+    ) {
+        guard let key = currentKey(of: token) else { return }
+        let failure = failure ?? DeliveryFailure(errorType: "Nacked", message: "the consumer asked for redelivery")
+        fail(key, failure: failure, retryAfter: retryAfter, now: now, date: date, effects: &effects)
+    }
+
+    /// Applies a reject of the current delivery of `token`: straight to dead letters.
+    mutating func reject(_ token: DeliveryToken, failure: DeliveryFailure, now: ContinuousClock.Instant, date: Date, effects: inout RuntimeEffects) {
+        guard let key = currentKey(of: token), var entry = entries[key] else { return }
+        entry.record(failure, at: date)
+        entries[key] = entry
+        startDeadLetter(key, date: date, effects: &effects)
+        wakeMembers(&effects)
+    }
+
+    /// Restarts the deadline of the current delivery of `token`; returns the ack subject for the server's
+    /// keep-alive, `nil` when stale.
+    mutating func extendDeadline(_ token: DeliveryToken, now: ContinuousClock.Instant) -> String? {
+        guard let key = currentKey(of: token), var entry = entries[key],
+            case .handedOut(let member, let id, _) = entry.status
+        else { return nil }
+        let deadline = now + settings.ackDeadline
+        entry.status = .handedOut(member: member, deliveryID: id, deadline: deadline)
+        entry.lastTouch = now
+        entries[key] = entry
+        return entry.replyTo
+    }
+
+    /// The key of `token`'s message if `token` is its current delivery.
+    private func currentKey(of token: DeliveryToken) -> MessageKey? {
+        guard isCurrent(token) else { return nil }
+        let key = MessageKey(partition: token.partition.index, sequence: UInt64(token.offset.value + 1))
+        guard case .handedOut(_, let id, _) = entries[key]?.status, id == token.rawValue else { return nil }
+        return key
+    }
+
+    // MARK: Dead letters
+
+    /// Parks an entry while its dead letter is stored and queues the job.
+    private mutating func startDeadLetter(_ key: MessageKey, date: Date, effects: inout RuntimeEffects) {
+        guard let entry = entries[key] else { return }
+        setStatus(key, .deadLettering(retryAt: nil))
+        let failure = entry.lastFailure
+            ?? DeliveryFailure(errorType: "MaximumDeliveriesExceeded", message: "delivered \(entry.attempt) times")
+        let deadLetter = DeadLetter(
+            event: entry.event,
+            failure: failure,
+            attempts: max(entry.attempt, 1),
+            firstFailureAt: entry.firstFailureAt ?? entry.firstDeliveredAt ?? date,
+            lastFailureAt: entry.lastFailureAt ?? entry.firstDeliveredAt ?? date,
+            originTopic: settings.topic,
+            originPartition: Partition(key.partition),
+            originOffset: key.offset,
+            group: settings.group
+        )
+        effects.deadLetters.append(DeadLetterJob(key: key, epoch: epochs[key.partition], replyTo: entry.replyTo, deadLetter: deadLetter))
+    }
+
+    /// A dead letter was stored (then the entry is forgotten and its ack subject returned for `+TERM`),
+    /// or storing it failed (then it is retried in a second).
+    mutating func finishDeadLetter(_ job: DeadLetterJob, stored: Bool, now: ContinuousClock.Instant, effects: inout RuntimeEffects) -> String? {
+        guard epochs[job.key.partition] == job.epoch, let entry = entries[job.key], case .deadLettering = entry.status else { return nil }
+        guard stored else {
+            setStatus(job.key, .deadLettering(retryAt: now + .seconds(1)))
+            return nil
+        }
+        remove(job.key)
+        noteSettled(job.key, .term)
+        wakeMembers(&effects)
+        effects.pulls += planPulls(now: now)
+        return entry.replyTo
+    }
+
+    // MARK: Maintenance
+
+    /// The periodic work: deadlines, keep-alives for held messages, dead-letter retries, silent pull
+    /// requests, and the history's age.
+    mutating func maintain(now: ContinuousClock.Instant, date: Date, effects: inout RuntimeEffects) {
+        guard !isClosed else { return }
+        expireDeadlines(now: now, date: date, effects: &effects)
+        let keepAlive = settings.keepAliveInterval
+        for (key, entry) in entries {
+            if now - entry.lastTouch >= keepAlive {
+                entries[key]?.lastTouch = now
+                effects.acks.append((entry.replyTo, .inProgress))
+            }
+            if case .deadLettering(let retryAt?) = entry.status, retryAt <= now {
+                entries[key]?.status = .deadLettering(retryAt: nil)
+                startDeadLetter(key, date: date, effects: &effects)
+            }
+            if case .awaiting(let due) = entry.status, due <= now {
+                wakeMembers(&effects)
+            }
+        }
+        // A request that neither delivered nor sent a heartbeat for three heartbeats, or outlived its
+        // expiry, is lost (a server restart, a dropped connection): forget it and ask again.
+        var lost = false
+        let silence = settings.pullHeartbeat * 3
+        let lifetime = settings.pullExpiry + settings.pullHeartbeat * 2
+        for partition in pulls.indices {
+            let before = pulls[partition].count
+            pulls[partition].removeAll { now - $0.lastHeard > silence || now - $0.issuedAt > lifetime }
+            lost = lost || pulls[partition].count != before
+        }
+        if lost || pulls.contains(where: \.isEmpty) {
+            effects.pulls += planPulls(now: now)
+        }
+    }
+
+    // MARK: Seeking
+
+    /// Stops fetching for a seek of `partitions`: their held messages are forgotten and their epochs
+    /// rise (deliveries become stale); every outstanding request is forgotten because the inbox changes.
+    /// Returns the inbox to unsubscribe.
+    mutating func pause(partitions: [Int]) -> String? {
+        isPaused = true
+        for partition in partitions where epochs.indices.contains(partition) {
+            dropPartition(partition)
+        }
+        for index in pulls.indices { pulls[index].removeAll() }
+        defer { inbox = nil }
+        return inbox
+    }
+
+    /// Resumes fetching on a new inbox.
+    mutating func resume(inbox: String, now: ContinuousClock.Instant, effects: inout RuntimeEffects) {
+        guard !isClosed else { return }
+        isPaused = false
+        self.inbox = inbox
+        effects.pulls += planPulls(now: now)
+        wakeMembers(&effects)
+    }
+
+    // MARK: Figures
+
+    /// Deliveries of `partition` handed out and not settled, and those waiting for a local redelivery.
+    func figures(partition: Int) -> (inFlight: Int, awaiting: Int) {
+        var inFlight = 0
+        var awaiting = 0
+        for (key, entry) in entries where key.partition == partition {
+            switch entry.status {
+            case .handedOut: inFlight += 1
+            case .awaiting: awaiting += 1
+            default: break
+            }
+        }
+        return (inFlight, awaiting)
+    }
+}
+
+/// What a closed runtime remembered of the messages it returned to the server, handed to the group's
+/// next runtime in the same broker so that attempts and first delivery times carry on.
+struct GroupHistory: Sendable {
+    var entries: [MessageKey: History]
+    var order: Deque<MessageKey>
+    var settled: [MessageKey: JetStreamAck] = [:]
+    var settledOrder = Deque<MessageKey>()
+}

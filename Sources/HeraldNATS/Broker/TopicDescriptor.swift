@@ -1,0 +1,104 @@
+import class Foundation.JSONDecoder
+import struct Foundation.Data
+import class Foundation.JSONEncoder
+import Herald
+
+/// A topic's configuration as written into the `description` of each of its partition streams (JSON),
+/// so that every broker instance sees the topics others created. (nats-server 2.9 has no stream
+/// `metadata`; the description holds up to 4 KiB.)
+struct TopicDescriptor: Codable, Hashable, Sendable {
+    /// The format version.
+    var herald: Int
+    var topic: String
+    /// The partition whose stream carries this copy.
+    var partition: Int
+    var partitions: Int
+    var deduplicationWindowNanoseconds: Int64
+    var maximumDeduplicationEntries: Int
+    var maximumEvents: Int
+    var maximumBytes: Int
+    var maximumEventBytes: Int
+    var overflowPolicy: String
+
+    static let currentVersion = 1
+
+    init(_ configuration: TopicConfiguration, partition: Int) {
+        herald = Self.currentVersion
+        topic = configuration.name
+        self.partition = partition
+        partitions = configuration.partitions
+        deduplicationWindowNanoseconds = configuration.deduplicationWindow.jetStreamNanoseconds
+        maximumDeduplicationEntries = configuration.maximumDeduplicationEntries
+        maximumEvents = configuration.maximumEvents
+        maximumBytes = configuration.maximumBytes
+        maximumEventBytes = configuration.maximumEventBytes
+        overflowPolicy = configuration.overflowPolicy == .dropOldest ? "dropOldest" : "rejectPublish"
+    }
+
+    /// The topic configuration it describes.
+    var configuration: TopicConfiguration {
+        TopicConfiguration(
+            name: topic,
+            partitions: partitions,
+            deduplicationWindow: Duration(jetStreamNanoseconds: deduplicationWindowNanoseconds),
+            maximumDeduplicationEntries: maximumDeduplicationEntries,
+            maximumEvents: maximumEvents,
+            maximumBytes: maximumBytes,
+            maximumEventBytes: maximumEventBytes,
+            overflowPolicy: overflowPolicy == "dropOldest" ? .dropOldest : .rejectPublish
+        )
+    }
+
+    /// The JSON, with sorted keys so that every instance writes the same description.
+    var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(self) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The descriptor in a stream description, `nil` when it holds none (a stream Herald did not create).
+    init?(description: String?) {
+        guard let description, description.hasPrefix("{"),
+            let value = try? JSONDecoder().decode(TopicDescriptor.self, from: Data(description.utf8))
+        else { return nil }
+        self = value
+    }
+}
+
+/// A group's settings as written into the `description` of each of its consumers (JSON), so that later
+/// subscribers, in this process or another, share the first subscriber's settings.
+struct GroupDescriptor: Codable, Hashable, Sendable {
+    var herald: Int
+    var group: String
+    var ackDeadlineNanoseconds: Int64
+    var maximumDeliveries: Int
+    var deadLetterTopic: String
+    var ordering: String
+
+    init(group: String, topic: String, options: SubscriptionOptions) {
+        herald = TopicDescriptor.currentVersion
+        self.group = group
+        ackDeadlineNanoseconds = options.ackDeadline.jetStreamNanoseconds
+        maximumDeliveries = options.maximumDeliveries
+        deadLetterTopic = options.deadLetterTopic(for: topic, group: group)
+        ordering = options.ordering == .perKey ? "perKey" : "unordered"
+    }
+
+    var ackDeadline: Duration { Duration(jetStreamNanoseconds: ackDeadlineNanoseconds) }
+    var isPerKey: Bool { ordering == "perKey" }
+
+    var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(self) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    init?(description: String?) {
+        guard let description, description.hasPrefix("{"),
+            let value = try? JSONDecoder().decode(GroupDescriptor.self, from: Data(description.utf8))
+        else { return nil }
+        self = value
+    }
+}
