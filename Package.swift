@@ -107,6 +107,7 @@ let package = Package(
             dependencies: [
                 "Herald",
                 "HeraldLog",
+                "HeraldNATS",
                 Dependency.argumentParser,
                 Dependency.deque,
                 Dependency.histogram,

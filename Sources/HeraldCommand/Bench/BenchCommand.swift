@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Herald
 import HeraldLog
+import HeraldNATS
 import Logging
 import DequeModule
 import NIOCore
@@ -58,6 +59,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Where the embedded log writes (default: a temporary directory, removed afterwards).")
     var dataDir: String?
+
+    @Option(help: "Also run every scenario on NATS JetStream at this URL, in the same run, for comparison (streams of a prefix of this run's own, deleted afterwards).")
+    var nats: String?
 
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
@@ -120,6 +124,18 @@ struct BenchCommand: AsyncParsableCommand {
                     latencies.append((name, try await measureLatency(factory)))
                 }
             }
+            if let nats {
+                let factory = BrokerFactory(label: "NATS JetStream") {
+                    try await NATSRun(url: nats, label: "HERALD_BENCH").connect(logger: Self.silent)
+                } close: { broker in
+                    if let broker = broker as? NATSBroker { await NATSRun.finish(broker) }
+                }
+                results += try await publishThenConsume(factory, payload: payload)
+                results.append(try await concurrentSinglePublishes(factory, payload: payload, publishers: 4))
+                if latencyRate > 0 {
+                    latencies.append(("NATS JetStream", try await measureLatency(factory)))
+                }
+            }
             if latencyRate > 0 {
                 let floor = try SyncLatencyReference(directory: root, size: size, syncs: 5_000).run()
                 latencies.append(("reference: fdatasync after appending \(size) bytes, one at a time", floor))
@@ -141,6 +157,7 @@ struct BenchCommand: AsyncParsableCommand {
             ).render()
         )
         print("\n\(reference.scenario)")
+        printComparison(results, with: "NATS JetStream")
         if !latencies.isEmpty {
             print("")
             print(
@@ -165,6 +182,25 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
+    /// Prints each scenario's figure on every other backend as a ratio to `peer`'s (when it ran).
+    private func printComparison(_ results: [BenchResult], with peer: String) {
+        let peerResults = results.filter { $0.scenario.hasPrefix("\(peer): ") }
+        guard !peerResults.isEmpty else { return }
+        var rows: [[String]] = []
+        for peerResult in peerResults {
+            let scenario = String(peerResult.scenario.dropFirst(peer.count + 2))
+            for result in results where result.scenario.hasSuffix(": \(scenario)") && result.scenario != peerResult.scenario {
+                let backend = String(result.scenario.dropLast(scenario.count + 2))
+                rows.append([
+                    scenario, backend, String(format: "%.0f", result.eventsPerSecond), String(format: "%.0f", peerResult.eventsPerSecond),
+                    String(format: "%.2f", result.eventsPerSecond / max(peerResult.eventsPerSecond, 1)),
+                ])
+            }
+        }
+        print("")
+        print(TextTable(header: ["scenario", "backend", "events/s", "\(peer) events/s", "ratio"], rows: rows).render())
+    }
+
     private static let silent = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
     private func measureLatency(_ factory: BrokerFactory) async throws -> LatencyScenario.Result {
@@ -176,7 +212,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     private func makeTopic(_ broker: any Broker, _ name: String) async throws {
         var configuration = TopicConfiguration(name: name, partitions: partitions, deduplicationWindow: .seconds(120))
-        configuration.maximumEvents = events
+        // Room for twice the events: a backend that splits the limit over partitions (NATS) must not
+        // refuse a partition the key hash fills beyond its even share.
+        configuration.maximumEvents = events * 2
         configuration.maximumDeduplicationEntries = events
         configuration.maximumBytes = max(events * (size + 256) * 2, 64 * 1024 * 1024)
         try await broker.createTopic(configuration)

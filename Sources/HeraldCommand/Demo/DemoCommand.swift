@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Herald
 import HeraldLog
+import HeraldNATS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -16,7 +17,8 @@ struct DemoCommand: AsyncParsableCommand {
             One card terminal times out twice before it works, one order arrives malformed, one order is \
             re-sent with the same event id and one is re-sent as a new event with the same idempotency key. \
             By default everything runs on the embedded durable log in a temporary directory that is removed \
-            afterwards; --data-dir keeps it, --broker memory uses the in-memory broker.
+            afterwards; --data-dir keeps it, --broker memory uses the in-memory broker, and --nats URL runs \
+            it on NATS JetStream (streams of a prefix of this run's own, deleted at the end).
             """
     )
 
@@ -29,9 +31,24 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Where the embedded log keeps its files (default: a temporary directory removed at the end).")
     var dataDir: String?
 
+    @Option(help: "Run on NATS JetStream at this URL (e.g. nats://127.0.0.1:4222; several separated by commas) instead of the embedded log.")
+    var nats: String?
+
     func run() async throws {
         var logger = Logger(label: "herald.demo")
         logger.logLevel = verbose ? .info : .critical
+        if let nats {
+            let run = NATSRun(url: nats, label: "HERALD_DEMO")
+            let broker = try await run.connect(logger: logger)
+            do {
+                try await runShop(on: broker, services: [], logger: logger, backend: "NATS JetStream at \(nats) (streams \(run.streamPrefix)_*)")
+            } catch {
+                await run.finish(broker)
+                throw error
+            }
+            await run.finish(broker)
+            return
+        }
         switch broker {
         case .memory:
             try await runShop(on: InMemoryBroker(logger: logger), services: [], logger: logger, backend: "the in-memory broker")
