@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What a broker built on ``ConsumerGroupState`` does for one member of a consumer group. The in-memory
 /// broker and the embedded log conform; ``GroupMemberSource`` and ``GroupMemberAcknowledger`` turn it into a
 /// ``Subscription`` and deliveries' verbs.
@@ -42,6 +44,19 @@ package struct GroupMemberSource: SubscriptionSource {
     let broker: any GroupMemberBroker
     let member: GroupMember
     let acknowledger: GroupMemberAcknowledger
+    private let fairness = Fairness()
+
+    /// Counts deliveries handed out and says when to yield: every ``Fairness/interval`` of them.
+    private final class Fairness: Sendable {
+        static let interval = 64
+        // Atomic: the count may be bumped from whichever task iterates the subscription.
+        private let count = Atomic<Int>(0)
+
+        func handedOut(_ deliveries: Int) -> Bool {
+            let (_, total) = count.add(deliveries, ordering: .relaxed)
+            return total / Self.interval != (total - deliveries) / Self.interval
+        }
+    }
 
     /// The engine of `member` of `broker`.
     package init(broker: any GroupMemberBroker, member: GroupMember) {
@@ -61,6 +76,10 @@ package struct GroupMemberSource: SubscriptionSource {
             try Task.checkCancellation()
             switch await broker.take(for: member, limit: maximum) {
             case .dispatched(let records):
+                // A consumer reading a backlog never suspends while events are ready; it steps aside now and
+                // then so that it cannot hold a Swift concurrency thread (of which there are only as many
+                // as cores) away from every other task of the process.
+                if fairness.handedOut(records.count) { await Task.yield() }
                 return records.map { delivery($0) }
             case .closed:
                 return []
