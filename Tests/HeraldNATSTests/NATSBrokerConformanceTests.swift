@@ -10,12 +10,16 @@ import Testing
 /// Every case uses topics with unique names; each case also gets a stream prefix of its own, so that its
 /// streams (dead-letter topics included) can be deleted afterwards and repeated runs leave nothing on
 /// the shared server.
+///
+/// The cases run one at a time: each drives the client and the server (another process on the same
+/// cores) hard, and run all at once beside the other suites they starved the machine for long enough
+/// that deadlines of seconds expired in suites that have nothing to do with NATS.
 @Suite(
     "Broker conformance: NATS JetStream",
     .enabled(if: TestEnvironment.runsSharedServerTests, "HERALD_NATS_URL is not set; run scripts/test.sh for a server")
 )
 struct NATSBrokerConformanceTests {
-    @Test(arguments: BrokerConformance.cases)
+    @Test(.serialized, arguments: BrokerConformance.cases)
     func conformance(_ testCase: BrokerConformance.Case) async throws {
         let url = try TestEnvironment.requireNATSURL()
         let prefix = "HT\(UUID().uuidString.prefix(8).replacingOccurrences(of: "-", with: ""))"
