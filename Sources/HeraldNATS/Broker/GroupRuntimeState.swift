@@ -19,7 +19,7 @@ struct GroupRuntimeState {
     var isClosed = false
     var isPaused = false
     var members: [UInt64: RuntimeMember] = [:]
-    var entries: [MessageKey: Entry] = [:]
+    var entries = EntryTable()
     /// Entries with status ``EntryStatus/ready``, in arrival order.
     var ready = Deque<MessageKey>()
     /// Per-key order: how many unsettled entries block each key.
@@ -447,7 +447,7 @@ struct GroupRuntimeState {
         expireDeadlines(now: now, date: date, effects: &effects)
         guard !isPaused, member.handedOut < member.prefetch else { return .wait(until: earliestDeadline) }
         var wakeUp = earliestDeadline
-        do {
+        if entries.awaitingCount > 0 {
             var due: (key: MessageKey, at: ContinuousClock.Instant)?
             for (key, entry) in entries {
                 guard case .awaiting(let at) = entry.status else { continue }
