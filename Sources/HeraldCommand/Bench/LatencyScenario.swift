@@ -5,7 +5,8 @@ import Synchronization
 
 /// End-to-end latency at a fixed publish rate: each event is due at `start + i / rate`; its latency runs
 /// from that due time (so a stalled publisher shows up as latency, not as fewer samples) until a consumer
-/// of one group receives it.
+/// of one group receives it. The same run also records, from the same due times, when each publish was
+/// acknowledged, which separates the publish path from the consumer's side.
 struct LatencyScenario {
     let rate: Int
     let seconds: Int
@@ -20,7 +21,20 @@ struct LatencyScenario {
         var max: Duration
     }
 
-    func run(on broker: any Broker) async throws -> Result {
+    /// Latencies recorded from several tasks.
+    final class SharedHistogram: Sendable {
+        // Mutex: publish tasks record concurrently.
+        private let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three))
+
+        func record(_ latency: Duration) {
+            histogram.withLock { _ = $0.record(UInt64(max(0, latency.microseconds))) }
+        }
+
+        var result: Result { histogram.withLock { Result($0) } }
+    }
+
+    /// End-to-end latencies and publish-acknowledged latencies.
+    func run(on broker: any Broker) async throws -> (endToEnd: Result, published: Result) {
         let total = rate * seconds
         try await broker.createTopic(TopicConfiguration(name: "bench-latency", partitions: partitions))
         let subscription = try await broker.subscribe(
@@ -32,6 +46,7 @@ struct LatencyScenario {
         let clock = ContinuousClock()
         let start = clock.now + .milliseconds(50)
         let interval = Duration.seconds(1) / rate
+        let published = SharedHistogram()
         let histogram = try await withThrowingTaskGroup(of: Histogram<UInt64>?.self) { group in
             group.addTask {
                 var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
@@ -57,7 +72,11 @@ struct LatencyScenario {
                             inFlight -= 1
                         }
                         let event = try Event(id: "lat-\(index)", source: "/bench", type: "bench.latency.v1", subject: "k\(index % 64)", data: payload)
-                        publishes.addTask { _ = try await broker.publish(event, to: "bench-latency") }
+                        let due = start + interval * index
+                        publishes.addTask {
+                            _ = try await broker.publish(event, to: "bench-latency")
+                            published.record(clock.now - due)
+                        }
                         inFlight += 1
                     }
                     try await publishes.waitForAll()
@@ -71,8 +90,15 @@ struct LatencyScenario {
             return result
         }
         await subscription.close()
-        guard let histogram else { return Result(events: 0, p50: .zero, p99: .zero, p999: .zero, max: .zero) }
-        return Result(
+        guard let histogram else { return (Result(events: 0, p50: .zero, p99: .zero, p999: .zero, max: .zero), published.result) }
+        return (Result(histogram), published.result)
+    }
+}
+
+extension LatencyScenario.Result {
+    /// The figures of `histogram` (microseconds).
+    init(_ histogram: Histogram<UInt64>) {
+        self.init(
             events: Int(histogram.totalCount),
             p50: .microseconds(histogram.valueAtPercentile(50)),
             p99: .microseconds(histogram.valueAtPercentile(99)),
