@@ -215,7 +215,7 @@ struct BenchCommand: AsyncParsableCommand {
         var configuration = TopicConfiguration(name: name, partitions: partitions, deduplicationWindow: .seconds(120))
         // Room for twice the events: a backend that splits the limit over partitions (NATS) must not
         // refuse a partition the key hash fills beyond its even share.
-        configuration.maximumEvents = events * 2
+        configuration.maximumEvents = max(events, singleEvents) * 2
         configuration.maximumDeduplicationEntries = events
         configuration.maximumBytes = max(events * (size + 256) * 2, 64 * 1024 * 1024)
         try await broker.createTopic(configuration)

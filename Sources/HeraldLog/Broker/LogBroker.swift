@@ -129,7 +129,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 partition: LockedPartition(store),
                 policy: options.durability ?? self.configuration.defaultDurability,
                 threadPool: threadPool,
-                onCommit: { [weak self] in self?.wakeMembers(of: topicName) }
+                onCommit: { [weak self] committed in self?.committed(committed, topic: topicName, partition: index) }
             )
             partitions.append(
                 LogPartition(
@@ -284,9 +284,18 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         }
     }
 
-    /// Wakes the consumers of a topic (after a commit made new events readable).
-    private func wakeMembers(of topic: String) {
-        state.withLock { state in state.topics[topic]?.wakeMembers() }
+    /// After a commit made new events readable: caches them for consumers following the partition's tail
+    /// (so they need no load from disk) and wakes the topic's consumers.
+    private func committed(_ committed: [PartitionWriter.Committed], topic: String, partition: Int) {
+        state.withLock { state in
+            guard let topicState = state.topics[topic] else { return }
+            if topicState.partitions.indices.contains(partition) {
+                for batch in committed where !batch.events.isEmpty {
+                    topicState.partitions[partition].cacheCommitted(batch.events, from: batch.base, timestamp: batch.timestamp)
+                }
+            }
+            topicState.wakeMembers()
+        }
     }
 
     /// Moves a partition's start forward under the broker lock; groups behind it move too.
@@ -532,12 +541,12 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     private func write(_ events: [Event], plan: PlannedPublish) async throws -> [PublishReceipt] {
         let topic = plan.topic
         let timestamp = Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))
-        var perPartition: [Int: [(index: Int, key: String?, value: ByteBuffer)]] = [:]
+        var perPartition: [Int: [(index: Int, key: String?, value: ByteBuffer, event: Event)]] = [:]
         for (index, outcome) in plan.outcomes.enumerated() {
             guard case .write(let partition) = outcome else { continue }
             var value = ByteBuffer()
             EventEnvelope.encode(events[index], into: &value)
-            perPartition[partition, default: []].append((index, events[index].partitionKey, value))
+            perPartition[partition, default: []].append((index, events[index].partitionKey, value, events[index]))
         }
         // Each partition's records go to its writer; partitions are written concurrently (a publish to one
         // partition, the common case for single events, needs no child task).
@@ -588,31 +597,36 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
 
     /// Appends each partition's records through its writer, concurrently; the result per partition.
     private func appendAll(
-        _ perPartition: [Int: [(index: Int, key: String?, value: ByteBuffer)]],
+        _ perPartition: [Int: [(index: Int, key: String?, value: ByteBuffer, event: Event)]],
         to topic: LogTopic,
         timestamp: Int64
     ) async -> [Int: Result<Offset, any Error>] {
         if perPartition.count == 1, let (partition, records) = perPartition.first {
             let batch = records.map { (key: $0.key, value: $0.value) }
             do {
-                return [partition: .success(try await topic.partitions[partition].writer.append(batch, timestamp: timestamp))]
+                let events = records.map { $0.event }
+                return [partition: .success(try await topic.partitions[partition].writer.append(batch, timestamp: timestamp, events: events))]
             } catch {
                 return [partition: .failure(error)]
             }
         }
+        let appends = perPartition.map { partition, records in
+            PartitionAppend(
+                partition: partition,
+                writer: topic.partitions[partition].writer,
+                records: records.map { (key: $0.key, value: $0.value) },
+                events: records.map(\.event)
+            )
+        }
         return await withTaskGroup(of: (Int, Result<Offset, any Error>).self) { group in
-            for (partition, records) in perPartition {
-                let writer = topic.partitions[partition].writer
-                let batch = records.map { (key: $0.key, value: $0.value) }
-                group.addTask {
-                    do {
-                        return (partition, .success(try await writer.append(batch, timestamp: timestamp)))
-                    } catch {
-                        return (partition, .failure(error))
-                    }
-                }
+            for append in appends {
+                group.addTask { await append.run(timestamp: timestamp) }
             }
-            return await group.reduce(into: [Int: Result<Offset, any Error>]()) { $0[$1.0] = $1.1 }
+            var results: [Int: Result<Offset, any Error>] = [:]
+            for await (partition, result) in group {
+                results[partition] = result
+            }
+            return results
         }
     }
 
@@ -829,6 +843,23 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         defer { state.withLock { _ = $0.idleWaiters.removeValue(forKey: id) } }
         try await ConsumerGroupAdmin.waitUntilIdle(timeout: timeout, signal: signal) {
             state.withLock { ConsumerGroupAdmin.busyGroups(in: $0.topics, among: groups) }
+        }
+    }
+}
+
+/// One partition's share of a publish, appended by its own child task.
+private struct PartitionAppend: Sendable {
+    let partition: Int
+    let writer: PartitionWriter
+    let records: [(key: String?, value: ByteBuffer)]
+    let events: [Event]
+
+    /// Appends and reports the first offset or the failure, with the partition.
+    func run(timestamp: Int64) async -> (Int, Result<Offset, any Error>) {
+        do {
+            return (partition, .success(try await writer.append(records, timestamp: timestamp, events: events)))
+        } catch {
+            return (partition, .failure(error))
         }
     }
 }

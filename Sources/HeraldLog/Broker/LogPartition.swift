@@ -22,6 +22,8 @@ final class LogPartition: PartitionRecords {
     private(set) var logicalStart: Offset
     private var cache: Deque<StoredEvent> = []
     private var cacheStart = Offset(0)
+    /// Payload bytes in the cache.
+    private var cachedBytes = 0
     /// An offset a consumer needs that is not cached; ``takeLoadRequest()`` hands it to the broker.
     private var wantedOffset: Offset?
     /// Whether a load requested by ``takeLoadRequest()`` is still running.
@@ -100,6 +102,7 @@ final class LogPartition: PartitionRecords {
         case .success(let records):
             guard let first = records.first, first.offset == request.offset, first.offset >= logicalStart else { return }
             cache = Deque(records)
+            cachedBytes = records.reduce(0) { $0 + $1.event.payloadSize }
             cacheStart = first.offset
         case .failure(let error):
             unreadableOffset = request.offset
@@ -117,6 +120,28 @@ final class LogPartition: PartitionRecords {
         )
     }
 
+    /// Adds just-committed events to the cache when they continue it (or the cache is empty): a consumer
+    /// following the tail then finds them without a load from disk. The cache keeps its bounds by dropping
+    /// its oldest events. Called under the broker's lock.
+    func cacheCommitted(_ events: [Event], from base: Offset, timestamp: Int64) {
+        let cacheEnd = Offset(cacheStart.value + Int64(cache.count))
+        if cache.isEmpty {
+            cacheStart = base
+        } else if cacheEnd != base {
+            return
+        }
+        let storedAt = Date(timeIntervalSince1970: Double(timestamp) / 1_000)
+        for (position, event) in events.enumerated() {
+            cache.append(StoredEvent(event: event, partition: index, offset: Offset(base.value + Int64(position)), storedAt: storedAt))
+            cachedBytes += event.payloadSize
+        }
+        while cache.count > 1, cache.count > reader.cacheLimit || cachedBytes > reader.cacheBytes, let oldest = cache.popFirst() {
+            cachedBytes -= oldest.event.payloadSize
+            cacheStart = cacheStart.next
+        }
+        if let wanted = wantedOffset, cached(wanted) != nil { wantedOffset = nil }
+    }
+
     /// The event at `offset`, from the cache or read (and cached, with what follows it) from disk on the
     /// calling thread: for the rare paths (dead letters, restoring a group), not for consumers' hot path.
     func record(at offset: Offset) -> StoredEvent? {
@@ -131,6 +156,7 @@ final class LogPartition: PartitionRecords {
         }
         guard let first = records.first, first.offset == offset else { return nil }
         cache = Deque(records)
+        cachedBytes = records.reduce(0) { $0 + $1.event.payloadSize }
         cacheStart = first.offset
         return first
     }
@@ -155,6 +181,7 @@ final class LogPartition: PartitionRecords {
         }
         if cacheStart < offset {
             cache.removeAll()
+            cachedBytes = 0
         }
         if let wanted = wantedOffset, wanted < offset { wantedOffset = nil }
     }
@@ -169,6 +196,7 @@ final class LogPartition: PartitionRecords {
     /// also how an operator moves consumers past damage, so the unreadable mark is forgotten too.
     func dropCache() {
         cache.removeAll()
+        cachedBytes = 0
         unreadableOffset = nil
     }
 }

@@ -12,7 +12,17 @@ final class PartitionWriter: Sendable {
     private struct Request {
         var timestamp: Int64
         var records: [(key: String?, value: ByteBuffer)]
+        /// The events the records encode, when the caller has them (handed to ``onCommit``).
+        var events: [Event]
         var continuation: CheckedContinuation<Offset, any Error>
+    }
+
+    /// What one group commit made readable: per request, its first offset, its timestamp and its events
+    /// (empty when the caller passed none).
+    struct Committed: Sendable {
+        var base: Offset
+        var timestamp: Int64
+        var events: [Event]
     }
 
     private struct Queue {
@@ -30,11 +40,17 @@ final class PartitionWriter: Sendable {
     // Mutex: appending tasks and the leader thread share the queue.
     private let queue = Mutex(Queue())
 
-    /// Called on the I/O thread after each group commit made new records readable (to wake consumers at
-    /// once, not when the publishing task next runs).
-    private let onCommit: @Sendable () -> Void
+    /// Called on the I/O thread after each group commit made new records readable, before any of its
+    /// publishers resumes: the broker caches the events for consumers following the tail and wakes them
+    /// at once.
+    private let onCommit: @Sendable ([Committed]) -> Void
 
-    init(partition: LockedPartition, policy: DurabilityPolicy, threadPool: NIOThreadPool, onCommit: @escaping @Sendable () -> Void = {}) {
+    init(
+        partition: LockedPartition,
+        policy: DurabilityPolicy,
+        threadPool: NIOThreadPool,
+        onCommit: @escaping @Sendable ([Committed]) -> Void = { _ in }
+    ) {
         self.partition = partition
         self.policy = policy
         self.threadPool = threadPool
@@ -42,14 +58,14 @@ final class PartitionWriter: Sendable {
     }
 
     /// Appends one batch of records stored at `timestamp` and returns its first offset once the durability
-    /// policy is met.
+    /// policy is met. `events`, when given, are the events the records encode, passed on to ``onCommit``.
     ///
     /// - Throws: ``StorageError`` when the write or sync fails; then nothing of the batch is acknowledged
     ///   and the partition's end is unchanged.
-    func append(_ records: [(key: String?, value: ByteBuffer)], timestamp: Int64) async throws -> Offset {
+    func append(_ records: [(key: String?, value: ByteBuffer)], timestamp: Int64, events: [Event] = []) async throws -> Offset {
         try await withCheckedThrowingContinuation { continuation in
             let lead = queue.withLock { queue -> Bool in
-                queue.pending.append(Request(timestamp: timestamp, records: records, continuation: continuation))
+                queue.pending.append(Request(timestamp: timestamp, records: records, events: events, continuation: continuation))
                 if queue.isLeading { return false }
                 queue.isLeading = true
                 return true
@@ -118,7 +134,7 @@ final class PartitionWriter: Sendable {
             throw error
         }
         partition.withLock { $0.commit(prepared) }
-        onCommit()
+        onCommit(zip(group, prepared.baseOffsets).map { Committed(base: $1, timestamp: $0.timestamp, events: $0.events) })
         return prepared.baseOffsets
     }
 
