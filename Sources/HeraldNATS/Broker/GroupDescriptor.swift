@@ -1,11 +1,8 @@
-import class Foundation.JSONDecoder
-import class Foundation.JSONEncoder
-import struct Foundation.Data
 import Herald
 
 /// A group's settings as written into the `description` of each of its consumers (JSON), so that later
 /// subscribers, in this process or another, share the first subscriber's settings.
-struct GroupDescriptor: Codable, Hashable, Sendable {
+struct GroupDescriptor: JSONDescription, Hashable, Sendable {
     var herald: Int
     var group: String
     var ackDeadlineNanoseconds: Int64
@@ -24,18 +21,4 @@ struct GroupDescriptor: Codable, Hashable, Sendable {
 
     var ackDeadline: Duration { Duration(jetStreamNanoseconds: ackDeadlineNanoseconds) }
     var isPerKey: Bool { ordering == "perKey" }
-
-    var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(self) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    init?(description: String?) {
-        guard let description, description.hasPrefix("{"),
-            let value = try? JSONDecoder().decode(GroupDescriptor.self, from: Data(description.utf8))
-        else { return nil }
-        self = value
-    }
 }

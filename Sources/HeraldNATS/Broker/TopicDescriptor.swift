@@ -1,12 +1,9 @@
-import class Foundation.JSONDecoder
-import struct Foundation.Data
-import class Foundation.JSONEncoder
 import Herald
 
 /// A topic's configuration as written into the `description` of each of its partition streams (JSON),
 /// so that every broker instance sees the topics others created. (nats-server 2.9 has no stream
 /// `metadata`; the description holds up to 4 KiB.)
-struct TopicDescriptor: Codable, Hashable, Sendable {
+struct TopicDescriptor: JSONDescription, Hashable, Sendable {
     /// The format version.
     var herald: Int
     var topic: String
@@ -47,21 +44,5 @@ struct TopicDescriptor: Codable, Hashable, Sendable {
             maximumEventBytes: maximumEventBytes,
             overflowPolicy: overflowPolicy == "dropOldest" ? .dropOldest : .rejectPublish
         )
-    }
-
-    /// The JSON, with sorted keys so that every instance writes the same description.
-    var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(self) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// The descriptor in a stream description, `nil` when it holds none (a stream Herald did not create).
-    init?(description: String?) {
-        guard let description, description.hasPrefix("{"),
-            let value = try? JSONDecoder().decode(TopicDescriptor.self, from: Data(description.utf8))
-        else { return nil }
-        self = value
     }
 }
