@@ -150,12 +150,7 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
     /// Applies a settlement from a delivery of `group` on `topic`.
     package func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) throws(BrokerError) {
         if case .ack = settlement {
-            try state.withLock { state throws(BrokerError) in
-                guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
-                guard let groupState = topicState.group(group) else { return }
-                groupState.wake(groupState.acknowledge(token))
-                state.wakeIdleWaiters()
-            }
+            try acknowledge([token], topic: topic, group: group)
             return
         }
         let now = ContinuousClock.now

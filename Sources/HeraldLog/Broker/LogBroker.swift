@@ -575,8 +575,9 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                     pending.remove(key)
                 }
             }
+            // Consumers were woken by each commit (`committed(_:topic:partition:)`); idle waiters now see
+            // the new events counted.
             for waiter in state.pendingWaiters.values { waiter.notify() }
-            topic.wakeMembers()
             state.wakeIdleWaiters()
         }
         if let failure { throw failure }
@@ -721,13 +722,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     /// stores nothing: it is a state change under the lock.
     package func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
         if case .ack = settlement {
-            try state.withLock { state throws(BrokerError) in
-                guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
-                guard let groupState = topicState.group(group) else { return }
-                groupState.wake(groupState.acknowledge(token))
-                groupState.needsCheckpoint = true
-                state.wakeIdleWaiters()
-            }
+            try acknowledge([token], topic: topic, group: group)
             return
         }
         let now = ContinuousClock.now

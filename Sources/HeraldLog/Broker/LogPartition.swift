@@ -101,9 +101,7 @@ final class LogPartition: PartitionRecords {
         switch result {
         case .success(let records):
             guard let first = records.first, first.offset == request.offset, first.offset >= logicalStart else { return }
-            cache = Deque(records)
-            cachedBytes = records.reduce(0) { $0 + $1.event.payloadSize }
-            cacheStart = first.offset
+            replaceCache(with: records)
         case .failure(let error):
             unreadableOffset = request.offset
             reportUnreadable(request.offset, error)
@@ -118,6 +116,13 @@ final class LogPartition: PartitionRecords {
             "consumers cannot read past a damaged range; they wait there until it is repaired or skipped with a seek",
             metadata: [LogKey.partition: "\(index.index)", LogKey.offset: "\(offset.value)", LogKey.error: "\(error)"]
         )
+    }
+
+    /// Makes `records` (consecutive, not empty) the cache.
+    private func replaceCache(with records: [StoredEvent]) {
+        cache = Deque(records)
+        cachedBytes = records.reduce(0) { $0 + $1.event.payloadSize }
+        cacheStart = records.first?.offset ?? cacheStart
     }
 
     /// Adds just-committed events to the cache when they continue it (or the cache is empty): a consumer
@@ -155,9 +160,7 @@ final class LogPartition: PartitionRecords {
             return nil
         }
         guard let first = records.first, first.offset == offset else { return nil }
-        cache = Deque(records)
-        cachedBytes = records.reduce(0) { $0 + $1.event.payloadSize }
-        cacheStart = first.offset
+        replaceCache(with: records)
         return first
     }
 

@@ -116,7 +116,11 @@ final class PartitionWriter: Sendable {
                 request.continuation.resume(throwing: error)
             }
         }
-        threadPool.submit { [self] _ in self.lead() }
+        let more = queue.withLock { queue -> Bool in
+            if queue.pending.isEmpty { queue.isLeading = false }
+            return queue.isLeading
+        }
+        if more { threadPool.submit { [self] _ in self.lead() } }
     }
 
     private func commit(_ group: [Request]) throws(StorageError) -> [Offset] {
