@@ -54,6 +54,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Instead of the other scenarios: build a backlog of this many events in the embedded log and report memory while one group reads it.")
     var backlog: Int?
 
+    @Option(help: "Durability policies to run on the embedded log (repeatable): fsync, interval, os. Default: all three.")
+    var durability: [BenchDurability] = BenchDurability.allCases
+
     @Option(help: "I/O threads of the embedded log.")
     var ioThreads = LogBrokerConfiguration(dataDirectory: "").ioThreads
 
@@ -100,12 +103,8 @@ struct BenchCommand: AsyncParsableCommand {
             let root = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("herald-bench-\(UUID().uuidString)").path
             defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: root) } }
             reference = try rawWriteReference(directory: root, payload: payload)
-            let policies: [(String, DurabilityPolicy)] = [
-                ("fsync before ack", .fsyncBeforeAcknowledge),
-                ("fsync every 100 ms", .fsyncInterval(.milliseconds(100))),
-                ("OS flushes", .operatingSystem),
-            ]
-            for (name, policy) in policies {
+            for choice in BenchDurability.allCases where durability.contains(choice) {
+                let (name, policy) = (choice.label, choice.policy)
                 let factory = BrokerFactory(label: name) {
                     let directory = "\(root)/\(UUID().uuidString)"
                     return try await LogBroker.open(
@@ -378,6 +377,31 @@ extension BenchCommand {
             events: events,
             duration: clock.now - start
         )
+    }
+}
+
+/// A durability policy the benchmark can run the embedded log under.
+enum BenchDurability: String, ExpressibleByArgument, CaseIterable {
+    case fsync
+    case interval
+    case os
+
+    /// The name in the tables.
+    var label: String {
+        switch self {
+        case .fsync: "fsync before ack"
+        case .interval: "fsync every 100 ms"
+        case .os: "OS flushes"
+        }
+    }
+
+    /// The policy it stands for.
+    var policy: DurabilityPolicy {
+        switch self {
+        case .fsync: .fsyncBeforeAcknowledge
+        case .interval: .fsyncInterval(.milliseconds(100))
+        case .os: .operatingSystem
+        }
     }
 }
 
