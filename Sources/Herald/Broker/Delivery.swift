@@ -92,18 +92,14 @@ public struct Delivery: Sendable {
         while start < deliveries.endIndex {
             let acknowledger = deliveries[start].acknowledger
             var end = start + 1
-            while end < deliveries.endIndex, Self.same(deliveries[end].acknowledger, acknowledger) {
-                end += 1
+            if let identity = acknowledger.batchIdentity {
+                while end < deliveries.endIndex, deliveries[end].acknowledger.batchIdentity == identity {
+                    end += 1
+                }
             }
             try await acknowledger.settle(deliveries[start..<end].map(\.token), .ack)
             start = end
         }
-    }
-
-    /// Whether two acknowledgers are the same object (value-type acknowledgers never compare equal).
-    private static func same(_ lhs: any DeliveryAcknowledger, _ rhs: any DeliveryAcknowledger) -> Bool {
-        guard type(of: lhs) is AnyObject.Type, type(of: rhs) is AnyObject.Type else { return false }
-        return (lhs as AnyObject) === (rhs as AnyObject)
     }
 
     /// Settles with an explicit ``Settlement``. - Throws: ``BrokerError``.

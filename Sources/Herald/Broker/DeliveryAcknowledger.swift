@@ -15,9 +15,16 @@ public protocol DeliveryAcknowledger: Sendable {
     ///
     /// - Throws: ``BrokerError`` when the broker cannot record the settlements.
     func settle(_ tokens: [DeliveryToken], _ settlement: Settlement) async throws
+
+    /// Identifies the acknowledger when deliveries that share it can be settled together in one
+    /// ``settle(_:_:)-([DeliveryToken],_)`` call (`nil`, the default: settle each alone).
+    var batchIdentity: ObjectIdentifier? { get }
 }
 
 extension DeliveryAcknowledger {
+    /// `nil`: deliveries are settled one by one.
+    public var batchIdentity: ObjectIdentifier? { nil }
+
     /// One settlement after another: for backends without a batch path.
     public func settle(_ tokens: [DeliveryToken], _ settlement: Settlement) async throws {
         for token in tokens {

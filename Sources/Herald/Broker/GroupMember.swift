@@ -46,15 +46,25 @@ package struct GroupMemberSource: SubscriptionSource {
     let acknowledger: GroupMemberAcknowledger
     private let fairness = Fairness()
 
-    /// Counts deliveries handed out and says when to yield: every ``Fairness/interval`` of them.
+    /// Says when a member that keeps finding work should yield: once ``Fairness/interval`` has passed
+    /// since it last did. (Yielding after a fixed number of deliveries cost a thread wake-up per batch.)
     private final class Fairness: Sendable {
-        static let interval = 64
-        // Atomic: the count may be bumped from whichever task iterates the subscription.
-        private let count = Atomic<Int>(0)
+        static let interval = Duration.milliseconds(2)
+        private static let origin = ContinuousClock.now
+        // Atomic: whichever task iterates the subscription reads and moves the time of the last yield.
+        private let lastYield = Atomic<Int64>(0)
 
-        func handedOut(_ deliveries: Int) -> Bool {
-            let (_, total) = count.add(deliveries, ordering: .relaxed)
-            return total / Self.interval != (total - deliveries) / Self.interval
+        func shouldYield() -> Bool {
+            let now = Self.nanoseconds(ContinuousClock.now - Self.origin)
+            let last = lastYield.load(ordering: .relaxed)
+            guard now - last >= Self.nanoseconds(Self.interval) else { return false }
+            lastYield.store(now, ordering: .relaxed)
+            return true
+        }
+
+        private static func nanoseconds(_ duration: Duration) -> Int64 {
+            let (seconds, attoseconds) = duration.components
+            return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         }
     }
 
@@ -79,7 +89,7 @@ package struct GroupMemberSource: SubscriptionSource {
                 // A consumer reading a backlog never suspends while events are ready; it steps aside now and
                 // then so that it cannot hold a Swift concurrency thread (of which there are only as many
                 // as cores) away from every other task of the process.
-                if fairness.handedOut(records.count) { await Task.yield() }
+                if fairness.shouldYield() { await Task.yield() }
                 return records.map { delivery($0) }
             case .closed:
                 return []
@@ -148,4 +158,8 @@ package final class GroupMemberAcknowledger: DeliveryAcknowledger {
     package func extendDeadline(_ token: DeliveryToken) async throws {
         try broker.extendDeadline(token, topic: topic, group: group)
     }
+
+    /// This object: every delivery of the subscription shares it, so a batch of them is acknowledged in
+    /// one step.
+    package var batchIdentity: ObjectIdentifier? { ObjectIdentifier(self) }
 }

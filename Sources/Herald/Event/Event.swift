@@ -185,7 +185,8 @@ extension Event {
     /// The key that picks this event's partition: the `partitionkey` extension if set, else ``subject``.
     /// Events without a key are spread across partitions.
     public var partitionKey: String? {
-        extensions[ExtensionAttributeName.partitionKey.rawValue] ?? subject
+        let extensions = storage.extensions
+        return extensions.isEmpty ? storage.subject : extensions[ExtensionAttributeName.partitionKey.rawValue] ?? storage.subject
     }
 
     /// The number of payload bytes (0 without data): what topic size limits count.

@@ -16,7 +16,8 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure publish and consume+ack throughput of the embedded log or the in-memory broker.",
         discussion: """
             Scenarios, each on a fresh topic: (1) publish N events in batches, then consume and ack them all \
-            with one group; (2) publish events one by one from 4 concurrent publishers. On the embedded log \
+            with one group (one by one, then in batches with a second group); (2) publish N events in batches \
+            from 4 concurrent publishers; (3) publish events one by one from 4 concurrent publishers. On the embedded log \
             each runs under the three durability policies, and the same run measures the machine's limit: \
             sequential writes of the same bytes with fdatasync after every batch. In memory, the reference is a \
             bare locked queue. Prints a table with ratios to the reference and, with --json, writes the \
@@ -249,6 +250,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let publishTime = clock.now - publishStart
         prepared = []
+        let concurrentTime = try await concurrentBatchPublishes(broker, payload: payload, publishers: 4)
 
         let subscription = try await broker.subscribe(
             to: "bench-batched",
@@ -292,10 +294,36 @@ struct BenchCommand: AsyncParsableCommand {
         }
         return [
             BenchResult(scenario: "\(factory.label): publish, batches of \(batch)", events: events, duration: publishTime),
+            BenchResult(scenario: "\(factory.label): publish, batches of \(batch), 4 publishers", events: events / 4 * 4, duration: concurrentTime),
             BenchResult(scenario: "\(factory.label): consume + ack, 1 group", events: events, duration: consumeTime),
             BenchResult(scenario: "\(factory.label): consume + ack in batches, 1 group", events: events, duration: batchTime),
             BenchResult(scenario: "\(factory.label): publish then consume + ack", events: events, duration: publishTime + consumeTime),
         ]
+    }
+
+    /// `publishers` concurrent publishers share the events, each publishing batches one after another, to
+    /// a topic of their own; returns the time until the last batch was acknowledged.
+    private func concurrentBatchPublishes(_ broker: any Broker, payload: ByteBuffer, publishers: Int) async throws -> Duration {
+        try await makeTopic(broker, "bench-batched-concurrent")
+        let share = events / publishers
+        let prepared = try (0..<publishers).map { publisher in
+            try stride(from: publisher * share, to: (publisher + 1) * share, by: batch).map { start in
+                try makeEvents(start..<min(start + batch, (publisher + 1) * share), payload: payload)
+            }
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for batches in prepared {
+                group.addTask {
+                    for chunk in batches {
+                        _ = try await broker.publish(chunk, to: "bench-batched-concurrent")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return clock.now - start
     }
 
     /// Four publishers, one event per call.

@@ -401,8 +401,10 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         /// Per event: the receipt of an earlier copy, or the partition to write to.
         var outcomes: [Outcome]
         var topic: LogTopic
-        /// The keys reserved in the topic's pending keys, with the index of the event that carries each.
-        var firstInBatch: [DeduplicationKey: Int]
+        /// This publish's id in the de-duplication window's claims.
+        var publishID: UInt64
+        /// The keys it claimed, with the index of the event that carries each.
+        var claimed: [(key: DeduplicationKey, index: Int)]
 
         enum Outcome {
             case duplicate(Partition, Offset)
@@ -426,7 +428,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         var plan: PlannedPublish
         while true {
             let next = try state.withLock { state throws(BrokerError) -> PublishPlan in
-                let result = try self.plan(events, topicName, in: &state)
+                let result = try self.plan(events, topicName, publishID: waiterID, in: &state)
                 if case .wait = result { state.pendingWaiters[waiterID] = signal }
                 return result
             }
@@ -441,48 +443,58 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         return try await write(events, plan: plan)
     }
 
-    private func plan(_ events: [Event], _ topicName: String, in state: inout State) throws(BrokerError) -> PublishPlan {
+    private func plan(_ events: [Event], _ topicName: String, publishID: UInt64, in state: inout State) throws(BrokerError) -> PublishPlan {
         if state.isShutDown { throw .closed() }
         guard let topic = state.topics[topicName] else { throw .unknownTopic(topicName) }
-        let now = ContinuousClock.now
         let maximumEventBytes = topic.configuration.maximumEventBytes
+        var payloadBytes: Int64 = 0
+        for event in events {
+            let size = event.payloadSize
+            if size > maximumEventBytes {
+                throw .eventTooLarge(topic: topicName, eventID: event.id, size: size, limit: maximumEventBytes)
+            }
+            payloadBytes += Int64(size)
+        }
         var outcomes: [PlannedPublish.Outcome] = []
         outcomes.reserveCapacity(events.count)
-        // Index in `events` of each key's first copy in this batch.
-        var firstInBatch: [DeduplicationKey: Int] = [:]
-        var newEvents = 0
-        // One access to the window and the pending keys for the whole batch (not one per event).
-        let mustWait = try topic.withDeduplication { (window, pending) throws(BrokerError) -> Bool in
+        var claimed: [(key: DeduplicationKey, index: Int)] = []
+        // One access to the window for the whole batch, and one hash lookup per event in it.
+        let mustWait = topic.withDeduplication { window -> Bool in
+            guard window.isEnabled else {
+                for event in events { outcomes.append(.write(topic.partition(for: event))) }
+                return false
+            }
+            claimed.reserveCapacity(events.count)
+            window.expire(now: .now)
             for (index, event) in events.enumerated() {
-                let size = event.payloadSize
-                if size > maximumEventBytes {
-                    throw .eventTooLarge(topic: topicName, eventID: event.id, size: size, limit: maximumEventBytes)
-                }
-                guard window.isEnabled else {
-                    outcomes.append(.write(topic.partition(for: event)))
-                    newEvents += 1
-                    continue
-                }
                 let key = event.deduplicationKey
-                if let original = window.original(of: key, now: now) {
-                    outcomes.append(.duplicate(original.partition, original.offset))
-                } else if let earlier = firstInBatch[key] {
-                    outcomes.append(.duplicateInBatch(earlier))
-                } else if pending.contains(key) {
-                    return true
-                } else {
-                    firstInBatch[key] = index
+                switch window.claim(key, publish: publishID, index: index) {
+                case .claimed:
+                    claimed.append((key, index))
                     outcomes.append(.write(topic.partition(for: event)))
-                    newEvents += 1
+                case .duplicate(let partition, let offset):
+                    outcomes.append(.duplicate(partition, offset))
+                case .earlierInBatch(let earlier):
+                    outcomes.append(.duplicateInBatch(earlier))
+                case .heldElsewhere:
+                    for (key, _) in claimed { window.release(key, publish: publishID) }
+                    return true
                 }
             }
             return false
         }
         if mustWait { return .wait }
-        try makeRoom(topic, events: newEvents)
-        try makeRoom(topic, bytes: events.reduce(0) { $0 + Int64($1.payloadSize) })
-        topic.pendingKeys.formUnion(firstInBatch.keys)
-        return .write(PlannedPublish(outcomes: outcomes, topic: topic, firstInBatch: firstInBatch))
+        let newEvents = topic.deduplication.isEnabled ? claimed.count : events.count
+        do {
+            try makeRoom(topic, events: newEvents)
+            try makeRoom(topic, bytes: payloadBytes)
+        } catch {
+            topic.withDeduplication { window in
+                for (key, _) in claimed { window.release(key, publish: publishID) }
+            }
+            throw error
+        }
+        return .write(PlannedPublish(outcomes: outcomes, topic: topic, publishID: publishID, claimed: claimed))
     }
 
     /// Applies the topic's event limit: first events every group acknowledged, then the overflow policy.
@@ -541,12 +553,10 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     private func write(_ events: [Event], plan: PlannedPublish) async throws -> [PublishReceipt] {
         let topic = plan.topic
         let timestamp = Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))
-        var perPartition: [Int: [(index: Int, key: String?, value: ByteBuffer, event: Event)]] = [:]
+        var perPartition: [Int: [(index: Int, event: Event)]] = [:]
         for (index, outcome) in plan.outcomes.enumerated() {
             guard case .write(let partition) = outcome else { continue }
-            var value = ByteBuffer()
-            EventEnvelope.encode(events[index], into: &value)
-            perPartition[partition, default: []].append((index, events[index].partitionKey, value, events[index]))
+            perPartition[partition, default: []].append((index, events[index]))
         }
         // Each partition's records go to its writer; partitions are written concurrently (a publish to one
         // partition, the common case for single events, needs no child task).
@@ -567,12 +577,13 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         }
         let now = ContinuousClock.now
         state.withLock { state in
-            topic.withDeduplication { window, pending in
-                for (key, index) in plan.firstInBatch {
+            topic.withDeduplication { window in
+                for (key, index) in plan.claimed {
                     if let receipt = receipts[index] {
-                        window.remember(key, partition: receipt.partition, offset: receipt.offset, now: now)
+                        window.confirm(key, partition: receipt.partition, offset: receipt.offset, now: now)
+                    } else {
+                        window.release(key, publish: plan.publishID)
                     }
-                    pending.remove(key)
                 }
             }
             // Consumers were woken by each commit (`committed(_:topic:partition:)`); idle waiters now see
@@ -598,15 +609,14 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
 
     /// Appends each partition's records through its writer, concurrently; the result per partition.
     private func appendAll(
-        _ perPartition: [Int: [(index: Int, key: String?, value: ByteBuffer, event: Event)]],
+        _ perPartition: [Int: [(index: Int, event: Event)]],
         to topic: LogTopic,
         timestamp: Int64
     ) async -> [Int: Result<Offset, any Error>] {
         if perPartition.count == 1, let (partition, records) = perPartition.first {
-            let batch = records.map { (key: $0.key, value: $0.value) }
             do {
-                let events = records.map { $0.event }
-                return [partition: .success(try await topic.partitions[partition].writer.append(batch, timestamp: timestamp, events: events))]
+                let events = BatchRecords.events(records.map(\.event))
+                return [partition: .success(try await topic.partitions[partition].writer.append(events, timestamp: timestamp))]
             } catch {
                 return [partition: .failure(error)]
             }
@@ -615,8 +625,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             PartitionAppend(
                 partition: partition,
                 writer: topic.partitions[partition].writer,
-                records: records.map { (key: $0.key, value: $0.value) },
-                events: records.map(\.event)
+                records: .events(records.map(\.event))
             )
         }
         return await withTaskGroup(of: (Int, Result<Offset, any Error>).self) { group in
@@ -846,13 +855,12 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
 private struct PartitionAppend: Sendable {
     let partition: Int
     let writer: PartitionWriter
-    let records: [(key: String?, value: ByteBuffer)]
-    let events: [Event]
+    let records: BatchRecords
 
     /// Appends and reports the first offset or the failure, with the partition.
     func run(timestamp: Int64) async -> (Int, Result<Offset, any Error>) {
         do {
-            return (partition, .success(try await writer.append(records, timestamp: timestamp, events: events)))
+            return (partition, .success(try await writer.append(records, timestamp: timestamp)))
         } catch {
             return (partition, .failure(error))
         }

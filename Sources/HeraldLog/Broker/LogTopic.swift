@@ -9,9 +9,8 @@ final class LogTopic: ConsumerGroupHost {
     let directory: String
     let partitions: [LogPartition]
     private(set) var groups: [String: ConsumerGroupState] = [:]
+    /// Where recently stored events are, and which keys publishes in progress have claimed.
     var deduplication: DeduplicationWindow
-    /// Events being written whose (`source`, `id`) later publishes must wait for.
-    var pendingKeys: Set<DeduplicationKey> = []
     private var roundRobin = 0
 
     init(configuration: TopicConfiguration, options: LogTopicOptions, directory: String, partitions: [LogPartition]) {
@@ -25,12 +24,10 @@ final class LogTopic: ConsumerGroupHost {
         )
     }
 
-    /// Runs `body` with the de-duplication window and the pending keys, in one access to each for the
-    /// whole call rather than one per event.
-    func withDeduplication<Result, Failure: Error>(
-        _ body: (inout DeduplicationWindow, inout Set<DeduplicationKey>) throws(Failure) -> Result
-    ) throws(Failure) -> Result {
-        try body(&deduplication, &pendingKeys)
+    /// Runs `body` with the de-duplication window, in one access for the whole call rather than one per
+    /// event.
+    func withDeduplication<Result, Failure: Error>(_ body: (inout DeduplicationWindow) throws(Failure) -> Result) throws(Failure) -> Result {
+        try body(&deduplication)
     }
 
     var name: String { configuration.name }

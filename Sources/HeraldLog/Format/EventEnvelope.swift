@@ -17,32 +17,64 @@ enum EventEnvelope {
 
     /// Appends the encoding of `event` to `buffer`.
     static func encode(_ event: Event, into buffer: inout ByteBuffer) {
-        buffer.writeInteger(version)
-        buffer.writeLengthPrefixedString(event.id)
-        buffer.writeLengthPrefixedString(event.source)
-        buffer.writeLengthPrefixedString(event.type)
-        var presence: UInt8 = 0
-        if event.subject != nil { presence |= Presence.subject }
-        if event.time != nil { presence |= Presence.time }
-        if event.dataContentType != nil { presence |= Presence.dataContentType }
-        if event.dataSchema != nil { presence |= Presence.dataSchema }
-        if event.data != nil { presence |= Presence.data }
-        buffer.writeInteger(presence)
-        if let subject = event.subject { buffer.writeLengthPrefixedString(subject) }
-        if let time = event.time {
-            buffer.writeInteger(time.timeIntervalSinceReferenceDate.bitPattern, endianness: .little)
+        let size = encodedSize(of: event)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { space in
+            guard let base = space.baseAddress else { return 0 }
+            var writer = RawByteWriter(base)
+            encode(event, into: &writer)
+            return writer.written
         }
-        if let contentType = event.dataContentType { buffer.writeLengthPrefixedString(contentType) }
-        if let schema = event.dataSchema { buffer.writeLengthPrefixedString(schema) }
-        if var data = event.data {
-            buffer.writeVarint(UInt64(data.readableBytes))
-            buffer.writeBuffer(&data)
-        }
-        let extensions = event.extensions.sorted { $0.key < $1.key }
-        buffer.writeVarint(UInt64(extensions.count))
+    }
+
+    /// The bytes ``encode(_:into:)-(_,RawByteWriter)`` writes for `event`.
+    static func encodedSize(of event: Event) -> Int {
+        var size = 2 + lengthPrefixedSize(event.id) + lengthPrefixedSize(event.source) + lengthPrefixedSize(event.type)
+        if let subject = event.subject { size += lengthPrefixedSize(subject) }
+        if event.time != nil { size += 8 }
+        if let contentType = event.dataContentType { size += lengthPrefixedSize(contentType) }
+        if let schema = event.dataSchema { size += lengthPrefixedSize(schema) }
+        if let data = event.data { size += varintSize(UInt64(data.readableBytes)) + data.readableBytes }
+        let extensions = event.extensions
+        size += varintSize(UInt64(extensions.count))
         for (name, value) in extensions {
-            buffer.writeLengthPrefixedString(name)
-            buffer.writeLengthPrefixedString(value)
+            size += lengthPrefixedSize(name) + lengthPrefixedSize(value)
+        }
+        return size
+    }
+
+    /// Writes the encoding of `event` (``encodedSize(of:)`` bytes) through `writer`.
+    static func encode(_ event: Event, into writer: inout RawByteWriter) {
+        writer.write(version)
+        writer.writeLengthPrefixed(event.id)
+        writer.writeLengthPrefixed(event.source)
+        writer.writeLengthPrefixed(event.type)
+        let subject = event.subject
+        let time = event.time
+        let contentType = event.dataContentType
+        let schema = event.dataSchema
+        let data = event.data
+        var presence: UInt8 = 0
+        if subject != nil { presence |= Presence.subject }
+        if time != nil { presence |= Presence.time }
+        if contentType != nil { presence |= Presence.dataContentType }
+        if schema != nil { presence |= Presence.dataSchema }
+        if data != nil { presence |= Presence.data }
+        writer.write(presence)
+        if let subject { writer.writeLengthPrefixed(subject) }
+        if let time { writer.writeLittleEndian(time.timeIntervalSinceReferenceDate.bitPattern) }
+        if let contentType { writer.writeLengthPrefixed(contentType) }
+        if let schema { writer.writeLengthPrefixed(schema) }
+        if let data {
+            writer.writeVarint(UInt64(data.readableBytes))
+            data.withUnsafeReadableBytes { writer.write($0) }
+        }
+        let extensions = event.extensions
+        writer.writeVarint(UInt64(extensions.count))
+        guard !extensions.isEmpty else { return }
+        // Sorted, so that equal events encode to equal bytes.
+        for (name, value) in extensions.sorted(by: { $0.key < $1.key }) {
+            writer.writeLengthPrefixed(name)
+            writer.writeLengthPrefixed(value)
         }
     }
 

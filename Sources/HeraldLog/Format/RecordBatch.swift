@@ -44,41 +44,85 @@ struct RecordBatch: Sendable {
         records values: [(key: String?, value: ByteBuffer)],
         into buffer: inout ByteBuffer
     ) -> Int {
-        precondition(!values.isEmpty, "a batch holds at least one record")
-        let start = buffer.writerIndex
-        buffer.writeInteger(baseOffset.value, endianness: .little)
-        buffer.writeInteger(UInt32(0), endianness: .little)  // batchLength, set below
-        buffer.writeInteger(UInt32(0), endianness: .little)  // crc, set below
-        buffer.writeInteger(formatVersion)
-        buffer.writeInteger(UInt8(0))
-        buffer.writeInteger(UInt32(values.count), endianness: .little)
-        buffer.writeInteger(UInt32(values.count - 1), endianness: .little)
-        buffer.writeInteger(timestamp, endianness: .little)
-        buffer.writeInteger(timestamp, endianness: .little)
-        var scratch = ByteBufferAllocator().buffer(capacity: 64)
-        for (delta, record) in values.enumerated() {
-            scratch.clear()
-            scratch.writeInteger(UInt8(0))
-            scratch.writeZigZag(0)
-            scratch.writeVarint(UInt64(delta))
-            if let key = record.key {
-                scratch.writeZigZag(Int64(key.utf8.count))
-                scratch.writeString(key)
-            } else {
-                scratch.writeZigZag(-1)
-            }
-            scratch.writeVarint(UInt64(record.value.readableBytes))
-            buffer.writeVarint(UInt64(scratch.readableBytes + record.value.readableBytes))
-            buffer.writeImmutableBuffer(scratch)
-            buffer.writeImmutableBuffer(record.value)
+        encode(baseOffset: baseOffset, timestamp: timestamp, records: .values(values), into: &buffer)
+    }
+
+    /// Appends one batch holding `records` (in order, from `baseOffset`) stored at `timestamp`: its exact
+    /// size is computed first and reserved once, then every field is written through a raw pointer.
+    /// Returns the batch's size in bytes.
+    @discardableResult
+    static func encode(baseOffset: Offset, timestamp: Int64, records: BatchRecords, into buffer: inout ByteBuffer) -> Int {
+        precondition(!records.isEmpty, "a batch holds at least one record")
+        let count = records.count
+        var valueSizes: [Int] = []
+        valueSizes.reserveCapacity(count)
+        var size = headerSize
+        func add(delta: Int, key: String?, valueSize: Int) {
+            let body = recordBodySize(delta: delta, key: key, valueSize: valueSize)
+            size += varintSize(UInt64(body)) + body
+            valueSizes.append(valueSize)
         }
-        let size = buffer.writerIndex - start
-        buffer.setInteger(UInt32(size - 12), at: start + 8, endianness: .little)
+        switch records {
+        case .values(let values):
+            for (delta, record) in values.enumerated() { add(delta: delta, key: record.key, valueSize: record.value.readableBytes) }
+        case .events(let events):
+            for (delta, event) in events.enumerated() { add(delta: delta, key: event.partitionKey, valueSize: EventEnvelope.encodedSize(of: event)) }
+        }
+        let start = buffer.writerIndex
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { space in
+            guard let base = space.baseAddress else { return 0 }
+            var writer = RawByteWriter(base)
+            writer.writeLittleEndian(baseOffset.value)
+            writer.writeLittleEndian(UInt32(size - 12))  // batchLength: what follows it
+            writer.writeLittleEndian(UInt32(0))  // crc, set below
+            writer.write(formatVersion)
+            writer.write(0)
+            writer.writeLittleEndian(UInt32(count))
+            writer.writeLittleEndian(UInt32(count - 1))
+            writer.writeLittleEndian(timestamp)
+            writer.writeLittleEndian(timestamp)
+            switch records {
+            case .values(let values):
+                for (delta, record) in values.enumerated() {
+                    writeRecordPrefix(delta: delta, key: record.key, valueSize: valueSizes[delta], into: &writer)
+                    record.value.withUnsafeReadableBytes { writer.write($0) }
+                }
+            case .events(let events):
+                for (delta, event) in events.enumerated() {
+                    writeRecordPrefix(delta: delta, key: event.partitionKey, valueSize: valueSizes[delta], into: &writer)
+                    EventEnvelope.encode(event, into: &writer)
+                }
+            }
+            precondition(writer.written == size, "record batch encoding wrote \(writer.written) bytes, computed \(size)")
+            return size
+        }
         let crc = buffer.withUnsafeReadableBytes { bytes in
             checksum(UnsafeRawBufferPointer(rebasing: bytes[(start - buffer.readerIndex)...]), size: size)
         }
         buffer.setInteger(crc, at: start + 12, endianness: .little)
         return size
+    }
+
+    /// A record's bytes after its length: attributes, timestamp delta (0), offset delta, key, value length
+    /// and value.
+    private static func recordBodySize(delta: Int, key: String?, valueSize: Int) -> Int {
+        let keySize = key.map { varintSize(zigZag(Int64($0.utf8.count))) + $0.utf8.count } ?? 1
+        return 2 + varintSize(UInt64(delta)) + keySize + varintSize(UInt64(valueSize)) + valueSize
+    }
+
+    /// Writes a record's length and everything of it before the value.
+    private static func writeRecordPrefix(delta: Int, key: String?, valueSize: Int, into writer: inout RawByteWriter) {
+        writer.writeVarint(UInt64(recordBodySize(delta: delta, key: key, valueSize: valueSize)))
+        writer.write(0)  // attributes
+        writer.writeZigZag(0)  // timestamp delta: every record of a batch shares its timestamp
+        writer.writeVarint(UInt64(delta))
+        if let key {
+            writer.writeZigZag(Int64(key.utf8.count))
+            writer.writeUTF8(key)
+        } else {
+            writer.writeZigZag(-1)
+        }
+        writer.writeVarint(UInt64(valueSize))
     }
 
     /// The CRC32C of a batch of `size` bytes at the start of `bytes`: the base offset, then everything after

@@ -84,20 +84,13 @@ final class PartitionStore {
 
     // MARK: Appending
 
-    /// Encodes `batches` (each a list of records sharing one timestamp) to follow the current end, rolling
-    /// to a new segment first if the active one is full. Nothing is written: the writer writes
-    /// ``PreparedAppend/bytes`` at ``PreparedAppend/position`` of ``PreparedAppend/segment`` outside the
-    /// store's lock, then calls ``commit(_:)`` (or ``abort(_:)`` if the write failed).
-    ///
-    /// - Throws: ``StorageError`` when rolling fails.
-    func prepare(_ batches: [(timestamp: Int64, records: [(key: String?, value: ByteBuffer)])]) throws(StorageError) -> PreparedAppend {
-        if active.size >= options.segmentBytes && !active.isEmpty {
-            try roll()
-        }
+    /// Encodes `batches` (each a list of records sharing one timestamp) to follow `next`. Needs no store:
+    /// the partition's single writer encodes outside the store's lock, then ``prepare(_:)`` places the bytes.
+    static func encode(_ batches: [(timestamp: Int64, records: BatchRecords)], from next: Offset) -> EncodedAppend {
         var buffer = ByteBuffer()
         var headers: [RecordBatch.Header] = []
         var bases: [Offset] = []
-        var next = active.nextOffset
+        var next = next
         for batch in batches where !batch.records.isEmpty {
             let start = buffer.writerIndex
             RecordBatch.encode(baseOffset: next, timestamp: batch.timestamp, records: batch.records, into: &buffer)
@@ -107,7 +100,28 @@ final class PartitionStore {
             }
             bases.append(Offset(next.value - Int64(batch.records.count)))
         }
-        return PreparedAppend(segment: active, position: active.size, bytes: buffer, headers: headers, baseOffsets: bases)
+        return EncodedAppend(bytes: buffer, headers: headers, baseOffsets: bases)
+    }
+
+    /// Places encoded batches at the current end, rolling to a new segment first if the active one is
+    /// full. Nothing is written: the writer writes ``PreparedAppend/bytes`` at ``PreparedAppend/position``
+    /// of ``PreparedAppend/segment`` outside the store's lock, then calls ``commit(_:)`` (or ``abort(_:)``
+    /// if the write failed).
+    ///
+    /// - Throws: ``StorageError`` when rolling fails.
+    func prepare(_ encoded: EncodedAppend) throws(StorageError) -> PreparedAppend {
+        precondition(encoded.baseOffsets.first.map { $0 == endOffset } ?? true, "an append must start at the partition's end")
+        if active.size >= options.segmentBytes && !active.isEmpty {
+            try roll()
+        }
+        return PreparedAppend(segment: active, position: active.size, bytes: encoded.bytes, headers: encoded.headers, baseOffsets: encoded.baseOffsets)
+    }
+
+    /// Encodes and places `batches` at the current end (see ``encode(_:from:)`` and ``prepare(_:)``).
+    ///
+    /// - Throws: ``StorageError`` when rolling fails.
+    func prepare(_ batches: [(timestamp: Int64, records: BatchRecords)]) throws(StorageError) -> PreparedAppend {
+        try prepare(Self.encode(batches, from: endOffset))
     }
 
     /// Makes a written append part of the partition (readable, counted).
@@ -125,7 +139,7 @@ final class PartitionStore {
     ///
     /// - Throws: ``StorageError``; the partition's end is unchanged after a failed write.
     func append(_ batches: [(timestamp: Int64, records: [(key: String?, value: ByteBuffer)])]) throws(StorageError) -> [Offset] {
-        let prepared = try prepare(batches)
+        let prepared = try prepare(batches.map { ($0.timestamp, .values($0.records)) })
         do {
             try prepared.segment.file.write(prepared.bytes, at: prepared.position)
         } catch {
@@ -202,6 +216,16 @@ final class PartitionStore {
         try active.saveIndex()
         for segment in segments { try segment.close() }
     }
+}
+
+/// Batches encoded for one write, not yet placed in a segment.
+struct EncodedAppend: Sendable {
+    /// The encoded batches.
+    let bytes: ByteBuffer
+    /// Their headers, in order.
+    let headers: [RecordBatch.Header]
+    /// Each batch's first offset, in order.
+    let baseOffsets: [Offset]
 }
 
 /// Batches encoded for one write to the end of a partition.

@@ -11,9 +11,8 @@ import Synchronization
 final class PartitionWriter: Sendable {
     private struct Request {
         var timestamp: Int64
-        var records: [(key: String?, value: ByteBuffer)]
-        /// The events the records encode, when the caller has them (handed to ``onCommit``).
-        var events: [Event]
+        /// What to append; events are handed to ``onCommit`` once committed.
+        var records: BatchRecords
         var continuation: CheckedContinuation<Offset, any Error>
     }
 
@@ -57,15 +56,24 @@ final class PartitionWriter: Sendable {
         self.onCommit = onCommit
     }
 
-    /// Appends one batch of records stored at `timestamp` and returns its first offset once the durability
-    /// policy is met. `events`, when given, are the events the records encode, passed on to ``onCommit``.
+    /// Appends one batch of encoded records stored at `timestamp` and returns its first offset once the
+    /// durability policy is met.
     ///
     /// - Throws: ``StorageError`` when the write or sync fails; then nothing of the batch is acknowledged
     ///   and the partition's end is unchanged.
-    func append(_ records: [(key: String?, value: ByteBuffer)], timestamp: Int64, events: [Event] = []) async throws -> Offset {
+    func append(_ records: [(key: String?, value: ByteBuffer)], timestamp: Int64) async throws -> Offset {
+        try await append(.values(records), timestamp: timestamp)
+    }
+
+    /// Appends one batch of records stored at `timestamp` and returns its first offset once the durability
+    /// policy is met. Events are encoded straight into the write and passed on to ``onCommit``.
+    ///
+    /// - Throws: ``StorageError`` when the write or sync fails; then nothing of the batch is acknowledged
+    ///   and the partition's end is unchanged.
+    func append(_ records: BatchRecords, timestamp: Int64) async throws -> Offset {
         try await withCheckedThrowingContinuation { continuation in
             let lead = queue.withLock { queue -> Bool in
-                queue.pending.append(Request(timestamp: timestamp, records: records, events: events, continuation: continuation))
+                queue.pending.append(Request(timestamp: timestamp, records: records, continuation: continuation))
                 if queue.isLeading { return false }
                 queue.isLeading = true
                 return true
@@ -98,7 +106,7 @@ final class PartitionWriter: Sendable {
             var group: [Request] = []
             var bytes = 0
             while let next = queue.pending.first, group.isEmpty || bytes < Self.maximumGroupBytes {
-                bytes += next.records.reduce(0) { $0 + $1.value.readableBytes }
+                bytes += next.records.approximateBytes
                 group.append(next)
                 queue.pending.removeFirst()
             }
@@ -124,8 +132,12 @@ final class PartitionWriter: Sendable {
     }
 
     private func commit(_ group: [Request]) throws(StorageError) -> [Offset] {
+        // Only this leader appends, so the end cannot move between reading it and placing the bytes: the
+        // encoding runs outside the store's lock, which readers share.
+        let end = partition.withLock { (store: PartitionStore) in store.endOffset }
+        let encoded = PartitionStore.encode(group.map { ($0.timestamp, $0.records) }, from: end)
         let prepared = try partition.withLock { (store: PartitionStore) throws(StorageError) in
-            try store.prepare(group.map { ($0.timestamp, $0.records) })
+            try store.prepare(encoded)
         }
         do {
             try prepared.segment.file.write(prepared.bytes, at: prepared.position)
@@ -138,7 +150,7 @@ final class PartitionWriter: Sendable {
             throw error
         }
         partition.withLock { $0.commit(prepared) }
-        onCommit(zip(group, prepared.baseOffsets).map { Committed(base: $1, timestamp: $0.timestamp, events: $0.events) })
+        onCommit(zip(group, prepared.baseOffsets).map { Committed(base: $1, timestamp: $0.timestamp, events: $0.records.events) })
         return prepared.baseOffsets
     }
 
