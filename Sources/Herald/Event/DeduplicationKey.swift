@@ -25,6 +25,17 @@ public struct DeduplicationKey: Sendable, Hashable {
         return hasher.finalize()
     }
 
+    /// A 128-bit digest of `source` and `id`: the stored 64-bit digest and a second one, salted
+    /// differently. Two different keys share one with a probability of about 2⁻¹²⁸ per pair (for a
+    /// million keys held, about 10⁻²⁷ that any two do), so a window can hold it in place of the strings.
+    package var fingerprint: DeduplicationFingerprint {
+        var hasher = Hasher()
+        hasher.combine(UInt64(0x5EED_F1A6_E4A1))
+        hasher.combine(source)
+        hasher.combine(id)
+        return DeduplicationFingerprint(high: UInt64(bitPattern: Int64(digest)), low: UInt64(bitPattern: Int64(hasher.finalize())))
+    }
+
     /// Feeds the stored digest of `source` and `id`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(digest)
@@ -33,5 +44,19 @@ public struct DeduplicationKey: Sendable, Hashable {
     /// Equal when `source` and `id` are.
     public static func == (lhs: DeduplicationKey, rhs: DeduplicationKey) -> Bool {
         lhs.digest == rhs.digest && lhs.id == rhs.id && lhs.source == rhs.source
+    }
+}
+
+/// A fixed-size stand-in for a ``DeduplicationKey`` (see ``DeduplicationKey/fingerprint``): 16 bytes,
+/// compared as two integers, with nothing to retain or chase when a large window looks it up.
+package struct DeduplicationFingerprint: Hashable, Sendable {
+    /// The first 64 bits (the key's own digest).
+    package let high: UInt64
+    /// The second 64 bits.
+    package let low: UInt64
+
+    /// Feeds one half: the bits are already a hash.
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(low)
     }
 }

@@ -13,9 +13,11 @@ package struct DeduplicationWindow {
         case claimed(publish: UInt64, index: Int)
     }
 
-    private var slots: [DeduplicationKey: Slot] = [:]
+    /// Keys by fingerprint: 16 bytes each, no strings to retain, compare or follow in a table of up to
+    /// `maximumEntries` (a million by default).
+    private var slots: [DeduplicationFingerprint: Slot] = [:]
     /// Stored keys, oldest first.
-    private var order: Deque<(key: DeduplicationKey, storedAt: Moment)> = []
+    private var order: Deque<(key: DeduplicationFingerprint, storedAt: Moment)> = []
     /// How long a key is remembered.
     package let window: Duration
     /// The most keys remembered.
@@ -25,6 +27,8 @@ package struct DeduplicationWindow {
     package init(window: Duration, maximumEntries: Int) {
         self.window = window
         self.maximumEntries = maximumEntries
+        // Skips the first rounds of growth; a busy topic grows the table further as it fills.
+        if window > .zero { slots.reserveCapacity(min(maximumEntries, 1 << 14)) }
     }
 
     /// Whether de-duplication is on (a window longer than zero).
@@ -34,14 +38,14 @@ package struct DeduplicationWindow {
     package mutating func original(of key: DeduplicationKey, now: ContinuousClock.Instant) -> (partition: Partition, offset: Offset)? {
         guard isEnabled else { return nil }
         expire(now: Moment(now))
-        guard case .stored(let partition, let offset, _) = slots[key] else { return nil }
+        guard case .stored(let partition, let offset, _) = slots[key.fingerprint] else { return nil }
         return (partition, offset)
     }
 
     /// Remembers a newly stored event.
     package mutating func remember(_ key: DeduplicationKey, partition: Partition, offset: Offset, now: ContinuousClock.Instant) {
         guard isEnabled else { return }
-        store(key, partition: partition, offset: offset, at: Moment(now))
+        store(key.fingerprint, partition: partition, offset: offset, at: Moment(now))
     }
 
     // MARK: Claims of publishes in progress
@@ -66,7 +70,7 @@ package struct DeduplicationWindow {
 
     /// Looks `key` up and, if it is new, claims it for event `index` of publish `publish`: one hash
     /// lookup for both.
-    package mutating func claim(_ key: DeduplicationKey, publish: UInt64, index: Int) -> Claim {
+    package mutating func claim(_ key: DeduplicationFingerprint, publish: UInt64, index: Int) -> Claim {
         // The modify accessor of the defaulted subscript inserts the claim when the key is absent.
         Self.classify(&slots[key, default: .claimed(publish: publish, index: index)], publish: publish, index: index)
     }
@@ -82,12 +86,12 @@ package struct DeduplicationWindow {
     }
 
     /// Turns a claim into a stored entry.
-    package mutating func confirm(_ key: DeduplicationKey, partition: Partition, offset: Offset, now: ContinuousClock.Instant) {
+    package mutating func confirm(_ key: DeduplicationFingerprint, partition: Partition, offset: Offset, now: ContinuousClock.Instant) {
         store(key, partition: partition, offset: offset, at: Moment(now))
     }
 
     /// Drops the claim of `publish` on `key` (its write failed or it must wait).
-    package mutating func release(_ key: DeduplicationKey, publish: UInt64) {
+    package mutating func release(_ key: DeduplicationFingerprint, publish: UInt64) {
         if case .claimed(let owner, _) = slots[key], owner == publish {
             slots[key] = nil
         }
@@ -95,7 +99,7 @@ package struct DeduplicationWindow {
 
     // MARK: Bounds
 
-    private mutating func store(_ key: DeduplicationKey, partition: Partition, offset: Offset, at moment: Moment) {
+    private mutating func store(_ key: DeduplicationFingerprint, partition: Partition, offset: Offset, at moment: Moment) {
         slots[key] = .stored(partition: partition, offset: offset, storedAt: moment)
         order.append((key, moment))
         while order.count > maximumEntries, let oldest = order.popFirst() {
@@ -110,7 +114,7 @@ package struct DeduplicationWindow {
         }
     }
 
-    private mutating func forget(_ entry: (key: DeduplicationKey, storedAt: Moment)) {
+    private mutating func forget(_ entry: (key: DeduplicationFingerprint, storedAt: Moment)) {
         if case .stored(_, _, let storedAt) = slots[entry.key], storedAt == entry.storedAt {
             slots[entry.key] = nil
         }

@@ -404,7 +404,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         /// This publish's id in the de-duplication window's claims.
         var publishID: UInt64
         /// The keys it claimed, with the index of the event that carries each.
-        var claimed: [(key: DeduplicationKey, index: Int)]
+        var claimed: [(key: DeduplicationFingerprint, index: Int)]
 
         enum Outcome {
             case duplicate(Partition, Offset)
@@ -457,7 +457,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         }
         var outcomes: [PlannedPublish.Outcome] = []
         outcomes.reserveCapacity(events.count)
-        var claimed: [(key: DeduplicationKey, index: Int)] = []
+        var claimed: [(key: DeduplicationFingerprint, index: Int)] = []
         // One access to the window for the whole batch, and one hash lookup per event in it.
         let mustWait = topic.withDeduplication { window -> Bool in
             guard window.isEnabled else {
@@ -467,7 +467,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             claimed.reserveCapacity(events.count)
             window.expire(now: .now)
             for (index, event) in events.enumerated() {
-                let key = event.deduplicationKey
+                let key = event.deduplicationKey.fingerprint
                 switch window.claim(key, publish: publishID, index: index) {
                 case .claimed:
                     claimed.append((key, index))
