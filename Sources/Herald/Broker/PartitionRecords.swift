@@ -10,11 +10,25 @@ package protocol PartitionRecords {
     /// The event at `offset` if it can be had without waiting for I/O; otherwise `nil`, and the partition
     /// arranges for it to be loaded (its broker then wakes the consumers). What consumers' hot path uses.
     func readyRecord(at offset: Offset) -> StoredEvent?
+    /// Up to `maximum` consecutive events from `offset` on that can be had without waiting for I/O (the
+    /// first is ``readyRecord(at:)``'s); empty when that one is not ready.
+    func readyRecords(from offset: Offset, maximum: Int) -> [StoredEvent]
 }
 
 extension PartitionRecords {
     /// Partitions held in memory have every record ready.
     package func readyRecord(at offset: Offset) -> StoredEvent? {
         record(at: offset)
+    }
+
+    /// One ready event after another, until one is not ready.
+    package func readyRecords(from offset: Offset, maximum: Int) -> [StoredEvent] {
+        var records: [StoredEvent] = []
+        var next = offset
+        while records.count < maximum, next < endOffset, let record = readyRecord(at: next) {
+            records.append(record)
+            next = next.next
+        }
+        return records
     }
 }

@@ -16,47 +16,47 @@ public struct Event: Sendable, Hashable {
 
     /// Identifies the event; unique within ``source``. Brokers de-duplicate on (`source`, `id`).
     public var id: String {
-        get { storage.id }
-        set { uniqueStorage().id = newValue }
+        get { storage.attributes.id }
+        set { mutate { $0.id = newValue } }
     }
     /// Identifies the context in which the event happened (a URI-reference, not empty).
     public var source: String {
-        get { storage.source }
-        set { uniqueStorage().source = newValue }
+        get { storage.attributes.source }
+        set { mutate { $0.source = newValue } }
     }
     /// Always ``Event/specVersion``.
     public var specVersion: String { Self.specVersion }
     /// The kind of event, for example `coffee.order.placed.v1`.
     public var type: String {
-        get { storage.type }
-        set { uniqueStorage().type = newValue }
+        get { storage.attributes.type }
+        set { mutate { $0.type = newValue } }
     }
     /// The subject of the event within its source; the default partition key.
     public var subject: String? {
-        get { storage.subject }
-        set { uniqueStorage().subject = newValue }
+        get { storage.attributes.subject }
+        set { mutate { $0.subject = newValue } }
     }
     /// When the occurrence happened, as the producer saw it.
     public var time: Date? {
-        get { storage.time }
-        set { uniqueStorage().time = newValue }
+        get { storage.attributes.time }
+        set { mutate { $0.time = newValue } }
     }
     /// The media type of ``data``, for example `application/json`.
     public var dataContentType: String? {
-        get { storage.dataContentType }
-        set { uniqueStorage().dataContentType = newValue }
+        get { storage.attributes.dataContentType }
+        set { mutate { $0.dataContentType = newValue } }
     }
     /// A URI of the schema that ``data`` adheres to.
     public var dataSchema: String? {
-        get { storage.dataSchema }
-        set { uniqueStorage().dataSchema = newValue }
+        get { storage.attributes.dataSchema }
+        set { mutate { $0.dataSchema = newValue } }
     }
     /// Extension attributes by name (`traceparent`, `correlationid`, `partitionkey`, ...).
-    public var extensions: [String: String] { storage.extensions }
+    public var extensions: [String: String] { storage.attributes.extensions }
     /// The payload, or `nil` when the event carries none.
     public var data: ByteBuffer? {
-        get { storage.data }
-        set { uniqueStorage().data = newValue }
+        get { storage.attributes.data }
+        set { mutate { $0.data = newValue } }
     }
 
     /// The attributes, shared between copies of the event until one of them changes (copy on write):
@@ -64,9 +64,8 @@ public struct Event: Sendable, Hashable {
     /// count instead of one per attribute.
     private var storage: Storage
 
-    /// The attributes' home. Mutated only through ``uniqueStorage()``, so a storage shared by several
-    /// events (and so possibly by several threads) is never written: the `@unchecked Sendable` is safe.
-    private final class Storage: @unchecked Sendable {
+    /// Every attribute's value.
+    private struct Attributes: Sendable {
         var id: String
         var source: String
         var type: String
@@ -76,36 +75,23 @@ public struct Event: Sendable, Hashable {
         var dataSchema: String?
         var extensions: [String: String]
         var data: ByteBuffer?
+    }
 
-        init(
-            id: String, source: String, type: String, subject: String?, time: Date?, dataContentType: String?,
-            dataSchema: String?, extensions: [String: String], data: ByteBuffer?
-        ) {
-            self.id = id
-            self.source = source
-            self.type = type
-            self.subject = subject
-            self.time = time
-            self.dataContentType = dataContentType
-            self.dataSchema = dataSchema
-            self.extensions = extensions
-            self.data = data
-        }
+    /// The attributes' immutable home: a change makes a new one (changes are rare, reads are constant),
+    /// and reading a constant of a final class needs no run-time exclusivity check.
+    private final class Storage: Sendable {
+        let attributes: Attributes
 
-        func copy() -> Storage {
-            Storage(
-                id: id, source: source, type: type, subject: subject, time: time, dataContentType: dataContentType,
-                dataSchema: dataSchema, extensions: extensions, data: data
-            )
+        init(_ attributes: Attributes) {
+            self.attributes = attributes
         }
     }
 
-    /// The storage, copied first if another event shares it.
-    private mutating func uniqueStorage() -> Storage {
-        if !isKnownUniquelyReferenced(&storage) {
-            storage = storage.copy()
-        }
-        return storage
+    /// Changes attributes through a new storage.
+    private mutating func mutate(_ change: (inout Attributes) -> Void) {
+        var attributes = storage.attributes
+        change(&attributes)
+        storage = Storage(attributes)
     }
 
     /// Creates an event.
@@ -130,8 +116,10 @@ public struct Event: Sendable, Hashable {
             try ExtensionAttributeName.validate(name)
         }
         self.storage = Storage(
-            id: id, source: source, type: type, subject: subject, time: time, dataContentType: dataContentType,
-            dataSchema: dataSchema, extensions: extensions, data: data
+            Attributes(
+                id: id, source: source, type: type, subject: subject, time: time, dataContentType: dataContentType,
+                dataSchema: dataSchema, extensions: extensions, data: data
+            )
         )
     }
 
@@ -140,7 +128,7 @@ public struct Event: Sendable, Hashable {
     /// - Throws: ``CloudEventError`` when `name` breaks the naming rule.
     public mutating func setExtension(_ name: String, to value: String?) throws(CloudEventError) {
         try ExtensionAttributeName.validate(name)
-        uniqueStorage().extensions[name] = value
+        mutate { $0.extensions[name] = value }
     }
 
     /// The value of an extension attribute, or `nil`.
@@ -150,7 +138,7 @@ public struct Event: Sendable, Hashable {
 
     /// Sets an extension whose name is a known-good constant of Herald's (no validation needed).
     mutating func setKnownExtension(_ name: ExtensionAttributeName, to value: String?) {
-        uniqueStorage().extensions[name.rawValue] = value
+        mutate { $0.extensions[name.rawValue] = value }
     }
 
     /// Equal when every attribute is.
@@ -185,8 +173,9 @@ extension Event {
     /// The key that picks this event's partition: the `partitionkey` extension if set, else ``subject``.
     /// Events without a key are spread across partitions.
     public var partitionKey: String? {
-        let extensions = storage.extensions
-        return extensions.isEmpty ? storage.subject : extensions[ExtensionAttributeName.partitionKey.rawValue] ?? storage.subject
+        let attributes = storage.attributes
+        return attributes.extensions.isEmpty
+            ? attributes.subject : attributes.extensions[ExtensionAttributeName.partitionKey.rawValue] ?? attributes.subject
     }
 
     /// The number of payload bytes (0 without data): what topic size limits count.

@@ -127,10 +127,13 @@ package final class ConsumerGroupState {
     ) -> TakeOutcome {
         var taken: [DispatchedRecord] = []
         while taken.count < limit {
-            switch takeOne(subscriber: id, logs: logs, now: now, date: date, nextDeliveryID: &nextDeliveryID, deadLetters: &deadLetters) {
-            case .dispatched(let record):
-                if taken.isEmpty { taken.reserveCapacity(limit) }
-                taken.append(record)
+            let step = takeSome(
+                subscriber: id, room: limit - taken.count, logs: logs, now: now, date: date,
+                nextDeliveryID: &nextDeliveryID, deadLetters: &deadLetters, into: &taken
+            )
+            switch step {
+            case .dispatched:
+                continue
             case .wait(let until):
                 return taken.isEmpty ? .wait(until: until) : .dispatched(taken)
             case .closed:
@@ -142,33 +145,53 @@ package final class ConsumerGroupState {
 
     /// What one step of ``take(subscriber:limit:logs:now:date:nextDeliveryID:deadLetters:)`` found.
     private enum TakeStep {
-        case dispatched(DispatchedRecord)
+        case dispatched
         case wait(until: ContinuousClock.Instant?)
         case closed
     }
 
-    /// Finds the next event for member `id`: a due redelivery first, then the next new event.
-    private func takeOne<Records: PartitionRecords>(
+    /// Finds the next events for member `id`, at most `room`: a due redelivery first, else new events
+    /// from the next partition that has them — a run of consecutive ones from its cursor when they are
+    /// ready and ordering is not per key.
+    private func takeSome<Records: PartitionRecords>(
         subscriber id: UInt64,
+        room: Int,
         logs: [Records],
         now: Moment,
         date: WallTime,
         nextDeliveryID: inout UInt64,
-        deadLetters: inout [DeadLetterRequest]
+        deadLetters: inout [DeadLetterRequest],
+        into taken: inout [DispatchedRecord]
     ) -> TakeStep {
         guard let member = members[id], !member.isDraining else { return .closed }
         if member.inFlight >= member.prefetch { return .wait(until: nil) }
+        let room = min(room, member.prefetch - member.inFlight)
         var wakeUp: Moment?
         let count = partitions.count
         for step in 0..<count {
             let index = (nextPartition + step) % count
             expireDeadlines(index, logs: logs, now: now, date: date, deadLetters: &deadLetters)
-            if let offset = nextOffset(index, log: logs[index], now: now, logs: logs, date: date, deadLetters: &deadLetters),
-                let record = logs[index].readyRecord(at: offset)
-            {
-                nextPartition = (index + 1) % count
-                nextDeliveryID &+= 1
-                return dispatch(record, partition: index, to: id, deliveryID: nextDeliveryID, now: now, date: date)
+            if let offset = nextOffset(index, log: logs[index], now: now, logs: logs, date: date, deadLetters: &deadLetters) {
+                if options.ordering != .perKey, offset == partitions[index].cursor, room > 1 {
+                    let run = logs[index].readyRecords(from: offset, maximum: room)
+                    if !run.isEmpty {
+                        let dispatched = partitions[index].dispatchNew(
+                            run, to: id, firstDeliveryID: nextDeliveryID &+ 1, deadline: now + options.ackDeadline, date: date,
+                            epoch: epoch, partition: index, into: &taken
+                        )
+                        if dispatched > 0 {
+                            nextDeliveryID &+= UInt64(dispatched)
+                            members[id]?.inFlight += dispatched
+                            nextPartition = (index + 1) % count
+                            return .dispatched
+                        }
+                    }
+                } else if let record = logs[index].readyRecord(at: offset) {
+                    nextPartition = (index + 1) % count
+                    nextDeliveryID &+= 1
+                    taken.append(dispatch(record, partition: index, to: id, deliveryID: nextDeliveryID, now: now, date: date))
+                    return .dispatched
+                }
             }
             if let next = partitions[index].nextWakeUp {
                 wakeUp = min(wakeUp ?? next, next)
@@ -220,15 +243,15 @@ package final class ConsumerGroupState {
         deliveryID: UInt64,
         now: Moment,
         date: WallTime
-    ) -> TakeStep {
+    ) -> DispatchedRecord {
         let deadline = now + options.ackDeadline
         var entry: RecordState
         if let existing = partitions[index].entries[record.offset] {
             entry = existing
         } else {
-            let key = record.event.partitionKey
+            let key = options.ordering == .perKey ? record.event.partitionKey : nil
             entry = RecordState(status: .acknowledged, attempts: 0, firstDeliveredAt: date, key: key)
-            if options.ordering == .perKey, let key {
+            if let key {
                 partitions[index].unsettledKeys[key, default: 0] += 1
             }
         }
@@ -239,7 +262,7 @@ package final class ConsumerGroupState {
         partitions[index].advanceCursor()
         members[member]?.inFlight += 1
         let token = DeliveryToken(rawValue: deliveryID, partition: Partition(index), offset: record.offset, epoch: epoch)
-        return .dispatched(DispatchedRecord(record: record, attempt: entry.attempts, firstDeliveredAt: entry.firstDeliveredAt.date, token: token))
+        return DispatchedRecord(record: record, attempt: entry.attempts, firstDeliveredAt: entry.firstDeliveredAt.date, token: token)
     }
 
     private func expireDeadlines<Records: PartitionRecords>(
@@ -511,7 +534,7 @@ package final class ConsumerGroupState {
                 state.entries[offset] = RecordState(status: .acknowledged, attempts: 1, firstDeliveredAt: date, key: nil)
             }
             for (offset, attempts) in checkpoint.attempts where offset >= floor && offset < logs[index].endOffset {
-                let key = logs[index].record(at: offset)?.event.partitionKey
+                let key = options.ordering == .perKey ? logs[index].record(at: offset)?.event.partitionKey : nil
                 state.entries[offset] = RecordState(status: .acknowledged, attempts: attempts, firstDeliveredAt: date, key: key)
                 state.scheduleRedelivery(offset, due: now)
                 if options.ordering == .perKey, let key {

@@ -36,6 +36,39 @@ package struct GroupPartitionState {
         }
     }
 
+    /// Hands `records` (consecutive, from the cursor) to `member` as their first deliveries, stopping at
+    /// the first that already has an entry; appends them to `taken` and returns how many. One access to
+    /// this state for the whole run.
+    mutating func dispatchNew(
+        _ records: [StoredEvent],
+        to member: UInt64,
+        firstDeliveryID: UInt64,
+        deadline: Moment,
+        date: WallTime,
+        epoch: UInt64,
+        partition index: Int,
+        into taken: inout [DispatchedRecord]
+    ) -> Int {
+        var deliveryID = firstDeliveryID
+        var dispatched = 0
+        let firstDeliveredAt = date.date
+        for record in records {
+            guard entries[record.offset] == nil else { break }
+            entries[record.offset] = RecordState(
+                status: .inFlight(deliveryID: deliveryID, subscriber: member, deadline: deadline), attempts: 1, firstDeliveredAt: date, key: nil
+            )
+            let token = DeliveryToken(rawValue: deliveryID, partition: Partition(index), offset: record.offset, epoch: epoch)
+            taken.append(DispatchedRecord(record: record, attempt: 1, firstDeliveredAt: firstDeliveredAt, token: token))
+            deliveryID &+= 1
+            dispatched += 1
+        }
+        if dispatched > 0 {
+            earliestDeadline = min(earliestDeadline ?? deadline, deadline)
+            advanceCursor()
+        }
+        return dispatched
+    }
+
     /// Takes the earliest redelivery that is due and still valid.
     mutating func popDueRedelivery(now: Moment) -> Offset? {
         while let top = redeliveries.min, top.due <= now {

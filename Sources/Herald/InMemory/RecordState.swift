@@ -13,18 +13,40 @@ struct RecordState {
     /// Deliveries so far.
     var attempts: Int
     var firstDeliveredAt: WallTime
-    var firstFailureAt: WallTime?
-    var lastFailureAt: WallTime?
-    var lastFailure: DeliveryFailure?
-    /// The event's partition key, kept for per-key ordering.
+    /// The event's partition key, kept for per-key ordering only (`nil` in the other modes).
     var key: String?
+    /// Its failures, once it has failed: boxed, because most events never fail and the state of every
+    /// dispatched event is copied at each step of a delivery.
+    private var failures: FailureHistory?
+
+    init(status: Status, attempts: Int, firstDeliveredAt: WallTime, key: String?) {
+        self.status = status
+        self.attempts = attempts
+        self.firstDeliveredAt = firstDeliveredAt
+        self.key = key
+    }
+
+    var firstFailureAt: WallTime? { failures?.first }
+    var lastFailureAt: WallTime? { failures?.last }
+    var lastFailure: DeliveryFailure? { failures?.failure }
 
     var isAcknowledged: Bool { status == .acknowledged }
 
     mutating func recordFailure(_ failure: DeliveryFailure, at date: WallTime) {
-        if firstFailureAt == nil { firstFailureAt = date }
-        lastFailureAt = date
-        lastFailure = failure
+        failures = FailureHistory(first: failures?.first ?? date, last: date, failure: failure)
+    }
+}
+
+/// When an event first and last failed, and the last failure.
+final class FailureHistory: Sendable {
+    let first: WallTime
+    let last: WallTime
+    let failure: DeliveryFailure
+
+    init(first: WallTime, last: WallTime, failure: DeliveryFailure) {
+        self.first = first
+        self.last = last
+        self.failure = failure
     }
 }
 

@@ -290,8 +290,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         state.withLock { state in
             guard let topicState = state.topics[topic] else { return }
             if topicState.partitions.indices.contains(partition) {
-                for batch in committed where !batch.events.isEmpty {
-                    topicState.partitions[partition].cacheCommitted(batch.events, from: batch.base, timestamp: batch.timestamp)
+                for batch in committed {
+                    topicState.partitions[partition].didCommit(batch)
                 }
             }
             topicState.wakeMembers()

@@ -50,6 +50,7 @@ final class LogPartition: PartitionRecords {
             index: index, writer: writer, directory: directory, cacheLimit: cacheLimit, cacheBytes: cacheBytes
         )
         self.logger = logger
+        self.endOffset = writer.partition.withLock { $0.endOffset }
     }
 
     static func startFile(_ directory: String) -> String { "\(directory)/start.offset" }
@@ -58,9 +59,10 @@ final class LogPartition: PartitionRecords {
         max(logicalStart, writer.partition.withLock { $0.startOffset })
     }
 
-    var endOffset: Offset {
-        writer.partition.withLock { $0.endOffset }
-    }
+    /// The offset the next event gets, as committed and announced by the writer (see ``didCommit(_:)``):
+    /// consumers read it once per event, so it is kept here under the broker's lock rather than read
+    /// through the store's.
+    private(set) var endOffset: Offset
 
     /// Payload bytes on disk (whole segments).
     var storedBytes: Int64 {
@@ -84,6 +86,18 @@ final class LogPartition: PartitionRecords {
         guard offset >= startOffset, offset < endOffset, offset != unreadableOffset else { return nil }
         if wantedOffset == nil { wantedOffset = offset }
         return nil
+    }
+
+    /// Up to `maximum` consecutive cached events from `offset` on, in one slice of the cache; when
+    /// `offset` is not cached, what ``readyRecord(at:)`` does (empty, and a load is asked for).
+    func readyRecords(from offset: Offset, maximum: Int) -> [StoredEvent] {
+        guard maximum > 0 else { return [] }
+        guard offset >= logicalStart, offset >= cacheStart, offset.value < cacheStart.value + Int64(cache.count) else {
+            return readyRecord(at: offset).map { [$0] } ?? []
+        }
+        let first = Int(offset.value - cacheStart.value)
+        let last = min(cache.count, first + maximum)
+        return Array(cache[first..<last])
     }
 
     /// A load of what consumers wait for, if one is wanted and none is running; the caller must finish it
@@ -125,10 +139,20 @@ final class LogPartition: PartitionRecords {
         cacheStart = records.first?.offset ?? cacheStart
     }
 
+    /// Makes a commit's records readable: moves the end past them and caches their events (see
+    /// ``cacheCommitted(_:from:timestamp:)``). Called under the broker's lock by the writer's commit
+    /// callback, before any publisher of the commit resumes.
+    func didCommit(_ batch: PartitionWriter.Committed) {
+        endOffset = max(endOffset, Offset(batch.base.value + Int64(batch.count)))
+        if !batch.events.isEmpty {
+            cacheCommitted(batch.events, from: batch.base, timestamp: batch.timestamp)
+        }
+    }
+
     /// Adds just-committed events to the cache when they continue it (or the cache is empty): a consumer
     /// following the tail then finds them without a load from disk. The cache keeps its bounds by dropping
     /// its oldest events. Called under the broker's lock.
-    func cacheCommitted(_ events: [Event], from base: Offset, timestamp: Int64) {
+    private func cacheCommitted(_ events: [Event], from base: Offset, timestamp: Int64) {
         let cacheEnd = Offset(cacheStart.value + Int64(cache.count))
         if cache.isEmpty {
             cacheStart = base

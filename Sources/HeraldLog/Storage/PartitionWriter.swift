@@ -20,6 +20,8 @@ final class PartitionWriter: Sendable {
     /// (empty when the caller passed none).
     struct Committed: Sendable {
         var base: Offset
+        /// How many records, from `base`.
+        var count: Int
         var timestamp: Int64
         var events: [Event]
     }
@@ -150,7 +152,7 @@ final class PartitionWriter: Sendable {
             throw error
         }
         partition.withLock { $0.commit(prepared) }
-        onCommit(zip(group, prepared.baseOffsets).map { Committed(base: $1, timestamp: $0.timestamp, events: $0.records.events) })
+        onCommit(zip(group, prepared.baseOffsets).map { Committed(base: $1, count: $0.records.count, timestamp: $0.timestamp, events: $0.records.events) })
         return prepared.baseOffsets
     }
 
