@@ -191,6 +191,9 @@ package final class ConsumerGroupState {
                     nextDeliveryID &+= 1
                     taken.append(dispatch(record, partition: index, to: id, deliveryID: nextDeliveryID, now: now, date: date))
                     return .dispatched
+                } else if case .awaitingRedelivery(let due)? = partitions[index].entries[offset]?.status {
+                    // A due redelivery whose event is being loaded: keep it due, to be taken once it is in.
+                    partitions[index].scheduleRedelivery(offset, due: due)
                 }
             }
             if let next = partitions[index].nextWakeUp {

@@ -6,7 +6,8 @@ import Synchronization
 /// End-to-end latency at a fixed publish rate: each event is due at `start + i / rate`; its latency runs
 /// from that due time (so a stalled publisher shows up as latency, not as fewer samples) until a consumer
 /// of one group receives it. The same run also records, from the same due times, when each publish was
-/// acknowledged, which separates the publish path from the consumer's side.
+/// acknowledged, which separates the publish path from the consumer's side, and when each publish call
+/// started (how late the benchmark's own publisher was: its share of the figures, not the broker's).
 struct LatencyScenario {
     let rate: Int
     let seconds: Int
@@ -34,7 +35,7 @@ struct LatencyScenario {
     }
 
     /// End-to-end latencies and publish-acknowledged latencies.
-    func run(on broker: any Broker) async throws -> (endToEnd: Result, published: Result) {
+    func run(on broker: any Broker) async throws -> (endToEnd: Result, published: Result, started: Result) {
         let total = rate * seconds
         try await broker.createTopic(TopicConfiguration(name: "bench-latency", partitions: partitions))
         let subscription = try await broker.subscribe(
@@ -47,6 +48,7 @@ struct LatencyScenario {
         let start = clock.now + .milliseconds(50)
         let interval = Duration.seconds(1) / rate
         let published = SharedHistogram()
+        let started = SharedHistogram()
         let histogram = try await withThrowingTaskGroup(of: Histogram<UInt64>?.self) { group in
             group.addTask {
                 var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
@@ -74,6 +76,7 @@ struct LatencyScenario {
                         let event = try Event(id: "lat-\(index)", source: "/bench", type: "bench.latency.v1", subject: "k\(index % 64)", data: payload)
                         let due = start + interval * index
                         publishes.addTask {
+                            started.record(clock.now - due)
                             _ = try await broker.publish(event, to: "bench-latency")
                             published.record(clock.now - due)
                         }
@@ -90,8 +93,10 @@ struct LatencyScenario {
             return result
         }
         await subscription.close()
-        guard let histogram else { return (Result(events: 0, p50: .zero, p99: .zero, p999: .zero, max: .zero), published.result) }
-        return (Result(histogram), published.result)
+        guard let histogram else {
+            return (Result(events: 0, p50: .zero, p99: .zero, p999: .zero, max: .zero), published.result, started.result)
+        }
+        return (Result(histogram), published.result, started.result)
     }
 }
 

@@ -420,26 +420,43 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     ///   were written before the failure stay stored; publishing the batch again is safe, as the
     ///   de-duplication window recognises them.
     public func publish(_ events: [Event], to topicName: String) async throws -> [PublishReceipt] {
-        let waiterID = state.withLock { state -> UInt64 in
-            state.nextMemberID += 1
-            return state.nextMemberID
-        }
-        let signal = AsyncSignal()
+        // One lock round trip in the common case: the publish takes its id, plans, and registers to be
+        // woken only if it must wait for another publish of the same key.
+        var publishID: UInt64 = 0
+        var signal: AsyncSignal?
         var plan: PlannedPublish
         while true {
             let next = try state.withLock { state throws(BrokerError) -> PublishPlan in
-                let result = try self.plan(events, topicName, publishID: waiterID, in: &state)
-                if case .wait = result { state.pendingWaiters[waiterID] = signal }
+                if publishID == 0 {
+                    state.nextMemberID += 1
+                    publishID = state.nextMemberID
+                }
+                let result: PublishPlan
+                do throws(BrokerError) {
+                    result = try self.plan(events, topicName, publishID: publishID, in: &state)
+                } catch {
+                    state.pendingWaiters[publishID] = nil
+                    throw error
+                }
+                if case .wait = result {
+                    let waiter = signal ?? AsyncSignal()
+                    signal = waiter
+                    state.pendingWaiters[publishID] = waiter
+                } else if signal != nil {
+                    state.pendingWaiters[publishID] = nil
+                }
                 return result
             }
             if case .write(let planned) = next {
                 plan = planned
                 break
             }
-            await signal.wait(until: .now + .seconds(1))
-            try Task.checkCancellation()
+            await signal?.wait(until: .now + .seconds(1))
+            if Task.isCancelled {
+                state.withLock { _ = $0.pendingWaiters.removeValue(forKey: publishID) }
+                throw CancellationError()
+            }
         }
-        state.withLock { _ = $0.pendingWaiters.removeValue(forKey: waiterID) }
         return try await write(events, plan: plan)
     }
 

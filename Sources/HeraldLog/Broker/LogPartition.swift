@@ -50,24 +50,27 @@ final class LogPartition: PartitionRecords {
             index: index, writer: writer, directory: directory, cacheLimit: cacheLimit, cacheBytes: cacheBytes
         )
         self.logger = logger
-        self.endOffset = writer.partition.withLock { $0.endOffset }
+        (self.endOffset, self.storeStart, self.storedBytes) = writer.partition.withLock { ($0.endOffset, $0.startOffset, $0.bytes) }
     }
 
     static func startFile(_ directory: String) -> String { "\(directory)/start.offset" }
 
     var startOffset: Offset {
-        max(logicalStart, writer.partition.withLock { $0.startOffset })
+        max(logicalStart, storeStart)
     }
+
+    /// The oldest offset in the store's segments; kept here (refreshed when retention deletes segments) so
+    /// that publishes and consumers need not take the store's lock for it.
+    private var storeStart: Offset
 
     /// The offset the next event gets, as committed and announced by the writer (see ``didCommit(_:)``):
     /// consumers read it once per event, so it is kept here under the broker's lock rather than read
     /// through the store's.
     private(set) var endOffset: Offset
 
-    /// Payload bytes on disk (whole segments).
-    var storedBytes: Int64 {
-        writer.partition.withLock { $0.bytes }
-    }
+    /// Bytes on disk (whole segments): kept here, grown by each commit and refreshed when retention
+    /// deletes segments, so that every publish's size check needs no store lock.
+    private(set) var storedBytes: Int64
 
     /// The offset after the oldest sealed segment (deleting it moves the start there), if there is one.
     var oldestSegmentEnd: Offset? {
@@ -144,6 +147,7 @@ final class LogPartition: PartitionRecords {
     /// callback, before any publisher of the commit resumes.
     func didCommit(_ batch: PartitionWriter.Committed) {
         endOffset = max(endOffset, Offset(batch.base.value + Int64(batch.count)))
+        storedBytes += Int64(batch.bytes)
         if !batch.events.isEmpty {
             cacheCommitted(batch.events, from: batch.base, timestamp: batch.timestamp)
         }
@@ -203,6 +207,7 @@ final class LogPartition: PartitionRecords {
         var bytes = ByteBuffer()
         bytes.writeString(String(offset.value))
         try fileSystem.writeAtomically(bytes, to: Self.startFile(directory))
+        defer { (storeStart, storedBytes) = writer.partition.withLock { ($0.startOffset, $0.bytes) } }
         try writer.partition.withLock { (store: PartitionStore) throws(StorageError) in
             _ = try store.deleteOldSegments { segment, _ in segment.nextOffset <= offset }
         }

@@ -82,64 +82,83 @@ enum EventEnvelope {
     ///
     /// - Throws: ``EnvelopeError`` saying which part is malformed.
     static func decode(_ buffer: ByteBuffer) throws(EnvelopeError) -> Event {
-        var buffer = buffer
-        guard let version: UInt8 = buffer.readInteger() else { throw .truncated("version") }
-        guard version == Self.version else { throw .unknownVersion(version) }
-        guard let id = buffer.readLengthPrefixedString() else { throw .truncated("id") }
-        guard let source = buffer.readLengthPrefixedString() else { throw .truncated("source") }
-        guard let type = buffer.readLengthPrefixedString() else { throw .truncated("type") }
-        guard let presence: UInt8 = buffer.readInteger() else { throw .truncated("presence") }
-        var subject: String?
-        var time: Date?
-        var contentType: String?
-        var schema: String?
-        var data: ByteBuffer?
-        if presence & Presence.subject != 0 {
-            guard let value = buffer.readLengthPrefixedString() else { throw .truncated("subject") }
-            subject = value
+        let decoded = buffer.withUnsafeReadableBytes { bytes in Result { () throws(EnvelopeError) in try decodeFields(bytes) } }
+        let fields: DecodedFields
+        switch decoded {
+        case .success(let value): fields = value
+        case .failure(let error): throw error
         }
-        if presence & Presence.time != 0 {
-            guard let bits: UInt64 = buffer.readInteger(endianness: .little) else { throw .truncated("time") }
-            time = Date(timeIntervalSinceReferenceDate: Double(bitPattern: bits))
-        }
-        if presence & Presence.dataContentType != 0 {
-            guard let value = buffer.readLengthPrefixedString() else { throw .truncated("datacontenttype") }
-            contentType = value
-        }
-        if presence & Presence.dataSchema != 0 {
-            guard let value = buffer.readLengthPrefixedString() else { throw .truncated("dataschema") }
-            schema = value
-        }
-        if presence & Presence.data != 0 {
-            guard let length = buffer.readVarint(), length <= UInt64(buffer.readableBytes),
-                let bytes = buffer.readSlice(length: Int(length))
-            else { throw .truncated("data") }
-            data = bytes
-        }
-        guard let count = buffer.readVarint(), count <= UInt64(buffer.readableBytes) else { throw .truncated("extensions") }
-        var extensions: [String: String] = [:]
-        for _ in 0..<count {
-            guard let name = buffer.readLengthPrefixedString(), let value = buffer.readLengthPrefixedString() else {
-                throw .truncated("extension attribute")
-            }
-            extensions[name] = value
-        }
-        guard buffer.readableBytes == 0 else { throw .trailingBytes(buffer.readableBytes) }
+        let data = fields.dataRange.flatMap { buffer.getSlice(at: buffer.readerIndex + $0.lowerBound, length: $0.count) }
         do {
             return try Event(
-                id: id,
-                source: source,
-                type: type,
-                subject: subject,
-                time: time,
-                dataContentType: contentType,
-                dataSchema: schema,
-                extensions: extensions,
+                id: fields.id,
+                source: fields.source,
+                type: fields.type,
+                subject: fields.subject,
+                time: fields.time,
+                dataContentType: fields.contentType,
+                dataSchema: fields.schema,
+                extensions: fields.extensions,
                 data: data
             )
         } catch {
             throw .invalidEvent(error.message)
         }
+    }
+
+    /// Every attribute of an envelope, with where its data lies.
+    private struct DecodedFields {
+        var id: String
+        var source: String
+        var type: String
+        var subject: String?
+        var time: Date?
+        var contentType: String?
+        var schema: String?
+        var dataRange: Range<Int>?
+        var extensions: [String: String]
+    }
+
+    private static func decodeFields(_ bytes: UnsafeRawBufferPointer) throws(EnvelopeError) -> DecodedFields {
+        var reader = RawByteReader(bytes)
+        guard let version = reader.readByte() else { throw .truncated("version") }
+        guard version == Self.version else { throw .unknownVersion(version) }
+        guard let id = reader.readLengthPrefixedString() else { throw .truncated("id") }
+        guard let source = reader.readLengthPrefixedString() else { throw .truncated("source") }
+        guard let type = reader.readLengthPrefixedString() else { throw .truncated("type") }
+        guard let presence = reader.readByte() else { throw .truncated("presence") }
+        var fields = DecodedFields(id: id, source: source, type: type, extensions: [:])
+        if presence & Presence.subject != 0 {
+            guard let value = reader.readLengthPrefixedString() else { throw .truncated("subject") }
+            fields.subject = value
+        }
+        if presence & Presence.time != 0 {
+            guard let bits = reader.readLittleEndian(UInt64.self) else { throw .truncated("time") }
+            fields.time = Date(timeIntervalSinceReferenceDate: Double(bitPattern: bits))
+        }
+        if presence & Presence.dataContentType != 0 {
+            guard let value = reader.readLengthPrefixedString() else { throw .truncated("datacontenttype") }
+            fields.contentType = value
+        }
+        if presence & Presence.dataSchema != 0 {
+            guard let value = reader.readLengthPrefixedString() else { throw .truncated("dataschema") }
+            fields.schema = value
+        }
+        if presence & Presence.data != 0 {
+            guard let length = reader.readVarint(), length <= UInt64(reader.remaining), let start = reader.skip(Int(length)) else {
+                throw .truncated("data")
+            }
+            fields.dataRange = start..<start + Int(length)
+        }
+        guard let count = reader.readVarint(), count <= UInt64(reader.remaining) else { throw .truncated("extensions") }
+        for _ in 0..<count {
+            guard let name = reader.readLengthPrefixedString(), let value = reader.readLengthPrefixedString() else {
+                throw .truncated("extension attribute")
+            }
+            fields.extensions[name] = value
+        }
+        guard reader.remaining == 0 else { throw .trailingBytes(reader.remaining) }
+        return fields
     }
 }
 

@@ -180,21 +180,37 @@ struct RecordBatch: Sendable {
         guard decodeRecords else {
             return .batch(RecordBatch(baseOffset: header.baseOffset, firstTimestamp: header.firstTimestamp, maxTimestamp: header.maxTimestamp, records: []), header)
         }
-        guard var body = buffer.getSlice(at: buffer.readerIndex + headerSize, length: header.size - headerSize) else {
+        guard let body = buffer.getSlice(at: buffer.readerIndex + headerSize, length: header.size - headerSize) else {
             return .incomplete(header)
         }
-        var records: [LogRecord] = []
-        records.reserveCapacity(header.recordCount)
-        for index in 0..<header.recordCount {
-            guard let record = readRecord(&body, header: header) else {
-                return .corrupt("record \(index) of \(header.recordCount) is malformed")
+        // Record boundaries are found through a raw reader; each value stays a slice of the read bytes.
+        let scanned = body.withUnsafeReadableBytes { bytes -> Result<[(offset: Offset, timestampDelta: Int64, key: String?, value: Range<Int>)], BatchProblem> in
+            var reader = RawByteReader(bytes)
+            var found: [(offset: Offset, timestampDelta: Int64, key: String?, value: Range<Int>)] = []
+            found.reserveCapacity(header.recordCount)
+            for index in 0..<header.recordCount {
+                guard let record = readRecord(&reader, header: header) else {
+                    return .failure(BatchProblem("record \(index) of \(header.recordCount) is malformed"))
+                }
+                guard record.offset.value == header.baseOffset.value + Int64(index) else {
+                    return .failure(BatchProblem("record \(index) has offset \(record.offset), expected \(header.baseOffset.value + Int64(index))"))
+                }
+                found.append(record)
             }
-            guard record.offset.value == header.baseOffset.value + Int64(index) else {
-                return .corrupt("record \(index) has offset \(record.offset), expected \(header.baseOffset.value + Int64(index))")
-            }
-            records.append(record)
+            guard reader.remaining == 0 else { return .failure(BatchProblem("\(reader.remaining) bytes after the last record")) }
+            return .success(found)
         }
-        guard body.readableBytes == 0 else { return .corrupt("\(body.readableBytes) bytes after the last record") }
+        let records: [LogRecord]
+        switch scanned {
+        case .failure(let problem):
+            return .corrupt(problem.reason)
+        case .success(let found):
+            records = found.compactMap { record in
+                body.getSlice(at: body.readerIndex + record.value.lowerBound, length: record.value.count).map {
+                    LogRecord(offset: record.offset, timestamp: header.firstTimestamp + record.timestampDelta, key: record.key, value: $0)
+                }
+            }
+        }
         let batch = RecordBatch(
             baseOffset: header.baseOffset,
             firstTimestamp: header.firstTimestamp,
@@ -215,30 +231,32 @@ struct RecordBatch: Sendable {
         return nil
     }
 
-    private static func readRecord(_ body: inout ByteBuffer, header: Header) -> LogRecord? {
-        guard let length = body.readVarint(), length <= UInt64(body.readableBytes),
-            var record = body.readSlice(length: Int(length)),
-            let _: UInt8 = record.readInteger(),
-            let timestampDelta = record.readZigZag(),
-            let offsetDelta = record.readVarint(),
-            let keyLength = record.readZigZag()
+    /// Why the records of a batch do not decode.
+    private struct BatchProblem: Error {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    /// Reads one record: its offset, key and where its value lies in the reader's bytes.
+    private static func readRecord(_ reader: inout RawByteReader, header: Header) -> (offset: Offset, timestampDelta: Int64, key: String?, value: Range<Int>)? {
+        guard let length = reader.readVarint(), length <= UInt64(reader.remaining) else { return nil }
+        let end = reader.position + Int(length)
+        guard reader.readByte() != nil,
+            let timestampDelta = reader.readZigZag(),
+            let offsetDelta = reader.readVarint(),
+            let keyLength = reader.readZigZag()
         else { return nil }
         var key: String?
         if keyLength >= 0 {
-            guard keyLength <= Int64(record.readableBytes), let value = record.readString(length: Int(keyLength)) else { return nil }
+            guard keyLength <= Int64(reader.remaining), let value = reader.readString(length: Int(keyLength)) else { return nil }
             key = value
         } else if keyLength != -1 {
             return nil
         }
-        guard let valueLength = record.readVarint(), valueLength == UInt64(record.readableBytes),
-            let value = record.readSlice(length: Int(valueLength))
+        guard let valueLength = reader.readVarint(), valueLength == UInt64(end - reader.position),
+            let start = reader.skip(Int(valueLength))
         else { return nil }
-        return LogRecord(
-            offset: Offset(header.baseOffset.value + Int64(offsetDelta)),
-            timestamp: header.firstTimestamp + timestampDelta,
-            key: key,
-            value: value
-        )
+        return (Offset(header.baseOffset.value + Int64(offsetDelta)), timestampDelta, key, start..<start + Int(valueLength))
     }
 
     private static func hex(_ value: UInt32) -> String {

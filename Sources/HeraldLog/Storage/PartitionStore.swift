@@ -90,8 +90,14 @@ final class PartitionStore {
         var buffer = ByteBuffer()
         var headers: [RecordBatch.Header] = []
         var bases: [Offset] = []
+        var sizes: [Int] = []
         var next = next
-        for batch in batches where !batch.records.isEmpty {
+        for batch in batches {
+            guard !batch.records.isEmpty else {
+                bases.append(next)
+                sizes.append(0)
+                continue
+            }
             let start = buffer.writerIndex
             RecordBatch.encode(baseOffset: next, timestamp: batch.timestamp, records: batch.records, into: &buffer)
             if let header = buffer.getSlice(at: start, length: buffer.writerIndex - start).flatMap(RecordBatch.peekHeader) {
@@ -99,8 +105,9 @@ final class PartitionStore {
                 next = header.nextOffset
             }
             bases.append(Offset(next.value - Int64(batch.records.count)))
+            sizes.append(buffer.writerIndex - start)
         }
-        return EncodedAppend(bytes: buffer, headers: headers, baseOffsets: bases)
+        return EncodedAppend(bytes: buffer, headers: headers, baseOffsets: bases, batchSizes: sizes)
     }
 
     /// Places encoded batches at the current end, rolling to a new segment first if the active one is
@@ -114,7 +121,10 @@ final class PartitionStore {
         if active.size >= options.segmentBytes && !active.isEmpty {
             try roll()
         }
-        return PreparedAppend(segment: active, position: active.size, bytes: encoded.bytes, headers: encoded.headers, baseOffsets: encoded.baseOffsets)
+        return PreparedAppend(
+            segment: active, position: active.size, bytes: encoded.bytes, headers: encoded.headers, baseOffsets: encoded.baseOffsets,
+            batchSizes: encoded.batchSizes
+        )
     }
 
     /// Encodes and places `batches` at the current end (see ``encode(_:from:)`` and ``prepare(_:)``).
@@ -224,8 +234,10 @@ struct EncodedAppend: Sendable {
     let bytes: ByteBuffer
     /// Their headers, in order.
     let headers: [RecordBatch.Header]
-    /// Each batch's first offset, in order.
+    /// Each batch's first offset, in the order given (an empty batch gets the offset it would have had).
     let baseOffsets: [Offset]
+    /// Each batch's size in bytes, in the order given.
+    let batchSizes: [Int]
 }
 
 /// Batches encoded for one write to the end of a partition.
@@ -238,8 +250,10 @@ struct PreparedAppend {
     let bytes: ByteBuffer
     /// Their headers, in order.
     let headers: [RecordBatch.Header]
-    /// Each batch's first offset, in order.
+    /// Each batch's first offset, in the order given.
     let baseOffsets: [Offset]
+    /// Each batch's size in bytes, in the order given.
+    let batchSizes: [Int]
 }
 
 /// What retention sees of a sealed segment.

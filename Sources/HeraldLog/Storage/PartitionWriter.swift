@@ -22,6 +22,8 @@ final class PartitionWriter: Sendable {
         var base: Offset
         /// How many records, from `base`.
         var count: Int
+        /// The bytes the batch added to the partition's files.
+        var bytes: Int
         var timestamp: Int64
         var events: [Event]
     }
@@ -152,7 +154,14 @@ final class PartitionWriter: Sendable {
             throw error
         }
         partition.withLock { $0.commit(prepared) }
-        onCommit(zip(group, prepared.baseOffsets).map { Committed(base: $1, count: $0.records.count, timestamp: $0.timestamp, events: $0.records.events) })
+        onCommit(
+            group.indices.map { index in
+                Committed(
+                    base: prepared.baseOffsets[index], count: group[index].records.count, bytes: prepared.batchSizes[index],
+                    timestamp: group[index].timestamp, events: group[index].records.events
+                )
+            }
+        )
         return prepared.baseOffsets
     }
 

@@ -35,14 +35,27 @@ struct RecordBatchTests {
 
     @Test("varints and zigzag values round-trip at their edges", arguments: [0, 1, 127, 128, 16_383, 16_384, Int64.max / 2, Int64.max])
     func varints(_ value: Int64) {
-        var buffer = ByteBuffer()
-        buffer.writeVarint(UInt64(value))
-        buffer.writeZigZag(value)
-        buffer.writeZigZag(-value)
-        #expect(buffer.readVarint() == UInt64(value))
-        #expect(buffer.readZigZag() == value)
-        #expect(buffer.readZigZag() == -value)
-        #expect(buffer.readableBytes == 0)
+        let size = varintSize(UInt64(value)) + varintSize(zigZag(value)) + varintSize(zigZag(-value))
+        var bytes = [UInt8](repeating: 0xEE, count: size + 1)
+        let written = bytes.withUnsafeMutableBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return -1 }
+            var writer = RawByteWriter(base)
+            writer.writeVarint(UInt64(value))
+            writer.writeZigZag(value)
+            writer.writeZigZag(-value)
+            return writer.written
+        }
+        // The computed sizes are exact: the encoders reserve space by them.
+        #expect(written == size)
+        #expect(bytes[size] == 0xEE)
+        bytes.withUnsafeBytes { raw in
+            var reader = RawByteReader(UnsafeRawBufferPointer(rebasing: raw[0..<size]))
+            #expect(reader.readVarint() == UInt64(value))
+            #expect(reader.readZigZag() == value)
+            #expect(reader.readZigZag() == -value)
+            #expect(reader.remaining == 0)
+            #expect(reader.readVarint() == nil)
+        }
     }
 
     @Test("an event envelope round-trips every attribute exactly, time to the bit")
