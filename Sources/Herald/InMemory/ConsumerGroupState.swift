@@ -338,6 +338,41 @@ package final class ConsumerGroupState {
         return acknowledge(index, token.offset)
     }
 
+    /// Acknowledges several deliveries and wakes whom that may give work. Stale tokens change nothing.
+    /// Each partition's entries are settled in one access to its state and its floor moved once; members'
+    /// counts are settled once per member.
+    package func acknowledge(_ tokens: [DeliveryToken]) {
+        guard options.ordering != .perKey, tokens.count > 1 else {
+            for token in tokens { wake(acknowledge(token)) }
+            return
+        }
+        var released: [UInt64: Int] = [:]
+        var last: (member: UInt64, count: Int)?
+        for token in tokens {
+            let index = token.partition.index
+            guard token.epoch == epoch, partitions.indices.contains(index),
+                let member = partitions[index].acknowledge(token.offset)
+            else { continue }
+            guard let member else { continue }
+            if let current = last, current.member == member {
+                last = (member, current.count + 1)
+            } else {
+                if let current = last { released[current.member, default: 0] += current.count }
+                last = (member, 1)
+            }
+        }
+        if let current = last { released[current.member, default: 0] += current.count }
+        for index in Set(tokens.map(\.partition.index)) where partitions.indices.contains(index) {
+            partitions[index].advanceFloor()
+        }
+        for (id, count) in released {
+            guard let member = members[id] else { continue }
+            // Only a member that was at its prefetch bound can be waiting for these slots.
+            if member.inFlight >= member.prefetch { member.signal.notify() }
+            members[id]?.inFlight -= count
+        }
+    }
+
     /// Restarts the deadline of a current in-flight delivery.
     package func extendDeadline(_ token: DeliveryToken, now: Moment) {
         let index = token.partition.index

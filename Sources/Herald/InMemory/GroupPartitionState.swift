@@ -69,6 +69,16 @@ package struct GroupPartitionState {
         return dispatched
     }
 
+    /// Marks the entry at `offset` acknowledged without moving the floor (the caller does, once per
+    /// batch). Returns `nil` when there was nothing to acknowledge, else the member that held it in flight
+    /// (`.some(nil)` when none did).
+    mutating func acknowledge(_ offset: Offset) -> UInt64?? {
+        guard let status = entries[offset]?.status, status != .acknowledged else { return nil }
+        entries[offset]?.status = .acknowledged
+        if case .inFlight(_, let member, _) = status { return .some(member) }
+        return .some(nil)
+    }
+
     /// Takes the earliest redelivery that is due and still valid.
     mutating func popDueRedelivery(now: Moment) -> Offset? {
         while let top = redeliveries.min, top.due <= now {

@@ -171,9 +171,7 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
         try state.withLock { state throws(BrokerError) in
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
             guard let groupState = topicState.group(group) else { return }
-            for token in tokens {
-                groupState.wake(groupState.acknowledge(token))
-            }
+            groupState.acknowledge(tokens)
             state.wakeIdleWaiters()
         }
     }

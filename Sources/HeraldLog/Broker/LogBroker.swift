@@ -773,9 +773,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         try state.withLock { state throws(BrokerError) in
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
             guard let groupState = topicState.group(group) else { return }
-            for token in tokens {
-                groupState.wake(groupState.acknowledge(token))
-            }
+            groupState.acknowledge(tokens)
             groupState.needsCheckpoint = true
             state.wakeIdleWaiters()
         }

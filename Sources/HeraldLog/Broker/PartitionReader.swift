@@ -21,6 +21,7 @@ struct PartitionReader: Sendable {
         var result: [StoredEvent] = []
         var bytes = 0
         var next = offset
+        var reuse = EventEnvelope.DecodeReuse()
         while result.count < limit, next < end, bytes < maximumBytes {
             let from = next
             let records = try writer.partition.withLock { (store: PartitionStore) throws(StorageError) in
@@ -30,7 +31,7 @@ struct PartitionReader: Sendable {
             for record in records where result.count < limit && record.offset < end && (result.isEmpty || bytes < maximumBytes) {
                 bytes += record.value.readableBytes
                 do {
-                    let event = try EventEnvelope.decode(record.value)
+                    let event = try EventEnvelope.decode(record.value, reusing: &reuse)
                     let storedAt = Date(timeIntervalSince1970: Double(record.timestamp) / 1_000)
                     result.append(StoredEvent(event: event, partition: index, offset: record.offset, storedAt: storedAt))
                 } catch {

@@ -82,7 +82,26 @@ enum EventEnvelope {
     ///
     /// - Throws: ``EnvelopeError`` saying which part is malformed.
     static func decode(_ buffer: ByteBuffer) throws(EnvelopeError) -> Event {
-        let decoded = buffer.withUnsafeReadableBytes { bytes in Result { () throws(EnvelopeError) in try decodeFields(bytes) } }
+        var reuse = DecodeReuse()
+        return try decode(buffer, reusing: &reuse)
+    }
+
+    /// Attribute values of the last event decoded, which the next one may share (see
+    /// ``RawByteReader/readLengthPrefixedString(reusing:)``): one per run of events decoded together.
+    struct DecodeReuse {
+        fileprivate var source: String?
+        fileprivate var type: String?
+        fileprivate var subject: String?
+        fileprivate var contentType: String?
+        fileprivate var schema: String?
+    }
+
+    /// Decodes an event that fills `buffer` exactly, sharing repeated attribute values with the events
+    /// decoded before it with the same `reuse`.
+    ///
+    /// - Throws: ``EnvelopeError`` saying which part is malformed.
+    static func decode(_ buffer: ByteBuffer, reusing reuse: inout DecodeReuse) throws(EnvelopeError) -> Event {
+        let decoded = buffer.withUnsafeReadableBytes { bytes in Result { () throws(EnvelopeError) in try decodeFields(bytes, reuse: &reuse) } }
         let fields: DecodedFields
         switch decoded {
         case .success(let value): fields = value
@@ -119,17 +138,17 @@ enum EventEnvelope {
         var extensions: [String: String]
     }
 
-    private static func decodeFields(_ bytes: UnsafeRawBufferPointer) throws(EnvelopeError) -> DecodedFields {
+    private static func decodeFields(_ bytes: UnsafeRawBufferPointer, reuse: inout DecodeReuse) throws(EnvelopeError) -> DecodedFields {
         var reader = RawByteReader(bytes)
         guard let version = reader.readByte() else { throw .truncated("version") }
         guard version == Self.version else { throw .unknownVersion(version) }
         guard let id = reader.readLengthPrefixedString() else { throw .truncated("id") }
-        guard let source = reader.readLengthPrefixedString() else { throw .truncated("source") }
-        guard let type = reader.readLengthPrefixedString() else { throw .truncated("type") }
+        guard let source = reader.readLengthPrefixedString(reusing: &reuse.source) else { throw .truncated("source") }
+        guard let type = reader.readLengthPrefixedString(reusing: &reuse.type) else { throw .truncated("type") }
         guard let presence = reader.readByte() else { throw .truncated("presence") }
         var fields = DecodedFields(id: id, source: source, type: type, extensions: [:])
         if presence & Presence.subject != 0 {
-            guard let value = reader.readLengthPrefixedString() else { throw .truncated("subject") }
+            guard let value = reader.readLengthPrefixedString(reusing: &reuse.subject) else { throw .truncated("subject") }
             fields.subject = value
         }
         if presence & Presence.time != 0 {
@@ -137,11 +156,11 @@ enum EventEnvelope {
             fields.time = Date(timeIntervalSinceReferenceDate: Double(bitPattern: bits))
         }
         if presence & Presence.dataContentType != 0 {
-            guard let value = reader.readLengthPrefixedString() else { throw .truncated("datacontenttype") }
+            guard let value = reader.readLengthPrefixedString(reusing: &reuse.contentType) else { throw .truncated("datacontenttype") }
             fields.contentType = value
         }
         if presence & Presence.dataSchema != 0 {
-            guard let value = reader.readLengthPrefixedString() else { throw .truncated("dataschema") }
+            guard let value = reader.readLengthPrefixedString(reusing: &reuse.schema) else { throw .truncated("dataschema") }
             fields.schema = value
         }
         if presence & Presence.data != 0 {

@@ -60,6 +60,22 @@ struct RawByteReader {
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]), as: UTF8.self)
     }
 
+    /// A varint length, then that many bytes of UTF-8 text; `previous` itself when the bytes equal it
+    /// (no allocation, no validation: attributes such as `source` and `type` repeat from event to event),
+    /// else a new string, which becomes `previous`.
+    mutating func readLengthPrefixedString(reusing previous: inout String?) -> String? {
+        guard let length = readVarint(), length <= UInt64(remaining), let start = skip(Int(length)) else { return nil }
+        let text = UnsafeRawBufferPointer(rebasing: bytes[start..<start + Int(length)])
+        if let previous, previous.utf8.count == text.count,
+            previous.utf8.withContiguousStorageIfAvailable({ UnsafeRawBufferPointer($0).elementsEqual(text) }) == true
+        {
+            return previous
+        }
+        let decoded = String(decoding: text, as: UTF8.self)
+        previous = decoded
+        return decoded
+    }
+
     /// A varint length, then that many bytes of UTF-8 text.
     mutating func readLengthPrefixedString() -> String? {
         guard let length = readVarint(), length <= UInt64(remaining) else { return nil }
