@@ -17,6 +17,9 @@ package protocol GroupMemberBroker: AnyObject, Sendable {
     func acknowledge(_ tokens: [DeliveryToken], topic: String, group: String) throws
     /// Restarts a delivery's ack deadline.
     func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws
+    /// Gives back deliveries the member took but never handed to its consumer: they are due again at
+    /// once, and the attempt they counted is taken back.
+    func release(_ tokens: [DeliveryToken], topic: String, group: String)
 }
 
 /// One member of a consumer group, as its broker knows it.
@@ -45,6 +48,8 @@ package struct GroupMemberSource: SubscriptionSource {
     let member: GroupMember
     let acknowledger: GroupMemberAcknowledger
     private let fairness = Fairness()
+    /// Deliveries taken ahead for ``next()``.
+    private let readAhead: ReadAhead
 
     /// Says when a member that keeps finding work should yield: once ``Fairness/interval`` has passed
     /// since it last did. (Yielding after a fixed number of deliveries cost a thread wake-up per batch.)
@@ -68,20 +73,42 @@ package struct GroupMemberSource: SubscriptionSource {
         }
     }
 
-    /// The engine of `member` of `broker`.
-    package init(broker: any GroupMemberBroker, member: GroupMember) {
+    /// The engine of `member` of `broker`; ``next()`` takes up to `readAhead` deliveries ahead (see
+    /// ``ReadAhead``).
+    package init(broker: any GroupMemberBroker, member: GroupMember, readAhead: Int = 64) {
         self.broker = broker
         self.member = member
         self.acknowledger = GroupMemberAcknowledger(broker: broker, topic: member.topic, group: member.group)
+        self.readAhead = ReadAhead(maximum: readAhead)
     }
 
-    /// The member's next delivery.
+    /// The member's next delivery: from those taken ahead if any, else from the broker (with a few more
+    /// taken ahead when the consumer has been keeping up).
     package func next() async throws -> Delivery? {
-        try await next(upTo: 1).first
+        let batch: Int
+        switch readAhead.pop() {
+        case .delivery(let delivery):
+            return delivery
+        case .empty(let size):
+            batch = size
+        case .stale(let deliveries, let size):
+            broker.release(deliveries.map(\.token), topic: member.topic, group: member.group)
+            batch = size
+        }
+        let taken = try await take(upTo: batch)
+        readAhead.store(taken.dropFirst())
+        return taken.first
     }
 
-    /// Up to `maximum` deliveries, waiting for the first.
+    /// Up to `maximum` deliveries, waiting for the first: deliveries taken ahead by ``next()`` first.
     package func next(upTo maximum: Int) async throws -> [Delivery] {
+        let buffered = readAhead.take(upTo: maximum)
+        if !buffered.isEmpty { return buffered }
+        return try await take(upTo: maximum)
+    }
+
+    /// Up to `maximum` deliveries from the broker, waiting for the first.
+    private func take(upTo maximum: Int) async throws -> [Delivery] {
         while true {
             try Task.checkCancellation()
             switch await broker.take(for: member, limit: maximum) {
@@ -114,16 +141,27 @@ package struct GroupMemberSource: SubscriptionSource {
         )
     }
 
-    /// Stops new deliveries; held ones can still be settled.
+    /// Stops new deliveries; held ones can still be settled. Deliveries taken ahead but not handed out
+    /// are given back.
     package func drain() async {
         broker.drain(member)
+        releaseReadAhead()
         member.signal.notify()
     }
 
-    /// Leaves the group, releasing unsettled deliveries.
+    /// Leaves the group, releasing unsettled deliveries (those taken ahead but not handed out without
+    /// counting an attempt).
     package func close() async {
+        releaseReadAhead()
         broker.leave(member)
         member.signal.notify()
+    }
+
+    private func releaseReadAhead() {
+        let unseen = readAhead.removeAll()
+        if !unseen.isEmpty {
+            broker.release(unseen.map(\.token), topic: member.topic, group: member.group)
+        }
     }
 }
 

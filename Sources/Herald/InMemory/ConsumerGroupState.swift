@@ -373,6 +373,21 @@ package final class ConsumerGroupState {
         }
     }
 
+    /// Gives back current in-flight deliveries their member never handed out: due again at `now`, their
+    /// attempt taken back, their member's slots freed. Stale tokens change nothing.
+    package func release(_ tokens: [DeliveryToken], now: Moment) {
+        for token in tokens {
+            let index = token.partition.index
+            guard token.epoch == epoch, partitions.indices.contains(index),
+                let entry = partitions[index].entries[token.offset],
+                releaseIfCurrent(entry, token: token, index: index)
+            else { continue }
+            partitions[index].entries[token.offset]?.attempts -= 1
+            partitions[index].scheduleRedelivery(token.offset, due: now)
+        }
+        if !tokens.isEmpty { wakeMembers() }
+    }
+
     /// Restarts the deadline of a current in-flight delivery.
     package func extendDeadline(_ token: DeliveryToken, now: Moment) {
         let index = token.partition.index

@@ -103,7 +103,9 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
             topicState.addGroup(group, options: options).join(state.nextMemberID, signal: signal, prefetch: options.prefetch)
             return state.nextMemberID
         }
-        let source = GroupMemberSource(broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal))
+        let source = GroupMemberSource(
+            broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal), readAhead: min(64, max(1, options.prefetch / 4))
+        )
         return Subscription(topic: topic, group: group, source: source)
     }
 
@@ -173,6 +175,13 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
             guard let groupState = topicState.group(group) else { return }
             groupState.acknowledge(tokens)
             state.wakeIdleWaiters()
+        }
+    }
+
+    /// Gives back deliveries a member took but never handed out.
+    package func release(_ tokens: [DeliveryToken], topic: String, group: String) {
+        state.withLock { state in
+            state.topics[topic]?.group(group)?.release(tokens, now: .now)
         }
     }
 

@@ -672,7 +672,9 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             groupState.needsCheckpoint = true
             return state.nextMemberID
         }
-        let source = GroupMemberSource(broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal))
+        let source = GroupMemberSource(
+            broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal), readAhead: min(64, max(1, options.prefetch / 4))
+        )
         return Subscription(topic: topic, group: group, source: source)
     }
 
@@ -776,6 +778,13 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             groupState.acknowledge(tokens)
             groupState.needsCheckpoint = true
             state.wakeIdleWaiters()
+        }
+    }
+
+    /// Gives back deliveries a member took but never handed out.
+    package func release(_ tokens: [DeliveryToken], topic: String, group: String) {
+        state.withLock { state in
+            state.topics[topic]?.group(group)?.release(tokens, now: .now)
         }
     }
 

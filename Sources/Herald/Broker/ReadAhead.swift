@@ -1,0 +1,87 @@
+import DequeModule
+import Synchronization
+
+/// Deliveries a subscription took from its broker in one step but has not handed to its consumer yet:
+/// what lets `next()` hand out one delivery at a time without one broker round trip each.
+///
+/// The batch it asks for adapts like a congestion window: it starts at one, doubles (up to ``maximum``)
+/// each time the consumer used up the last batch within ``maximumAge``, halves when it took longer, and
+/// falls back to one when deliveries sat in the buffer longer than that. Those stale deliveries are given back to the broker without
+/// counting as an attempt (the consumer never saw them), so a slow consumer neither holds events that
+/// competing members could handle nor runs down their ack deadlines. Bounded by ``maximum`` and, as all
+/// deliveries are, by the member's prefetch.
+final class ReadAhead: Sendable {
+    /// The most deliveries taken ahead in one step.
+    let maximum: Int
+    /// How long deliveries may wait here before they are given back.
+    static let maximumAge = Duration.milliseconds(100)
+
+    private struct State {
+        var buffered: Deque<Delivery> = []
+        var takenAt = ContinuousClock.now
+        var window = 1
+    }
+
+    // Mutex: `next()`, `drain()` and `close()` of one subscription may run on different tasks.
+    private let state = Mutex(State())
+
+    /// A buffer taking at most `maximum` deliveries ahead (1: none).
+    init(maximum: Int) {
+        self.maximum = max(1, maximum)
+    }
+
+    /// What ``pop()`` found.
+    enum Popped {
+        /// A buffered delivery to hand out.
+        case delivery(Delivery)
+        /// Nothing buffered: take `batch` deliveries from the broker.
+        case empty(batch: Int)
+        /// Deliveries that waited too long: give them back, then take `batch` fresh ones.
+        case stale([Delivery], batch: Int)
+    }
+
+    /// The next buffered delivery, or what to do instead.
+    func pop() -> Popped {
+        state.withLock { state in
+            let isRecent = ContinuousClock.now - state.takenAt <= Self.maximumAge
+            guard let first = state.buffered.first else {
+                // The last batch was used up: in time, take more next; slowly, take fewer.
+                state.window = isRecent ? min(maximum, state.window * 2) : max(1, state.window / 2)
+                return .empty(batch: state.window)
+            }
+            guard isRecent else {
+                let stale = Array(state.buffered)
+                state.buffered.removeAll()
+                state.window = 1
+                return .stale(stale, batch: 1)
+            }
+            state.buffered.removeFirst()
+            return .delivery(first)
+        }
+    }
+
+    /// Keeps `deliveries` (taken just now) for the next calls.
+    func store(_ deliveries: ArraySlice<Delivery>) {
+        state.withLock { state in
+            state.buffered.append(contentsOf: deliveries)
+            state.takenAt = .now
+        }
+    }
+
+    /// Up to `maximum` buffered deliveries, oldest first.
+    func take(upTo maximum: Int) -> [Delivery] {
+        state.withLock { state in
+            var taken: [Delivery] = []
+            while taken.count < maximum, let first = state.buffered.popFirst() { taken.append(first) }
+            return taken
+        }
+    }
+
+    /// Empties the buffer, returning what it held.
+    func removeAll() -> [Delivery] {
+        state.withLock { state in
+            defer { state.buffered.removeAll() }
+            return Array(state.buffered)
+        }
+    }
+}
