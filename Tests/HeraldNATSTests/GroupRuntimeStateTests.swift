@@ -136,6 +136,33 @@ struct GroupRuntimeStateTests {
         #expect(take(&next, 2)?.attempt == 4)
     }
 
+    @Test("a delivery reaching the closed runtime is returned to the server, and not counted as an attempt")
+    func deliveryAfterClose() throws {
+        var state = state(settings(), members: [(1, 10)])
+        _ = receive(&state, try message(1))
+        let delivery = try #require(take(&state, 1))
+        var effects = RuntimeEffects()
+        _ = state.acknowledge(delivery.token, replyTo: delivery.replyTo, now: .now, effects: &effects)
+        var closing = RuntimeEffects()
+        let closed = state.close(effects: &closing)
+        #expect(closed)
+        // Sent by the server before it learned of the close: nothing to send at once, returned afterwards.
+        #expect(receive(&state, try message(2)).acks.isEmpty)
+        _ = receive(&state, try message(1, delivered: 2))
+        // Another inbox's (stale) deliveries are left alone.
+        _ = state.receive(try message(3), from: "_INBOX.old", now: .now, date: Date(), effects: &effects)
+        let late = state.takeLateReturns()
+        #expect(late.map(\.ack) == [.nak(delay: nil), .ack])
+        let again = state.takeLateReturns()
+        #expect(again.isEmpty)
+        let history = GroupHistory(entries: state.history, order: state.historyOrder)
+        var next = GroupRuntimeState(settings: settings(), history: history)
+        _ = next.join(2, signal: AsyncSignal(), prefetch: 10)
+        next.resume(inbox: Self.inbox, now: .now, effects: &effects)
+        _ = receive(&next, try message(2, delivered: 2))
+        #expect(take(&next, 2)?.attempt == 1)
+    }
+
     @Test("a copy the server sends after the settlement, or before a nack's retry delay, is not handed out early")
     func lateCopies() throws {
         var state = state(settings(), members: [(1, 10)])

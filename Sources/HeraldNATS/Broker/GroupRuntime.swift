@@ -14,6 +14,9 @@ import Synchronization
 ///
 /// Tasks: one reads the pull inbox (one per epoch of the inbox: a seek replaces it), one runs the
 /// periodic maintenance. Neither blocks a thread; both end when the runtime closes.
+///
+/// Closing returns everything held to the server in an order that lets JetStream redeliver it at once
+/// (see ``close(returning:)``).
 final class GroupRuntime: Sendable {
     let broker: NATSBroker
     let settings: GroupRuntimeSettings
@@ -22,8 +25,11 @@ final class GroupRuntime: Sendable {
     // Mutex: members, settlements, the reader and the maintenance task change the state in short
     // sections that return effects; effects (sends, wake-ups, dead letters) run after it is released.
     private let state: Mutex<GroupRuntimeState>
-    private let tasks = Mutex<[Task<Void, Never>]>([])
-    private let subscription = Mutex<NATSSubscription?>(nil)
+    private let maintenance = Mutex<Task<Void, Never>?>(nil)
+    /// The current inbox and its reader.
+    private let inbox = Mutex<(subscription: NATSSubscription, reader: Task<Void, Never>)?>(nil)
+    /// The shutdown, once ``close(returning:)`` started it.
+    private let closing = Mutex<Task<Void, Never>?>(nil)
 
     /// A runtime; `history` is what an earlier runtime of the group in this process remembered of the
     /// messages it returned to the server.
@@ -46,14 +52,14 @@ final class GroupRuntime: Sendable {
     func start() async throws {
         try await openInbox()
         let interval = max(min(settings.ackDeadline / 4, .seconds(1)), .milliseconds(10))
-        let maintenance = Task { [weak self] in
+        let task = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard let self else { return }
                 await self.maintain()
             }
         }
-        tasks.withLock { $0.append(maintenance) }
+        maintenance.withLock { $0 = task }
     }
 
     /// Subscribes a new inbox, starts its reader and sends the first pull requests.
@@ -65,11 +71,7 @@ final class GroupRuntime: Sendable {
             // they drop comes back after the ack deadline).
             limits: NATSSubscriptionLimits(maximumMessages: 65_536, maximumBytes: 256 << 20)
         )
-        let replaced = self.subscription.withLock { current in
-            defer { current = subscription }
-            return current
-        }
-        replaced?.unsubscribe()
+        // The reader ends with the subscription (after a seek replaced it, or after the close drained it).
         let reader = Task { [weak self] in
             do {
                 for try await message in subscription {
@@ -80,10 +82,11 @@ final class GroupRuntime: Sendable {
                 self?.logger.error("the group's pull inbox failed", metadata: [LogKey.error: "\(error)"])
             }
         }
-        tasks.withLock { tasks in
-            tasks.removeAll { $0.isCancelled }
-            tasks.append(reader)
+        let replaced = self.inbox.withLock { current in
+            defer { current = (subscription, reader) }
+            return current
         }
+        replaced?.subscription.unsubscribe()
         var effects = RuntimeEffects()
         state.withLock { $0.resume(inbox: inbox, now: .now, effects: &effects) }
         await run(effects)
@@ -121,26 +124,78 @@ final class GroupRuntime: Sendable {
     }
 
     /// Returns everything held to the server (and what `returning` already returned), stops fetching and
-    /// the tasks, and leaves the broker.
+    /// the tasks, and leaves the broker; returns when all of that is done (also when another call started
+    /// it). The shutdown runs in a task of its own, so that a cancelled caller does not cut it short.
     func close(returning: RuntimeEffects = RuntimeEffects()) async {
         var effects = returning
         effects.pulls = []
-        guard state.withLock({ $0.close(effects: &effects) }) else {
-            await run(effects)
-            return
+        let shutdown = closing.withLock { closing -> Task<Void, Never>? in
+            guard closing == nil, state.withLock({ $0.close(effects: &effects) }) else { return nil }
+            let held = effects
+            let task = Task { await self.shutDown(returning: held) }
+            closing = task
+            return task
         }
-        // Unsubscribe first: pull requests still waiting on the server then find no interest and end, so
-        // that the messages returned below go to other instances instead.
-        subscription.withLock { subscription in
-            subscription?.unsubscribe()
-            subscription = nil
+        if shutdown == nil { await run(effects) }
+        await closed()
+    }
+
+    /// Waits until a closing runtime has left the broker (at once if it is not closing).
+    func closed() async {
+        await closing.withLock { $0 }?.value
+    }
+
+    /// The shutdown of ``close(returning:)``. JetStream redelivers a returned (`-NAK`) message only to a
+    /// waiting pull request whose reply subject has interest; and nats-server before 2.11, when the only
+    /// requests waiting have none, drops them and takes the message off its redelivery queue, so that it
+    /// comes back only after the ack wait. Hence the order: the inbox is unsubscribed and drained (the
+    /// deliveries the server sent before the `UNSUB` are returned too, instead of waiting out their ack
+    /// wait), a consumer info of each partition with messages to return makes the server drop the
+    /// runtime's dead requests, and only then are the messages returned: other members and the group's
+    /// next subscriber get them at once.
+    private func shutDown(returning held: RuntimeEffects) async {
+        var effects = held
+        maintenance.withLock { $0?.cancel() }
+        for signal in effects.signals { signal.notify() }
+        effects.signals = []
+        let current = inbox.withLock { inbox in
+            defer { inbox = nil }
+            return inbox
         }
-        for task in tasks.withLock({ $0 }) { task.cancel() }
+        let connected = broker.client.connectedServer != nil
+        if let current {
+            current.subscription.startDraining()
+            if connected { try? await broker.client.flush(timeout: broker.options.requestTimeout) }
+            current.subscription.finishDraining()
+            await current.reader.value
+        }
+        effects.acks += state.withLock { $0.takeLateReturns() }
+        if connected { await dropPullRequests(of: effects.acks) }
+        await run(effects)
         let history = state.withLock { state in
             GroupHistory(entries: state.history, order: state.historyOrder, settled: state.recentlySettled, settledOrder: state.recentOrder)
         }
         broker.runtimeClosed(self, history: history)
-        await run(effects)
+    }
+
+    /// Asks for the consumer info of each partition among `acks`; reporting it, the server drops the
+    /// waiting pull requests whose inbox has no interest left.
+    private func dropPullRequests(of acks: [(replyTo: String, ack: JetStreamAck)]) async {
+        let streams = Set(acks.compactMap { try? JetStreamMessageMetadata(replyTo: $0.replyTo).stream })
+        await withTaskGroup(of: Void.self) { group in
+            for stream in streams where settings.streams.contains(stream) {
+                group.addTask {
+                    do {
+                        _ = try await self.jetStream.consumerInfo(stream: stream, consumer: self.settings.consumer)
+                    } catch {
+                        self.logger.debug(
+                            "a consumer info before returning messages failed",
+                            metadata: [LogKey.error: "\(error)"]
+                        )
+                    }
+                }
+            }
+        }
     }
 
     // MARK: Deliveries
@@ -353,11 +408,10 @@ final class GroupRuntime: Sendable {
 
     /// Stops fetching and forgets what is held of `partitions` while their consumers are re-created.
     func pause(partitions: [Int]) {
-        let inbox = state.withLock { $0.pause(partitions: partitions) }
-        if inbox != nil {
-            subscription.withLock { subscription in
-                subscription?.unsubscribe()
-                subscription = nil
+        if state.withLock({ $0.pause(partitions: partitions) }) != nil {
+            inbox.withLock { inbox in
+                inbox?.subscription.unsubscribe()
+                inbox = nil
             }
         }
     }

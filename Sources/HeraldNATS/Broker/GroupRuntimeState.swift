@@ -31,6 +31,11 @@ struct GroupRuntimeState {
     var nextDeliveryID: UInt64 = 0
     /// The inbox the current pull requests answer to; `nil` while paused or closed.
     var inbox: String?
+    /// After closing, the inbox that was current: deliveries the server sent to it before it learned of
+    /// the close still arrive there, and go back to the server with ``lateReturns``.
+    var closedInbox: String?
+    /// After closing, the ack verbs for deliveries that arrived on ``closedInbox`` (see ``takeLateReturns()``).
+    var lateReturns: [(replyTo: String, ack: JetStreamAck)] = []
     /// The highest stream sequence known to exist, per partition.
     var knownLastSequence: [UInt64]
     /// The lowest stream sequence known to still exist, per partition.
@@ -113,8 +118,16 @@ struct GroupRuntimeState {
         for index in pulls.indices { pulls[index].removeAll() }
         for member in members.values { effects.signals.append(member.signal) }
         members.removeAll()
+        closedInbox = inbox
         inbox = nil
         return true
+    }
+
+    /// The ack verbs collected for deliveries that reached the closed runtime, once: send them after the
+    /// server dropped the runtime's pull requests (see ``GroupRuntime/close(returning:)``).
+    mutating func takeLateReturns() -> [(replyTo: String, ack: JetStreamAck)] {
+        defer { lateReturns.removeAll() }
+        return lateReturns
     }
 
     /// Wakes every member that could take a delivery.
@@ -190,16 +203,22 @@ struct GroupRuntimeState {
     }
 
     private mutating func remember(_ key: MessageKey, _ entry: Entry, notBefore: ContinuousClock.Instant? = nil) {
-        if history[key] == nil { historyOrder.append(key) }
-        history[key] = History(
-            attempts: entry.attempt,
-            lastDelivered: entry.latestDelivered,
-            firstDeliveredAt: entry.firstDeliveredAt,
-            firstFailureAt: entry.firstFailureAt,
-            lastFailureAt: entry.lastFailureAt,
-            lastFailure: entry.lastFailure,
-            notBefore: notBefore
+        remember(
+            key,
+            History(
+                attempts: entry.attempt,
+                lastDelivered: entry.latestDelivered,
+                firstDeliveredAt: entry.firstDeliveredAt,
+                firstFailureAt: entry.firstFailureAt,
+                lastFailureAt: entry.lastFailureAt,
+                lastFailure: entry.lastFailure,
+                notBefore: notBefore
+            )
         )
+    }
+
+    private mutating func remember(_ key: MessageKey, _ past: History) {
+        if history.updateValue(past, forKey: key) == nil { historyOrder.append(key) }
         while historyOrder.count > settings.historyLimit, let oldest = historyOrder.popFirst() {
             history[oldest] = nil
         }
@@ -268,7 +287,11 @@ struct GroupRuntimeState {
         date: Date,
         effects: inout RuntimeEffects
     ) -> ReceiveNote? {
-        guard !isClosed, inbox == self.inbox else { return nil }
+        if isClosed {
+            if inbox == closedInbox { returnLate(message, now: now) }
+            return nil
+        }
+        guard inbox == self.inbox else { return nil }
         if let status = message.status {
             return receiveStatus(status, message, inbox: inbox, now: now, effects: &effects)
         }
@@ -349,6 +372,27 @@ struct GroupRuntimeState {
         }
         applyRetention(partition, effects: &effects)
         return nil
+    }
+
+    /// A delivery that reached the runtime after it closed (the server sent it before it learned of the
+    /// close): it is returned like those held at the close, else the server would redeliver it only after
+    /// the ack deadline. Its history is kept, so this delivery, which nobody saw, is not an attempt.
+    private mutating func returnLate(_ message: NATSMessage, now: ContinuousClock.Instant) {
+        guard message.status == nil, let replyTo = message.replyTo,
+            let metadata = try? JetStreamMessageMetadata(replyTo: replyTo),
+            let partition = settings.streams.firstIndex(of: metadata.stream)
+        else { return }
+        let key = MessageKey(partition: partition, sequence: metadata.streamSequence)
+        if let settled = recentlySettled[key] {
+            lateReturns.append((replyTo, settled))
+            return
+        }
+        var past = history[key] ?? History(attempts: 0, lastDelivered: 0)
+        past.attempts += max(0, metadata.delivered - past.lastDelivered - 1)
+        past.lastDelivered = metadata.delivered
+        remember(key, past)
+        let delay = past.notBefore.flatMap { $0 > now ? $0 - now : nil }
+        lateReturns.append((replyTo, .nak(delay: delay)))
     }
 
     /// Something worth logging about a received message.

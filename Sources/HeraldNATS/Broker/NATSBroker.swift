@@ -557,9 +557,10 @@ public final class NATSBroker: Broker, Service {
             if await runtime.join(member, signal: signal, prefetch: options.prefetch) {
                 return Subscription(topic: topic, group: group, source: NATSGroupMemberSource(runtime: runtime, member: member, signal: signal))
             }
-            // The runtime closed meanwhile (its last member left); it leaves the broker's table at once.
+            // The runtime closed meanwhile (its last member left); it leaves the broker's table once it has
+            // returned what it held.
             try checkOpen()
-            await Task.yield()
+            await runtime.closed()
         }
     }
 

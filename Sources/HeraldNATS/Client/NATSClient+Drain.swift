@@ -48,4 +48,29 @@ extension NATSClient {
             throw NATSClientError.drainTimeout(timeout, unconsumed: unconsumed)
         }
     }
+
+    /// Unsubscribes `sid` on the server but keeps delivering what the server routed to it before it
+    /// processed the `UNSUB` (a ``flush(timeout:)`` afterwards waits for all of it); ``finishDraining(sid:)``
+    /// then ends the subscription. Does nothing for an unknown or draining subscription.
+    func startDraining(sid: UInt64) {
+        let effects: Effects = state.withLock { state in
+            guard let subscription = state.subscriptions[sid], subscription.buffer != nil, !subscription.isDraining
+            else { return Effects() }
+            state.subscriptions[sid]?.isDraining = true
+            NATSClientCommand.unsubscribe(sid: sid, maxMessages: nil).encodeControl(into: &state.outbound)
+            return scheduleWrite(&state)
+        }
+        effects.run()
+    }
+
+    /// Ends a subscription that ``startDraining(sid:)`` unsubscribed: its buffered messages can still be
+    /// consumed, then its sequence ends.
+    func finishDraining(sid: UInt64) {
+        let buffer: SubscriptionBuffer? = state.withLock { state in
+            guard let subscription = state.subscriptions[sid], subscription.isDraining else { return nil }
+            state.subscriptions[sid] = nil
+            return subscription.buffer
+        }
+        buffer?.finish()
+    }
 }

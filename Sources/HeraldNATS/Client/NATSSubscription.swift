@@ -58,6 +58,19 @@ public struct NATSSubscription: AsyncSequence, Sendable {
         handle.client.removeSubscription(sid: handle.sid, afterMessages: nil)
     }
 
+    /// Unsubscribes on the server but keeps receiving what the server sent before it learned of it; a
+    /// ``NATSClient/flush(timeout:)`` afterwards waits until all of that has arrived. End it with
+    /// ``finishDraining()``.
+    func startDraining() {
+        handle.client.startDraining(sid: handle.sid)
+    }
+
+    /// Ends a subscription after ``startDraining()``: buffered messages can still be consumed, then the
+    /// sequence ends.
+    func finishDraining() {
+        handle.client.finishDraining(sid: handle.sid)
+    }
+
     /// Stops the subscription after `count` messages in total have been delivered to it (counting those
     /// already delivered); at once if that many already were.
     ///
