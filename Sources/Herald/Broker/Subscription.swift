@@ -50,7 +50,9 @@ public struct Subscription: AsyncSequence, Sendable {
         self.source = source
     }
 
-    /// The next delivery, or `nil` once closed. - Throws: ``BrokerError`` or `CancellationError`.
+    /// The next delivery, or `nil` once closed. The embedded log and the in-memory broker take a few
+    /// deliveries ahead in one step; those not handed out within 100 ms, or at drain or close, go back to
+    /// the group without counting as an attempt. - Throws: ``BrokerError`` or `CancellationError`.
     public func next() async throws -> Delivery? {
         try await source.next()
     }
