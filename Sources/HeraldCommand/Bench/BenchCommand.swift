@@ -139,6 +139,8 @@ struct BenchCommand: AsyncParsableCommand {
             if latencyRate > 0 {
                 let floor = try SyncLatencyReference(directory: root, size: size, syncs: 5_000).run()
                 latencies.append(("reference: fdatasync after appending \(size) bytes, one at a time", floor))
+                let handOff = HandOffLatencyReference(rate: latencyRate, seconds: latencySeconds).run()
+                latencies.append(("reference: one thread handing each due time to another (this machine's scheduling floor)", handOff))
             }
         }
         results.append(reference)
