@@ -705,26 +705,34 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         if let groupState, !requests.isEmpty {
             await storeDeadLetters(requests, of: groupState)
         }
-        if !loads.isEmpty {
-            await load(loads, topic: member.topic)
+        for (partition, request) in loads {
+            startLoad(request, into: partition, topic: member.topic)
         }
         return outcome
     }
 
-    /// Runs cache loads on the I/O threads, installs them under the lock and wakes the topic's consumers.
-    private func load(_ loads: [(LogPartition, LoadRequest)], topic: String) async {
-        for (partition, request) in loads {
+    /// Runs a cache load on an I/O thread without waiting for it: it installs what it read under the lock
+    /// and wakes the topic's consumers. A consumer with work keeps going meanwhile (a load ahead of its
+    /// position overlaps with its handling); one without waits for the wake-up.
+    private func startLoad(_ request: LoadRequest, into partition: LogPartition, topic: String) {
+        let box = LoadTarget(broker: self, partition: partition, topic: topic)
+        threadPool.submit { state in
             let result: Result<[StoredEvent], StorageError>
-            do {
-                result = try await onIOThread { request.run() }
-            } catch {
-                // The I/O threads are gone: the broker is closing.
+            if case .active = state {
+                result = request.run()
+            } else {
+                // The I/O threads are stopping: the broker is closing.
                 result = .failure(.closed(path: request.reader.directory))
             }
-            state.withLock { state in
-                partition.finishLoad(request, result: result)
-                state.topics[topic]?.wakeMembers()
-            }
+            box.finish(request, result: result)
+        }
+    }
+
+    /// Installs a finished load (on the I/O thread that ran it).
+    fileprivate func finishLoad(_ request: LoadRequest, result: Result<[StoredEvent], StorageError>, partition: LogPartition, topic: String) {
+        state.withLock { state in
+            partition.finishLoad(request, result: result)
+            state.topics[topic]?.wakeMembers()
         }
     }
 
@@ -888,5 +896,19 @@ private struct PartitionAppend: Sendable {
         } catch {
             return (partition, .failure(error))
         }
+    }
+}
+
+/// Where a load started by ``LogBroker`` goes once it has run.
+///
+/// `@unchecked Sendable` is safe: the partition it carries is only touched under the broker's lock (in
+/// ``LogBroker/finishLoad(_:result:partition:topic:)``), like every other access to it.
+private struct LoadTarget: @unchecked Sendable {
+    let broker: LogBroker
+    let partition: LogPartition
+    let topic: String
+
+    func finish(_ request: LoadRequest, result: Result<[StoredEvent], StorageError>) {
+        broker.finishLoad(request, result: result, partition: partition, topic: topic)
     }
 }

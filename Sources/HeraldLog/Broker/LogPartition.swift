@@ -85,7 +85,10 @@ final class LogPartition: PartitionRecords {
     /// The event at `offset` if it is cached; otherwise `nil`, and the offset is remembered for the broker
     /// to load off its lock, on its I/O threads (see ``takeLoadRequest()``).
     func readyRecord(at offset: Offset) -> StoredEvent? {
-        if let hit = cached(offset), offset >= logicalStart { return hit }
+        if let hit = cached(offset), offset >= logicalStart {
+            loadAheadIfNeeded(consumedThrough: offset)
+            return hit
+        }
         guard offset >= startOffset, offset < endOffset, offset != unreadableOffset else { return nil }
         if wantedOffset == nil { wantedOffset = offset }
         return nil
@@ -100,7 +103,16 @@ final class LogPartition: PartitionRecords {
         }
         let first = Int(offset.value - cacheStart.value)
         let last = min(cache.count, first + maximum)
+        loadAheadIfNeeded(consumedThrough: Offset(cacheStart.value + Int64(last - 1)))
         return Array(cache[first..<last])
+    }
+
+    /// Asks for the events after the cache once a consumer has gone past half of it, so that they are
+    /// read and decoded on an I/O thread while it handles the rest (rather than after it ran out).
+    private func loadAheadIfNeeded(consumedThrough offset: Offset) {
+        let cacheEnd = Offset(cacheStart.value + Int64(cache.count))
+        guard wantedOffset == nil, !isLoading, cacheEnd < endOffset, cacheEnd.value - offset.value <= Int64(cache.count / 2) else { return }
+        wantedOffset = cacheEnd
     }
 
     /// A load of what consumers wait for, if one is wanted and none is running; the caller must finish it
@@ -109,7 +121,14 @@ final class LogPartition: PartitionRecords {
         guard let offset = wantedOffset, !isLoading else { return nil }
         wantedOffset = nil
         isLoading = true
-        return LoadRequest(reader: reader, offset: offset, start: startOffset, end: endOffset)
+        // A load that continues the cache reads half of its bounds: appended, it then displaces the half
+        // consumers have gone past, not the half they are reading.
+        let continues = !cache.isEmpty && offset.value == cacheStart.value + Int64(cache.count)
+        return LoadRequest(
+            reader: reader, offset: offset, start: startOffset, end: endOffset,
+            limit: continues ? max(1, reader.cacheLimit / 2) : reader.cacheLimit,
+            maximumBytes: continues ? max(1, reader.cacheBytes / 2) : reader.cacheBytes
+        )
     }
 
     /// Installs what a load read (under the broker's lock).
@@ -118,7 +137,11 @@ final class LogPartition: PartitionRecords {
         switch result {
         case .success(let records):
             guard let first = records.first, first.offset == request.offset, first.offset >= logicalStart else { return }
-            replaceCache(with: records)
+            if !cache.isEmpty, first.offset.value == cacheStart.value + Int64(cache.count) {
+                appendToCache(records)
+            } else {
+                replaceCache(with: records)
+            }
         case .failure(let error):
             unreadableOffset = request.offset
             reportUnreadable(request.offset, error)
@@ -153,6 +176,23 @@ final class LogPartition: PartitionRecords {
         }
     }
 
+    /// Adds loaded events that continue the cache, dropping its oldest to keep its bounds.
+    private func appendToCache(_ records: [StoredEvent]) {
+        for record in records {
+            cache.append(record)
+            cachedBytes += record.event.payloadSize
+        }
+        trimCache()
+    }
+
+    /// Drops the oldest cached events while the cache is over its bounds (it keeps at least one).
+    private func trimCache() {
+        while cache.count > 1, cache.count > reader.cacheLimit || cachedBytes > reader.cacheBytes, let oldest = cache.popFirst() {
+            cachedBytes -= oldest.event.payloadSize
+            cacheStart = cacheStart.next
+        }
+    }
+
     /// Adds just-committed events to the cache when they continue it (or the cache is empty): a consumer
     /// following the tail then finds them without a load from disk. The cache keeps its bounds by dropping
     /// its oldest events. Called under the broker's lock.
@@ -168,10 +208,7 @@ final class LogPartition: PartitionRecords {
             cache.append(StoredEvent(event: event, partition: index, offset: Offset(base.value + Int64(position)), storedAt: storedAt))
             cachedBytes += event.payloadSize
         }
-        while cache.count > 1, cache.count > reader.cacheLimit || cachedBytes > reader.cacheBytes, let oldest = cache.popFirst() {
-            cachedBytes -= oldest.event.payloadSize
-            cacheStart = cacheStart.next
-        }
+        trimCache()
         if let wanted = wantedOffset, cached(wanted) != nil { wantedOffset = nil }
     }
 

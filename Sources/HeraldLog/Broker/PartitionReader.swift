@@ -52,11 +52,15 @@ struct LoadRequest: Sendable {
     let start: Offset
     /// Its end then.
     let end: Offset
+    /// The most events to read.
+    let limit: Int
+    /// About the most payload bytes to read.
+    let maximumBytes: Int
 
     /// Reads the events to cache (on an I/O thread).
     func run() -> Result<[StoredEvent], StorageError> {
         do {
-            return .success(try reader.read(from: max(offset, start), before: end, limit: reader.cacheLimit, maximumBytes: reader.cacheBytes))
+            return .success(try reader.read(from: max(offset, start), before: end, limit: limit, maximumBytes: maximumBytes))
         } catch {
             return .failure(error)
         }
