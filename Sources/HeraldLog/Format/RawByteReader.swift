@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads bytes through a raw pointer, every read bounds-checked (`nil` past the end): what the decoders
 /// use instead of `ByteBuffer`'s read methods, whose per-field bookkeeping costs more than the bytes.
 struct RawByteReader {
@@ -67,7 +73,10 @@ struct RawByteReader {
         guard let length = readVarint(), length <= UInt64(remaining), let start = skip(Int(length)) else { return nil }
         let text = UnsafeRawBufferPointer(rebasing: bytes[start..<start + Int(length)])
         if let previous, previous.utf8.count == text.count,
-            previous.utf8.withContiguousStorageIfAvailable({ UnsafeRawBufferPointer($0).elementsEqual(text) }) == true
+            previous.utf8.withContiguousStorageIfAvailable({ same in
+                guard let lhs = same.baseAddress, let rhs = text.baseAddress else { return same.isEmpty }
+                return memcmp(lhs, rhs, text.count) == 0
+            }) == true
         {
             return previous
         }
