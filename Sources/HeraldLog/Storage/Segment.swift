@@ -189,11 +189,16 @@ final class Segment {
                 throw .corruption(path: corruption.path, position: corruption.position, reason: corruption.reason)
             }
             var view = window.view(at: position)
-            let header = RecordBatch.peekHeader(view)
-            if header == nil || (header.map { $0.size > view.readableBytes } ?? false) {
-                let wanted = max(maximumBytes, header?.size ?? RecordBatch.headerSize, 64 * 1024)
-                window = ChunkWindow(start: position, bytes: try file.read(count: Int(min(Int64(wanted), size - position)), at: position))
+            // Read until the view holds the whole batch: a batch may be larger than the byte budget, and
+            // its size is known only once its header is in.
+            var header = RecordBatch.peekHeader(view)
+            while header == nil || (header.map { $0.size > view.readableBytes } ?? false) {
+                let wanted = Int64(max(maximumBytes, header?.size ?? RecordBatch.headerSize, 64 * 1024))
+                let available = size - position
+                guard Int64(view.readableBytes) < min(wanted, available) else { break }
+                window = ChunkWindow(start: position, bytes: try file.read(count: Int(min(wanted, available)), at: position))
                 view = window.view(at: position)
+                header = RecordBatch.peekHeader(view)
             }
             switch RecordBatch.parse(view) {
             case .batch(let batch, let header):

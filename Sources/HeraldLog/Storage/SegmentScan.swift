@@ -28,11 +28,15 @@ struct SegmentScan: Sendable {
             let remaining = result.fileSize - position
             var view = window.view(at: position)
             // A plausible header's size decides how much must be in view; an implausible one is reported as is.
-            let header = RecordBatch.peekHeader(view).flatMap { RecordBatch.implausibility(of: $0) == nil ? $0 : nil }
-            if view.readableBytes < RecordBatch.headerSize || (header.map { $0.size > view.readableBytes } ?? false) {
-                let wanted = max(chunkSize, header?.size ?? 0)
-                window = ChunkWindow(start: position, bytes: try file.read(count: Int(min(Int64(wanted), remaining)), at: position))
+            // Read until the whole batch is in view: its size is known only once its header is (a batch may
+            // be larger than a chunk).
+            var header = Self.plausibleHeader(view)
+            while view.readableBytes < RecordBatch.headerSize || (header.map { $0.size > view.readableBytes } ?? false) {
+                let wanted = Int64(max(chunkSize, header?.size ?? 0))
+                guard Int64(view.readableBytes) < min(wanted, remaining) else { break }
+                window = ChunkWindow(start: position, bytes: try file.read(count: Int(min(wanted, remaining)), at: position))
                 view = window.view(at: position)
+                header = Self.plausibleHeader(view)
             }
             switch RecordBatch.parse(view) {
             case .batch(_, let header):
@@ -53,6 +57,12 @@ struct SegmentScan: Sendable {
             }
         }
         return result
+    }
+
+    /// The header at the start of `view` if it can belong to a valid batch (an implausible one is left
+    /// for the parse to report).
+    private static func plausibleHeader(_ view: ByteBuffer) -> RecordBatch.Header? {
+        RecordBatch.peekHeader(view).flatMap { RecordBatch.implausibility(of: $0) == nil ? $0 : nil }
     }
 }
 

@@ -37,6 +37,24 @@ struct PartitionStoreTests {
         return result
     }
 
+    @Test("a batch larger than a read's byte budget or a recovery chunk reads back whole and survives a reopen", arguments: [1_000, 4_000])
+    func largeBatch(_ count: Int) throws {
+        try withTemporaryDirectory { directory in
+            let store = try open(directory)
+            _ = try store.append([(timestamp: 1, records: records(0..<count, size: 300))])
+            let read = try store.read(from: 0, maximumBytes: 256 * 1024)
+            #expect(read.count == count)
+            #expect(read.last?.offset == Offset(Int64(count - 1)))
+            try store.close()
+            // Recovery scans in 1 MiB chunks: a larger batch (4,000 records here) is whole, not a torn
+            // tail to cut.
+            let reopened = try open(directory)
+            #expect(reopened.recoveredTruncation == nil)
+            #expect(reopened.endOffset == Offset(Int64(count)))
+            #expect(try readAll(reopened).count == count)
+        }
+    }
+
     @Test("appends get dense offsets and read back in order, across segments and a reopen")
     func appendAndRead() throws {
         try withTemporaryDirectory { directory in
