@@ -316,14 +316,23 @@ struct BenchCommand: AsyncParsableCommand {
                 try makeEvents(start..<min(start + batch, (publisher + 1) * share), payload: payload)
             }
         }
+        return try await Self.timeConcurrently(prepared) { chunk in
+            _ = try await broker.publish(chunk, to: "bench-batched-concurrent")
+        }
+    }
+
+    /// Runs one task per list, each handing its items to `publish` one after another; returns the time
+    /// until the last one finished.
+    private static func timeConcurrently<Item: Sendable>(
+        _ lists: [[Item]],
+        _ publish: @escaping @Sendable (Item) async throws -> Void
+    ) async throws -> Duration {
         let clock = ContinuousClock()
         let start = clock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for batches in prepared {
+            for items in lists {
                 group.addTask {
-                    for chunk in batches {
-                        _ = try await broker.publish(chunk, to: "bench-batched-concurrent")
-                    }
+                    for item in items { try await publish(item) }
                 }
             }
             try await group.waitForAll()
@@ -339,19 +348,9 @@ struct BenchCommand: AsyncParsableCommand {
         let prepared = try (0..<publishers).map { publisher in
             try makeEvents(publisher * share..<(publisher + 1) * share, payload: payload)
         }
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for events in prepared {
-                group.addTask {
-                    for event in events {
-                        _ = try await broker.publish(event, to: "bench-single")
-                    }
-                }
-            }
-            try await group.waitForAll()
+        let elapsed = try await Self.timeConcurrently(prepared) { event in
+            _ = try await broker.publish(event, to: "bench-single")
         }
-        let elapsed = clock.now - start
         await factory.close(broker)
         return BenchResult(scenario: "\(factory.label): publish one by one, \(publishers) publishers", events: share * publishers, duration: elapsed)
     }
