@@ -73,13 +73,13 @@ package struct GroupMemberSource: SubscriptionSource {
         }
     }
 
-    /// The engine of `member` of `broker`; ``next()`` takes up to `readAhead` deliveries ahead (see
-    /// ``ReadAhead``).
-    package init(broker: any GroupMemberBroker, member: GroupMember, readAhead: Int = 64) {
+    /// The engine of `member` of `broker`, subscribed with `options`; ``next()`` takes deliveries ahead
+    /// within bounds set by them (see ``ReadAhead``).
+    package init(broker: any GroupMemberBroker, member: GroupMember, options: SubscriptionOptions) {
         self.broker = broker
         self.member = member
         self.acknowledger = GroupMemberAcknowledger(broker: broker, topic: member.topic, group: member.group)
-        self.readAhead = ReadAhead(maximum: readAhead)
+        self.readAhead = ReadAhead(for: options)
     }
 
     /// The member's next delivery: from those taken ahead if any, else from the broker (with a few more

@@ -11,10 +11,11 @@ import Synchronization
 /// competing members could handle nor runs down their ack deadlines. Bounded by ``maximum`` and, as all
 /// deliveries are, by the member's prefetch.
 final class ReadAhead: Sendable {
-    /// The most deliveries taken ahead in one step.
+    /// The most deliveries taken ahead in one step: a quarter of the prefetch, at most 64.
     let maximum: Int
-    /// How long deliveries may wait here before they are given back.
-    static let maximumAge = Duration.milliseconds(100)
+    /// How long deliveries may wait here before they are given back: 100 ms, or a quarter of the ack
+    /// deadline if that is shorter (so a delivery never waits here long enough to run out its deadline).
+    let maximumAge: Duration
 
     private struct State {
         var buffered: Deque<Delivery> = []
@@ -25,9 +26,10 @@ final class ReadAhead: Sendable {
     // Mutex: `next()`, `drain()` and `close()` of one subscription may run on different tasks.
     private let state = Mutex(State())
 
-    /// A buffer taking at most `maximum` deliveries ahead (1: none).
-    init(maximum: Int) {
-        self.maximum = max(1, maximum)
+    /// A buffer sized for a subscription with `options`.
+    init(for options: SubscriptionOptions) {
+        self.maximum = min(64, max(1, options.prefetch / 4))
+        self.maximumAge = min(.milliseconds(100), options.ackDeadline / 4)
     }
 
     /// What ``pop()`` found.
@@ -43,7 +45,7 @@ final class ReadAhead: Sendable {
     /// The next buffered delivery, or what to do instead.
     func pop() -> Popped {
         state.withLock { state in
-            let isRecent = ContinuousClock.now - state.takenAt <= Self.maximumAge
+            let isRecent = ContinuousClock.now - state.takenAt <= maximumAge
             guard let first = state.buffered.first else {
                 // The last batch was used up: in time, take more next; slowly, take fewer.
                 state.window = isRecent ? min(maximum, state.window * 2) : max(1, state.window / 2)

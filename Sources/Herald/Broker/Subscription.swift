@@ -51,8 +51,8 @@ public struct Subscription: AsyncSequence, Sendable {
     }
 
     /// The next delivery, or `nil` once closed. The embedded log and the in-memory broker take a few
-    /// deliveries ahead in one step; those not handed out within 100 ms, or at drain or close, go back to
-    /// the group without counting as an attempt. - Throws: ``BrokerError`` or `CancellationError`.
+    /// deliveries ahead in one step; those not handed out within 100 ms (or a quarter of the ack deadline),
+    /// or at drain or close, go back to the group without counting as an attempt. - Throws: ``BrokerError`` or `CancellationError`.
     public func next() async throws -> Delivery? {
         try await source.next()
     }

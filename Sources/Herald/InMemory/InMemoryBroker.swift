@@ -104,7 +104,7 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
             return state.nextMemberID
         }
         let source = GroupMemberSource(
-            broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal), readAhead: min(64, max(1, options.prefetch / 4))
+            broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal), options: options
         )
         return Subscription(topic: topic, group: group, source: source)
     }

@@ -673,7 +673,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             return state.nextMemberID
         }
         let source = GroupMemberSource(
-            broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal), readAhead: min(64, max(1, options.prefetch / 4))
+            broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal), options: options
         )
         return Subscription(topic: topic, group: group, source: source)
     }
