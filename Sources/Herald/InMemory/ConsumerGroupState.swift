@@ -365,11 +365,8 @@ package final class ConsumerGroupState {
         for index in Set(tokens.map(\.partition.index)) where partitions.indices.contains(index) {
             partitions[index].advanceFloor()
         }
-        for (id, count) in released {
-            guard let member = members[id] else { continue }
-            // Only a member that was at its prefetch bound can be waiting for these slots.
-            if member.inFlight >= member.prefetch { member.signal.notify() }
-            members[id]?.inFlight -= count
+        for (id, count) in released where freeSlots(of: id, count: count) {
+            members[id]?.signal.notify()
         }
     }
 
@@ -428,20 +425,24 @@ package final class ConsumerGroupState {
 
     @discardableResult
     private func acknowledge(_ index: Int, _ offset: Offset) -> Wake {
-        guard let entry = partitions[index].entries[offset], !entry.isAcknowledged else { return .nobody }
+        let key = partitions[index].entries[offset]?.key
+        guard let holder = partitions[index].acknowledge(offset) else { return .nobody }
         var wake = Wake.nobody
-        if case .inFlight(_, let id, _) = entry.status, let member = members[id] {
-            // Only a member at its prefetch bound can be waiting for this slot.
-            if member.inFlight >= member.prefetch { wake = .member(id) }
-            members[id]?.inFlight -= 1
-        }
+        if let id = holder, freeSlots(of: id, count: 1) { wake = .member(id) }
         if options.ordering == .perKey {
-            partitions[index].unblock(entry.key)
+            partitions[index].unblock(key)
             wake = .everyone
         }
-        partitions[index].entries[offset]?.status = .acknowledged
         partitions[index].advanceFloor()
         return wake
+    }
+
+    /// Frees `count` of member `id`'s prefetch slots; `true` if it was at its prefetch bound, the only
+    /// case in which it can be waiting for them.
+    private func freeSlots(of id: UInt64, count: Int) -> Bool {
+        guard let member = members[id] else { return false }
+        members[id]?.inFlight -= count
+        return member.inFlight >= member.prefetch
     }
 
     // MARK: Dead letters
