@@ -28,6 +28,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         var isShutDown = false
         var idleWaiters: [UInt64: AsyncSignal] = [:]
         var pendingWaiters: [UInt64: AsyncSignal] = [:]
+        var journalRecovery = JournalRecovery()
 
         func wakeIdleWaiters() {
             for waiter in idleWaiters.values { waiter.notify() }
@@ -40,15 +41,19 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     // partitions' writers. Lock order: this lock, then a partition's lock, then a signal's lock.
     private let state = Mutex(State())
     private let threadPool: NIOThreadPool
+    /// The journal whose syncs acknowledge fsync-before-acknowledge publishes, unless configured off.
+    private let journal: CommitJournal?
     private let logger: Logger
     /// The configured file system behind the cap on open files.
     private let fileSystem: LimitedFileSystem
     private var topicsDirectory: String { "\(configuration.dataDirectory)/topics" }
     private var groupsDirectory: String { "\(configuration.dataDirectory)/groups" }
+    private static func journalDirectory(_ configuration: LogBrokerConfiguration) -> String { "\(configuration.dataDirectory)/journal" }
 
-    private init(configuration: LogBrokerConfiguration, threadPool: NIOThreadPool, logger: Logger) {
+    private init(configuration: LogBrokerConfiguration, threadPool: NIOThreadPool, journal: CommitJournal?, logger: Logger) {
         self.configuration = configuration
         self.threadPool = threadPool
+        self.journal = journal
         self.logger = logger
         self.fileSystem = LimitedFileSystem(wrapping: configuration.fileSystem, maximumOpenFiles: configuration.maximumOpenFiles)
     }
@@ -59,21 +64,35 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     // MARK: Opening and closing
 
     /// Opens the log in ``LogBrokerConfiguration/dataDirectory`` (creating it if needed), recovering every
-    /// partition and restoring every consumer group. The file work runs on the broker's I/O threads, never
-    /// on the Swift concurrency pool.
+    /// partition (giving back from the commit journal what a segment lacks) and restoring every consumer
+    /// group. The file work runs on the broker's I/O threads, never on the Swift concurrency pool.
     ///
     /// - Throws: ``StorageError`` when the directory cannot be read or a file cannot be recovered.
     public static func open(_ configuration: LogBrokerConfiguration, logger: Logger = Logger(label: "herald.log")) async throws -> LogBroker {
         let threadPool = NIOThreadPool(numberOfThreads: max(1, configuration.ioThreads))
         threadPool.start()
-        let broker = LogBroker(configuration: configuration, threadPool: threadPool, logger: logger)
+        var journal: CommitJournal?
         do {
-            try await threadPool.runIfActive { try broker.load() }
+            let directory = journalDirectory(configuration)
+            let scan = try await threadPool.runIfActive { () throws(StorageError) -> JournalScan in
+                try JournalScan.scan(directory, fileSystem: configuration.fileSystem, logger: logger)
+            }
+            if configuration.usesCommitJournal {
+                journal = try await threadPool.runIfActive { () throws(StorageError) -> CommitJournal in
+                    try CommitJournal(
+                        directory: directory, generation: scan.nextGeneration, checkpointBytes: configuration.journalCheckpointBytes,
+                        fileSystem: configuration.fileSystem, threadPool: threadPool, logger: logger
+                    )
+                }
+            }
+            let broker = LogBroker(configuration: configuration, threadPool: threadPool, journal: journal, logger: logger)
+            try await threadPool.runIfActive { try broker.load(replaying: scan) }
+            return broker
         } catch {
+            await journal?.close(deleteFiles: false)
             try? await threadPool.shutdownGracefully()
             throw error
         }
-        return broker
     }
 
     /// Runs blocking file work on the I/O threads.
@@ -81,22 +100,40 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         try await threadPool.runIfActive(body)
     }
 
-    private func load() throws(StorageError) {
+    /// Opens every topic, giving each partition back what `scan` holds for it beyond its end, then deletes
+    /// the scanned journal files (their content is now synced in the segments).
+    private func load(replaying scan: JournalScan) throws(StorageError) {
         try fileSystem.createDirectory(topicsDirectory)
         try fileSystem.createDirectory(groupsDirectory)
         let names = try fileSystem.contentsOfDirectory(topicsDirectory)
         // Opened under the lock, where the topics will live (they are not Sendable).
         try state.withLock { state throws(StorageError) in
+            var replay = JournalReplay(scan: scan)
             for name in names {
                 let manifestPath = "\(topicsDirectory)/\(name)/topic.json"
                 guard fileSystem.fileExists(manifestPath) else { continue }
                 let manifest = try TopicManifest.decode(try readWhole(manifestPath), path: manifestPath)
-                let topic = try openTopic(manifest.configuration, options: manifest.options)
+                let topic = try openTopic(manifest.configuration, options: manifest.options, replay: &replay)
                 rebuildDeduplication(topic)
                 try restoreGroups(topic)
                 state.topics[manifest.name] = topic
             }
+            state.journalRecovery = replay.finish()
         }
+        let recovery = state.withLock { $0.journalRecovery }
+        if recovery.restoredBatches > 0 || !recovery.problems.isEmpty || recovery.unknownPartitions > 0 {
+            logger.notice(
+                "the commit journal gave back acknowledged events that segments had not synced",
+                metadata: [
+                    "herald.batches": "\(recovery.restoredBatches)", "herald.events": "\(recovery.restoredEvents)",
+                    "herald.unknown": "\(recovery.unknownPartitions)", "herald.problems": "\(recovery.problems)",
+                ]
+            )
+        }
+        for (_, path) in scan.files {
+            try configuration.fileSystem.removeItem(path)
+        }
+        if !scan.files.isEmpty { try configuration.fileSystem.syncDirectory(Self.journalDirectory(configuration)) }
     }
 
     private func readWhole(_ path: String) throws(StorageError) -> ByteBuffer {
@@ -106,6 +143,15 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     }
 
     private func openTopic(_ configuration: TopicConfiguration, options: LogTopicOptions) throws(StorageError) -> LogTopic {
+        var nothing = JournalReplay(scan: JournalScan())
+        return try openTopic(configuration, options: options, replay: &nothing)
+    }
+
+    private func openTopic(
+        _ configuration: TopicConfiguration,
+        options: LogTopicOptions,
+        replay: inout JournalReplay
+    ) throws(StorageError) -> LogTopic {
         let directory = "\(topicsDirectory)/\(configuration.name)"
         var partitions: [LogPartition] = []
         for index in 0..<configuration.partitions {
@@ -117,6 +163,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 options: PartitionStore.Options(segmentBytes: self.configuration.segmentBytes),
                 logger: logger
             )
+            try replay.restore(into: store, topic: configuration.name, fileSystem: self.configuration.fileSystem, logger: logger)
             var start = Offset(0)
             let startFile = LogPartition.startFile(partitionDirectory)
             if fileSystem.fileExists(startFile), var bytes = try? readWhole(startFile),
@@ -129,6 +176,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 partition: LockedPartition(store),
                 policy: options.durability ?? self.configuration.defaultDurability,
                 threadPool: threadPool,
+                journal: journal.map { ($0, JournalScan.Location(topic: topicName, partition: index)) },
                 onCommit: { [weak self] committed in self?.committed(committed, topic: topicName, partition: index) }
             )
             partitions.append(
@@ -197,6 +245,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     public func recoveryReport() -> RecoveryReport {
         state.withLock { state in
             var report = RecoveryReport()
+            report.journal = state.journalRecovery
             for topic in state.topics.values.sorted(by: { $0.name < $1.name }) {
                 for partition in topic.partitions {
                     partition.writer.partition.withLock { store in
@@ -221,7 +270,9 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             return Array(state.topics.values)
         }
         let partitions = topics.flatMap { $0.partitions.map(\.writer.partition) }
-        let failure: (any Error)? = try? await onIOThread { [self] () -> String? in
+        var failure: BrokerError?
+        do {
+            failure = try await onIOThread { [self] () -> String? in
             var firstError: String?
             do { try checkpointGroups(all: true) } catch { firstError = "\(error)" }
             for partition in partitions {
@@ -232,7 +283,12 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 }
             }
             return firstError
-        }.map { BrokerError.unavailable("closing the log failed: \($0)") }
+            }.map { BrokerError.unavailable("closing the log failed: \($0)") }
+        } catch {
+            failure = BrokerError.unavailable("closing the log failed: \(error)")
+        }
+        // Every segment was synced as it closed: the journal's content is no longer needed.
+        await journal?.close(deleteFiles: failure == nil)
         try? await threadPool.shutdownGracefully()
         if let failure { throw failure }
     }

@@ -13,6 +13,15 @@ public struct LogBrokerConfiguration: Sendable {
     /// How often maintenance runs while the broker runs as a service: interval syncs, age retention and
     /// consumer group checkpoints. Default 100 ms.
     public var maintenanceInterval: Duration
+    /// Whether topics that sync before acknowledging share one commit journal (`journal/` in the data
+    /// directory): a round of appends to any number of partitions then costs one `fdatasync`, and segment
+    /// files are synced at the journal's checkpoints. Default `true`; `false` syncs each partition's
+    /// segment on every group commit instead.
+    public var usesCommitJournal: Bool
+    /// The commit journal file size past which a checkpoint syncs the segments and a new journal file
+    /// starts (the older ones are then deleted). Recovery reads at most about this much journal.
+    /// Default 64 MiB.
+    public var journalCheckpointBytes: Int64
     /// The file system; tests pass a ``FaultInjectingFileSystem``. Default ``POSIXFileSystem``.
     public var fileSystem: any LogFileSystem
     /// Decoded events kept in memory per partition for consumers, at most. Default 4,096.
@@ -34,7 +43,9 @@ public struct LogBrokerConfiguration: Sendable {
         fileSystem: any LogFileSystem = POSIXFileSystem(),
         cachedEventsPerPartition: Int = 4_096,
         cachedBytesPerPartition: Int = 4 * 1024 * 1024,
-        maximumOpenFiles: Int = 256
+        maximumOpenFiles: Int = 256,
+        usesCommitJournal: Bool = true,
+        journalCheckpointBytes: Int64 = 64 * 1024 * 1024
     ) {
         self.dataDirectory = dataDirectory
         self.defaultDurability = defaultDurability
@@ -45,5 +56,7 @@ public struct LogBrokerConfiguration: Sendable {
         self.cachedEventsPerPartition = cachedEventsPerPartition
         self.cachedBytesPerPartition = cachedBytesPerPartition
         self.maximumOpenFiles = maximumOpenFiles
+        self.usesCommitJournal = usesCommitJournal
+        self.journalCheckpointBytes = journalCheckpointBytes
     }
 }

@@ -23,6 +23,10 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         var writes = 0
         var syncs = 0
         var bytesWritten = 0
+        /// Per file opened here, the size its last successful sync made durable (its size when first
+        /// opened, until a sync).
+        var durableSizes: [String: Int64] = [:]
+        var isPoweredOff = false
     }
 
     /// The file system every call is passed to.
@@ -64,12 +68,34 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         }
     }
 
-    /// Clears every fault; the counters are kept.
+    /// Simulates a power loss under the log: cuts every file opened here back to the size its last
+    /// successful sync made durable, dropping what was only written, then fails every write, sync and
+    /// truncation (so the log, still open on it, changes nothing more) until ``heal()``. Close the log
+    /// and open it again to see what recovery makes of the disk.
+    ///
+    /// A real power loss may also keep some unsynced writes, or keep later ones and lose earlier ones;
+    /// the crash test (SIGKILL) covers the case where every write is kept.
+    ///
+    /// - Throws: what ``base`` throws when a file cannot be cut.
+    public func simulatePowerLoss() throws(StorageError) {
+        let sizes = state.withLock { state in
+            state.isPoweredOff = true
+            return state.durableSizes
+        }
+        for (path, durable) in sizes where base.fileExists(path) {
+            let file = try base.open(path, creating: false)
+            defer { try? file.close() }
+            if try file.size() > durable { try file.truncate(to: durable) }
+        }
+    }
+
+    /// Clears every fault, and the power loss; the counters are kept.
     public func heal() {
         state.withLock {
             $0.writeBudget = nil
             $0.failingWrites = 0
             $0.failingSyncs = 0
+            $0.isPoweredOff = false
         }
     }
 
@@ -89,6 +115,7 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     func admitWrite(_ count: Int) -> (allowed: Int, fault: Fault?) {
         state.withLock { state in
             state.writes += 1
+            if state.isPoweredOff { return (0, .io) }
             if state.failingWrites > 0 {
                 state.failingWrites -= 1
                 return (0, state.writeFault)
@@ -103,6 +130,27 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         }
     }
 
+    /// Notes a file's size when first opened: durable until it is written.
+    func recordOpened(_ path: String, size: Int64) {
+        state.withLock { state in
+            if state.durableSizes[path] == nil { state.durableSizes[path] = size }
+        }
+    }
+
+    /// Notes a successful sync of `path` at `size` bytes.
+    func recordSynced(_ path: String, size: Int64) {
+        state.withLock { $0.durableSizes[path] = size }
+    }
+
+    /// Decides a truncation of `path` to `size`: throws after a power loss; else a shorter size is
+    /// taken as durable at once (recovery treats what lies past it as gone anyway).
+    func admitTruncate(_ path: String, to size: Int64) throws(StorageError) {
+        try state.withLock { (state: inout State) throws(StorageError) in
+            if state.isPoweredOff { throw Fault.io.error("ftruncate", path: path) }
+            if let durable = state.durableSizes[path], durable > size { state.durableSizes[path] = size }
+        }
+    }
+
     /// Records `count` bytes accepted by an underlying file.
     func recordWritten(_ count: Int) {
         state.withLock { $0.bytesWritten += count }
@@ -112,6 +160,7 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     func admitSync() -> Fault? {
         state.withLock { state in
             state.syncs += 1
+            if state.isPoweredOff { return .io }
             guard state.failingSyncs > 0 else { return nil }
             state.failingSyncs -= 1
             return state.syncFault
@@ -124,7 +173,9 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     ///
     /// - Throws: what ``base`` throws.
     public func open(_ path: String, creating: Bool) throws(StorageError) -> any LogFile {
-        FaultInjectingLogFile(base: try base.open(path, creating: creating), faults: self)
+        let file = try base.open(path, creating: creating)
+        recordOpened(path, size: try file.size())
+        return FaultInjectingLogFile(base: file, faults: self)
     }
 
     /// Passes through to ``base``.
@@ -148,11 +199,14 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         try base.removeItem(path)
     }
 
-    /// Passes through to ``base``.
+    /// Passes through to ``base``; the file keeps what it made durable under its new name.
     ///
     /// - Throws: what ``base`` throws.
     public func rename(_ from: String, to: String) throws(StorageError) {
         try base.rename(from, to: to)
+        state.withLock { state in
+            state.durableSizes[to] = state.durableSizes.removeValue(forKey: from)
+        }
     }
 
     /// Passes through to ``base``.

@@ -29,10 +29,13 @@ struct FaultInjectingLogFile: LogFile {
 
     func sync() throws(StorageError) {
         if let fault = faults.admitSync() { throw fault.error("sync", path: path) }
+        let size = try base.size()
         try base.sync()
+        faults.recordSynced(path, size: size)
     }
 
     func truncate(to size: Int64) throws(StorageError) {
+        try faults.admitTruncate(path, to: size)
         try base.truncate(to: size)
     }
 

@@ -34,6 +34,9 @@ final class PartitionStore {
         segments[segments.count - 1]
     }
 
+    /// The active segment's file (a handle safe to sync from any thread).
+    var activeFile: any LogFile { active.file }
+
     /// The oldest offset held.
     var startOffset: Offset { segments[0].baseOffset }
     /// The offset the next record gets.
@@ -160,6 +163,43 @@ final class PartitionStore {
         return prepared.baseOffsets
     }
 
+    /// Appends the batches of a commit journal entry (`bytes`, read from `path` at `position`) that this
+    /// partition lacks, those from its end on; batches it already holds are skipped. Returns how many
+    /// batches and events it appended. Not durable until ``sync()``.
+    ///
+    /// - Throws: ``StorageError/corruption(path:position:reason:)`` when a batch is damaged or cannot follow
+    ///   the partition's end (a gap: events before it were lost); ``StorageError`` when a write fails.
+    func replay(_ bytes: ByteBuffer, path: String, position: Int64) throws(StorageError) -> (batches: Int, events: Int) {
+        var remaining = bytes
+        var restored = (batches: 0, events: 0)
+        while remaining.readableBytes > 0 {
+            let at = position + Int64(remaining.readerIndex - bytes.readerIndex)
+            guard case .batch(_, let header) = RecordBatch.parse(remaining, decodeRecords: false),
+                let slice = remaining.readSlice(length: header.size)
+            else {
+                throw .corruption(path: path, position: at, reason: "a journal entry holds a damaged record batch")
+            }
+            if header.nextOffset <= endOffset { continue }
+            guard header.baseOffset == endOffset else {
+                throw .corruption(
+                    path: path, position: at,
+                    reason: "the journal's batch of offsets \(header.baseOffset.value)..<\(header.nextOffset.value) cannot follow partition \(partition.index)'s end \(endOffset.value) in \(directory): the events between were lost"
+                )
+            }
+            let prepared = try prepare(EncodedAppend(bytes: slice, headers: [header], baseOffsets: [header.baseOffset], batchSizes: [header.size]))
+            do {
+                try prepared.segment.file.write(prepared.bytes, at: prepared.position)
+            } catch {
+                abort(prepared)
+                throw error
+            }
+            commit(prepared)
+            restored.batches += 1
+            restored.events += header.recordCount
+        }
+        return restored
+    }
+
     /// Makes everything appended durable.
     func sync() throws(StorageError) {
         try active.sync()
@@ -241,7 +281,11 @@ struct EncodedAppend: Sendable {
 }
 
 /// Batches encoded for one write to the end of a partition.
-struct PreparedAppend {
+///
+/// `@unchecked Sendable` is safe because the partition's single in-flight writer is its only holder: it
+/// passes it to the thread that completes the write (the journal's), and the segment it names is touched
+/// there only through its file handle (itself `Sendable`) or under the partition's lock.
+struct PreparedAppend: @unchecked Sendable {
     /// The segment the bytes go to (the active one).
     let segment: Segment
     /// Where in its file.

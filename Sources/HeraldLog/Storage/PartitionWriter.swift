@@ -6,8 +6,10 @@ import Synchronization
 
 /// Appends to one partition with group commit: concurrent appends queue up; one of them at a time (the
 /// leader, on a thread of the I/O pool, never on a Swift concurrency thread) takes everything queued,
-/// writes it with one write, syncs once as the durability policy asks, and completes them all. A caller's
-/// append returns only once its policy is met.
+/// writes it with one write, makes it durable as the policy asks, and completes them all. A caller's
+/// append returns only once its policy is met. With a ``CommitJournal`` and fsync before acknowledging,
+/// the sync is the journal's (shared with every other partition's writes of the same round) and the
+/// segment is synced at the journal's checkpoints; without one, the writer syncs its segment itself.
 final class PartitionWriter: Sendable {
     private struct Request {
         var timestamp: Int64
@@ -40,6 +42,8 @@ final class PartitionWriter: Sendable {
     let partition: LockedPartition
     private let policy: DurabilityPolicy
     private let threadPool: NIOThreadPool
+    /// The shared journal and this partition's name in it, when syncs go through one.
+    private let journal: (CommitJournal, JournalScan.Location)?
     // Mutex: appending tasks and the leader thread share the queue.
     private let queue = Mutex(Queue())
 
@@ -52,11 +56,16 @@ final class PartitionWriter: Sendable {
         partition: LockedPartition,
         policy: DurabilityPolicy,
         threadPool: NIOThreadPool,
+        journal: (CommitJournal, JournalScan.Location)? = nil,
         onCommit: @escaping @Sendable ([Committed]) -> Void = { _ in }
     ) {
         self.partition = partition
         self.policy = policy
         self.threadPool = threadPool
+        self.journal = journal
+        if let (journal, _) = journal, policy == .fsyncBeforeAcknowledge {
+            journal.register(partition)
+        }
         self.onCommit = onCommit
     }
 
@@ -101,10 +110,9 @@ final class PartitionWriter: Sendable {
         queue.withLock { $0.lastSync = .now }
     }
 
-    /// Commits one group of what is queued, then, if more has queued meanwhile, goes to the back of the I/O
-    /// pool's queue rather than looping: under steady load every partition's leader gets its turn, so one
-    /// busy partition cannot hold an I/O thread while another partition's publishers wait. Runs on an I/O
-    /// thread.
+    /// Commits one group of what is queued: writes it to the segment, then makes it durable as the policy
+    /// says, through the commit journal when there is one (the group completes when the journal's round
+    /// does, on its thread). Runs on an I/O thread; the partition has one group in flight at a time.
     private func lead() {
         let group: [Request] = queue.withLock { queue in
             var group: [Request] = []
@@ -118,16 +126,39 @@ final class PartitionWriter: Sendable {
             return group
         }
         if group.isEmpty { return }
+        let prepared: PreparedAppend
         do {
-            let bases = try commit(group)
-            for (request, base) in zip(group, bases) {
-                request.continuation.resume(returning: base)
-            }
+            prepared = try write(group)
         } catch {
-            for request in group {
-                request.continuation.resume(throwing: error)
-            }
+            for request in group { request.continuation.resume(throwing: error) }
+            continueLeading()
+            return
         }
+        if let (journal, location) = journal, policy == .fsyncBeforeAcknowledge {
+            journal.append(
+                CommitJournal.Entry(topic: location.topic, partition: location.partition, batches: prepared.bytes) { [self] result in
+                    self.finish(group, prepared, result)
+                }
+            )
+        } else {
+            let result: Result<Void, StorageError>
+            do throws(StorageError) {
+                if try shouldSyncNow() {
+                    try prepared.segment.file.sync()
+                    queue.withLock { $0.lastSync = .now }
+                }
+                result = .success(())
+            } catch {
+                result = .failure(error)
+            }
+            finish(group, prepared, result)
+        }
+    }
+
+    /// Then, if more has queued meanwhile, goes to the back of the I/O pool's queue rather than looping:
+    /// under steady load every partition's leader gets its turn, so one busy partition cannot hold an I/O
+    /// thread while another partition's publishers wait.
+    private func continueLeading() {
         let more = queue.withLock { queue -> Bool in
             if queue.pending.isEmpty { queue.isLeading = false }
             return queue.isLeading
@@ -135,7 +166,8 @@ final class PartitionWriter: Sendable {
         if more { threadPool.submit { [self] _ in self.lead() } }
     }
 
-    private func commit(_ group: [Request]) throws(StorageError) -> [Offset] {
+    /// Encodes `group` after the partition's end and writes it to the active segment, not yet readable.
+    private func write(_ group: [Request]) throws(StorageError) -> PreparedAppend {
         // Only this leader appends, so the end cannot move between reading it and placing the bytes: the
         // encoding runs outside the store's lock, which readers share.
         let end = partition.withLock { (store: PartitionStore) in store.endOffset }
@@ -145,24 +177,35 @@ final class PartitionWriter: Sendable {
         }
         do {
             try prepared.segment.file.write(prepared.bytes, at: prepared.position)
-            if try shouldSyncNow() {
-                try prepared.segment.file.sync()
-                queue.withLock { $0.lastSync = .now }
-            }
         } catch {
             partition.withLock { $0.abort(prepared) }
             throw error
         }
-        partition.withLock { $0.commit(prepared) }
-        onCommit(
-            group.indices.map { index in
-                Committed(
-                    base: prepared.baseOffsets[index], count: group[index].records.count, bytes: prepared.batchSizes[index],
-                    timestamp: group[index].timestamp, events: group[index].records.events
-                )
+        return prepared
+    }
+
+    /// Once the group's write is durable (or failed): makes it readable and resumes its publishers (or
+    /// cuts it and fails them), then leads the next group.
+    private func finish(_ group: [Request], _ prepared: PreparedAppend, _ result: Result<Void, StorageError>) {
+        switch result {
+        case .success:
+            partition.withLock { $0.commit(prepared) }
+            onCommit(
+                group.indices.map { index in
+                    Committed(
+                        base: prepared.baseOffsets[index], count: group[index].records.count, bytes: prepared.batchSizes[index],
+                        timestamp: group[index].timestamp, events: group[index].records.events
+                    )
+                }
+            )
+            for (request, base) in zip(group, prepared.baseOffsets) {
+                request.continuation.resume(returning: base)
             }
-        )
-        return prepared.baseOffsets
+        case .failure(let error):
+            partition.withLock { $0.abort(prepared) }
+            for request in group { request.continuation.resume(throwing: error) }
+        }
+        continueLeading()
     }
 
     private func shouldSyncNow() throws(StorageError) -> Bool {

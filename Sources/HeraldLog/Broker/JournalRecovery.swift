@@ -1,0 +1,18 @@
+/// What the embedded log took back from its commit journal when it opened: batches that were acknowledged
+/// (synced in the journal) but not yet synced in their partition's segment when the log stopped.
+public struct JournalRecovery: Sendable, Hashable {
+    /// Journal files read.
+    public var files = 0
+    /// Batches appended back to their partitions.
+    public var restoredBatches = 0
+    /// Events in those batches.
+    public var restoredEvents = 0
+    /// Journal entries naming a topic or partition the log does not have; skipped.
+    public var unknownPartitions = 0
+    /// Entries that could not be replayed, each saying where and why (a damaged batch, or a gap before
+    /// it in its partition). Their partitions are served up to the problem.
+    public var problems: [String] = []
+
+    /// Creates an empty account.
+    public init() {}
+}

@@ -1,0 +1,245 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// One write-ahead journal shared by every partition whose topic syncs before acknowledging, so that one
+/// `fdatasync` makes a whole round of appends durable, whatever partitions they went to.
+///
+/// A partition's writer writes its batches to its own segment file (not synced), then hands the same
+/// bytes to ``append(_:)``. Appends queue up; one caller at a time (the leader, on an I/O thread) takes
+/// everything queued, writes it with one write, syncs once and completes each entry. Segment files are
+/// synced later, at a checkpoint: once the current journal file passes ``checkpointBytes``, new entries
+/// go to a new file, every journaled partition's active segment is synced on the journal's own thread,
+/// and only then are the older journal files deleted. Recovery (``JournalScan``) gives back to each
+/// partition what its segment lacks.
+///
+/// If a checkpoint fails, the journal keeps every file from then on (until the next open replays
+/// them): after a failed sync the system may have dropped the segment's data, which only the journal
+/// still has.
+final class CommitJournal: Sendable {
+    /// One partition's appended batches, waiting for the journal's sync.
+    struct Entry: Sendable {
+        var topic: String
+        var partition: Int
+        /// Encoded record batches, exactly as written to the partition's segment.
+        var batches: ByteBuffer
+        /// Called once the entry is durable, or with the error that stopped it.
+        var completion: @Sendable (Result<Void, StorageError>) -> Void
+    }
+
+    private struct State {
+        var pending: [Entry] = []
+        var isLeading = false
+        var file: any LogFile
+        var generation: UInt64
+        /// Where the next round is written.
+        var position: Int64 = 0
+        /// The bytes past ``position`` a failed round may have left: cut before the next write.
+        var needsCut = false
+        /// Files replaced by newer ones, waiting for a checkpoint to make them unneeded.
+        var retired: [(generation: UInt64, file: any LogFile)] = []
+        var isCheckpointing = false
+        /// Set once a checkpoint failed: no file is deleted from then on.
+        var keepsFiles = false
+        var isClosed = false
+        /// The partitions whose acknowledgements rest on the journal: a checkpoint syncs their segments.
+        var partitions: [LockedPartition] = []
+    }
+
+    /// The most bytes one round writes.
+    static let maximumRoundBytes = 16 * 1024 * 1024
+
+    let directory: String
+    /// The journal file size past which a checkpoint starts.
+    let checkpointBytes: Int64
+    private let fileSystem: any LogFileSystem
+    private let threadPool: NIOThreadPool
+    /// One thread for checkpoints, so that syncing segments never holds up the I/O threads.
+    private let checkpointThread: NIOThreadPool
+    private let logger: Logger
+    // Mutex: appending I/O threads, the leader and the checkpoint thread share the queue and the files.
+    private let state: Mutex<State>
+
+    /// Starts a new journal file of generation `generation` in `directory` (which recovery has emptied).
+    ///
+    /// - Throws: ``StorageError`` when the file cannot be created.
+    init(
+        directory: String,
+        generation: UInt64,
+        checkpointBytes: Int64,
+        fileSystem: any LogFileSystem,
+        threadPool: NIOThreadPool,
+        logger: Logger
+    ) throws(StorageError) {
+        self.directory = directory
+        self.checkpointBytes = checkpointBytes
+        self.fileSystem = fileSystem
+        self.threadPool = threadPool
+        self.logger = logger
+        let file = try Self.create(directory, generation: generation, fileSystem: fileSystem)
+        self.state = Mutex(State(file: file, generation: generation))
+        self.checkpointThread = NIOThreadPool(numberOfThreads: 1)
+        checkpointThread.start()
+    }
+
+    private static func create(_ directory: String, generation: UInt64, fileSystem: any LogFileSystem) throws(StorageError) -> any LogFile {
+        let file = try fileSystem.open(JournalScan.path(directory, generation: generation), creating: true)
+        try file.truncate(to: 0)
+        try fileSystem.syncDirectory(directory)
+        return file
+    }
+
+    /// Adds a partition whose writer acknowledges on the journal's syncs: checkpoints sync its segment.
+    func register(_ partition: LockedPartition) {
+        state.withLock { $0.partitions.append(partition) }
+    }
+
+    /// Syncs every registered partition's active segment, without holding its lock during the sync:
+    /// everything written before the call is durable after it (older segments were synced when sealed).
+    private func syncSegments() throws(StorageError) {
+        let partitions = state.withLock { $0.partitions }
+        for partition in partitions {
+            let file = partition.withLock { $0.activeFile }
+            try file.sync()
+        }
+    }
+
+    /// Queues `entry` for the next sync. If no round is under way, the caller leads one on its own thread
+    /// (an I/O thread: it blocks in the write and the sync); else the current leader takes it next.
+    func append(_ entry: Entry) {
+        let lead = state.withLock { state -> Bool? in
+            if state.isClosed { return nil }
+            state.pending.append(entry)
+            if state.isLeading { return false }
+            state.isLeading = true
+            return true
+        }
+        switch lead {
+        case nil: entry.completion(.failure(.closed(path: directory)))
+        case true?: leadRound()
+        case false?: break
+        }
+    }
+
+    /// Writes and syncs what is queued, completes it, and, if more queued meanwhile, goes to the back of
+    /// the I/O pool's queue rather than looping, so partitions' writers get the thread between rounds.
+    private func leadRound() {
+        let round = state.withLock { state in
+            var entries: [Entry] = []
+            var bytes = 0
+            while !state.pending.isEmpty, entries.isEmpty || bytes < Self.maximumRoundBytes {
+                let entry = state.pending.removeFirst()
+                bytes += JournalRecord.size(topic: entry.topic, batches: entry.batches.readableBytes)
+                entries.append(entry)
+            }
+            if entries.isEmpty { state.isLeading = false }
+            return (entries, bytes, state.file, state.position, state.needsCut)
+        }
+        let (entries, bytes, file, position, needsCut) = round
+        if entries.isEmpty { return }
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(bytes)
+        for entry in entries {
+            JournalRecord.encode(topic: entry.topic, partition: entry.partition, batches: entry.batches, into: &buffer)
+        }
+        let result: Result<Void, StorageError>
+        do throws(StorageError) {
+            if needsCut { try file.truncate(to: position) }
+            try file.write(buffer, at: position)
+            try file.sync()
+            result = .success(())
+        } catch {
+            // Cut what may have reached the file, so the next round starts on an entry boundary; if the cut
+            // fails too, the next round tries again before writing.
+            let cut = (try? file.truncate(to: position)) != nil
+            state.withLock { $0.needsCut = !cut }
+            result = .failure(error)
+        }
+        let rotate = state.withLock { state -> Bool in
+            guard case .success = result else { return false }
+            state.needsCut = false
+            state.position = position + Int64(buffer.readableBytes)
+            return state.position >= checkpointBytes && !state.isCheckpointing && !state.isClosed
+        }
+        for entry in entries { entry.completion(result) }
+        if rotate { startCheckpoint() }
+        let more = state.withLock { state -> Bool in
+            if state.pending.isEmpty { state.isLeading = false }
+            return state.isLeading
+        }
+        if more { threadPool.submit { [self] _ in self.leadRound() } }
+    }
+
+    /// Moves new entries to a new file, then, on the checkpoint thread, syncs the segments and deletes
+    /// the older files. Runs on the leader's thread between rounds, when no write is under way.
+    private func startCheckpoint() {
+        let generation = state.withLock { $0.generation + 1 }
+        let next: any LogFile
+        do {
+            next = try Self.create(directory, generation: generation, fileSystem: fileSystem)
+        } catch {
+            logger.error("the commit journal could not start a new file; it grows until it can", metadata: ["herald.error": "\(error)"])
+            return
+        }
+        state.withLock { state in
+            state.retired.append((state.generation, state.file))
+            state.file = next
+            state.generation = generation
+            state.position = 0
+            state.isCheckpointing = true
+        }
+        checkpointThread.submit { [self] _ in self.checkpoint(below: generation) }
+    }
+
+    /// Syncs every journaled segment, then deletes the journal files older than `generation`.
+    private func checkpoint(below generation: UInt64) {
+        var failure: (any Error)?
+        do {
+            try syncSegments()
+        } catch {
+            failure = error
+        }
+        let retired = state.withLock { state -> [(generation: UInt64, file: any LogFile)] in
+            defer { state.isCheckpointing = false }
+            if failure != nil { state.keepsFiles = true }
+            guard !state.keepsFiles else { return [] }
+            let done = state.retired.filter { $0.generation < generation }
+            state.retired.removeAll { $0.generation < generation }
+            return done
+        }
+        if let failure {
+            logger.error(
+                "syncing segments for a journal checkpoint failed; the journal keeps every file until the log is opened again",
+                metadata: ["herald.error": "\(failure)"]
+            )
+            return
+        }
+        do {
+            for (old, file) in retired {
+                try? file.close()
+                try fileSystem.removeItem(JournalScan.path(directory, generation: old))
+            }
+            try fileSystem.syncDirectory(directory)
+        } catch {
+            logger.warning("deleting an old journal file failed; the next open replays it (harmless)", metadata: ["herald.error": "\(error)"])
+        }
+    }
+
+    /// Stops taking entries and waits for a running checkpoint. When `deleteFiles` is true (every segment
+    /// was synced and closed cleanly), deletes the journal's files: nothing in them is needed.
+    func close(deleteFiles: Bool) async {
+        let files = state.withLock { state -> [(UInt64, any LogFile)] in
+            state.isClosed = true
+            state.partitions = []
+            return state.retired.map { ($0.generation, $0.file) } + [(state.generation, state.file)]
+        }
+        try? await checkpointThread.shutdownGracefully()
+        let keep = state.withLock { $0.keepsFiles }
+        for (generation, file) in files {
+            try? file.close()
+            if deleteFiles && !keep { try? fileSystem.removeItem(JournalScan.path(directory, generation: generation)) }
+        }
+        if deleteFiles && !keep { try? fileSystem.syncDirectory(directory) }
+    }
+}

@@ -1,0 +1,65 @@
+import NIOCore
+
+/// One entry of the commit journal: record batches a partition's writer appended, and the partition they
+/// belong to. The layout is in `Docs/storage-format.md` ("Commit journal").
+struct JournalRecord {
+    /// Bytes before the checksummed part: the length and the checksum.
+    static let prefixSize = 8
+    /// Version, partition and topic length.
+    static let fixedSize = 7
+    static let formatVersion: UInt8 = 1
+
+    /// The topic's name.
+    var topic: String
+    /// The partition's index.
+    var partition: Int
+    /// Where the batches start in the journal file, and how many bytes they take.
+    var batchesPosition: Int64
+    var batchesLength: Int
+
+    /// The bytes an entry of `batches` for `topic` takes.
+    static func size(topic: String, batches: Int) -> Int {
+        prefixSize + fixedSize + topic.utf8.count + batches
+    }
+
+    /// Appends an entry for `batches` of `topic`'s `partition` to `buffer`.
+    static func encode(topic: String, partition: Int, batches: ByteBuffer, into buffer: inout ByteBuffer) {
+        let start = buffer.writerIndex
+        let length = fixedSize + topic.utf8.count + batches.readableBytes
+        buffer.writeInteger(UInt32(length), endianness: .little)
+        buffer.writeInteger(UInt32(0), endianness: .little)  // the checksum, set below
+        buffer.writeInteger(formatVersion)
+        buffer.writeInteger(UInt32(partition), endianness: .little)
+        buffer.writeInteger(UInt16(topic.utf8.count), endianness: .little)
+        buffer.writeString(topic)
+        buffer.writeImmutableBuffer(batches)
+        let crc = buffer.withUnsafeReadableBytes { bytes in
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[(start + prefixSize - buffer.readerIndex)...]))
+        }
+        buffer.setInteger(crc, at: start + 4, endianness: .little)
+    }
+
+    /// What an entry's prefix says: the bytes after it and their checksum; `nil` when there is no entry
+    /// (zero length: the end of what was written).
+    static func peekPrefix(_ buffer: ByteBuffer) -> (length: Int, crc: UInt32)? {
+        guard let length: UInt32 = buffer.getInteger(at: buffer.readerIndex, endianness: .little),
+            let crc: UInt32 = buffer.getInteger(at: buffer.readerIndex + 4, endianness: .little),
+            length > 0
+        else { return nil }
+        return (Int(length), crc)
+    }
+
+    /// Decodes the checksummed part of an entry (`body`, read from `position + prefixSize` of the file),
+    /// checking it against `crc`; `nil` if it is damaged or of an unknown version.
+    static func decode(body: ByteBuffer, crc: UInt32, position: Int64) -> JournalRecord? {
+        guard CRC32C.checksum(body) == crc else { return nil }
+        var body = body
+        guard body.readInteger(as: UInt8.self) == formatVersion,
+            let partition = body.readInteger(endianness: .little, as: UInt32.self),
+            let topicLength = body.readInteger(endianness: .little, as: UInt16.self),
+            let topic = body.readString(length: Int(topicLength))
+        else { return nil }
+        let batchesStart = position + Int64(prefixSize + fixedSize) + Int64(topicLength)
+        return JournalRecord(topic: topic, partition: Int(partition), batchesPosition: batchesStart, batchesLength: body.readableBytes)
+    }
+}
