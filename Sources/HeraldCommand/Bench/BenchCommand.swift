@@ -55,11 +55,16 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Instead of the other scenarios: build a backlog of this many events in the embedded log and report memory while one group reads it.")
     var backlog: Int?
 
-    @Option(help: "Durability policies to run on the embedded log (repeatable): fsync, interval, os. Default: all three.")
-    var durability: [BenchDurability] = BenchDurability.allCases
+    @Option(
+        help: "Durability policies to run on the embedded log (repeatable): fsync, interval, os, or fsync-partitions (fsync before ack without the commit journal, each partition syncing itself). Default: fsync, interval, os."
+    )
+    var durability: [BenchDurability] = BenchDurability.defaults
 
     @Option(help: "I/O threads of the embedded log.")
     var ioThreads = LogBrokerConfiguration(dataDirectory: "").ioThreads
+
+    @Option(help: "MiB of commit journal after which the embedded log syncs its segments and starts a new journal file.")
+    var journalCheckpointMiB = Int(LogBrokerConfiguration(dataDirectory: "").journalCheckpointBytes / 1_048_576)
 
     @Option(help: "Where the embedded log writes (default: a temporary directory, removed afterwards).")
     var dataDir: String?
@@ -109,7 +114,10 @@ struct BenchCommand: AsyncParsableCommand {
                 let factory = BrokerFactory(label: name) {
                     let directory = "\(root)/\(UUID().uuidString)"
                     return try await LogBroker.open(
-                        LogBrokerConfiguration(dataDirectory: directory, defaultDurability: policy, ioThreads: ioThreads),
+                        LogBrokerConfiguration(
+                            dataDirectory: directory, defaultDurability: policy, ioThreads: ioThreads, usesCommitJournal: choice != .fsyncPartitions,
+                            journalCheckpointBytes: Int64(journalCheckpointMiB) * 1_048_576
+                        ),
                         logger: Self.silent
                     )
                 } close: { broker in
@@ -415,13 +423,19 @@ extension BenchCommand {
 /// A durability policy the benchmark can run the embedded log under.
 enum BenchDurability: String, ExpressibleByArgument, CaseIterable {
     case fsync
+    /// Fsync before ack with the commit journal off: each partition syncs its own segment.
+    case fsyncPartitions = "fsync-partitions"
     case interval
     case os
+
+    /// What runs when `--durability` is not given.
+    static let defaults: [BenchDurability] = [.fsync, .interval, .os]
 
     /// The name in the tables.
     var label: String {
         switch self {
         case .fsync: "fsync before ack"
+        case .fsyncPartitions: "fsync before ack, per partition (no journal)"
         case .interval: "fsync every 100 ms"
         case .os: "OS flushes"
         }
@@ -430,7 +444,7 @@ enum BenchDurability: String, ExpressibleByArgument, CaseIterable {
     /// The policy it stands for.
     var policy: DurabilityPolicy {
         switch self {
-        case .fsync: .fsyncBeforeAcknowledge
+        case .fsync, .fsyncPartitions: .fsyncBeforeAcknowledge
         case .interval: .fsyncInterval(.milliseconds(100))
         case .os: .operatingSystem
         }
