@@ -63,7 +63,10 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "I/O threads of the embedded log.")
     var ioThreads = LogBrokerConfiguration(dataDirectory: "").ioThreads
 
-    @Option(help: "MiB of commit journal after which the embedded log syncs its segments and starts a new journal file.")
+    @Option(
+        name: .customLong("journal-checkpoint-mib"),
+        help: "MiB of commit journal after which the embedded log syncs its segments and starts a new journal file."
+    )
     var journalCheckpointMiB = Int(LogBrokerConfiguration(dataDirectory: "").journalCheckpointBytes / 1_048_576)
 
     @Option(help: "Where the embedded log writes (default: a temporary directory, removed afterwards).")

@@ -1,7 +1,9 @@
 /// When a publish to the embedded log is acknowledged, relative to the disk.
 public enum DurabilityPolicy: Sendable, Hashable {
     /// Write and `fdatasync` before acknowledging (the default). Concurrent publishes to a partition are
-    /// coalesced into one write and one sync (group commit), so the cost of a sync is shared.
+    /// coalesced into one write (group commit), and the broker's commit journal makes a round of such
+    /// writes to any number of partitions durable with one sync
+    /// (``LogBrokerConfiguration/usesCommitJournal``; without it each partition syncs its own segment).
     case fsyncBeforeAcknowledge
     /// Acknowledge once written to the operating system; sync at least this often. A power loss can lose
     /// up to the interval's worth of acknowledged events; a process crash loses none.
