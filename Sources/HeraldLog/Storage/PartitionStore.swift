@@ -130,13 +130,6 @@ final class PartitionStore {
         )
     }
 
-    /// Encodes and places `batches` at the current end (see ``encode(_:from:)`` and ``prepare(_:)``).
-    ///
-    /// - Throws: ``StorageError`` when rolling fails.
-    func prepare(_ batches: [(timestamp: Int64, records: BatchRecords)]) throws(StorageError) -> PreparedAppend {
-        try prepare(Self.encode(batches, from: endOffset))
-    }
-
     /// Makes a written append part of the partition (readable, counted).
     func commit(_ prepared: PreparedAppend) {
         prepared.segment.didAppend(prepared.headers)
@@ -152,7 +145,14 @@ final class PartitionStore {
     ///
     /// - Throws: ``StorageError``; the partition's end is unchanged after a failed write.
     func append(_ batches: [(timestamp: Int64, records: [(key: String?, value: ByteBuffer)])]) throws(StorageError) -> [Offset] {
-        let prepared = try prepare(batches.map { ($0.timestamp, .values($0.records)) })
+        try place(Self.encode(batches.map { ($0.timestamp, .values($0.records)) }, from: endOffset))
+    }
+
+    /// Prepares, writes and commits encoded batches at the end; returns each batch's first offset.
+    ///
+    /// - Throws: ``StorageError``; the partition's end is unchanged after a failed write.
+    private func place(_ encoded: EncodedAppend) throws(StorageError) -> [Offset] {
+        let prepared = try prepare(encoded)
         do {
             try prepared.segment.file.write(prepared.bytes, at: prepared.position)
         } catch {
@@ -186,14 +186,7 @@ final class PartitionStore {
                     reason: "the journal's batch of offsets \(header.baseOffset.value)..<\(header.nextOffset.value) cannot follow partition \(partition.index)'s end \(endOffset.value) in \(directory): the events between were lost"
                 )
             }
-            let prepared = try prepare(EncodedAppend(bytes: slice, headers: [header], baseOffsets: [header.baseOffset], batchSizes: [header.size]))
-            do {
-                try prepared.segment.file.write(prepared.bytes, at: prepared.position)
-            } catch {
-                abort(prepared)
-                throw error
-            }
-            commit(prepared)
+            _ = try place(EncodedAppend(bytes: slice, headers: [header], baseOffsets: [header.baseOffset], batchSizes: [header.size]))
             restored.batches += 1
             restored.events += header.recordCount
         }

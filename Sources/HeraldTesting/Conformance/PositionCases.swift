@@ -55,7 +55,9 @@ enum PositionCases {
     static func lag(_ environment: BrokerConformance.Environment) async throws {
         try await environment.withBroker { broker in
             let topic = try await Conformance.makeTopic(broker, "lag", partitions: 2)
-            let subscription = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions(prefetch: 100))
+            // A prefetch of 4: the member holds exactly the 4 deliveries it receives below, with none taken
+            // ahead of the consumer (a larger prefetch lets `next()` read ahead, and those count as in flight).
+            let subscription = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions(prefetch: 4))
             let receipts = try await broker.publish(try Conformance.events(10, key: { "k\($0)" }), to: topic.name)
             let initial = try await broker.lag(group: "g", on: topic.name)
             try checkEqual(initial.partitions.count, 2, "one figure per partition")
