@@ -63,6 +63,11 @@ struct CommitJournalTests {
         #expect(missing == 0, "\(missing) acknowledged events are gone")
     }
 
+    /// The journal files in the data directory, the spare left out.
+    private func journalFiles(_ directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: "\(directory)/journal").filter { !$0.hasSuffix(".spare") }
+    }
+
     /// Drops what the broker wrote but did not sync, then closes it (its writes fail: nothing changes).
     private func losePower(_ broker: LogBroker, _ fileSystem: FaultInjectingFileSystem) async throws {
         try fileSystem.simulatePowerLoss()
@@ -89,8 +94,7 @@ struct CommitJournalTests {
             #expect(report.problems.isEmpty)
             try await expectAllPresent(receipts, in: reopened, partitions: 3)
             try await reopened.close()
-            let left = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/journal")
-            #expect(left.isEmpty, "the replayed journal was deleted once its content was synced in the segments")
+            #expect(try journalFiles(directory).isEmpty, "the replayed journal was deleted once its content was synced in the segments")
         }
     }
 
@@ -110,7 +114,9 @@ struct CommitJournalTests {
             // The log keeps working after recovery, and a clean close leaves no journal behind.
             _ = try await reopened.publish(try event(10_000), to: "orders")
             try await reopened.close()
-            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/journal").isEmpty)
+            #expect(try journalFiles(directory).isEmpty)
+            let spares = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/journal").filter { $0.hasSuffix(".spare") }
+            #expect(spares.count == 1, "one retired file is kept for reuse")
         }
     }
 
@@ -133,11 +139,13 @@ struct CommitJournalTests {
                 )
                 let segment = try store.activeFile.read(count: Int(try store.activeFile.size()), at: 0)
                 try store.close()
-                JournalRecord.encode(topic: "orders", partition: partition, batches: segment, into: &bytes)
+                JournalRecord.encode(generation: 1, topic: "orders", partition: partition, batches: segment, into: &bytes)
             }
-            JournalRecord.encode(topic: "gone", partition: 0, batches: ByteBuffer(), into: &bytes)
+            JournalRecord.encode(generation: 1, topic: "gone", partition: 0, batches: ByteBuffer(), into: &bytes)
+            // Left from an earlier generation of a recycled file: it ends the file.
+            JournalRecord.encode(generation: 0, topic: "stale", partition: 0, batches: ByteBuffer(), into: &bytes)
             let whole = bytes.readableBytes
-            JournalRecord.encode(topic: "orders", partition: 0, batches: ByteBuffer(string: "torn"), into: &bytes)
+            JournalRecord.encode(generation: 1, topic: "orders", partition: 0, batches: ByteBuffer(string: "torn"), into: &bytes)
             bytes.moveWriterIndex(to: whole + 10)
             try file.write(bytes, at: 0)
             try file.close()
@@ -145,7 +153,7 @@ struct CommitJournalTests {
             let reopened = try await LogBroker.open(configuration)
             let report = reopened.recoveryReport().journal
             #expect(report.restoredBatches == 0)
-            #expect(report.unknownPartitions == 1, "the entry of a topic the log does not have is skipped")
+            #expect(report.unknownPartitions == 1, "the entry of a topic the log does not have is skipped; the stale one ends the file")
             #expect(report.problems.isEmpty)
             try await expectAllPresent(receipts, in: reopened, partitions: 2)
             let lag = try await reopened.read(topic: "orders", partition: 0, from: 0, limit: 1_000).count
@@ -172,6 +180,20 @@ struct CommitJournalTests {
             #expect(stored.count == 80, "the failed round left nothing in the segments or the journal")
             #expect(!stored.contains { $0.event.id == "evt--1" })
             try await reopened.close()
+        }
+    }
+
+    @Test("a new journal file's generation is above every generation a file has held, the spare's included")
+    func generationsNeverRepeat() throws {
+        try withTemporaryDirectory { directory in
+            let fileSystem = POSIXFileSystem()
+            #expect(try JournalScan.scan(directory, fileSystem: fileSystem, logger: Self.logger).nextGeneration == 1)
+            try fileSystem.open(JournalScan.sparePath(directory, generation: 7), creating: true).close()
+            try fileSystem.open(JournalScan.path(directory, generation: 3), creating: true).close()
+            let scan = try JournalScan.scan(directory, fileSystem: fileSystem, logger: Self.logger)
+            #expect(scan.spare == 7)
+            #expect(scan.files.map(\.generation) == [3])
+            #expect(scan.nextGeneration == 8, "entries the spare still holds (generation 7 and older) must end the reused file")
         }
     }
 }

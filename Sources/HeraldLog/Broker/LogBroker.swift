@@ -80,7 +80,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             if configuration.usesCommitJournal {
                 journal = try await threadPool.runIfActive { () throws(StorageError) -> CommitJournal in
                     try CommitJournal(
-                        directory: directory, generation: scan.nextGeneration, checkpointBytes: configuration.journalCheckpointBytes,
+                        directory: directory, generation: scan.nextGeneration, spare: scan.spare,
+                        checkpointBytes: configuration.journalCheckpointBytes,
                         fileSystem: configuration.fileSystem, threadPool: threadPool, logger: logger
                     )
                 }

@@ -11,7 +11,9 @@ import Synchronization
 /// everything queued, writes it with one write, syncs once and completes each entry. Segment files are
 /// synced later, at a checkpoint: once the current journal file passes ``checkpointBytes``, new entries
 /// go to a new file, every journaled partition's active segment is synced on the journal's own thread,
-/// and only then are the older journal files deleted. Recovery (``JournalScan``) gives back to each
+/// and only then are the older journal files retired: one is kept as the spare that the next file
+/// reuses (overwriting allocated blocks makes each `fdatasync` cheaper than growing a file: it has no
+/// size or block map to update), the others are deleted. Recovery (``JournalScan``) gives back to each
 /// partition what its segment lacks.
 ///
 /// If a checkpoint fails, the journal keeps every file from then on (until the next open replays
@@ -45,6 +47,8 @@ final class CommitJournal: Sendable {
         var isClosed = false
         /// The partitions whose acknowledgements rest on the journal: a checkpoint syncs their segments.
         var partitions: [LockedPartition] = []
+        /// The generation the spare file last held, if there is a spare.
+        var spare: UInt64?
     }
 
     /// The most bytes one round writes.
@@ -61,12 +65,15 @@ final class CommitJournal: Sendable {
     // Mutex: appending I/O threads, the leader and the checkpoint thread share the queue and the files.
     private let state: Mutex<State>
 
-    /// Starts a new journal file of generation `generation` in `directory` (which recovery has emptied).
+    /// Starts the journal file of `generation` in `directory`, reusing the spare file that last held
+    /// generation `spare` if there is one (`generation` must be above every generation a file in
+    /// `directory` has held: ``JournalScan/nextGeneration``).
     ///
     /// - Throws: ``StorageError`` when the file cannot be created.
     init(
         directory: String,
         generation: UInt64,
+        spare: UInt64?,
         checkpointBytes: Int64,
         fileSystem: any LogFileSystem,
         threadPool: NIOThreadPool,
@@ -77,17 +84,47 @@ final class CommitJournal: Sendable {
         self.fileSystem = fileSystem
         self.threadPool = threadPool
         self.logger = logger
-        let file = try Self.create(directory, generation: generation, fileSystem: fileSystem)
+        let file = try Self.create(directory, generation: generation, reusing: spare, fileSystem: fileSystem)
         self.state = Mutex(State(file: file, generation: generation))
         self.checkpointThread = NIOThreadPool(numberOfThreads: 1)
         checkpointThread.start()
     }
 
-    private static func create(_ directory: String, generation: UInt64, fileSystem: any LogFileSystem) throws(StorageError) -> any LogFile {
-        let file = try fileSystem.open(JournalScan.path(directory, generation: generation), creating: true)
+    /// Starts the file of `generation`: the spare file (that last held generation `spare`) renamed, when
+    /// there is one (its old entries are of earlier generations and end the file for recovery), else a
+    /// new empty file.
+    private static func create(
+        _ directory: String,
+        generation: UInt64,
+        reusing spare: UInt64?,
+        fileSystem: any LogFileSystem
+    ) throws(StorageError) -> any LogFile {
+        let path = JournalScan.path(directory, generation: generation)
+        if let spare {
+            try fileSystem.rename(JournalScan.sparePath(directory, generation: spare), to: path)
+            try fileSystem.syncDirectory(directory)
+            return try fileSystem.open(path, creating: false)
+        }
+        let file = try fileSystem.open(path, creating: true)
         try file.truncate(to: 0)
         try fileSystem.syncDirectory(directory)
         return file
+    }
+
+    /// Keeps the file of `generation` as the spare if there is none yet, else deletes it.
+    private func retire(_ generation: UInt64, _ file: any LogFile) throws(StorageError) {
+        try? file.close()
+        let path = JournalScan.path(directory, generation: generation)
+        let keep = state.withLock { state in
+            if state.spare != nil { return false }
+            state.spare = generation
+            return true
+        }
+        if keep {
+            try fileSystem.rename(path, to: JournalScan.sparePath(directory, generation: generation))
+        } else {
+            try fileSystem.removeItem(path)
+        }
     }
 
     /// Adds a partition whose writer acknowledges on the journal's syncs: checkpoints sync its segment.
@@ -134,14 +171,14 @@ final class CommitJournal: Sendable {
                 entries.append(entry)
             }
             if entries.isEmpty { state.isLeading = false }
-            return (entries, bytes, state.file, state.position, state.needsCut)
+            return (entries, bytes, state.file, state.generation, state.position, state.needsCut)
         }
-        let (entries, bytes, file, position, needsCut) = round
+        let (entries, bytes, file, generation, position, needsCut) = round
         if entries.isEmpty { return }
         var buffer = ByteBuffer()
         buffer.reserveCapacity(bytes)
         for entry in entries {
-            JournalRecord.encode(topic: entry.topic, partition: entry.partition, batches: entry.batches, into: &buffer)
+            JournalRecord.encode(generation: generation, topic: entry.topic, partition: entry.partition, batches: entry.batches, into: &buffer)
         }
         let result: Result<Void, StorageError>
         do throws(StorageError) {
@@ -174,10 +211,13 @@ final class CommitJournal: Sendable {
     /// Moves new entries to a new file, then, on the checkpoint thread, syncs the segments and deletes
     /// the older files. Runs on the leader's thread between rounds, when no write is under way.
     private func startCheckpoint() {
-        let generation = state.withLock { $0.generation + 1 }
+        let (generation, spare) = state.withLock { state in
+            defer { state.spare = nil }
+            return (state.generation + 1, state.spare)
+        }
         let next: any LogFile
         do {
-            next = try Self.create(directory, generation: generation, fileSystem: fileSystem)
+            next = try Self.create(directory, generation: generation, reusing: spare, fileSystem: fileSystem)
         } catch {
             logger.error("the commit journal could not start a new file; it grows until it can", metadata: ["herald.error": "\(error)"])
             return
@@ -216,18 +256,16 @@ final class CommitJournal: Sendable {
             return
         }
         do {
-            for (old, file) in retired {
-                try? file.close()
-                try fileSystem.removeItem(JournalScan.path(directory, generation: old))
-            }
+            for (old, file) in retired { try retire(old, file) }
             try fileSystem.syncDirectory(directory)
         } catch {
-            logger.warning("deleting an old journal file failed; the next open replays it (harmless)", metadata: ["herald.error": "\(error)"])
+            logger.warning("retiring an old journal file failed; the next open replays it (harmless)", metadata: ["herald.error": "\(error)"])
         }
     }
 
     /// Stops taking entries and waits for a running checkpoint. When `deleteFiles` is true (every segment
-    /// was synced and closed cleanly), deletes the journal's files: nothing in them is needed.
+    /// was synced and closed cleanly), retires the journal's files: nothing in them is needed (one is kept
+    /// as the spare for the next open).
     func close(deleteFiles: Bool) async {
         let files = state.withLock { state -> [(UInt64, any LogFile)] in
             state.isClosed = true
@@ -237,8 +275,11 @@ final class CommitJournal: Sendable {
         try? await checkpointThread.shutdownGracefully()
         let keep = state.withLock { $0.keepsFiles }
         for (generation, file) in files {
-            try? file.close()
-            if deleteFiles && !keep { try? fileSystem.removeItem(JournalScan.path(directory, generation: generation)) }
+            if deleteFiles && !keep {
+                try? retire(generation, file)
+            } else {
+                try? file.close()
+            }
         }
         if deleteFiles && !keep { try? fileSystem.syncDirectory(directory) }
     }

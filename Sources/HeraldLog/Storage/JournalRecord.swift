@@ -2,11 +2,14 @@ import NIOCore
 
 /// One entry of the commit journal: record batches a partition's writer appended, and the partition they
 /// belong to. The layout is in `Docs/storage-format.md` ("Commit journal").
+///
+/// Every entry carries the generation of the file it was written to: journal files are recycled, so past
+/// the newest entry a file may hold entries of an earlier generation, which end the file.
 struct JournalRecord {
     /// Bytes before the checksummed part: the length and the checksum.
     static let prefixSize = 8
-    /// Version, partition and topic length.
-    static let fixedSize = 7
+    /// Version, generation, partition and topic length.
+    static let fixedSize = 15
     static let formatVersion: UInt8 = 1
 
     /// The topic's name.
@@ -22,13 +25,14 @@ struct JournalRecord {
         prefixSize + fixedSize + topic.utf8.count + batches
     }
 
-    /// Appends an entry for `batches` of `topic`'s `partition` to `buffer`.
-    static func encode(topic: String, partition: Int, batches: ByteBuffer, into buffer: inout ByteBuffer) {
+    /// Appends an entry for `batches` of `topic`'s `partition`, in a file of `generation`, to `buffer`.
+    static func encode(generation: UInt64, topic: String, partition: Int, batches: ByteBuffer, into buffer: inout ByteBuffer) {
         let start = buffer.writerIndex
         let length = fixedSize + topic.utf8.count + batches.readableBytes
         buffer.writeInteger(UInt32(length), endianness: .little)
         buffer.writeInteger(UInt32(0), endianness: .little)  // the checksum, set below
         buffer.writeInteger(formatVersion)
+        buffer.writeInteger(generation, endianness: .little)
         buffer.writeInteger(UInt32(partition), endianness: .little)
         buffer.writeInteger(UInt16(topic.utf8.count), endianness: .little)
         buffer.writeString(topic)
@@ -49,12 +53,14 @@ struct JournalRecord {
         return (Int(length), crc)
     }
 
-    /// Decodes the checksummed part of an entry (`body`, read from `position + prefixSize` of the file),
-    /// checking it against `crc`; `nil` if it is damaged or of an unknown version.
-    static func decode(body: ByteBuffer, crc: UInt32, position: Int64) -> JournalRecord? {
+    /// Decodes the checksummed part of an entry (`body`, read from `position + prefixSize` of a file of
+    /// `generation`), checking it against `crc`; `nil` if it is damaged, of an unknown version, or left from
+    /// an earlier generation of a recycled file.
+    static func decode(body: ByteBuffer, crc: UInt32, position: Int64, generation: UInt64) -> JournalRecord? {
         guard CRC32C.checksum(body) == crc else { return nil }
         var body = body
         guard body.readInteger(as: UInt8.self) == formatVersion,
+            body.readInteger(endianness: .little, as: UInt64.self) == generation,
             let partition = body.readInteger(endianness: .little, as: UInt32.self),
             let topicLength = body.readInteger(endianness: .little, as: UInt16.self),
             let topic = body.readString(length: Int(topicLength))

@@ -21,41 +21,57 @@ struct JournalScan: Sendable {
     /// Each partition's entries, in the order they were written.
     private(set) var entries: [Location: [Batches]] = [:]
 
-    /// The generation the next journal file takes.
-    var nextGeneration: UInt64 { (files.last?.generation ?? 0) + 1 }
+    /// The spare file, if there is one: the generation it last held.
+    private(set) var spare: UInt64?
 
-    /// The path of a journal file: its generation in 20 digits, so names sort in order.
+    /// The generation the next journal file takes: above every generation a file here has held, so that
+    /// an entry left in a recycled file can never pass for a new one.
+    var nextGeneration: UInt64 { max(files.last?.generation ?? 0, spare ?? 0) + 1 }
+
+    /// The path of the journal file of `generation`: the generation in 20 digits, so names sort in order.
     static func path(_ directory: String, generation: UInt64) -> String {
-        let digits = String(generation)
-        return "\(directory)/\(String(repeating: "0", count: max(0, 20 - digits.count)))\(digits).journal"
+        "\(directory)/\(stem(generation)).journal"
     }
 
-    /// The generation a journal file's name gives, or `nil` for other files.
-    static func generation(ofFile name: String) -> UInt64? {
-        guard name.hasSuffix(".journal") else { return nil }
-        let stem = name.dropLast(".journal".count)
+    /// The path of the spare file: a retired file kept to be reused as the next one (so that writing the
+    /// journal overwrites allocated blocks instead of growing a file), named by the generation it last held.
+    static func sparePath(_ directory: String, generation: UInt64) -> String {
+        "\(directory)/\(stem(generation)).spare"
+    }
+
+    private static func stem(_ generation: UInt64) -> String {
+        let digits = String(generation)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
+    }
+
+    /// The generation a file's name gives if it ends in `suffix`, else `nil`.
+    static func generation(ofFile name: String, suffix: String = ".journal") -> UInt64? {
+        guard name.hasSuffix(suffix) else { return nil }
+        let stem = name.dropLast(suffix.count)
         guard stem.count == 20 else { return nil }
         return UInt64(stem)
     }
 
     /// Reads every journal file in `directory` (creating the directory if missing). A file ends at its
-    /// first entry that is not whole or whose checksum fails: a write the stop interrupted, never
-    /// acknowledged, which is logged and ignored.
+    /// first entry that is not whole, fails its checksum or belongs to an earlier generation: a write the
+    /// stop interrupted (never acknowledged), or what a recycled file held before.
     ///
     /// - Throws: ``StorageError`` when a file cannot be read.
     static func scan(_ directory: String, fileSystem: any LogFileSystem, logger: Logger) throws(StorageError) -> JournalScan {
         try fileSystem.createDirectory(directory)
         var scan = JournalScan()
-        let generations = try fileSystem.contentsOfDirectory(directory).compactMap(generation(ofFile:)).sorted()
+        let names = try fileSystem.contentsOfDirectory(directory)
+        scan.spare = names.compactMap { generation(ofFile: $0, suffix: ".spare") }.max()
+        let generations = names.compactMap { generation(ofFile: $0) }.sorted()
         for generation in generations {
             let path = path(directory, generation: generation)
             scan.files.append((generation, path))
-            try scan.read(path, fileSystem: fileSystem, logger: logger)
+            try scan.read(path, generation: generation, fileSystem: fileSystem, logger: logger)
         }
         return scan
     }
 
-    private mutating func read(_ path: String, fileSystem: any LogFileSystem, logger: Logger) throws(StorageError) {
+    private mutating func read(_ path: String, generation: UInt64, fileSystem: any LogFileSystem, logger: Logger) throws(StorageError) {
         let file = try fileSystem.open(path, creating: false)
         defer { try? file.close() }
         let size = try file.size()
@@ -66,15 +82,15 @@ struct JournalScan: Sendable {
             let end = position + Int64(JournalRecord.prefixSize + length)
             guard end <= size else { break }
             let body = try file.read(count: length, at: position + Int64(JournalRecord.prefixSize))
-            guard let record = JournalRecord.decode(body: body, crc: crc, position: position) else { break }
+            guard let record = JournalRecord.decode(body: body, crc: crc, position: position, generation: generation) else { break }
             entries[Location(topic: record.topic, partition: record.partition), default: []].append(
                 Batches(path: path, position: record.batchesPosition, length: record.batchesLength)
             )
             position = end
         }
         if position < size {
-            logger.notice(
-                "the commit journal ends with bytes that are not a whole entry: a write interrupted by the stop, never acknowledged",
+            logger.debug(
+                "the commit journal file ends here: what follows is not a whole entry of this generation (a write the stop interrupted, never acknowledged, or what a recycled file held before)",
                 metadata: ["herald.path": "\(path)", "herald.position": "\(position)", "herald.bytes": "\(size - position)"]
             )
         }
