@@ -14,13 +14,14 @@ struct CommitJournalTests {
         try Event(id: "evt-\(index)", source: "/journal", type: "journal.test.v1", subject: "k\(index % 7)", data: ByteBuffer(string: "payload-\(index)"))
     }
 
-    /// Publishes `batches` batches of 10 events from 4 concurrent publishers; returns each event's receipt.
-    private func publish(_ broker: LogBroker, batches: Int) async throws -> [String: PublishReceipt] {
+    /// Publishes `batches` batches of 10 events (numbered from `offset` × 10) from 4 concurrent publishers;
+    /// returns each event's receipt.
+    private func publish(_ broker: LogBroker, batches: Int, offset: Int = 0) async throws -> [String: PublishReceipt] {
         try await withThrowingTaskGroup(of: [(String, PublishReceipt)].self) { group in
             for publisher in 0..<4 {
                 group.addTask {
                     var receipts: [(String, PublishReceipt)] = []
-                    for batch in stride(from: publisher, to: batches, by: 4) {
+                    for batch in stride(from: offset + publisher, to: offset + batches, by: 4) {
                         let events = try (batch * 10..<batch * 10 + 10).map(event)
                         let published = try await broker.publish(events, to: "orders")
                         receipts += zip(events.map(\.id), published).map { ($0, $1) }
@@ -79,7 +80,7 @@ struct CommitJournalTests {
     func powerLoss() async throws {
         try await withTemporaryDirectory { directory in
             let fileSystem = FaultInjectingFileSystem()
-            let configuration = LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem)
+            let configuration = LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem, commitJournal: .always)
             let broker = try await LogBroker.open(configuration)
             try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 3))
             let receipts = try await publish(broker, batches: 40)
@@ -87,7 +88,7 @@ struct CommitJournalTests {
             try await losePower(broker, fileSystem)
 
             // Opened with the journal off: a journal left by an earlier run is replayed all the same.
-            let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, usesCommitJournal: false))
+            let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, commitJournal: .never))
             let report = reopened.recoveryReport().journal
             #expect(report.files == 1)
             #expect(report.restoredEvents == 400, "the segments were never synced: everything comes from the journal")
@@ -102,13 +103,13 @@ struct CommitJournalTests {
     func checkpoints(_ checkpointBytes: Int) async throws {
         try await withTemporaryDirectory { directory in
             let fileSystem = FaultInjectingFileSystem()
-            let configuration = LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem, journalCheckpointBytes: Int64(checkpointBytes))
+            let configuration = LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem, commitJournal: .always, journalCheckpointBytes: Int64(checkpointBytes))
             let broker = try await LogBroker.open(configuration)
             try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 4))
             let receipts = try await publish(broker, batches: 120)
             try await losePower(broker, fileSystem)
 
-            let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
+            let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, commitJournal: .always))
             #expect(reopened.recoveryReport().journal.problems.isEmpty)
             try await expectAllPresent(receipts, in: reopened, partitions: 4)
             // The log keeps working after recovery, and a clean close leaves no journal behind.
@@ -167,7 +168,7 @@ struct CommitJournalTests {
     func failedRound() async throws {
         try await withTemporaryDirectory { directory in
             let fileSystem = FaultInjectingFileSystem()
-            let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem))
+            let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem, commitJournal: .always))
             try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 2))
             fileSystem.failNextSyncs(1)
             await #expect(throws: StorageError.self) { _ = try await broker.publish(try event(-1), to: "orders") }
@@ -194,6 +195,27 @@ struct CommitJournalTests {
             #expect(scan.spare == 7)
             #expect(scan.files.map(\.generation) == [3])
             #expect(scan.nextGeneration == 8, "entries the spare still holds (generation 7 and older) must end the reused file")
+        }
+    }
+
+    @Test("automatic: partitions sync their own segments until the broker holds more than twice its I/O threads, then the journal takes over")
+    func automaticActivation() async throws {
+        try await withTemporaryDirectory { directory in
+            let fileSystem = FaultInjectingFileSystem()
+            let configuration = LogBrokerConfiguration(dataDirectory: directory, ioThreads: 2, fileSystem: fileSystem)
+            let broker = try await LogBroker.open(configuration)
+            try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 4))
+            let direct = try await publish(broker, batches: 8)
+            // 4 + 2 partitions: more than the 2 × 2 syncs that can run at once.
+            try await broker.createTopic(TopicConfiguration(name: "audit", partitions: 2))
+            let journaled = try await publish(broker, batches: 8, offset: 100)
+            try await losePower(broker, fileSystem)
+
+            let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
+            let report = reopened.recoveryReport().journal
+            #expect(report.restoredEvents == journaled.count, "only what was published once the journal was in use comes from it")
+            try await expectAllPresent(direct.merging(journaled) { first, _ in first }, in: reopened, partitions: 4)
+            try await reopened.close()
         }
     }
 }

@@ -56,7 +56,7 @@ struct BenchCommand: AsyncParsableCommand {
     var backlog: Int?
 
     @Option(
-        help: "Durability policies to run on the embedded log (repeatable): fsync, interval, os, or fsync-partitions (fsync before ack without the commit journal, each partition syncing itself). Default: fsync, interval, os."
+        help: "Durability policies to run on the embedded log (repeatable): fsync, interval, os; fsync-journal or fsync-partitions run fsync before ack with the commit journal always or never used (fsync uses it automatically: with more partitions than twice the I/O threads). Default: fsync, interval, os."
     )
     var durability: [BenchDurability] = BenchDurability.defaults
 
@@ -118,7 +118,7 @@ struct BenchCommand: AsyncParsableCommand {
                     let directory = "\(root)/\(UUID().uuidString)"
                     return try await LogBroker.open(
                         LogBrokerConfiguration(
-                            dataDirectory: directory, defaultDurability: policy, ioThreads: ioThreads, usesCommitJournal: choice != .fsyncPartitions,
+                            dataDirectory: directory, defaultDurability: policy, ioThreads: ioThreads, commitJournal: choice.commitJournal,
                             journalCheckpointBytes: Int64(journalCheckpointMiB) * 1_048_576
                         ),
                         logger: Self.silent
@@ -426,10 +426,21 @@ extension BenchCommand {
 /// A durability policy the benchmark can run the embedded log under.
 enum BenchDurability: String, ExpressibleByArgument, CaseIterable {
     case fsync
+    /// Fsync before ack, always through the commit journal.
+    case fsyncJournal = "fsync-journal"
     /// Fsync before ack with the commit journal off: each partition syncs its own segment.
     case fsyncPartitions = "fsync-partitions"
     case interval
     case os
+
+    /// When the log uses its commit journal.
+    var commitJournal: CommitJournalMode {
+        switch self {
+        case .fsyncJournal: .always
+        case .fsyncPartitions: .never
+        case .fsync, .interval, .os: .automatic
+        }
+    }
 
     /// What runs when `--durability` is not given.
     static let defaults: [BenchDurability] = [.fsync, .interval, .os]
@@ -438,7 +449,8 @@ enum BenchDurability: String, ExpressibleByArgument, CaseIterable {
     var label: String {
         switch self {
         case .fsync: "fsync before ack"
-        case .fsyncPartitions: "fsync before ack, per partition (no journal)"
+        case .fsyncJournal: "fsync before ack, commit journal always"
+        case .fsyncPartitions: "fsync before ack, commit journal never"
         case .interval: "fsync every 100 ms"
         case .os: "OS flushes"
         }
@@ -447,7 +459,7 @@ enum BenchDurability: String, ExpressibleByArgument, CaseIterable {
     /// The policy it stands for.
     var policy: DurabilityPolicy {
         switch self {
-        case .fsync, .fsyncPartitions: .fsyncBeforeAcknowledge
+        case .fsync, .fsyncJournal, .fsyncPartitions: .fsyncBeforeAcknowledge
         case .interval: .fsyncInterval(.milliseconds(100))
         case .os: .operatingSystem
         }

@@ -77,11 +77,17 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             let scan = try await threadPool.runIfActive { () throws(StorageError) -> JournalScan in
                 try JournalScan.scan(directory, fileSystem: configuration.fileSystem, logger: logger)
             }
-            if configuration.usesCommitJournal {
+            let activation: Int? =
+                switch configuration.commitJournal {
+                case .automatic: 2 * max(1, configuration.ioThreads) + 1
+                case .always: 1
+                case .never: nil
+                }
+            if let activation {
                 journal = try await threadPool.runIfActive { () throws(StorageError) -> CommitJournal in
                     try CommitJournal(
                         directory: directory, generation: scan.nextGeneration, spare: scan.spare,
-                        checkpointBytes: configuration.journalCheckpointBytes,
+                        activeFromPartitions: activation, checkpointBytes: configuration.journalCheckpointBytes,
                         fileSystem: configuration.fileSystem, threadPool: threadPool, logger: logger
                     )
                 }

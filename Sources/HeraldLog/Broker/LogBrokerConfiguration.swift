@@ -13,11 +13,10 @@ public struct LogBrokerConfiguration: Sendable {
     /// How often maintenance runs while the broker runs as a service: interval syncs, age retention and
     /// consumer group checkpoints. Default 100 ms.
     public var maintenanceInterval: Duration
-    /// Whether topics that sync before acknowledging share one commit journal (`journal/` in the data
-    /// directory): a round of appends to any number of partitions then costs one `fdatasync`, and segment
-    /// files are synced at the journal's checkpoints. Default `true`; `false` syncs each partition's
-    /// segment on every group commit instead.
-    public var usesCommitJournal: Bool
+    /// When topics that sync before acknowledging share one commit journal (`journal/` in the data
+    /// directory), so that a round of appends to any number of partitions costs one `fdatasync` and segment
+    /// files are synced at the journal's checkpoints. Default ``CommitJournalMode/automatic``.
+    public var commitJournal: CommitJournalMode
     /// The commit journal file size past which a checkpoint syncs the segments and a new journal file
     /// starts (the older ones are then deleted). Recovery reads at most about this much journal.
     /// Default 64 MiB.
@@ -44,7 +43,7 @@ public struct LogBrokerConfiguration: Sendable {
         cachedEventsPerPartition: Int = 4_096,
         cachedBytesPerPartition: Int = 4 * 1024 * 1024,
         maximumOpenFiles: Int = 256,
-        usesCommitJournal: Bool = true,
+        commitJournal: CommitJournalMode = .automatic,
         journalCheckpointBytes: Int64 = 64 * 1024 * 1024
     ) {
         self.dataDirectory = dataDirectory
@@ -56,7 +55,7 @@ public struct LogBrokerConfiguration: Sendable {
         self.cachedEventsPerPartition = cachedEventsPerPartition
         self.cachedBytesPerPartition = cachedBytesPerPartition
         self.maximumOpenFiles = maximumOpenFiles
-        self.usesCommitJournal = usesCommitJournal
+        self.commitJournal = commitJournal
         self.journalCheckpointBytes = journalCheckpointBytes
     }
 }

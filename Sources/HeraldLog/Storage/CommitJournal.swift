@@ -57,6 +57,8 @@ final class CommitJournal: Sendable {
     let directory: String
     /// The journal file size past which a checkpoint starts.
     let checkpointBytes: Int64
+    /// How many partitions must be registered before their writers use the journal.
+    let activeFromPartitions: Int
     private let fileSystem: any LogFileSystem
     private let threadPool: NIOThreadPool
     /// One thread for checkpoints, so that syncing segments never holds up the I/O threads.
@@ -67,13 +69,15 @@ final class CommitJournal: Sendable {
 
     /// Starts the journal file of `generation` in `directory`, reusing the spare file that last held
     /// generation `spare` if there is one (`generation` must be above every generation a file in
-    /// `directory` has held: ``JournalScan/nextGeneration``).
+    /// `directory` has held: ``JournalScan/nextGeneration``). Writers use the journal once
+    /// `activeFromPartitions` partitions are registered.
     ///
     /// - Throws: ``StorageError`` when the file cannot be created.
     init(
         directory: String,
         generation: UInt64,
         spare: UInt64?,
+        activeFromPartitions: Int,
         checkpointBytes: Int64,
         fileSystem: any LogFileSystem,
         threadPool: NIOThreadPool,
@@ -81,6 +85,7 @@ final class CommitJournal: Sendable {
     ) throws(StorageError) {
         self.directory = directory
         self.checkpointBytes = checkpointBytes
+        self.activeFromPartitions = activeFromPartitions
         self.fileSystem = fileSystem
         self.threadPool = threadPool
         self.logger = logger
@@ -130,6 +135,14 @@ final class CommitJournal: Sendable {
     /// Adds a partition whose writer acknowledges on the journal's syncs: checkpoints sync its segment.
     func register(_ partition: LockedPartition) {
         state.withLock { $0.partitions.append(partition) }
+    }
+
+    /// Whether writers should append through the journal now: enough partitions are registered that
+    /// syncing each would cost more than one shared sync. A writer may switch either way between group
+    /// commits: a segment sync also covers the batches it had journaled, and journaled batches are
+    /// recovered from the journal.
+    var isActive: Bool {
+        state.withLock { $0.partitions.count >= activeFromPartitions }
     }
 
     /// Syncs every registered partition's active segment, without holding its lock during the sync:

@@ -134,7 +134,7 @@ final class PartitionWriter: Sendable {
             continueLeading()
             return
         }
-        if let (journal, location) = journal, policy == .fsyncBeforeAcknowledge {
+        if let (journal, location) = journal, policy == .fsyncBeforeAcknowledge, journal.isActive {
             journal.append(
                 CommitJournal.Entry(topic: location.topic, partition: location.partition, batches: prepared.bytes) { [self] result in
                     self.finish(group, prepared, result)
