@@ -176,13 +176,15 @@ final class CommitJournal: Sendable {
     /// the I/O pool's queue rather than looping, so partitions' writers get the thread between rounds.
     private func leadRound() {
         let round = state.withLock { state in
-            var entries: [Entry] = []
+            var count = 0
             var bytes = 0
-            while !state.pending.isEmpty, entries.isEmpty || bytes < Self.maximumRoundBytes {
-                let entry = state.pending.removeFirst()
+            while count < state.pending.count, count == 0 || bytes < Self.maximumRoundBytes {
+                let entry = state.pending[count]
                 bytes += JournalRecord.size(topic: entry.topic, batches: entry.batches.readableBytes)
-                entries.append(entry)
+                count += 1
             }
+            let entries = Array(state.pending.prefix(count))
+            state.pending.removeFirst(count)
             if entries.isEmpty { state.isLeading = false }
             return (entries, bytes, state.file, state.generation, state.position, state.needsCut)
         }
