@@ -114,7 +114,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         try fileSystem.createDirectory(groupsDirectory)
         let names = try fileSystem.contentsOfDirectory(topicsDirectory)
         // Opened under the lock, where the topics will live (they are not Sendable).
-        try state.withLock { state throws(StorageError) in
+        let recovery = try state.withLock { state throws(StorageError) -> JournalRecovery in
             var replay = JournalReplay(scan: scan)
             for name in names {
                 let manifestPath = "\(topicsDirectory)/\(name)/topic.json"
@@ -126,8 +126,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 state.topics[manifest.name] = topic
             }
             state.journalRecovery = replay.finish()
+            return state.journalRecovery
         }
-        let recovery = state.withLock { $0.journalRecovery }
         if recovery.restoredBatches > 0 || !recovery.problems.isEmpty || recovery.unknownPartitions > 0 {
             logger.notice(
                 "the commit journal gave back acknowledged events that segments had not synced",

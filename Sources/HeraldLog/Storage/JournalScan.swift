@@ -40,16 +40,12 @@ struct JournalScan: Sendable {
     }
 
     private static func stem(_ generation: UInt64) -> String {
-        let digits = String(generation)
-        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
+        SegmentName.twentyDigits(generation)
     }
 
     /// The generation a file's name gives if it ends in `suffix`, else `nil`.
     static func generation(ofFile name: String, suffix: String = ".journal") -> UInt64? {
-        guard name.hasSuffix(suffix) else { return nil }
-        let stem = name.dropLast(suffix.count)
-        guard stem.count == 20 else { return nil }
-        return UInt64(stem)
+        SegmentName.number(inName: name, suffix: suffix)
     }
 
     /// Reads every journal file in `directory` (creating the directory if missing). A file ends at its

@@ -7,8 +7,21 @@ enum SegmentName {
     static let timeIndexSuffix = ".timeindex"
 
     static func stem(_ base: Offset) -> String {
-        let digits = String(base.value)
+        twentyDigits(base.value)
+    }
+
+    /// `value` in 20 decimal digits, zero-padded, so that names holding numbers sort in number order.
+    static func twentyDigits(_ value: some BinaryInteger) -> String {
+        let digits = String(value)
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
+    }
+
+    /// The number a name of 20 digits followed by `suffix` holds, or `nil` for other names.
+    static func number(inName name: String, suffix: String) -> UInt64? {
+        guard name.hasSuffix(suffix) else { return nil }
+        let stem = name.dropLast(suffix.count)
+        guard stem.count == 20 else { return nil }
+        return UInt64(stem)
     }
 
     static func log(_ directory: String, _ base: Offset) -> String { "\(directory)/\(stem(base))\(logSuffix)" }
@@ -17,9 +30,7 @@ enum SegmentName {
 
     /// The base offset named by a segment's log file name, or `nil` for other files.
     static func baseOffset(ofLogFile name: String) -> Offset? {
-        guard name.hasSuffix(logSuffix) else { return nil }
-        let stem = name.dropLast(logSuffix.count)
-        guard stem.count == 20, let value = Int64(stem), value >= 0 else { return nil }
-        return Offset(value)
+        guard let value = number(inName: name, suffix: logSuffix), let offset = Int64(exactly: value) else { return nil }
+        return Offset(offset)
     }
 }
