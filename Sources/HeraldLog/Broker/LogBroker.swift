@@ -247,8 +247,9 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         }
     }
 
-    /// What recovery found when the broker opened: torn or corrupt tails it cut, and damage inside older
-    /// segments (reads of those ranges fail with a typed error; the rest of the log is served).
+    /// What recovery found when the broker opened, and damage found since: torn tails it cut, damaged ranges
+    /// of offsets (reads of those fail with a typed error naming them; the rest of the log is served), saved
+    /// indexes it rebuilt.
     public func recoveryReport() -> RecoveryReport {
         state.withLock { state in
             var report = RecoveryReport()
@@ -258,6 +259,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                     partition.writer.partition.withLock { store in
                         if let truncation = store.recoveredTruncation { report.truncations.append(truncation) }
                         report.corruptions += store.corruptions
+                        report.rebuiltIndexes += store.rebuiltIndexes
                     }
                 }
             }
@@ -339,8 +341,14 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         let cutoff = Int64((Date().timeIntervalSince1970 * 1_000)) - age.milliseconds
         state.withLock { _ in
             for partition in topic.partitions {
+                // The oldest sealed segments whose newest event is older than the cutoff, stopping at the
+                // first that is not, or whose timestamps are not known for certain (damaged): when in doubt
+                // the data is kept.
                 let target = partition.writer.partition.withLock { store -> Offset? in
-                    store.segments.dropLast().last { ($0.index.maxTimestamp ?? .min) < cutoff }?.nextOffset
+                    store.segments.dropLast().prefix { segment in
+                        guard segment.damages.isEmpty, let newest = segment.index.maxTimestamp else { return false }
+                        return newest < cutoff
+                    }.last?.nextOffset
                 }
                 if let target { advanceStart(topic, partition, to: target) }
             }

@@ -16,7 +16,8 @@ struct PartitionReader: Sendable {
     /// Decoded events from `offset` up to (not including) `end`, at most `limit` of them and, past the
     /// first, at most about `maximumBytes` of payload.
     ///
-    /// - Throws: ``StorageError`` when the range cannot be read or an event does not decode.
+    /// - Throws: ``StorageError`` when the range cannot be read from `offset` on or an event does not decode;
+    ///   events before a damaged range are returned, and the read from the damage then fails.
     func read(from offset: Offset, before end: Offset, limit: Int, maximumBytes: Int = .max) throws(StorageError) -> [StoredEvent] {
         var result: [StoredEvent] = []
         var bytes = 0
@@ -24,8 +25,15 @@ struct PartitionReader: Sendable {
         var reuse = EventEnvelope.DecodeReuse()
         while result.count < limit, next < end, bytes < maximumBytes {
             let from = next
-            let records = try writer.partition.withLock { (store: PartitionStore) throws(StorageError) in
-                try store.read(from: from, maximumBytes: 256 * 1024)
+            let records: [LogRecord]
+            do {
+                records = try writer.partition.withLock { (store: PartitionStore) throws(StorageError) in
+                    try store.read(from: from, maximumBytes: 256 * 1024)
+                }
+            } catch {
+                // What was read before damage is served; the next read starts at the damage and reports it.
+                if result.isEmpty { throw error }
+                break
             }
             guard let last = records.last else { break }
             for record in records where result.count < limit && record.offset < end && (result.isEmpty || bytes < maximumBytes) {

@@ -43,8 +43,10 @@ final class PartitionStore {
     var endOffset: Offset { active.nextOffset }
     /// Bytes held, all segments.
     var bytes: Int64 { segments.reduce(0) { $0 + $1.size } }
-    /// Damage found in sealed segments.
-    var corruptions: [SegmentCorruption] { segments.compactMap(\.corruption) }
+    /// Damaged ranges found so far, at open or by reads, in offset order.
+    var corruptions: [SegmentCorruption] { segments.flatMap(\.damages) }
+    /// Saved indexes found damaged or stale at open, and rebuilt from their segments.
+    private(set) var rebuiltIndexes: [String] = []
 
     /// Opens (recovering) or creates the partition's directory.
     ///
@@ -64,15 +66,23 @@ final class PartitionStore {
             return PartitionStore(directory: directory, partition: partition, fileSystem: fileSystem, options: options, segments: [segment])
         }
         var segments: [Segment] = []
+        var rebuiltIndexes: [String] = []
         for (position, base) in bases.dropLast().enumerated() {
             let next = bases[position + 1]
-            let segment = try Segment.openSealed(in: directory, baseOffset: base, nextOffset: next, fileSystem: fileSystem)
-            if let corruption = segment.corruption {
-                logger.error("corrupt segment; reads of the damaged range will fail", metadata: ["herald.corruption": "\(corruption)"])
+            let (segment, rebuilt) = try Segment.openSealed(in: directory, baseOffset: base, nextOffset: next, fileSystem: fileSystem)
+            if let rebuilt {
+                logger.warning("a saved segment index was damaged or stale and is rebuilt from its segment", metadata: ["herald.reason": "\(rebuilt)"])
+                rebuiltIndexes.append(rebuilt)
             }
             segments.append(segment)
         }
         let (active, truncation) = try Segment.recoverActive(in: directory, baseOffset: newest, fileSystem: fileSystem)
+        for damage in (segments + [active]).flatMap(\.damages) {
+            logger.error(
+                "damaged range in a segment; its offsets cannot be read, those before and after are served",
+                metadata: ["herald.corruption": "\(damage)"]
+            )
+        }
         if let truncation {
             logger.warning("recovery cut a torn or corrupt tail", metadata: [
                 "herald.path": "\(truncation.path)", "herald.bytes": "\(truncation.bytes)",
@@ -82,6 +92,7 @@ final class PartitionStore {
         segments.append(active)
         let store = PartitionStore(directory: directory, partition: partition, fileSystem: fileSystem, options: options, segments: segments)
         store.recoveredTruncation = truncation
+        store.rebuiltIndexes = rebuiltIndexes
         return store
     }
 
@@ -243,7 +254,10 @@ final class PartitionStore {
         var total = bytes
         while segments.count > 1 {
             let oldest = segments[0]
-            let summary = SegmentSummary(baseOffset: oldest.baseOffset, nextOffset: oldest.nextOffset, bytes: oldest.size, maxTimestamp: oldest.index.maxTimestamp)
+            let summary = SegmentSummary(
+                baseOffset: oldest.baseOffset, nextOffset: oldest.nextOffset, bytes: oldest.size, maxTimestamp: oldest.index.maxTimestamp,
+                isDamaged: !oldest.damages.isEmpty
+            )
             guard shouldDelete(summary, total) else { break }
             try oldest.delete()
             segments.removeFirst()
@@ -298,6 +312,10 @@ struct SegmentSummary: Sendable {
     var baseOffset: Offset
     var nextOffset: Offset
     var bytes: Int64
+    /// The largest ingest time in the segment, from its index (checksummed when loaded, else rebuilt from
+    /// the segment's batches).
     var maxTimestamp: Int64?
+    /// Whether damage was found in the segment: its timestamps are then not known for certain.
+    var isDamaged: Bool
     var eventCount: Int64 { nextOffset.value - baseOffset.value }
 }

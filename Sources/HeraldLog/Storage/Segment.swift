@@ -13,8 +13,9 @@ final class Segment {
     private(set) var size: Int64
     /// The offset the next batch appended here gets.
     private(set) var nextOffset: Offset
-    /// Where a middle-of-log corruption was found (reads at or past it fail), if anywhere.
-    private(set) var corruption: SegmentCorruption?
+    /// Damaged ranges found so far (at open or by reads), in offset order; reads of them fail, reads around
+    /// them are served.
+    private(set) var damages: [SegmentCorruption]
 
     private init(
         baseOffset: Offset,
@@ -24,7 +25,7 @@ final class Segment {
         index: SegmentIndex,
         size: Int64,
         nextOffset: Offset,
-        corruption: SegmentCorruption?
+        damages: [SegmentCorruption]
     ) {
         self.baseOffset = baseOffset
         self.directory = directory
@@ -33,7 +34,7 @@ final class Segment {
         self.index = index
         self.size = size
         self.nextOffset = nextOffset
-        self.corruption = corruption
+        self.damages = damages
     }
 
     var isEmpty: Bool { nextOffset == baseOffset }
@@ -45,12 +46,13 @@ final class Segment {
         try file.truncate(to: 0)
         return Segment(
             baseOffset: baseOffset, directory: directory, file: file, fileSystem: fileSystem,
-            index: SegmentIndex(), size: 0, nextOffset: baseOffset, corruption: nil
+            index: SegmentIndex(), size: 0, nextOffset: baseOffset, damages: []
         )
     }
 
-    /// Opens the newest segment of a partition: scans every batch, cuts off a torn or corrupt tail, rebuilds
-    /// the indexes. Returns the segment and what was cut, if anything.
+    /// Opens the newest segment of a partition: scans every batch, cuts off an invalid tail that no valid
+    /// batch follows (a torn write), keeps and records damage that valid batches follow, rebuilds the
+    /// indexes. Returns the segment and what was cut, if anything.
     static func recoverActive(
         in directory: String,
         baseOffset: Offset,
@@ -72,65 +74,97 @@ final class Segment {
         }
         let segment = Segment(
             baseOffset: baseOffset, directory: directory, file: file, fileSystem: fileSystem,
-            index: scan.index, size: scan.validSize, nextOffset: scan.nextOffset, corruption: nil
+            index: scan.index, size: scan.validSize, nextOffset: scan.nextOffset, damages: scan.damages
         )
         return (segment, truncation)
     }
 
     /// Opens an older (sealed) segment that ends before `nextOffset`. Uses its saved indexes when they are
-    /// consistent, otherwise scans it. Corruption inside it is recorded, not repaired: the segment stays
-    /// readable up to the damage.
+    /// whole (checksum) and consistent with the file, otherwise scans it. Damage inside it is recorded, not
+    /// repaired: every valid batch stays readable, and so does the damaged range's report. Offsets between
+    /// the segment's real end and `nextOffset` (a deleted or shortened file) are recorded as damage too.
     static func openSealed(
         in directory: String,
         baseOffset: Offset,
         nextOffset: Offset,
         fileSystem: any LogFileSystem
-    ) throws(StorageError) -> Segment {
-        let file = try fileSystem.open(SegmentName.log(directory, baseOffset), creating: false)
+    ) throws(StorageError) -> (segment: Segment, rebuiltIndex: String?) {
+        let path = SegmentName.log(directory, baseOffset)
+        let file = try fileSystem.open(path, creating: false)
         let fileSize = try file.size()
-        if let index = try? loadIndex(directory: directory, baseOffset: baseOffset, nextOffset: nextOffset, fileSize: fileSize, fileSystem: fileSystem) {
-            return Segment(
+        let saved = loadIndex(directory: directory, baseOffset: baseOffset, fileSize: fileSize, fileSystem: fileSystem)
+        if case .loaded(let index, let end) = saved {
+            let segment = Segment(
                 baseOffset: baseOffset, directory: directory, file: file, fileSystem: fileSystem,
-                index: index, size: fileSize, nextOffset: nextOffset, corruption: nil
+                index: index, size: fileSize, nextOffset: nextOffset,
+                damages: missingOffsets(path: path, at: fileSize, from: end, to: nextOffset).map { [$0] } ?? []
             )
+            return (segment, nil)
         }
         let scan = try SegmentScan.scan(file, baseOffset: baseOffset)
-        var corruption: SegmentCorruption?
-        if scan.invalidBytes > 0 || scan.nextOffset != nextOffset {
-            corruption = SegmentCorruption(
-                path: SegmentName.log(directory, baseOffset),
-                position: scan.validSize,
-                offset: scan.nextOffset,
-                reason: scan.problem ?? "the segment ends at offset \(scan.nextOffset), the next segment starts at \(nextOffset)"
+        var damages = scan.damages
+        if scan.invalidBytes > 0 {
+            damages.append(
+                SegmentCorruption(
+                    path: path, position: scan.validSize, endPosition: fileSize, offset: scan.nextOffset,
+                    endOffset: max(scan.nextOffset, nextOffset), reason: scan.problem ?? "invalid bytes after the last whole batch"
+                )
             )
+        } else if let missing = missingOffsets(path: path, at: fileSize, from: scan.nextOffset, to: nextOffset) {
+            damages.append(missing)
         }
         let segment = Segment(
             baseOffset: baseOffset, directory: directory, file: file, fileSystem: fileSystem,
-            index: scan.index, size: fileSize, nextOffset: nextOffset, corruption: corruption
+            index: scan.index, size: fileSize, nextOffset: nextOffset, damages: damages
         )
-        if corruption == nil { try? segment.saveIndex() }
-        return segment
+        // A damaged segment keeps no saved index, so that every open scans it and reports the damage.
+        if damages.isEmpty { try? segment.saveIndex() }
+        if case .invalid(let reason) = saved { return (segment, "\(SegmentName.index(directory, baseOffset)): \(reason)") }
+        return (segment, nil)
     }
 
-    private static func loadIndex(
-        directory: String,
-        baseOffset: Offset,
-        nextOffset: Offset,
-        fileSize: Int64,
-        fileSystem: any LogFileSystem
-    ) throws(StorageError) -> SegmentIndex? {
+    /// The damage of offsets `end..<next` missing between a segment's last batch and the next segment, or
+    /// `nil` when none are missing.
+    private static func missingOffsets(path: String, at size: Int64, from end: Offset, to next: Offset) -> SegmentCorruption? {
+        guard end != next else { return nil }
+        let reason =
+            end < next
+            ? "the segment ends at offset \(end.value) but the next one starts at \(next.value): the events between are missing (a segment file was deleted or cut)"
+            : "the segment ends at offset \(end.value), past the next segment's start \(next.value)"
+        return SegmentCorruption(path: path, position: size, endPosition: size, offset: min(end, next), endOffset: next, reason: reason)
+    }
+
+    /// What the saved indexes of a segment are worth.
+    private enum SavedIndex {
+        case loaded(SegmentIndex, end: Offset)
+        case missing
+        case invalid(String)
+    }
+
+    private static func loadIndex(directory: String, baseOffset: Offset, fileSize: Int64, fileSystem: any LogFileSystem) -> SavedIndex {
         let offsetsPath = SegmentName.index(directory, baseOffset)
         let timesPath = SegmentName.timeIndex(directory, baseOffset)
-        guard fileSystem.fileExists(offsetsPath), fileSystem.fileExists(timesPath) else { return nil }
-        let offsets = try readWhole(offsetsPath, fileSystem: fileSystem)
-        let times = try readWhole(timesPath, fileSystem: fileSystem)
-        return SegmentIndex.load(offsets: offsets, times: times, segmentSize: fileSize, baseOffset: baseOffset, nextOffset: nextOffset)
+        guard fileSystem.fileExists(offsetsPath), fileSystem.fileExists(timesPath) else { return .missing }
+        do throws(StorageError) {
+            let offsets = try readWhole(offsetsPath, fileSystem: fileSystem)
+            let times = try readWhole(timesPath, fileSystem: fileSystem)
+            switch SegmentIndex.load(offsets: offsets, times: times, segmentSize: fileSize, baseOffset: baseOffset) {
+            case .success(let loaded): return .loaded(loaded.index, end: loaded.nextOffset)
+            case .failure(let problem): return .invalid(problem.reason)
+            }
+        } catch {
+            return .invalid(error.message)
+        }
     }
 
     private static func readWhole(_ path: String, fileSystem: any LogFileSystem) throws(StorageError) -> ByteBuffer {
         let file = try fileSystem.open(path, creating: false)
         defer { try? file.close() }
-        return try file.read(count: Int(try file.size()), at: 0)
+        let size = try file.size()
+        guard size <= SegmentIndex.maximumFileBytes else {
+            throw .corruption(path: path, position: 0, reason: "an index file of \(size) bytes is larger than any index can be")
+        }
+        return try file.read(count: Int(size), at: 0)
     }
 
     // MARK: Writing
@@ -152,10 +186,11 @@ final class Segment {
         try file.sync()
     }
 
-    /// Saves the indexes beside the segment (atomically, each).
+    /// Saves the indexes beside the segment (atomically, each, with the segment's size and end offset and a
+    /// checksum, so that a load can tell they belong to the file as it is).
     func saveIndex() throws(StorageError) {
-        try fileSystem.writeAtomically(index.encodedOffsets(), to: SegmentName.index(directory, baseOffset))
-        try fileSystem.writeAtomically(index.encodedTimes(), to: SegmentName.timeIndex(directory, baseOffset))
+        try fileSystem.writeAtomically(index.encodedOffsets(segmentSize: size, nextOffset: nextOffset), to: SegmentName.index(directory, baseOffset))
+        try fileSystem.writeAtomically(index.encodedTimes(segmentSize: size, nextOffset: nextOffset), to: SegmentName.timeIndex(directory, baseOffset))
     }
 
     /// Closes the file.
@@ -174,82 +209,75 @@ final class Segment {
 
     // MARK: Reading
 
+    /// The known damage whose offsets hold `offset`, if any.
+    func damage(covering offset: Offset) -> SegmentCorruption? {
+        damages.first { $0.covers(offset) }
+    }
+
     /// Reads records from `offset` on, stopping after about `maximumBytes` of batches (always at least
-    /// one batch when there is one).
+    /// one batch when there is one) or at damage. The first read that finds damage not known yet scans the
+    /// segment to record every damaged range exactly; reads then resynchronise on the valid batch after each.
     ///
-    /// - Throws: ``StorageError`` when the file cannot be read or the range is corrupt.
+    /// - Throws: ``StorageError/damaged(_:)`` when `offset` is in a damaged range; ``StorageError`` when the
+    ///   file cannot be read.
     func read(from offset: Offset, maximumBytes: Int) throws(StorageError) -> [LogRecord] {
         guard offset < nextOffset else { return [] }
-        var position = index.startPosition(for: max(offset, baseOffset), baseOffset: baseOffset)
+        if let damage = damage(covering: offset) { throw damage.error }
+        var (position, expected) = index.startEntry(for: max(offset, baseOffset), baseOffset: baseOffset)
+        if let damage = damage(covering: expected) {
+            // The index points into a damaged range that `offset` is past.
+            (position, expected) = (damage.endPosition, damage.endOffset)
+        }
         var records: [LogRecord] = []
-        var window = ChunkWindow()
+        var reader = BatchReader(file: file, end: size, chunkSize: max(maximumBytes, 64 * 1024))
         var readBytes = 0
-        while position < size, readBytes < maximumBytes || records.isEmpty {
-            if let corruption, position >= corruption.position {
-                throw .corruption(path: corruption.path, position: corruption.position, reason: corruption.reason)
+        while expected < nextOffset, readBytes < maximumBytes || records.isEmpty {
+            if let damage = damages.first(where: { $0.offset == expected && $0.position == position }) {
+                // Known damage ahead: what was read comes first; a read from past it skips it.
+                if !records.isEmpty || damage.covers(offset) { break }
+                (position, expected) = (damage.endPosition, damage.endOffset)
+                continue
             }
-            var view = window.view(at: position)
-            // Read until the view holds the whole batch: a batch may be larger than the byte budget, and
-            // its size is known only once its header is in.
-            var header = RecordBatch.peekHeader(view)
-            while header == nil || (header.map { $0.size > view.readableBytes } ?? false) {
-                let wanted = Int64(max(maximumBytes, header?.size ?? RecordBatch.headerSize, 64 * 1024))
-                let available = size - position
-                guard Int64(view.readableBytes) < min(wanted, available) else { break }
-                window = ChunkWindow(start: position, bytes: try file.read(count: Int(min(wanted, available)), at: position))
-                view = window.view(at: position)
-                header = RecordBatch.peekHeader(view)
-            }
-            switch RecordBatch.parse(view) {
-            case .batch(let batch, let header):
+            if position < size, case .batch(let batch, let header) = try reader.batch(at: position), header.baseOffset == expected {
                 position += Int64(header.size)
+                expected = header.nextOffset
                 guard header.lastOffset >= offset else { continue }
                 records += batch.records.lazy.filter { $0.offset >= offset }
                 readBytes += header.size
-            case .incomplete, .corrupt:
-                let reason: String
-                if case .corrupt(let problem) = RecordBatch.parse(view) { reason = problem } else { reason = "batch ends past the segment" }
-                corruption = SegmentCorruption(path: logPath, position: position, offset: offset, reason: reason)
-                throw .corruption(path: logPath, position: position, reason: reason)
+                continue
             }
+            // Damage not known yet: find every damaged range of the segment, then serve what was read or
+            // read again around the damage.
+            let known = damages.count
+            try rescan()
+            guard damages.count > known else {
+                throw .corruption(path: logPath, position: position, reason: "the bytes changed while they were read")
+            }
+            if !records.isEmpty { break }
+            return try read(from: offset, maximumBytes: maximumBytes)
         }
+        if records.isEmpty, let damage = damage(covering: offset) { throw damage.error }
         return records
+    }
+
+    /// Scans the segment's committed bytes and records every damaged range in them (for the active segment,
+    /// nothing past ``size``, which its writer may be appending to).
+    private func rescan() throws(StorageError) {
+        let scan = try SegmentScan.scan(file, baseOffset: baseOffset, end: size)
+        var found = scan.damages
+        if scan.invalidBytes > 0 || scan.nextOffset < nextOffset {
+            found.append(
+                SegmentCorruption(
+                    path: logPath, position: scan.validSize, endPosition: size, offset: scan.nextOffset, endOffset: nextOffset,
+                    reason: scan.problem ?? "the segment's batches end at offset \(scan.nextOffset.value), before its end \(nextOffset.value)"
+                )
+            )
+        }
+        damages = found
     }
 
     /// The first offset whose batch has a timestamp at or after `timestamp`, or `nil` if none here.
     func firstOffset(atOrAfter timestamp: Int64) -> Offset? {
         index.firstRelativeOffset(atOrAfter: timestamp).map { Offset(baseOffset.value + Int64($0)) }
     }
-}
-
-/// Bytes cut from the tail of a partition on recovery.
-public struct TailTruncation: Sendable, Hashable, CustomStringConvertible {
-    /// The segment file.
-    public var path: String
-    /// Where the cut was made.
-    public var position: Int64
-    /// How many bytes were cut.
-    public var bytes: Int64
-    /// The first offset that was not recovered (the next offset after the cut).
-    public var fromOffset: Offset
-    /// What was wrong with the bytes.
-    public var reason: String
-
-    public var description: String {
-        "cut \(bytes) bytes at byte \(position) of \(path) (from offset \(fromOffset)): \(reason)"
-    }
-}
-
-/// Damage found inside a sealed segment.
-public struct SegmentCorruption: Sendable, Hashable, CustomStringConvertible {
-    /// The segment file.
-    public var path: String
-    /// The byte position of the first bad batch.
-    public var position: Int64
-    /// The first offset that cannot be read.
-    public var offset: Offset
-    /// What is wrong.
-    public var reason: String
-
-    public var description: String { "corruption in \(path) at byte \(position) (offset \(offset)): \(reason)" }
 }

@@ -28,8 +28,9 @@ struct SegmentIndex: Sendable {
         }
     }
 
-    /// The file position to start reading at to find `offset`: the last entry at or before it.
-    func startPosition(for offset: Offset, baseOffset: Offset) -> Int64 {
+    /// Where to start reading to find `offset`: the position of the last indexed batch at or before it, and
+    /// that batch's first offset.
+    func startEntry(for offset: Offset, baseOffset: Offset) -> (position: Int64, offset: Offset) {
         let relative = offset.value - baseOffset.value
         var low = 0
         var high = positions.count
@@ -37,7 +38,9 @@ struct SegmentIndex: Sendable {
             let middle = (low + high) / 2
             if Int64(positions[middle].relativeOffset) <= relative { low = middle + 1 } else { high = middle }
         }
-        return low == 0 ? 0 : Int64(positions[low - 1].position)
+        guard low > 0 else { return (0, baseOffset) }
+        let entry = positions[low - 1]
+        return (Int64(entry.position), Offset(baseOffset.value + Int64(entry.relativeOffset)))
     }
 
     /// The relative offset of the first batch whose largest timestamp is at or after `timestamp`, if any.
@@ -50,47 +53,128 @@ struct SegmentIndex: Sendable {
 
     // MARK: Saving and loading
 
-    func encodedOffsets() -> ByteBuffer {
-        var buffer = ByteBuffer()
-        for entry in positions {
-            buffer.writeInteger(entry.relativeOffset, endianness: .little)
-            buffer.writeInteger(entry.position, endianness: .little)
+    /// The largest index file a segment can have (an entry per 4 KiB of a segment of at most 4 GiB, plus the
+    /// frame); a larger file is not read.
+    static let maximumFileBytes: Int64 = 16 * 1024 * 1024
+
+    /// The first bytes of an offset index file (format 2).
+    static let offsetsMagic: UInt32 = 0x3249_4F48  // "HOI2"
+    /// The first bytes of a time index file (format 2).
+    static let timesMagic: UInt32 = 0x3249_5448  // "HTI2"
+    /// Bytes of an index file's frame: magic, segment size, next offset, entry count, and the trailing CRC32C.
+    static let frameBytes = 4 + 8 + 8 + 4 + 4
+
+    /// The offset index as saved: a frame naming the segment's size and end offset, the entries, a CRC32C.
+    func encodedOffsets(segmentSize: Int64, nextOffset: Offset) -> ByteBuffer {
+        Self.framed(magic: Self.offsetsMagic, segmentSize: segmentSize, nextOffset: nextOffset, count: positions.count, entryBytes: 8) { buffer in
+            for entry in positions {
+                buffer.writeInteger(entry.relativeOffset, endianness: .little)
+                buffer.writeInteger(entry.position, endianness: .little)
+            }
         }
+    }
+
+    /// The time index as saved, framed as ``encodedOffsets(segmentSize:nextOffset:)``.
+    func encodedTimes(segmentSize: Int64, nextOffset: Offset) -> ByteBuffer {
+        Self.framed(magic: Self.timesMagic, segmentSize: segmentSize, nextOffset: nextOffset, count: times.count, entryBytes: 12) { buffer in
+            for entry in times {
+                buffer.writeInteger(entry.timestamp, endianness: .little)
+                buffer.writeInteger(entry.relativeOffset, endianness: .little)
+            }
+        }
+    }
+
+    private static func framed(
+        magic: UInt32,
+        segmentSize: Int64,
+        nextOffset: Offset,
+        count: Int,
+        entryBytes: Int,
+        entries: (inout ByteBuffer) -> Void
+    ) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(frameBytes + count * entryBytes)
+        buffer.writeInteger(magic, endianness: .little)
+        buffer.writeInteger(segmentSize, endianness: .little)
+        buffer.writeInteger(nextOffset.value, endianness: .little)
+        buffer.writeInteger(UInt32(clamping: count), endianness: .little)
+        entries(&buffer)
+        let crc = buffer.withUnsafeReadableBytes { CRC32C.checksum($0) }
+        buffer.writeInteger(crc, endianness: .little)
         return buffer
     }
 
-    func encodedTimes() -> ByteBuffer {
-        var buffer = ByteBuffer()
-        for entry in times {
-            buffer.writeInteger(entry.timestamp, endianness: .little)
-            buffer.writeInteger(entry.relativeOffset, endianness: .little)
-        }
-        return buffer
+    /// Why saved index bytes were not taken.
+    struct LoadProblem: Error, Equatable {
+        let reason: String
     }
 
-    /// Indexes read from saved bytes, or `nil` when they are malformed or inconsistent with a segment of
-    /// `segmentSize` bytes ending before `nextOffset`.
-    static func load(offsets: ByteBuffer, times: ByteBuffer, segmentSize: Int64, baseOffset: Offset, nextOffset: Offset) -> SegmentIndex? {
-        var offsets = offsets
-        var times = times
-        guard offsets.readableBytes % 8 == 0, times.readableBytes % 12 == 0 else { return nil }
+    /// The frame of a saved index file, checked: its entries' bytes, or why they cannot be used.
+    private static func unframe(
+        _ bytes: ByteBuffer,
+        magic: UInt32,
+        entryBytes: Int,
+        segmentSize: Int64
+    ) -> Result<(entries: ByteBuffer, nextOffset: Offset), LoadProblem> {
+        var bytes = bytes
+        guard bytes.readableBytes >= frameBytes else { return .failure(LoadProblem(reason: "\(bytes.readableBytes) bytes, shorter than an index's frame")) }
+        let stored: UInt32? = bytes.getInteger(at: bytes.writerIndex - 4, endianness: .little)
+        let computed = bytes.withUnsafeReadableBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<($0.count - 4)])) }
+        guard stored == computed else { return .failure(LoadProblem(reason: "checksum mismatch")) }
+        guard let foundMagic: UInt32 = bytes.readInteger(endianness: .little), foundMagic == magic,
+            let size: Int64 = bytes.readInteger(endianness: .little),
+            let next: Int64 = bytes.readInteger(endianness: .little),
+            let count: UInt32 = bytes.readInteger(endianness: .little)
+        else { return .failure(LoadProblem(reason: "not an index file of this format")) }
+        guard size == segmentSize else {
+            return .failure(LoadProblem(reason: "written for a segment of \(size) bytes, the segment has \(segmentSize)"))
+        }
+        guard Int(count) * entryBytes == bytes.readableBytes - 4, let entries = bytes.readSlice(length: Int(count) * entryBytes) else {
+            return .failure(LoadProblem(reason: "\(count) entries do not fill the file"))
+        }
+        return .success((entries, Offset(next)))
+    }
+
+    /// Indexes read from saved bytes with the segment's end offset they were saved with, or why they
+    /// cannot be used: a frame or checksum that does not match, a segment size other than `segmentSize`,
+    /// entries out of order or outside the segment.
+    static func load(offsets: ByteBuffer, times: ByteBuffer, segmentSize: Int64, baseOffset: Offset) -> Result<(index: SegmentIndex, nextOffset: Offset), LoadProblem> {
+        let offsetsFrame: (entries: ByteBuffer, nextOffset: Offset)
+        let timesFrame: (entries: ByteBuffer, nextOffset: Offset)
+        switch (unframe(offsets, magic: offsetsMagic, entryBytes: 8, segmentSize: segmentSize),
+            unframe(times, magic: timesMagic, entryBytes: 12, segmentSize: segmentSize)) {
+        case (.success(let first), .success(let second)):
+            offsetsFrame = first
+            timesFrame = second
+        case (.failure(let problem), _):
+            return .failure(LoadProblem(reason: "offset index: \(problem.reason)"))
+        case (_, .failure(let problem)):
+            return .failure(LoadProblem(reason: "time index: \(problem.reason)"))
+        }
+        guard offsetsFrame.nextOffset == timesFrame.nextOffset, offsetsFrame.nextOffset >= baseOffset else {
+            return .failure(LoadProblem(reason: "the offset and time indexes disagree on the segment's end"))
+        }
+        var offsetEntries = offsetsFrame.entries
+        var timeEntries = timesFrame.entries
         var index = SegmentIndex()
-        let limit = nextOffset.value - baseOffset.value
-        while let relative: UInt32 = offsets.readInteger(endianness: .little),
-            let position: UInt32 = offsets.readInteger(endianness: .little)
+        let limit = offsetsFrame.nextOffset.value - baseOffset.value
+        let invalid = Result<(index: SegmentIndex, nextOffset: Offset), LoadProblem>.failure(LoadProblem(reason: "entries out of order or outside the segment"))
+        while let relative: UInt32 = offsetEntries.readInteger(endianness: .little),
+            let position: UInt32 = offsetEntries.readInteger(endianness: .little)
         {
-            if let last = index.positions.last, relative <= last.relativeOffset || position <= last.position { return nil }
-            if Int64(position) >= segmentSize || Int64(relative) >= limit { return nil }
+            if let last = index.positions.last, relative <= last.relativeOffset || position <= last.position { return invalid }
+            if Int64(position) >= segmentSize || Int64(relative) >= limit { return invalid }
             index.positions.append((relative, position))
         }
-        while let timestamp: Int64 = times.readInteger(endianness: .little),
-            let relative: UInt32 = times.readInteger(endianness: .little)
+        while let timestamp: Int64 = timeEntries.readInteger(endianness: .little),
+            let relative: UInt32 = timeEntries.readInteger(endianness: .little)
         {
-            if let last = index.times.last, timestamp <= last.timestamp || relative < last.relativeOffset { return nil }
-            if Int64(relative) >= limit { return nil }
+            if let last = index.times.last, timestamp <= last.timestamp || relative < last.relativeOffset { return invalid }
+            if Int64(relative) >= limit { return invalid }
             index.times.append((timestamp, relative))
         }
-        if index.positions.first?.position != 0 && !(index.positions.isEmpty && segmentSize == 0) { return nil }
-        return index
+        if index.positions.first?.position != 0 && !(index.positions.isEmpty && segmentSize == 0) { return invalid }
+        if (segmentSize > 0) != !index.times.isEmpty { return invalid }
+        return .success((index, offsetsFrame.nextOffset))
     }
 }

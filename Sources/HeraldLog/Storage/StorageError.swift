@@ -1,3 +1,5 @@
+import Herald
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -26,6 +28,8 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     public let errno: Int32?
     /// For corruption, the byte position in the file where the damage was found.
     public let position: Int64?
+    /// For damage inside a partition's segments, the offsets that cannot be read.
+    public let damagedOffsets: Range<Offset>?
 
     private init(
         _ code: Code,
@@ -33,7 +37,8 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         path: String,
         operation: String? = nil,
         errno: Int32? = nil,
-        position: Int64? = nil
+        position: Int64? = nil,
+        damagedOffsets: Range<Offset>? = nil
     ) {
         self.code = code
         self.message = message
@@ -41,6 +46,7 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         self.operation = operation
         self.errno = errno
         self.position = position
+        self.damagedOffsets = damagedOffsets
     }
 
     /// A system call failed with `errno` for a reason other than a full device or a missing file.
@@ -77,6 +83,19 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
             "'\(path)' is corrupt at byte \(position): \(reason); truncate the file there or restore it from a replica",
             path: path,
             position: position
+        )
+    }
+
+    /// The offsets of a damaged range of a partition cannot be read (see ``SegmentCorruption``).
+    public static func damaged(_ damage: SegmentCorruption) -> Self {
+        Self(
+            .corruption,
+            "offsets \(damage.offset.value)..<\(damage.endOffset.value) cannot be read: '\(damage.path)' is damaged at bytes "
+                + "\(damage.position)..<\(damage.endPosition) (\(damage.reason)); the offsets before and after are served. "
+                + "Restore the file from a replica, or skip the range by seeking the consumer group to offset \(damage.endOffset.value)",
+            path: damage.path,
+            position: damage.position,
+            damagedOffsets: damage.offsets
         )
     }
 
