@@ -582,14 +582,18 @@ package final class ConsumerGroupState {
         date: WallTime
     ) {
         for (index, checkpoint) in checkpoints.enumerated() where partitions.indices.contains(index) {
-            let floor = min(max(checkpoint.floor, logs[index].startOffset), logs[index].endOffset)
+            // A checkpoint is taken at its word only inside the partition: acknowledgements at or past its
+            // end (a power loss took events the checkpoint had seen acknowledged, or the file is wrong) are
+            // dropped, so events stored at those offsets later are delivered rather than skipped.
+            let end = logs[index].endOffset
+            let floor = min(max(checkpoint.floor, logs[index].startOffset), end)
             var state = GroupPartitionState(start: floor)
-            for offset in checkpoint.acknowledged where offset >= floor {
+            for offset in checkpoint.acknowledged where offset >= floor && offset < end {
                 state.entries[offset] = RecordState(status: .acknowledged, attempts: 1, firstDeliveredAt: date, key: nil)
             }
-            for (offset, attempts) in checkpoint.attempts where offset >= floor && offset < logs[index].endOffset {
+            for (offset, attempts) in checkpoint.attempts where offset >= floor && offset < end {
                 let key = options.ordering == .perKey ? logs[index].record(at: offset)?.event.partitionKey : nil
-                state.entries[offset] = RecordState(status: .acknowledged, attempts: attempts, firstDeliveredAt: date, key: key)
+                state.entries[offset] = RecordState(status: .acknowledged, attempts: max(0, attempts), firstDeliveredAt: date, key: key)
                 state.scheduleRedelivery(offset, due: now)
                 if options.ordering == .perKey, let key {
                     state.unsettledKeys[key, default: 0] += 1

@@ -64,6 +64,32 @@ struct GroupCheckpointFile: Codable {
         }
     }
 
+    /// The largest checkpoint read: enough for a million acknowledged offsets above the floor.
+    static let maximumBytes: Int64 = 64 * 1024 * 1024
+
+    /// Why the checkpoint cannot be the state of `group` on `topic` with `partitions` partitions (another
+    /// name, more partitions, negative offsets or counts, invalid settings), or `nil` when it can. Offsets
+    /// past a partition's end are not a problem here: restoring drops them.
+    func problem(topic: String, group: String, partitions count: Int) -> String? {
+        guard version == 1 else { return "unknown checkpoint version \(version)" }
+        guard self.topic == topic, self.group == group else { return "it names group '\(self.group)' of topic '\(self.topic)'" }
+        guard partitions.count <= count else { return "it holds \(partitions.count) partitions, the topic \(count)" }
+        for (index, partition) in partitions.enumerated() {
+            if partition.floor < 0 || partition.acknowledged.contains(where: { $0 < 0 }) {
+                return "partition \(index) holds a negative offset"
+            }
+            if partition.attempts.contains(where: { $0.count != 2 || $0[0] < 0 || $0[1] < 0 }) {
+                return "partition \(index) holds a malformed delivery count"
+            }
+        }
+        do {
+            try options.validate(topic: topic, group: group)
+        } catch {
+            return error.message
+        }
+        return nil
+    }
+
     func encoded() throws -> ByteBuffer {
         try JSONEncoder().encodeAsByteBuffer(self, allocator: ByteBufferAllocator())
     }

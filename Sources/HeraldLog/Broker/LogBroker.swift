@@ -29,6 +29,17 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         var idleWaiters: [UInt64: AsyncSignal] = [:]
         var pendingWaiters: [UInt64: AsyncSignal] = [:]
         var journalRecovery = JournalRecovery()
+        /// Topics whose metadata could not be taken at its word, by name.
+        var quarantinedTopics: [String: Quarantine] = [:]
+
+        /// The error for a call on `name` when no open topic has that name.
+        func missingTopic(_ name: String) -> BrokerError {
+            guard let quarantine = quarantinedTopics[name] else { return .unknownTopic(name) }
+            return .unavailable(
+                "topic '\(name)' is quarantined: \(quarantine.path): \(quarantine.reason). Its files are kept as they are; "
+                    + "repair or restore that file (it must name the topic and at least as many partitions as its directory holds) and reopen the broker"
+            )
+        }
 
         func wakeIdleWaiters() {
             for waiter in idleWaiters.values { waiter.notify() }
@@ -113,19 +124,29 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         try fileSystem.createDirectory(topicsDirectory)
         try fileSystem.createDirectory(groupsDirectory)
         let names = try fileSystem.contentsOfDirectory(topicsDirectory)
+        var keepsJournal = false
         // Opened under the lock, where the topics will live (they are not Sendable).
         let recovery = try state.withLock { state throws(StorageError) -> JournalRecovery in
             var replay = JournalReplay(scan: scan)
             for name in names {
                 let manifestPath = "\(topicsDirectory)/\(name)/topic.json"
-                guard fileSystem.fileExists(manifestPath) else { continue }
-                let manifest = try TopicManifest.decode(try readWhole(manifestPath), path: manifestPath)
-                let topic = try openTopic(manifest.configuration, options: manifest.options, replay: &replay)
-                rebuildDeduplication(topic)
-                try restoreGroups(topic)
-                state.topics[manifest.name] = topic
+                do throws(StorageError) {
+                    guard let manifest = try readManifest(topic: name, path: manifestPath) else { continue }
+                    let topic = try openTopic(manifest.configuration, options: manifest.options, replay: &replay)
+                    rebuildDeduplication(topic)
+                    restoreGroups(topic)
+                    state.topics[manifest.name] = topic
+                } catch {
+                    let quarantine = Quarantine(name: name, path: manifestPath, reason: error.message)
+                    logger.error(
+                        "a topic's metadata cannot be trusted; the topic is quarantined, its files kept as they are, the rest of the log served",
+                        metadata: [LogKey.topic: "\(name)", LogKey.error: "\(quarantine)"]
+                    )
+                    state.quarantinedTopics[name] = quarantine
+                }
             }
             state.journalRecovery = replay.finish()
+            keepsJournal = replay.unreplayedTopics.contains { state.quarantinedTopics[$0] != nil }
             return state.journalRecovery
         }
         if recovery.restoredBatches > 0 || !recovery.problems.isEmpty || recovery.unknownPartitions > 0 {
@@ -137,16 +158,34 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 ]
             )
         }
+        // What the journal holds for a quarantined topic is kept until the topic opens again.
+        if keepsJournal {
+            logger.warning("the commit journal holds events of a quarantined topic; its files are kept until the topic opens")
+            return
+        }
         for (_, path) in scan.files {
             try configuration.fileSystem.removeItem(path)
         }
         if !scan.files.isEmpty { try configuration.fileSystem.syncDirectory(Self.journalDirectory(configuration)) }
     }
 
-    private func readWhole(_ path: String) throws(StorageError) -> ByteBuffer {
+    /// The whole file at `path`, refused when it is larger than `limit` bytes.
+    private func readWhole(_ path: String, limit: Int64) throws(StorageError) -> ByteBuffer {
         let file = try fileSystem.open(path, creating: false)
         defer { try? file.close() }
-        return try file.read(count: Int(try file.size()), at: 0)
+        let size = try file.size()
+        guard size <= limit else {
+            throw .corruption(path: path, position: 0, reason: "the file has \(size) bytes, more than the \(limit) such a file can hold")
+        }
+        return try file.read(count: Int(size), at: 0)
+    }
+
+    /// The error for a call on a quarantined group.
+    private static func quarantinedGroupError(_ quarantine: Quarantine) -> BrokerError {
+        .unavailable(
+            "consumer group \(quarantine.name) is quarantined: \(quarantine.path): \(quarantine.reason). Restore the file, or delete it "
+                + "to start the group again from its start position (events since its last checkpoint come again: at least once), and reopen the broker"
+        )
     }
 
     private func openTopic(_ configuration: TopicConfiguration, options: LogTopicOptions) throws(StorageError) -> LogTopic {
@@ -173,7 +212,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             try replay.restore(into: store, topic: configuration.name, fileSystem: self.configuration.fileSystem, logger: logger)
             var start = Offset(0)
             let startFile = LogPartition.startFile(partitionDirectory)
-            if fileSystem.fileExists(startFile), var bytes = try? readWhole(startFile),
+            if fileSystem.fileExists(startFile), var bytes = try? readWhole(startFile, limit: 64),
                 let text = bytes.readString(length: bytes.readableBytes), let value = Int64(text)
             {
                 start = Offset(value)
@@ -234,14 +273,67 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         }
     }
 
-    private func restoreGroups(_ topic: LogTopic) throws(StorageError) {
+    /// The manifest of the topic in directory `topic`, checked against itself and the disk, or `nil` when
+    /// the directory holds no topic at all.
+    ///
+    /// - Throws: ``StorageError/corruption(path:position:reason:)`` when the manifest is missing although
+    ///   partitions are there, does not decode, is invalid, names another topic or fewer partitions than the
+    ///   directory holds.
+    private func readManifest(topic name: String, path: String) throws(StorageError) -> TopicManifest? {
+        let directory = "\(topicsDirectory)/\(name)"
+        let partitionsOnDisk = (try? fileSystem.contentsOfDirectory(directory))?.compactMap { Int($0) }.filter { $0 >= 0 } ?? []
+        guard fileSystem.fileExists(path) else {
+            guard let highest = partitionsOnDisk.max() else { return nil }
+            throw .corruption(path: path, position: 0, reason: "topic.json is missing, but partition directories up to \(highest) are there")
+        }
+        let manifest = try TopicManifest.decode(try readWhole(path, limit: TopicManifest.maximumBytes), path: path)
+        guard manifest.name == name else {
+            throw .corruption(path: path, position: 0, reason: "it names topic '\(manifest.name)', but lies in the directory of '\(name)'")
+        }
+        if let problem = manifest.problem {
+            throw .corruption(path: path, position: 0, reason: problem)
+        }
+        if let highest = partitionsOnDisk.max(), highest >= manifest.partitions {
+            throw .corruption(
+                path: path, position: 0,
+                reason: "it says \(manifest.partitions) partitions, but the directory holds partition \(highest): serving fewer would hide acknowledged events"
+            )
+        }
+        return manifest
+    }
+
+    /// Restores every group of `topic` from its checkpoint; a checkpoint that cannot be read or does not fit
+    /// the topic quarantines its group (reported, its file kept) without keeping the rest from opening.
+    private func restoreGroups(_ topic: LogTopic) {
         let directory = "\(groupsDirectory)/\(topic.name)"
         guard fileSystem.fileExists(directory) else { return }
         let now = ContinuousClock.now
         let date = Date()
-        for name in try fileSystem.contentsOfDirectory(directory) where name.hasSuffix(".json") {
+        let names: [String]
+        do {
+            names = try fileSystem.contentsOfDirectory(directory)
+        } catch {
+            logger.error("the topic's consumer group directory cannot be read", metadata: [LogKey.topic: "\(topic.name)", LogKey.error: "\(error)"])
+            return
+        }
+        for name in names where name.hasSuffix(".json") {
             let path = "\(directory)/\(name)"
-            let file = try GroupCheckpointFile.decode(try readWhole(path), path: path)
+            let groupName = String(name.dropLast(5))
+            let file: GroupCheckpointFile
+            do throws(StorageError) {
+                file = try GroupCheckpointFile.decode(try readWhole(path, limit: GroupCheckpointFile.maximumBytes), path: path)
+                if let problem = file.problem(topic: topic.name, group: groupName, partitions: topic.partitions.count) {
+                    throw .corruption(path: path, position: 0, reason: problem)
+                }
+            } catch {
+                let quarantine = Quarantine(name: "\(topic.name)/\(groupName)", path: path, reason: error.message)
+                logger.error(
+                    "a consumer group's checkpoint cannot be trusted; the group is quarantined, its file kept as it is",
+                    metadata: [LogKey.topic: "\(topic.name)", LogKey.group: "\(groupName)", LogKey.error: "\(quarantine)"]
+                )
+                topic.quarantinedGroups[groupName] = quarantine
+                continue
+            }
             let group = topic.addGroup(file.group, options: file.options)
             group.restore(file.checkpoint, logs: topic.partitions, now: Moment(now), date: WallTime(date))
         }
@@ -254,7 +346,9 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         state.withLock { state in
             var report = RecoveryReport()
             report.journal = state.journalRecovery
+            report.quarantinedTopics = state.quarantinedTopics.values.sorted { $0.name < $1.name }
             for topic in state.topics.values.sorted(by: { $0.name < $1.name }) {
+                report.quarantinedGroups += topic.quarantinedGroups.values.sorted { $0.name < $1.name }
                 for partition in topic.partitions {
                     partition.writer.partition.withLock { store in
                         if let truncation = store.recoveredTruncation { report.truncations.append(truncation) }
@@ -424,6 +518,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         try configuration.validate()
         let exists = try state.withLock { state throws(BrokerError) -> Bool in
             if state.isShutDown { throw .closed() }
+            if state.quarantinedTopics[configuration.name] != nil { throw state.missingTopic(configuration.name) }
             guard let existing = state.topics[configuration.name] else { return false }
             if existing.configuration != configuration { throw .topicExists(configuration.name) }
             return true
@@ -533,7 +628,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
 
     private func plan(_ events: [Event], _ topicName: String, publishID: UInt64, in state: inout State) throws(BrokerError) -> PublishPlan {
         if state.isShutDown { throw .closed() }
-        guard let topic = state.topics[topicName] else { throw .unknownTopic(topicName) }
+        guard let topic = state.topics[topicName] else { throw state.missingTopic(topicName) }
         let maximumEventBytes = topic.configuration.maximumEventBytes
         var payloadBytes: Int64 = 0
         for event in events {
@@ -736,7 +831,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         let signal = AsyncSignal()
         let memberID = try state.withLock { state throws(BrokerError) in
             if state.isShutDown { throw .closed() }
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard let topicState = state.topics[topic] else { throw state.missingTopic(topic) }
+            if let quarantine = topicState.quarantinedGroups[group] { throw Self.quarantinedGroupError(quarantine) }
             state.nextMemberID += 1
             let groupState = topicState.addGroup(group, options: options)
             groupState.join(state.nextMemberID, signal: signal, prefetch: options.prefetch)
@@ -835,7 +931,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         let now = ContinuousClock.now
         let date = Date()
         let (requests, groupState) = try state.withLock { state throws(BrokerError) -> ([DeadLetterRequest], ConsumerGroupState?) in
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard let topicState = state.topics[topic] else { throw state.missingTopic(topic) }
             guard let groupState = topicState.group(group) else { return ([], nil) }
             var requests: [DeadLetterRequest] = []
             let wake = groupState.settle(token, settlement, logs: topicState.partitions, now: Moment(now), date: WallTime(date), deadLetters: &requests)
@@ -852,7 +948,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     /// Acknowledges several deliveries of `group` on `topic` under one lock.
     package func acknowledge(_ tokens: [DeliveryToken], topic: String, group: String) throws(BrokerError) {
         try state.withLock { state throws(BrokerError) in
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard let topicState = state.topics[topic] else { throw state.missingTopic(topic) }
             guard let groupState = topicState.group(group) else { return }
             groupState.acknowledge(tokens)
             groupState.needsCheckpoint = true
@@ -870,7 +966,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     /// Restarts a delivery's ack deadline.
     package func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
         try state.withLock { state throws(BrokerError) in
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
+            guard let topicState = state.topics[topic] else { throw state.missingTopic(topic) }
             topicState.group(group)?.extendDeadline(token, now: .now)
         }
     }
@@ -928,7 +1024,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     public func read(topic: String, partition: Partition, from offset: Offset, limit: Int) async throws -> [StoredEvent] {
         try await onIOThread { [self] in
             try state.withLock { state throws -> [StoredEvent] in
-                guard let topicState = state.topics[topic] else { throw BrokerError.unknownTopic(topic) }
+                guard let topicState = state.topics[topic] else { throw state.missingTopic(topic) }
                 guard topicState.partitions.indices.contains(partition.index) else {
                     throw BrokerError.invalidSeek(topic: topic, group: "-", reason: "partition \(partition) does not exist")
                 }

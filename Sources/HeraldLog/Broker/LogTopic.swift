@@ -36,6 +36,9 @@ final class LogTopic: ConsumerGroupHost {
 
     func group(_ name: String) -> ConsumerGroupState? { groups[name] }
 
+    /// Groups whose checkpoint could not be restored, by name: never created or checkpointed over.
+    var quarantinedGroups: [String: Quarantine] = [:]
+
     func addGroup(_ name: String, options: SubscriptionOptions) -> ConsumerGroupState {
         if let existing = groups[name] { return existing }
         let group = ConsumerGroupState(name: name, topic: configuration.name, options: options, logs: partitions)

@@ -62,6 +62,29 @@ struct TopicManifest: Codable, Equatable {
         return LogTopicOptions(durability: durability, retentionAge: retentionAgeMilliseconds.map { .milliseconds($0) })
     }
 
+    /// The largest `topic.json` read: a real one is a few hundred bytes.
+    static let maximumBytes: Int64 = 64 * 1024
+
+    /// Why the manifest cannot describe a topic of this log (an unknown version, a value out of range), or
+    /// `nil` when it can.
+    var problem: String? {
+        guard version == 1 else { return "unknown manifest version \(version)" }
+        let known: Set<String?> = [nil, "fsyncBeforeAcknowledge", "operatingSystem", "fsyncInterval"]
+        guard known.contains(durability) else { return "unknown durability '\(durability ?? "")'" }
+        if durability == "fsyncInterval", (fsyncIntervalMilliseconds ?? 1_000) <= 0 {
+            return "fsyncIntervalMilliseconds \(fsyncIntervalMilliseconds ?? 0) must be positive"
+        }
+        if let age = retentionAgeMilliseconds, age <= 0 { return "retentionAgeMilliseconds \(age) must be positive" }
+        guard deduplicationWindowMilliseconds >= 0 else { return "deduplicationWindowMilliseconds \(deduplicationWindowMilliseconds) must not be negative" }
+        guard ["dropOldest", "rejectPublish"].contains(overflowPolicy) else { return "unknown overflow policy '\(overflowPolicy)'" }
+        do {
+            try configuration.validate()
+        } catch {
+            return error.message
+        }
+        return nil
+    }
+
     func encoded() throws -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

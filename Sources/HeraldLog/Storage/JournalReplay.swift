@@ -50,6 +50,11 @@ struct JournalReplay {
         return recovery
     }
 
+    /// The topics the journal holds entries for that no opened partition took.
+    var unreplayedTopics: Set<String> {
+        Set(scan.entries.keys.filter { !replayed.contains($0) }.map(\.topic))
+    }
+
     private static func read(_ batches: JournalScan.Batches, fileSystem: any LogFileSystem) throws(StorageError) -> ByteBuffer {
         let file = try fileSystem.open(batches.path, creating: false)
         defer { try? file.close() }
