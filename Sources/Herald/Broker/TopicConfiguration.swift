@@ -25,8 +25,10 @@ public struct TopicConfiguration: Sendable, Hashable {
     public var maximumEvents: Int
     /// The most payload bytes the topic holds (all partitions together). Default 512 MiB.
     public var maximumBytes: Int
-    /// The largest event accepted, in payload bytes. Default 1 MiB; larger ones are refused with
-    /// ``BrokerError/eventTooLarge(topic:eventID:size:limit:)``.
+    /// The largest event accepted. Default 1 MiB; larger ones are refused with
+    /// ``BrokerError/eventTooLarge(topic:eventID:size:limit:)`` before anything is stored. The embedded log
+    /// counts an event as it stores it (every attribute, the data and the partition key) and allows at most
+    /// 32 MiB; the in-memory broker counts the payload.
     public var maximumEventBytes: Int
     /// What happens when the topic is full. Default ``OverflowPolicy/rejectPublish``.
     public var overflowPolicy: OverflowPolicy

@@ -46,6 +46,13 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         }
     }
 
+    /// The largest event the log stores, counted as it is stored (every attribute, the data and the
+    /// partition key): 32 MiB. A topic's `maximumEventBytes` may be set up to it; a larger event is refused
+    /// with ``Herald/BrokerError/eventTooLarge(topic:eventID:size:limit:)`` before anything is written. Any
+    /// number of events fits in one publish: the log stores them in batches of at most 64 MiB, the largest
+    /// a reader accepts.
+    public static let maximumEventBytes = 32 * 1024 * 1024
+
     /// How the broker was opened.
     public let configuration: LogBrokerConfiguration
     // Mutex: every operation is a short state change; disk writes of publishes happen outside it on the
@@ -516,6 +523,12 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     ///   topic cannot be written.
     public func createTopic(_ configuration: TopicConfiguration, options: LogTopicOptions) async throws {
         try configuration.validate()
+        guard configuration.maximumEventBytes <= Self.maximumEventBytes else {
+            throw BrokerError.invalidConfiguration(
+                topic: configuration.name, setting: "maximumEventBytes", value: "\(configuration.maximumEventBytes)",
+                rule: "must be at most \(Self.maximumEventBytes), the largest event the log's format stores (LogBroker.maximumEventBytes)"
+            )
+        }
         let exists = try state.withLock { state throws(BrokerError) -> Bool in
             if state.isShutDown { throw .closed() }
             if state.quarantinedTopics[configuration.name] != nil { throw state.missingTopic(configuration.name) }
@@ -629,10 +642,13 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     private func plan(_ events: [Event], _ topicName: String, publishID: UInt64, in state: inout State) throws(BrokerError) -> PublishPlan {
         if state.isShutDown { throw .closed() }
         guard let topic = state.topics[topicName] else { throw state.missingTopic(topicName) }
-        let maximumEventBytes = topic.configuration.maximumEventBytes
+        // An event's size is the bytes it takes on disk (every attribute, its data and its partition key), so
+        // that nothing is acknowledged that a reader would refuse, and the topic's byte bound counts what
+        // is stored.
+        let maximumEventBytes = min(topic.configuration.maximumEventBytes, Self.maximumEventBytes)
         var payloadBytes: Int64 = 0
         for event in events {
-            let size = event.payloadSize
+            let size = RecordBatch.recordSize(of: event)
             if size > maximumEventBytes {
                 throw .eventTooLarge(topic: topicName, eventID: event.id, size: size, limit: maximumEventBytes)
             }

@@ -47,9 +47,23 @@ struct RecordBatch: Sendable {
         encode(baseOffset: baseOffset, timestamp: timestamp, records: .values(values), into: &buffer)
     }
 
-    /// Appends one batch holding `records` (in order, from `baseOffset`) stored at `timestamp`: its exact
-    /// size is computed first and reserved once, then every field is written through a raw pointer.
-    /// Returns the batch's size in bytes.
+    /// The most bytes one record can take: a batch of that one record is ``maximumSize``. The log refuses
+    /// an event whose record would be larger before acknowledging it.
+    static let maximumRecordSize = maximumSize - headerSize
+
+    /// The bytes the record of `event` takes in a batch (its length prefix included), at offset delta
+    /// `delta`.
+    static func recordSize(of event: Event, delta: Int = 0) -> Int {
+        let body = recordBodySize(delta: delta, key: event.partitionKey, valueSize: EventEnvelope.encodedSize(of: event))
+        return varintSize(UInt64(body)) + body
+    }
+
+    /// Appends `records` (in order, from `baseOffset`) stored at `timestamp` as one batch or, when they
+    /// would make a batch larger than ``maximumSize`` (which readers refuse), as several consecutive batches
+    /// each within it. Each batch's exact size is computed first and reserved once, then every field is
+    /// written through a raw pointer. Returns the bytes written.
+    ///
+    /// - Precondition: every record fits in a batch (``maximumRecordSize``); publishes check it first.
     @discardableResult
     static func encode(baseOffset: Offset, timestamp: Int64, records: BatchRecords, into buffer: inout ByteBuffer) -> Int {
         precondition(!records.isEmpty, "a batch holds at least one record")
@@ -68,6 +82,10 @@ struct RecordBatch: Sendable {
         case .events(let events):
             for (delta, event) in events.enumerated() { add(delta: delta, key: event.partitionKey, valueSize: EventEnvelope.encodedSize(of: event)) }
         }
+        if size > maximumSize && count > 1 {
+            return encodeSplit(baseOffset: baseOffset, timestamp: timestamp, records: records, into: &buffer)
+        }
+        precondition(size <= maximumSize, "a record of \(size - headerSize) bytes does not fit in a batch")
         let start = buffer.writerIndex
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { space in
             guard let base = space.baseAddress else { return 0 }
@@ -101,6 +119,40 @@ struct RecordBatch: Sendable {
         }
         buffer.setInteger(crc, at: start + 12, endianness: .little)
         return size
+    }
+
+    /// Encodes `records` as consecutive batches, each as many records as fit within ``maximumSize``.
+    private static func encodeSplit(baseOffset: Offset, timestamp: Int64, records: BatchRecords, into buffer: inout ByteBuffer) -> Int {
+        // A record's size depends on its offset delta in its batch only through one varint, so sizes taken
+        // at the record's delta in the whole run bound its size in any part of it.
+        var sizes: [Int] = []
+        switch records {
+        case .values(let values):
+            sizes = values.enumerated().map { delta, record in
+                let body = recordBodySize(delta: delta, key: record.key, valueSize: record.value.readableBytes)
+                return varintSize(UInt64(body)) + body
+            }
+        case .events(let events):
+            sizes = events.enumerated().map { delta, event in recordSize(of: event, delta: delta) }
+        }
+        var written = 0
+        var first = 0
+        while first < sizes.count {
+            var end = first
+            var bytes = headerSize
+            while end < sizes.count, end == first || bytes + sizes[end] <= maximumSize {
+                bytes += sizes[end]
+                end += 1
+            }
+            let part: BatchRecords
+            switch records {
+            case .values(let values): part = .values(Array(values[first..<end]))
+            case .events(let events): part = .events(Array(events[first..<end]))
+            }
+            written += encode(baseOffset: Offset(baseOffset.value + Int64(first)), timestamp: timestamp, records: part, into: &buffer)
+            first = end
+        }
+        return written
     }
 
     /// A record's bytes after its length: attributes, timestamp delta (0), offset delta, key, value length

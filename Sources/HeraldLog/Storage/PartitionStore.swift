@@ -114,9 +114,14 @@ final class PartitionStore {
             }
             let start = buffer.writerIndex
             RecordBatch.encode(baseOffset: next, timestamp: batch.timestamp, records: batch.records, into: &buffer)
-            if let header = buffer.getSlice(at: start, length: buffer.writerIndex - start).flatMap(RecordBatch.peekHeader) {
+            // One batch, or several when the records would make a batch larger than a reader accepts.
+            var position = start
+            while position < buffer.writerIndex,
+                let header = buffer.getSlice(at: position, length: buffer.writerIndex - position).flatMap(RecordBatch.peekHeader)
+            {
                 headers.append(header)
                 next = header.nextOffset
+                position += header.size
             }
             bases.append(Offset(next.value - Int64(batch.records.count)))
             sizes.append(buffer.writerIndex - start)
