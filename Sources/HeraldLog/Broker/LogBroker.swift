@@ -209,20 +209,26 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         var partitions: [LogPartition] = []
         for index in 0..<configuration.partitions {
             let partitionDirectory = "\(directory)/\(index)"
+            var start = Offset(0)
+            let startFile = LogPartition.startFile(partitionDirectory)
+            if fileSystem.fileExists(startFile), var bytes = try? readWhole(startFile, limit: 64),
+                let text = bytes.readString(length: bytes.readableBytes), let value = Int64(text), value >= 0
+            {
+                start = Offset(value)
+            }
             let store = try PartitionStore.open(
                 directory: partitionDirectory,
                 partition: Partition(index),
                 fileSystem: fileSystem,
                 options: PartitionStore.Options(segmentBytes: self.configuration.segmentBytes),
+                expectedStart: start,
                 logger: logger
             )
             try replay.restore(into: store, topic: configuration.name, fileSystem: self.configuration.fileSystem, logger: logger)
-            var start = Offset(0)
-            let startFile = LogPartition.startFile(partitionDirectory)
-            if fileSystem.fileExists(startFile), var bytes = try? readWhole(startFile, limit: 64),
-                let text = bytes.readString(length: bytes.readableBytes), let value = Int64(text)
-            {
-                start = Offset(value)
+            // A start past the end (a damaged start file) would hide every event: it is not taken.
+            if start > store.endOffset {
+                logger.error("the partition's start file names an offset past its end; it is ignored", metadata: [LogKey.partition: "\(index)", "herald.start": "\(start.value)"])
+                start = store.startOffset
             }
             let topicName = configuration.name
             let writer = PartitionWriter(

@@ -37,25 +37,35 @@ final class PartitionStore {
     /// The active segment's file (a handle safe to sync from any thread).
     var activeFile: any LogFile { active.file }
 
-    /// The oldest offset held.
-    var startOffset: Offset { segments[0].baseOffset }
+    /// The oldest offset held, or the first offset of a damaged range of missing offsets before the first
+    /// segment.
+    var startOffset: Offset { leadingGap?.offset ?? segments[0].baseOffset }
+    /// Offsets missing before the first segment (its file, or the files of the oldest, deleted other than by
+    /// retention): reads of them fail.
+    private var leadingGap: SegmentCorruption?
+    /// Found at open: the newest segment file was missing (an empty range: how many events it held is not
+    /// known).
+    private var missingNewest: SegmentCorruption?
     /// The offset the next record gets.
     var endOffset: Offset { active.nextOffset }
     /// Bytes held, all segments.
     var bytes: Int64 { segments.reduce(0) { $0 + $1.size } }
     /// Damaged ranges found so far, at open or by reads, in offset order.
-    var corruptions: [SegmentCorruption] { segments.flatMap(\.damages) }
+    var corruptions: [SegmentCorruption] { [leadingGap].compactMap { $0 } + segments.flatMap(\.damages) + [missingNewest].compactMap { $0 } }
     /// Saved indexes found damaged or stale at open, and rebuilt from their segments.
     private(set) var rebuiltIndexes: [String] = []
 
     /// Opens (recovering) or creates the partition's directory.
     ///
     /// - Throws: ``StorageError`` when files cannot be read or written.
+    /// `expectedStart` is where the partition started as far as the broker knows (retention's start): offsets
+    /// between it and the first segment are missing, reported as damage.
     static func open(
         directory: String,
         partition: Partition,
         fileSystem: any LogFileSystem,
         options: Options = Options(),
+        expectedStart: Offset = 0,
         logger: Logger
     ) throws(StorageError) -> PartitionStore {
         try fileSystem.createDirectory(directory)
@@ -93,6 +103,25 @@ final class PartitionStore {
         let store = PartitionStore(directory: directory, partition: partition, fileSystem: fileSystem, options: options, segments: segments)
         store.recoveredTruncation = truncation
         store.rebuiltIndexes = rebuiltIndexes
+        if let first = bases.first, first > expectedStart {
+            store.leadingGap = SegmentCorruption(
+                path: SegmentName.log(directory, first), position: 0, endPosition: 0, offset: expectedStart, endOffset: first,
+                reason: "the partition starts at offset \(expectedStart.value) but its oldest segment at \(first.value): the segment files between are missing"
+            )
+        }
+        // A newest segment whose saved index says it was sealed had a newer one after it: that file is gone.
+        if case .loaded(_, let end, sealed: true) = Segment.loadIndex(directory: directory, baseOffset: newest, fileSize: active.size, fileSystem: fileSystem),
+            end == active.nextOffset
+        {
+            store.missingNewest = SegmentCorruption(
+                path: SegmentName.log(directory, end), position: 0, endPosition: 0, offset: end, endOffset: end,
+                reason: "the newest segment file, from offset \(end.value), is missing: the events it held are lost (how many is not known); new events take offsets from \(end.value) on"
+            )
+            try store.roll()
+        }
+        for damage in [store.leadingGap, store.missingNewest].compactMap({ $0 }) {
+            logger.error("missing segment files", metadata: ["herald.corruption": "\(damage)"])
+        }
         return store
     }
 
@@ -230,7 +259,8 @@ final class PartitionStore {
     ///
     /// - Throws: ``StorageError/corruption(path:position:reason:)`` when the range is damaged.
     func read(from offset: Offset, maximumBytes: Int = 1 << 20) throws(StorageError) -> [LogRecord] {
-        let from = max(offset, startOffset)
+        if let leadingGap, leadingGap.covers(offset) { throw leadingGap.error }
+        let from = max(offset, segments[0].baseOffset)
         guard from < endOffset else { return [] }
         var index = segments.count - 1
         while index > 0 && segments[index].baseOffset > from { index -= 1 }
@@ -257,6 +287,9 @@ final class PartitionStore {
     @discardableResult
     func deleteOldSegments(while shouldDelete: (_ segment: SegmentSummary, _ remainingBytes: Int64) -> Bool) throws(StorageError) -> Offset {
         var total = bytes
+        if let gap = leadingGap, shouldDelete(SegmentSummary(baseOffset: gap.offset, nextOffset: gap.endOffset, bytes: 0, maxTimestamp: nil, isDamaged: true), total) {
+            leadingGap = nil
+        }
         while segments.count > 1 {
             let oldest = segments[0]
             let summary = SegmentSummary(
@@ -275,7 +308,7 @@ final class PartitionStore {
     /// Saves the active segment's indexes and closes every file.
     func close() throws(StorageError) {
         try active.sync()
-        try active.saveIndex()
+        try active.saveIndex(sealed: false)
         for segment in segments { try segment.close() }
     }
 }

@@ -93,7 +93,7 @@ final class Segment {
         let file = try fileSystem.open(path, creating: false)
         let fileSize = try file.size()
         let saved = loadIndex(directory: directory, baseOffset: baseOffset, fileSize: fileSize, fileSystem: fileSystem)
-        if case .loaded(let index, let end) = saved {
+        if case .loaded(let index, let end, _) = saved {
             let segment = Segment(
                 baseOffset: baseOffset, directory: directory, file: file, fileSystem: fileSystem,
                 index: index, size: fileSize, nextOffset: nextOffset,
@@ -135,13 +135,13 @@ final class Segment {
     }
 
     /// What the saved indexes of a segment are worth.
-    private enum SavedIndex {
-        case loaded(SegmentIndex, end: Offset)
+    enum SavedIndex {
+        case loaded(SegmentIndex, end: Offset, sealed: Bool)
         case missing
         case invalid(String)
     }
 
-    private static func loadIndex(directory: String, baseOffset: Offset, fileSize: Int64, fileSystem: any LogFileSystem) -> SavedIndex {
+    static func loadIndex(directory: String, baseOffset: Offset, fileSize: Int64, fileSystem: any LogFileSystem) -> SavedIndex {
         let offsetsPath = SegmentName.index(directory, baseOffset)
         let timesPath = SegmentName.timeIndex(directory, baseOffset)
         guard fileSystem.fileExists(offsetsPath), fileSystem.fileExists(timesPath) else { return .missing }
@@ -149,7 +149,7 @@ final class Segment {
             let offsets = try readWhole(offsetsPath, fileSystem: fileSystem)
             let times = try readWhole(timesPath, fileSystem: fileSystem)
             switch SegmentIndex.load(offsets: offsets, times: times, segmentSize: fileSize, baseOffset: baseOffset) {
-            case .success(let loaded): return .loaded(loaded.index, end: loaded.nextOffset)
+            case .success(let loaded): return .loaded(loaded.index, end: loaded.nextOffset, sealed: loaded.sealed)
             case .failure(let problem): return .invalid(problem.reason)
             }
         } catch {
@@ -188,9 +188,9 @@ final class Segment {
 
     /// Saves the indexes beside the segment (atomically, each, with the segment's size and end offset and a
     /// checksum, so that a load can tell they belong to the file as it is).
-    func saveIndex() throws(StorageError) {
-        try fileSystem.writeAtomically(index.encodedOffsets(segmentSize: size, nextOffset: nextOffset), to: SegmentName.index(directory, baseOffset))
-        try fileSystem.writeAtomically(index.encodedTimes(segmentSize: size, nextOffset: nextOffset), to: SegmentName.timeIndex(directory, baseOffset))
+    func saveIndex(sealed: Bool = true) throws(StorageError) {
+        try fileSystem.writeAtomically(index.encodedOffsets(segmentSize: size, nextOffset: nextOffset, sealed: sealed), to: SegmentName.index(directory, baseOffset))
+        try fileSystem.writeAtomically(index.encodedTimes(segmentSize: size, nextOffset: nextOffset, sealed: sealed), to: SegmentName.timeIndex(directory, baseOffset))
     }
 
     /// Closes the file.

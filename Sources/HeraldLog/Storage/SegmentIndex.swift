@@ -61,12 +61,16 @@ struct SegmentIndex: Sendable {
     static let offsetsMagic: UInt32 = 0x3249_4F48  // "HOI2"
     /// The first bytes of a time index file (format 2).
     static let timesMagic: UInt32 = 0x3249_5448  // "HTI2"
-    /// Bytes of an index file's frame: magic, segment size, next offset, entry count, and the trailing CRC32C.
-    static let frameBytes = 4 + 8 + 8 + 4 + 4
+    /// Bytes of an index file's frame: magic, flags, segment size, next offset, entry count, and the trailing
+    /// CRC32C.
+    static let frameBytes = 4 + 4 + 8 + 8 + 4 + 4
+    /// The flag of an index saved when its segment was sealed (rolled): a newer segment follows it.
+    static let sealedFlag: UInt32 = 1
 
-    /// The offset index as saved: a frame naming the segment's size and end offset, the entries, a CRC32C.
-    func encodedOffsets(segmentSize: Int64, nextOffset: Offset) -> ByteBuffer {
-        Self.framed(magic: Self.offsetsMagic, segmentSize: segmentSize, nextOffset: nextOffset, count: positions.count, entryBytes: 8) { buffer in
+    /// The offset index as saved: a frame naming the segment's size and end offset and whether it was sealed,
+    /// the entries, a CRC32C.
+    func encodedOffsets(segmentSize: Int64, nextOffset: Offset, sealed: Bool) -> ByteBuffer {
+        Self.framed(magic: Self.offsetsMagic, sealed: sealed, segmentSize: segmentSize, nextOffset: nextOffset, count: positions.count, entryBytes: 8) { buffer in
             for entry in positions {
                 buffer.writeInteger(entry.relativeOffset, endianness: .little)
                 buffer.writeInteger(entry.position, endianness: .little)
@@ -74,9 +78,9 @@ struct SegmentIndex: Sendable {
         }
     }
 
-    /// The time index as saved, framed as ``encodedOffsets(segmentSize:nextOffset:)``.
-    func encodedTimes(segmentSize: Int64, nextOffset: Offset) -> ByteBuffer {
-        Self.framed(magic: Self.timesMagic, segmentSize: segmentSize, nextOffset: nextOffset, count: times.count, entryBytes: 12) { buffer in
+    /// The time index as saved, framed as ``encodedOffsets(segmentSize:nextOffset:sealed:)``.
+    func encodedTimes(segmentSize: Int64, nextOffset: Offset, sealed: Bool) -> ByteBuffer {
+        Self.framed(magic: Self.timesMagic, sealed: sealed, segmentSize: segmentSize, nextOffset: nextOffset, count: times.count, entryBytes: 12) { buffer in
             for entry in times {
                 buffer.writeInteger(entry.timestamp, endianness: .little)
                 buffer.writeInteger(entry.relativeOffset, endianness: .little)
@@ -86,6 +90,7 @@ struct SegmentIndex: Sendable {
 
     private static func framed(
         magic: UInt32,
+        sealed: Bool,
         segmentSize: Int64,
         nextOffset: Offset,
         count: Int,
@@ -95,6 +100,7 @@ struct SegmentIndex: Sendable {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(frameBytes + count * entryBytes)
         buffer.writeInteger(magic, endianness: .little)
+        buffer.writeInteger(sealed ? sealedFlag : 0, endianness: .little)
         buffer.writeInteger(segmentSize, endianness: .little)
         buffer.writeInteger(nextOffset.value, endianness: .little)
         buffer.writeInteger(UInt32(clamping: count), endianness: .little)
@@ -102,6 +108,15 @@ struct SegmentIndex: Sendable {
         let crc = buffer.withUnsafeReadableBytes { CRC32C.checksum($0) }
         buffer.writeInteger(crc, endianness: .little)
         return buffer
+    }
+
+    /// Saved indexes as loaded, with what their frame says of the segment.
+    struct LoadedIndex {
+        var index: SegmentIndex
+        /// The segment's end offset when the indexes were saved.
+        var nextOffset: Offset
+        /// Whether they were saved when the segment was sealed: a newer segment followed it then.
+        var sealed: Bool
     }
 
     /// Why saved index bytes were not taken.
@@ -115,13 +130,14 @@ struct SegmentIndex: Sendable {
         magic: UInt32,
         entryBytes: Int,
         segmentSize: Int64
-    ) -> Result<(entries: ByteBuffer, nextOffset: Offset), LoadProblem> {
+    ) -> Result<(entries: ByteBuffer, nextOffset: Offset, sealed: Bool), LoadProblem> {
         var bytes = bytes
         guard bytes.readableBytes >= frameBytes else { return .failure(LoadProblem(reason: "\(bytes.readableBytes) bytes, shorter than an index's frame")) }
         let stored: UInt32? = bytes.getInteger(at: bytes.writerIndex - 4, endianness: .little)
         let computed = bytes.withUnsafeReadableBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<($0.count - 4)])) }
         guard stored == computed else { return .failure(LoadProblem(reason: "checksum mismatch")) }
         guard let foundMagic: UInt32 = bytes.readInteger(endianness: .little), foundMagic == magic,
+            let flags: UInt32 = bytes.readInteger(endianness: .little),
             let size: Int64 = bytes.readInteger(endianness: .little),
             let next: Int64 = bytes.readInteger(endianness: .little),
             let count: UInt32 = bytes.readInteger(endianness: .little)
@@ -132,15 +148,15 @@ struct SegmentIndex: Sendable {
         guard Int(count) * entryBytes == bytes.readableBytes - 4, let entries = bytes.readSlice(length: Int(count) * entryBytes) else {
             return .failure(LoadProblem(reason: "\(count) entries do not fill the file"))
         }
-        return .success((entries, Offset(next)))
+        return .success((entries, Offset(next), flags & sealedFlag != 0))
     }
 
     /// Indexes read from saved bytes with the segment's end offset they were saved with, or why they
     /// cannot be used: a frame or checksum that does not match, a segment size other than `segmentSize`,
     /// entries out of order or outside the segment.
-    static func load(offsets: ByteBuffer, times: ByteBuffer, segmentSize: Int64, baseOffset: Offset) -> Result<(index: SegmentIndex, nextOffset: Offset), LoadProblem> {
-        let offsetsFrame: (entries: ByteBuffer, nextOffset: Offset)
-        let timesFrame: (entries: ByteBuffer, nextOffset: Offset)
+    static func load(offsets: ByteBuffer, times: ByteBuffer, segmentSize: Int64, baseOffset: Offset) -> Result<LoadedIndex, LoadProblem> {
+        let offsetsFrame: (entries: ByteBuffer, nextOffset: Offset, sealed: Bool)
+        let timesFrame: (entries: ByteBuffer, nextOffset: Offset, sealed: Bool)
         switch (unframe(offsets, magic: offsetsMagic, entryBytes: 8, segmentSize: segmentSize),
             unframe(times, magic: timesMagic, entryBytes: 12, segmentSize: segmentSize)) {
         case (.success(let first), .success(let second)):
@@ -158,7 +174,7 @@ struct SegmentIndex: Sendable {
         var timeEntries = timesFrame.entries
         var index = SegmentIndex()
         let limit = offsetsFrame.nextOffset.value - baseOffset.value
-        let invalid = Result<(index: SegmentIndex, nextOffset: Offset), LoadProblem>.failure(LoadProblem(reason: "entries out of order or outside the segment"))
+        let invalid = Result<LoadedIndex, LoadProblem>.failure(LoadProblem(reason: "entries out of order or outside the segment"))
         while let relative: UInt32 = offsetEntries.readInteger(endianness: .little),
             let position: UInt32 = offsetEntries.readInteger(endianness: .little)
         {
@@ -175,6 +191,6 @@ struct SegmentIndex: Sendable {
         }
         if index.positions.first?.position != 0 && !(index.positions.isEmpty && segmentSize == 0) { return invalid }
         if (segmentSize > 0) != !index.times.isEmpty { return invalid }
-        return .success((index, offsetsFrame.nextOffset))
+        return .success(LoadedIndex(index: index, nextOffset: offsetsFrame.nextOffset, sealed: offsetsFrame.sealed))
     }
 }

@@ -186,4 +186,45 @@ struct SegmentDamageTests {
             #expect(elapsed < .seconds(5), "scanning 1 MiB of garbage took \(elapsed)")
         }
     }
+
+    @Test("a deleted oldest segment is a gap at the partition's start, reported; reads of it fail instead of starting later")
+    func deletedOldestSegment() throws {
+        try withTemporaryDirectory { directory in
+            let store = try open(directory, segmentBytes: 16 * 1024)
+            try fill(store, count: 1_000)
+            let missing = store.segments[0].baseOffset..<store.segments[0].nextOffset
+            try store.close()
+            try FileManager.default.removeItem(atPath: SegmentName.log(directory, 0))
+
+            let reopened = try open(directory, segmentBytes: 16 * 1024)
+            #expect(reopened.startOffset == 0, "the partition still starts where it did")
+            #expect(reopened.corruptions.map(\.offsets) == [missing])
+            let (offsets, failures) = try readable(reopened)
+            #expect(failures == [missing])
+            #expect(offsets == Array(missing.upperBound.value..<1_000))
+        }
+    }
+
+    @Test("a deleted newest segment is reported at open; new events follow the last segment left")
+    func deletedNewestSegment() throws {
+        try withTemporaryDirectory { directory in
+            let store = try open(directory, segmentBytes: 16 * 1024)
+            try fill(store, count: 1_000)
+            try #require(store.segments.count >= 3)
+            let newest = store.segments[store.segments.count - 1].baseOffset
+            try store.close()
+            for path in [SegmentName.log(directory, newest), SegmentName.index(directory, newest), SegmentName.timeIndex(directory, newest)] {
+                try FileManager.default.removeItem(atPath: path)
+            }
+
+            let reopened = try open(directory, segmentBytes: 16 * 1024)
+            #expect(reopened.corruptions.map(\.offset) == [newest], "the missing newest segment is reported")
+            #expect(reopened.endOffset == newest)
+            _ = try reopened.append([(timestamp: 1, records: [("k", ByteBuffer(string: "after"))])])
+            #expect(try reopened.read(from: newest).map(\.offset) == [newest])
+            try reopened.close()
+            // Closed cleanly now: the next open finds nothing missing.
+            #expect(try open(directory, segmentBytes: 16 * 1024).corruptions.count == 0)
+        }
+    }
 }
