@@ -12,6 +12,7 @@ struct JournalReplay {
     init(scan: JournalScan) {
         self.scan = scan
         recovery.files = scan.files.count
+        recovery.problems = scan.problems
     }
 
     /// Appends to `store` (a partition of `topic`) what the journal has beyond its end and syncs it. A

@@ -21,6 +21,11 @@ struct JournalScan: Sendable {
     /// Each partition's entries, in the order they were written.
     private(set) var entries: [Location: [Batches]] = [:]
 
+    /// Damaged entries that whole entries of the same generation follow (so not an interrupted write): each
+    /// with its file and byte range. Their batches are lost unless the segments hold them; replay reports
+    /// the gap they leave.
+    private(set) var problems: [String] = []
+
     /// The spare file, if there is one: the generation it last held.
     private(set) var spare: UInt64?
 
@@ -73,12 +78,16 @@ struct JournalScan: Sendable {
         let size = try file.size()
         var position: Int64 = 0
         while position + Int64(JournalRecord.prefixSize) <= size {
-            let prefix = try file.read(count: JournalRecord.prefixSize, at: position)
-            guard let (length, crc) = JournalRecord.peekPrefix(prefix) else { return }
-            let end = position + Int64(JournalRecord.prefixSize + length)
-            guard end <= size else { break }
-            let body = try file.read(count: length, at: position + Int64(JournalRecord.prefixSize))
-            guard let record = JournalRecord.decode(body: body, crc: crc, position: position, generation: generation) else { break }
+            guard let (record, end) = try Self.entry(in: file, at: position, size: size, generation: generation) else {
+                // Not a whole entry of this generation. If one follows, this one was damaged after it was
+                // written (an interrupted write is never followed by a whole entry of its generation).
+                guard let next = try Self.nextEntry(in: file, after: position, size: size, generation: generation) else { break }
+                let problem = "commit journal '\(path)' is damaged at bytes \(position)..<\(next): the entry there fails its checksum; entries after it are replayed"
+                logger.error("\(problem)")
+                problems.append(problem)
+                position = next
+                continue
+            }
             entries[Location(topic: record.topic, partition: record.partition), default: []].append(
                 Batches(path: path, position: record.batchesPosition, length: record.batchesLength)
             )
@@ -90,5 +99,46 @@ struct JournalScan: Sendable {
                 metadata: ["herald.path": "\(path)", "herald.position": "\(position)", "herald.bytes": "\(size - position)"]
             )
         }
+    }
+
+    /// The whole, valid entry of `generation` at `position`, and where it ends, or `nil`.
+    private static func entry(in file: any LogFile, at position: Int64, size: Int64, generation: UInt64) throws(StorageError) -> (JournalRecord, Int64)? {
+        let prefix = try file.read(count: JournalRecord.prefixSize, at: position)
+        guard let (length, crc) = JournalRecord.peekPrefix(prefix) else { return nil }
+        let end = position + Int64(JournalRecord.prefixSize + length)
+        guard end <= size else { return nil }
+        let body = try file.read(count: length, at: position + Int64(JournalRecord.prefixSize))
+        guard let record = JournalRecord.decode(body: body, crc: crc, position: position, generation: generation) else { return nil }
+        return (record, end)
+    }
+
+    /// The position of the first whole, valid entry of `generation` after `damage`, or `nil`. Linear in the
+    /// bytes searched: a checksum is computed only where the version byte and the generation match.
+    private static func nextEntry(in file: any LogFile, after damage: Int64, size: Int64, generation: UInt64) throws(StorageError) -> Int64? {
+        let chunk = 1 << 20
+        let header = JournalRecord.prefixSize + 9
+        var chunkStart = damage + 1
+        while chunkStart + Int64(header) <= size {
+            let bytes = try file.read(count: Int(min(Int64(chunk + header), size - chunkStart)), at: chunkStart)
+            let candidates = bytes.withUnsafeReadableBytes { raw -> [Int] in
+                var found: [Int] = []
+                var index = 0
+                while index < min(chunk, raw.count - header + 1) {
+                    if raw[index + JournalRecord.prefixSize] == JournalRecord.formatVersion,
+                        raw.loadUnaligned(fromByteOffset: index + JournalRecord.prefixSize + 1, as: UInt64.self) == generation.littleEndian
+                    {
+                        found.append(index)
+                    }
+                    index += 1
+                }
+                return found
+            }
+            for candidate in candidates {
+                let position = chunkStart + Int64(candidate)
+                if try entry(in: file, at: position, size: size, generation: generation) != nil { return position }
+            }
+            chunkStart += Int64(chunk)
+        }
+        return nil
     }
 }
