@@ -91,10 +91,11 @@ struct GroupCheckpointFile: Codable {
     }
 
     func encoded() throws -> ByteBuffer {
-        try JSONEncoder().encodeAsByteBuffer(self, allocator: ByteBufferAllocator())
+        ChecksummedText.seal(try JSONEncoder().encodeAsByteBuffer(self, allocator: ByteBufferAllocator()))
     }
 
     static func decode(_ buffer: ByteBuffer, path: String) throws(StorageError) -> GroupCheckpointFile {
+        let buffer = try ChecksummedText.open(buffer, path: path)
         do {
             return try JSONDecoder().decode(GroupCheckpointFile.self, from: buffer)
         } catch {

@@ -211,10 +211,16 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             let partitionDirectory = "\(directory)/\(index)"
             var start = Offset(0)
             let startFile = LogPartition.startFile(partitionDirectory)
-            if fileSystem.fileExists(startFile), var bytes = try? readWhole(startFile, limit: 64),
-                let text = bytes.readString(length: bytes.readableBytes), let value = Int64(text), value >= 0
-            {
-                start = Offset(value)
+            if fileSystem.fileExists(startFile) {
+                // A start file that is damaged is not taken: the partition then starts at 0 as far as the
+                // broker knows, and offsets missing before its oldest segment are reported as a gap.
+                if var bytes = try? ChecksummedText.open(try readWhole(startFile, limit: 64), path: startFile),
+                    let text = bytes.readString(length: bytes.readableBytes), let value = Int64(text), value >= 0
+                {
+                    start = Offset(value)
+                } else {
+                    logger.error("a partition's start file is damaged; it is ignored", metadata: ["herald.path": "\(startFile)"])
+                }
             }
             let store = try PartitionStore.open(
                 directory: partitionDirectory,

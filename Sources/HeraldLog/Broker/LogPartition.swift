@@ -241,9 +241,7 @@ final class LogPartition: PartitionRecords {
     func advanceStart(to offset: Offset) throws(StorageError) {
         guard offset > logicalStart else { return }
         logicalStart = offset
-        var bytes = ByteBuffer()
-        bytes.writeString(String(offset.value))
-        try fileSystem.writeAtomically(bytes, to: Self.startFile(directory))
+        try fileSystem.writeAtomically(ChecksummedText.seal(ByteBuffer(string: String(offset.value))), to: Self.startFile(directory))
         defer { (storeStart, storedBytes) = writer.partition.withLock { ($0.startOffset, $0.bytes) } }
         try writer.partition.withLock { (store: PartitionStore) throws(StorageError) in
             _ = try store.deleteOldSegments { segment, _ in segment.nextOffset <= offset }

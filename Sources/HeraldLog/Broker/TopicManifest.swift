@@ -88,10 +88,11 @@ struct TopicManifest: Codable, Equatable {
     func encoded() throws -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encodeAsByteBuffer(self, allocator: ByteBufferAllocator())
+        return ChecksummedText.seal(try encoder.encodeAsByteBuffer(self, allocator: ByteBufferAllocator()))
     }
 
     static func decode(_ buffer: ByteBuffer, path: String) throws(StorageError) -> TopicManifest {
+        let buffer = try ChecksummedText.open(buffer, path: path)
         do {
             return try JSONDecoder().decode(TopicManifest.self, from: buffer)
         } catch {

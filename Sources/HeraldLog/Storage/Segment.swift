@@ -119,8 +119,11 @@ final class Segment {
         )
         // A damaged segment keeps no saved index, so that every open scans it and reports the damage.
         if damages.isEmpty { try? segment.saveIndex() }
-        if case .invalid(let reason) = saved { return (segment, "\(SegmentName.index(directory, baseOffset)): \(reason)") }
-        return (segment, nil)
+        switch saved {
+        case .invalid(let reason): return (segment, "\(SegmentName.index(directory, baseOffset)): \(reason)")
+        case .missing: return (segment, "\(SegmentName.index(directory, baseOffset)): missing")
+        case .loaded: return (segment, nil)
+        }
     }
 
     /// The damage of offsets `end..<next` missing between a segment's last batch and the next segment, or
