@@ -31,9 +31,17 @@ struct LogBrokerMetadataTests {
         return total
     }
 
+    /// The JSON of a metadata file without its checksum line (rewritten without one, it is read as a file
+    /// from before checksums: what these tests change is then judged by its content alone).
+    private func json(at url: URL) throws -> [String: Any] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let body = text.range(of: "\ncrc32c ").map { String(text[..<$0.lowerBound]) } ?? text
+        return try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+    }
+
     private func rewriteManifest(_ directory: String, _ edit: (inout [String: Any]) -> Void) throws {
         let url = URL(fileURLWithPath: "\(directory)/topics/orders/topic.json")
-        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        var object = try json(at: url)
         edit(&object)
         try JSONSerialization.data(withJSONObject: object).write(to: url)
     }
@@ -155,7 +163,7 @@ struct LogBrokerMetadataTests {
             try await broker.close()
             // As after a power loss that took events the checkpoint had seen acknowledged.
             let path = "\(directory)/groups/orders/billing.json"
-            var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+            var object = try json(at: URL(fileURLWithPath: path))
             object["partitions"] = [["floor": 5, "acknowledged": Array(6..<40) + [Int64.max], "attempts": [[Int64.max - 1, 3]]]]
             try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: path))
 
@@ -172,6 +180,18 @@ struct LogBrokerMetadataTests {
             #expect(offsets == Array(5..<25), "every new event is delivered")
             await resumed.close()
             try await reopened.close()
+        }
+    }
+
+    @Test("a changed digit in a checksummed topic.json or checkpoint is found: the topic or group is quarantined")
+    func flippedDigit() async throws {
+        try await withTemporaryDirectory { directory in
+            try await prepare(directory)
+            let path = "\(directory)/topics/orders/topic.json"
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            try text.replacingOccurrences(of: "\"partitions\" : 2", with: "\"partitions\" : 3").write(toFile: path, atomically: false, encoding: .utf8)
+            #expect(try String(contentsOfFile: path, encoding: .utf8) != text, "the manifest was changed")
+            try await expectOrdersQuarantined(directory, because: "a changed digit")
         }
     }
 }
