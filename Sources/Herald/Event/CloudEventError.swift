@@ -10,6 +10,9 @@ public struct CloudEventError: Error, Sendable, Hashable, CustomStringConvertibl
         case invalidBase64
         case invalidJSON
         case conflictingData
+        case duplicateAttribute
+        case invalidCharacters
+        case limitExceeded
     }
 
     private let code: Code
@@ -86,6 +89,30 @@ public struct CloudEventError: Error, Sendable, Hashable, CustomStringConvertibl
             attribute: "data_base64",
             message: "'data' and 'data_base64' must not both be present"
         )
+    }
+
+    /// An event object names the same attribute more than once (JSON leaves it open which one counts).
+    public static func duplicateAttribute(_ name: String) -> Self {
+        Self(
+            .duplicateAttribute,
+            attribute: name,
+            message: "attribute '\(name)' appears more than once in the event; name each attribute once"
+        )
+    }
+
+    /// A string attribute holds what CloudEvents forbids in strings: bytes that are not UTF-8, an unpaired
+    /// surrogate, a control character (U+0000–U+001F, U+007F–U+009F) or a noncharacter.
+    public static func invalidCharacters(_ name: String, reason: String) -> Self {
+        Self(
+            .invalidCharacters,
+            attribute: name,
+            message: "attribute '\(name)' is not a valid CloudEvents string: \(reason)"
+        )
+    }
+
+    /// The document broke a ``JSONLimits`` bound (too deep or too large) and was refused undecoded.
+    public static func limitExceeded(_ error: JSONLimitError) -> Self {
+        Self(.limitExceeded, attribute: nil, message: "not accepted as a CloudEvents JSON document: \(error.message)")
     }
 
     /// `error`, raised by the event at `index` of a JSON batch: the same code and attribute, with

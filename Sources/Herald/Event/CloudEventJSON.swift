@@ -17,9 +17,13 @@ import NIOCore
 ///   as a JSON string in `data`.
 /// - Anything else, and JSON or text payloads whose bytes are not what their type promises, is written
 ///   as base64 in `data_base64`.
+/// - Data read from `data_base64` is written back as `data_base64`, even when its bytes are JSON or text.
 ///
-/// Documents are parsed with Foundation's JSON parser, which is strict except that it tolerates a
-/// trailing comma in an object or array.
+/// Reading is strict, in time linear in the document's size: the document must be RFC 8259 JSON (no
+/// trailing commas) within ``JSONLimits`` (by default 128 levels deep and 16 MiB), name each member of
+/// an event once, and keep to the spec's types: string attributes are Unicode without control
+/// characters or noncharacters, `source` is a URI-reference, `dataschema` an absolute URI, and integer
+/// extension values fit in 32 bits.
 public enum CloudEventJSON {
     /// The media type of one event in the JSON event format.
     public static let mediaType = "application/cloudevents+json"
@@ -36,26 +40,31 @@ public enum CloudEventJSON {
         try serialize(.object(members(of: event)))
     }
 
-    /// Reads one event in the JSON event format.
+    /// Reads one event in the JSON event format; `limits` bound the document's depth and size (by default
+    /// 128 levels and 16 MiB).
     ///
-    /// - Throws: ``CloudEventError`` naming the attribute at fault, or ``CloudEventError/invalidJSON(_:)``
-    ///   when `bytes` is not a JSON object.
-    public static func decode(_ bytes: ByteBuffer) throws(CloudEventError) -> Event {
-        try event(from: parse(bytes))
+    /// - Throws: ``CloudEventError`` naming the attribute at fault, ``CloudEventError/invalidJSON(_:)``
+    ///   when `bytes` is not a JSON object, or ``CloudEventError/limitExceeded(_:)`` when it breaks `limits`.
+    public static func decode(_ bytes: ByteBuffer, limits: JSONLimits = JSONLimits()) throws(CloudEventError) -> Event {
+        let document = try parseDocument(bytes, limits: limits, isBatch: false)
+        guard case .object(let members) = document else {
+            throw .invalidJSON("an event must be a JSON object, not \(document.kindDescription)")
+        }
+        return try event(from: members)
     }
 
     /// Reads one event in the JSON event format from raw bytes.
     ///
-    /// - Throws: ``CloudEventError``, as ``decode(_:)-(ByteBuffer)`` does.
-    public static func decode(_ bytes: [UInt8]) throws(CloudEventError) -> Event {
-        try decode(ByteBuffer(bytes: bytes))
+    /// - Throws: ``CloudEventError``, as ``decode(_:limits:)-(ByteBuffer,_)`` does.
+    public static func decode(_ bytes: [UInt8], limits: JSONLimits = JSONLimits()) throws(CloudEventError) -> Event {
+        try decode(ByteBuffer(bytes: bytes), limits: limits)
     }
 
     /// Reads one event in the JSON event format from text.
     ///
-    /// - Throws: ``CloudEventError``, as ``decode(_:)-(ByteBuffer)`` does.
-    public static func decode(_ text: String) throws(CloudEventError) -> Event {
-        try decode(ByteBuffer(string: text))
+    /// - Throws: ``CloudEventError``, as ``decode(_:limits:)-(ByteBuffer,_)`` does.
+    public static func decode(_ text: String, limits: JSONLimits = JSONLimits()) throws(CloudEventError) -> Event {
+        try decode(ByteBuffer(string: text), limits: limits)
     }
 
     // MARK: Batches
@@ -77,12 +86,17 @@ public enum CloudEventJSON {
         return try serialize(.array(elements))
     }
 
-    /// Reads a JSON batch: a JSON array of events, possibly empty.
+    /// Reads a JSON batch: a JSON array of events, possibly empty; `limits` bound the whole document's
+    /// depth and size (by default 128 levels and 16 MiB).
     ///
-    /// - Throws: ``CloudEventError/invalidJSON(_:)`` when `bytes` is not a JSON array, or the error of
-    ///   the first event that cannot be read, with its ``CloudEventError/batchIndex``.
-    public static func decodeBatch(_ bytes: ByteBuffer) throws(CloudEventError) -> [Event] {
-        guard case .array(let elements) = try parseDocument(bytes) else {
+    /// - Throws: ``CloudEventError/invalidJSON(_:)`` when `bytes` is not a JSON array,
+    ///   ``CloudEventError/limitExceeded(_:)`` when it breaks `limits`, or the error of the first event
+    ///   that cannot be read, with its ``CloudEventError/batchIndex``.
+    public static func decodeBatch(
+        _ bytes: ByteBuffer,
+        limits: JSONLimits = JSONLimits()
+    ) throws(CloudEventError) -> [Event] {
+        guard case .array(let elements) = try parseDocument(bytes, limits: limits, isBatch: true) else {
             throw .invalidJSON("a batch must be a JSON array of events")
         }
         var events: [Event] = []
@@ -102,16 +116,22 @@ public enum CloudEventJSON {
 
     /// Reads a JSON batch from raw bytes.
     ///
-    /// - Throws: ``CloudEventError``, as ``decodeBatch(_:)-(ByteBuffer)`` does.
-    public static func decodeBatch(_ bytes: [UInt8]) throws(CloudEventError) -> [Event] {
-        try decodeBatch(ByteBuffer(bytes: bytes))
+    /// - Throws: ``CloudEventError``, as ``decodeBatch(_:limits:)-(ByteBuffer,_)`` does.
+    public static func decodeBatch(
+        _ bytes: [UInt8],
+        limits: JSONLimits = JSONLimits()
+    ) throws(CloudEventError) -> [Event] {
+        try decodeBatch(ByteBuffer(bytes: bytes), limits: limits)
     }
 
     /// Reads a JSON batch from text.
     ///
-    /// - Throws: ``CloudEventError``, as ``decodeBatch(_:)-(ByteBuffer)`` does.
-    public static func decodeBatch(_ text: String) throws(CloudEventError) -> [Event] {
-        try decodeBatch(ByteBuffer(string: text))
+    /// - Throws: ``CloudEventError``, as ``decodeBatch(_:limits:)-(ByteBuffer,_)`` does.
+    public static func decodeBatch(
+        _ text: String,
+        limits: JSONLimits = JSONLimits()
+    ) throws(CloudEventError) -> [Event] {
+        try decodeBatch(ByteBuffer(string: text), limits: limits)
     }
 }
 
@@ -138,14 +158,18 @@ extension CloudEventJSON {
             members[name] = .string(value)
         }
         if let data = event.data {
-            let (name, value) = dataMember(data, contentType: event.dataContentType)
+            let (name, value) = dataMember(data, contentType: event.dataContentType, isBinary: event.dataIsBinary)
             members[name] = value
         }
         return members
     }
 
-    /// The member that carries `data`: `data` holding JSON or text, or `data_base64`.
-    private static func dataMember(_ data: ByteBuffer, contentType: String?) -> (String, JSONValue) {
+    /// The member that carries `data`: `data` holding JSON or text, or `data_base64` (always for data that
+    /// was read from `data_base64`).
+    private static func dataMember(_ data: ByteBuffer, contentType: String?, isBinary: Bool) -> (String, JSONValue) {
+        if isBinary {
+            return ("data_base64", .string(Base64.encode(data.readableBytesView)))
+        }
         let mediaType = contentType.map(MediaType.init)
         if mediaType?.isJSON ?? true, let value = try? JSONValue(parsing: data) {
             return ("data", value)
@@ -168,36 +192,37 @@ extension CloudEventJSON {
 // MARK: - Reading
 
 extension CloudEventJSON {
-    private static func parseDocument(_ bytes: ByteBuffer) throws(CloudEventError) -> JSONValue {
+    /// Parses the document; for a batch, errors inside an element carry its index.
+    private static func parseDocument(
+        _ bytes: ByteBuffer,
+        limits: JSONLimits,
+        isBatch: Bool
+    ) throws(CloudEventError) -> JSONValue {
         do {
-            return try JSONValue(parsing: bytes)
-        } catch let error as DecodingError {
-            throw .invalidJSON(reason(for: error))
+            return try JSONValue(parsing: bytes, limits: limits)
         } catch {
-            throw .invalidJSON("\(error)")
+            if isBatch, case .index(let index)? = error.path.first, let inEvent = eventError(error.droppingFirstPathComponent()) {
+                throw .batchElement(index, inEvent)
+            }
+            throw eventError(error) ?? .invalidJSON(error.description)
         }
     }
 
-    private static func parse(_ bytes: ByteBuffer) throws(CloudEventError) -> [String: JSONValue] {
-        let document = try parseDocument(bytes)
-        guard case .object(let members) = document else {
-            throw .invalidJSON("an event must be a JSON object, not \(document.kindDescription)")
+    /// The error for `error` found in an event object (its path starting at the object's members), when
+    /// it is about one attribute or the limits; `nil` for a document that is simply not JSON.
+    private static func eventError(_ error: JSONParseError) -> CloudEventError? {
+        switch error.kind {
+        case .limit(let limitError):
+            return .limitExceeded(limitError)
+        case .duplicateMember(let name):
+            // In the event object itself; a duplicate deeper down (inside `data`) makes the JSON ambiguous.
+            return error.path.isEmpty ? .duplicateAttribute(name) : .invalidJSON(error.description)
+        case .invalidString:
+            guard case .member(let attribute)? = error.path.first else { return nil }
+            return .invalidCharacters(attribute, reason: error.description)
+        case .syntax:
+            return nil
         }
-        return members
-    }
-
-    private static func reason(for error: DecodingError) -> String {
-        let context: DecodingError.Context
-        switch error {
-        case .dataCorrupted(let errorContext), .typeMismatch(_, let errorContext),
-            .valueNotFound(_, let errorContext), .keyNotFound(_, let errorContext):
-            context = errorContext
-        @unknown default:
-            return "\(error)"
-        }
-        guard !context.codingPath.isEmpty else { return context.debugDescription }
-        let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
-        return "\(context.debugDescription) (at \(path.joined(separator: ".")))"
     }
 
     private static func event(from document: [String: JSONValue]) throws(CloudEventError) -> Event {
@@ -209,14 +234,14 @@ extension CloudEventJSON {
             throw .unsupportedSpecVersion(specVersion)
         }
         let id = try requiredString("id", in: members)
-        let source = try requiredString("source", in: members)
+        let source = try requiredString("source", in: members, format: .uriReference)
         let type = try requiredString("type", in: members)
         let subject = try optionalString("subject", in: members)
         let dataContentType = try optionalString("datacontenttype", in: members)
-        let dataSchema = try optionalString("dataschema", in: members)
+        let dataSchema = try optionalString("dataschema", in: members, format: .uri)
         let time = try timeAttribute(in: members)
         let extensions = try extensionAttributes(in: members)
-        let data = try dataAttribute(in: members, contentType: dataContentType)
+        let (data, dataIsBinary) = try dataAttribute(in: members, contentType: dataContentType)
 
         return try Event(
             id: id,
@@ -227,15 +252,27 @@ extension CloudEventJSON {
             dataContentType: dataContentType,
             dataSchema: dataSchema,
             extensions: extensions,
-            data: data
+            data: data,
+            dataIsBinary: dataIsBinary
         )
+    }
+
+    /// The CloudEvents type a string attribute has.
+    private enum StringFormat {
+        /// `String`: Unicode without control characters or noncharacters.
+        case string
+        /// `URI-reference` (RFC 3986), such as `/orders` or `https://example.com/orders`.
+        case uriReference
+        /// `URI`: a URI-reference with a scheme.
+        case uri
     }
 
     private static func requiredString(
         _ name: String,
-        in members: [String: JSONValue]
+        in members: [String: JSONValue],
+        format: StringFormat = .string
     ) throws(CloudEventError) -> String {
-        guard let value = try optionalString(name, in: members) else {
+        guard let value = try optionalString(name, in: members, format: format) else {
             throw .missingAttribute(name)
         }
         return value
@@ -243,7 +280,8 @@ extension CloudEventJSON {
 
     private static func optionalString(
         _ name: String,
-        in members: [String: JSONValue]
+        in members: [String: JSONValue],
+        format: StringFormat = .string
     ) throws(CloudEventError) -> String? {
         guard let value = members[name] else { return nil }
         guard case .string(let string) = value else {
@@ -252,7 +290,27 @@ extension CloudEventJSON {
         guard !string.isEmpty else {
             throw .emptyAttribute(name)
         }
+        switch format {
+        case .string:
+            try checkCharacters(string, attribute: name)
+        case .uriReference, .uri:
+            let requiringScheme = format == .uri
+            if let problem = URIReference.problem(in: string, requiringScheme: requiringScheme) {
+                throw .invalidAttributeValue(
+                    name,
+                    value: CloudEventString.escaped(string),
+                    reason: "it is not \(requiringScheme ? "an absolute URI" : "a URI-reference") (RFC 3986): \(problem)"
+                )
+            }
+        }
         return string
+    }
+
+    /// Checks that `text` is a CloudEvents string.
+    private static func checkCharacters(_ text: String, attribute: String) throws(CloudEventError) {
+        if let problem = CloudEventString.problem(in: text) {
+            throw .invalidCharacters(attribute, reason: "'\(CloudEventString.escaped(text))': \(problem)")
+        }
     }
 
     private static func timeAttribute(in members: [String: JSONValue]) throws(CloudEventError) -> Date? {
@@ -275,11 +333,15 @@ extension CloudEventJSON {
             try ExtensionAttributeName.validate(name)
             switch value {
             case .string(let value):
+                try checkCharacters(value, attribute: name)
                 extensions[name] = value
             case .bool(let value):
                 extensions[name] = value ? "true" : "false"
             case .integer(let value):
-                extensions[name] = String(value)
+                extensions[name] = try integerExtension(value, name: name)
+            case .number(let value) where value.rounded() == value:
+                // Integral, yet too large for Int64, which the parser would have used.
+                throw .invalidAttributeValue(name, value: String(value), reason: integerRangeReason)
             case .number(let value):
                 extensions[name] = canonicalString(value)
             case .array, .object, .null:
@@ -295,6 +357,17 @@ extension CloudEventJSON {
         "data_base64",
     ]
 
+    /// An integer extension value: a CloudEvents `Integer` is 32-bit.
+    private static func integerExtension(_ value: Int64, name: String) throws(CloudEventError) -> String {
+        guard Int32(exactly: value) != nil else {
+            throw .invalidAttributeValue(name, value: String(value), reason: integerRangeReason)
+        }
+        return String(value)
+    }
+
+    private static let integerRangeReason =
+        "a CloudEvents Integer must be within -2147483648...2147483647; send larger values as strings"
+
     /// `5` for 5.0, `2.5` for 2.5: integral numbers in integer form.
     private static func canonicalString(_ number: Double) -> String {
         if number.rounded() == number, let integer = Int64(exactly: number) {
@@ -303,23 +376,24 @@ extension CloudEventJSON {
         return String(number)
     }
 
+    /// The data, and whether it arrived as binary (`data_base64`).
     private static func dataAttribute(
         in members: [String: JSONValue],
         contentType: String?
-    ) throws(CloudEventError) -> ByteBuffer? {
+    ) throws(CloudEventError) -> (ByteBuffer?, isBinary: Bool) {
         switch (members["data"], members["data_base64"]) {
         case (nil, nil):
-            return nil
+            return (nil, false)
         case (.some, .some):
             throw .conflictingData()
         case (nil, .some(let encoded)):
             guard case .string(let text) = encoded, let bytes = Base64.decode(text) else {
                 throw .invalidBase64()
             }
-            return ByteBuffer(bytes: bytes)
+            return (ByteBuffer(bytes: bytes), true)
         case (.some(let value), nil):
             if contentType.map(MediaType.init)?.isJSON ?? true {
-                return try serialize(value)
+                return (try serialize(value), false)
             }
             guard case .string(let text) = value else {
                 throw .invalidAttributeType(
@@ -327,7 +401,7 @@ extension CloudEventJSON {
                     expected: "a string when datacontenttype is not JSON, not \(value.kindDescription)"
                 )
             }
-            return ByteBuffer(string: text)
+            return (ByteBuffer(string: text), false)
         }
     }
 }

@@ -56,8 +56,18 @@ public struct Event: Sendable, Hashable {
     /// The payload, or `nil` when the event carries none.
     public var data: ByteBuffer? {
         get { storage.attributes.data }
-        set { mutate { $0.data = newValue } }
+        set {
+            mutate {
+                $0.data = newValue
+                $0.dataIsBinary = false
+            }
+        }
     }
+
+    /// Whether ``data`` arrived as binary (CloudEvents JSON `data_base64`), so that it is written back as
+    /// binary whatever its bytes look like. Setting ``data`` clears it. It describes how the payload
+    /// travelled, not what it is, so equality and hashing ignore it.
+    var dataIsBinary: Bool { storage.attributes.dataIsBinary }
 
     /// The attributes, shared between copies of the event until one of them changes (copy on write):
     /// events are copied at every step from publish to delivery, and a copy then costs one reference
@@ -75,6 +85,7 @@ public struct Event: Sendable, Hashable {
         var dataSchema: String?
         var extensions: [String: String]
         var data: ByteBuffer?
+        var dataIsBinary = false
     }
 
     /// The attributes' immutable home: a change makes a new one (changes are rare, reads are constant),
@@ -109,6 +120,27 @@ public struct Event: Sendable, Hashable {
         extensions: [String: String] = [:],
         data: ByteBuffer? = nil
     ) throws(CloudEventError) {
+        try self.init(
+            id: id, source: source, type: type, subject: subject, time: time, dataContentType: dataContentType,
+            dataSchema: dataSchema, extensions: extensions, data: data, dataIsBinary: false
+        )
+    }
+
+    /// Creates an event whose data may have arrived as binary (see ``dataIsBinary``).
+    ///
+    /// - Throws: ``CloudEventError``, as the public initializer does.
+    init(
+        id: String,
+        source: String,
+        type: String,
+        subject: String?,
+        time: Date?,
+        dataContentType: String?,
+        dataSchema: String?,
+        extensions: [String: String],
+        data: ByteBuffer?,
+        dataIsBinary: Bool
+    ) throws(CloudEventError) {
         try Self.requireNonEmpty(id, attribute: "id")
         try Self.requireNonEmpty(source, attribute: "source")
         try Self.requireNonEmpty(type, attribute: "type")
@@ -118,7 +150,7 @@ public struct Event: Sendable, Hashable {
         self.storage = Storage(
             Attributes(
                 id: id, source: source, type: type, subject: subject, time: time, dataContentType: dataContentType,
-                dataSchema: dataSchema, extensions: extensions, data: data
+                dataSchema: dataSchema, extensions: extensions, data: data, dataIsBinary: dataIsBinary && data != nil
             )
         )
     }
@@ -141,7 +173,7 @@ public struct Event: Sendable, Hashable {
         mutate { $0.extensions[name.rawValue] = value }
     }
 
-    /// Equal when every attribute is.
+    /// Equal when every attribute is (how the data travelled, ``dataIsBinary``, does not count).
     public static func == (lhs: Event, rhs: Event) -> Bool {
         if lhs.storage === rhs.storage { return true }
         return lhs.id == rhs.id && lhs.source == rhs.source && lhs.type == rhs.type && lhs.subject == rhs.subject

@@ -70,16 +70,25 @@ extension Event {
         )
     }
 
-    /// Decodes the JSON `data` of this event as `Payload`.
+    /// Decodes the JSON `data` of this event as `Payload`; data that breaks `limits` (by default nested
+    /// deeper than 128 levels or larger than 16 MiB) is refused before it is decoded.
     ///
     /// - Throws: ``EventContractError`` when the event's `type` is not `Payload`'s, when it has no data,
-    ///   or when the data does not decode; the error names the event id and type.
-    public func decode<Payload: TypedEvent>(as _: Payload.Type = Payload.self) throws(EventContractError) -> Payload {
+    ///   or when the data breaks `limits` or does not decode; the error names the event id and type.
+    public func decode<Payload: TypedEvent>(
+        as _: Payload.Type = Payload.self,
+        limits: JSONLimits = JSONLimits()
+    ) throws(EventContractError) -> Payload {
         guard type == Payload.cloudEventType else {
             throw .typeMismatch(eventID: id, expected: Payload.cloudEventType, actual: type)
         }
         guard let data else {
             throw .missingData(eventID: id, type: type)
+        }
+        do {
+            try limits.check(data)
+        } catch {
+            throw .decodingFailed(eventID: id, type: type, underlying: error)
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601

@@ -1,9 +1,8 @@
-import class Foundation.JSONDecoder
 import class Foundation.JSONEncoder
 import NIOCore
 import NIOFoundationCompat
 
-/// Any JSON value, parsed and written with Foundation's JSON coders.
+/// Any JSON value, parsed by ``JSONParser`` and written with Foundation's `JSONEncoder`.
 ///
 /// Integers that fit in `Int64` are kept exactly as ``integer(_:)``; other numbers become ``number(_:)``.
 /// Serialisation is compact, with object keys sorted and `/` left unescaped, so the same value always
@@ -17,11 +16,15 @@ enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses `buffer` as one JSON text.
+    /// Parses `buffer` as one JSON text, in time linear in its size.
     ///
-    /// - Throws: the decoder's error when `buffer` is not well-formed JSON.
-    init(parsing buffer: ByteBuffer) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: buffer)
+    /// - Throws: ``JSONParseError`` when `buffer` breaks `limits`, is not JSON, holds a string that is not
+    ///   Unicode or names a member twice in one object.
+    init(parsing buffer: ByteBuffer, limits: JSONLimits = JSONLimits()) throws(JSONParseError) {
+        let parsed = buffer.withUnsafeReadableBytes { raw in
+            Result { () throws(JSONParseError) in try JSONParser.parse(raw, limits: limits) }
+        }
+        self = try parsed.get()
     }
 
     /// The compact JSON text of this value.
@@ -46,40 +49,7 @@ enum JSONValue: Sendable, Hashable {
     }
 }
 
-extension JSONValue: Codable {
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try Self.decode(Bool.self, from: container) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            // Any failure here (a fraction, a number too large) leaves the number to `Double`.
-            self = .integer(value)
-        } else if let value = try Self.decode(Double.self, from: container) {
-            self = .number(value)
-        } else if let value = try Self.decode(String.self, from: container) {
-            self = .string(value)
-        } else if let value = try Self.decode([JSONValue].self, from: container) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    /// The value as `type`, or `nil` when it is of another JSON type; other errors (a malformed
-    /// string, a number out of range, a bad value nested inside) are thrown.
-    private static func decode<Value: Decodable>(
-        _ type: Value.Type,
-        from container: any SingleValueDecodingContainer
-    ) throws -> Value? {
-        do {
-            return try container.decode(type)
-        } catch DecodingError.typeMismatch {
-            return nil
-        }
-    }
-
+extension JSONValue: Encodable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

@@ -97,6 +97,7 @@ struct GroupCheckpointFile: Codable {
     static func decode(_ buffer: ByteBuffer, path: String) throws(StorageError) -> GroupCheckpointFile {
         let buffer = try ChecksummedText.open(buffer, path: path)
         do {
+            try JSONLimits(maximumBytes: .max).check(buffer)
             return try JSONDecoder().decode(GroupCheckpointFile.self, from: buffer)
         } catch {
             throw .corruption(path: path, position: 0, reason: "group checkpoint does not decode: \(error)")

@@ -94,6 +94,7 @@ struct TopicManifest: Codable, Equatable {
     static func decode(_ buffer: ByteBuffer, path: String) throws(StorageError) -> TopicManifest {
         let buffer = try ChecksummedText.open(buffer, path: path)
         do {
+            try JSONLimits().check(buffer)
             return try JSONDecoder().decode(TopicManifest.self, from: buffer)
         } catch {
             throw .corruption(path: path, position: 0, reason: "topic manifest does not decode: \(error)")

@@ -1,6 +1,7 @@
 import class Foundation.JSONDecoder
 import class Foundation.JSONEncoder
 import struct Foundation.Data
+import Herald
 
 /// Settings Herald keeps as JSON in a JetStream `description` field (of a stream or a consumer), so that
 /// every broker instance reads the same ones.
@@ -15,9 +16,10 @@ extension JSONDescription {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// The settings in a description, `nil` when it holds none (an object Herald did not create).
+    /// The settings in a description, `nil` when it holds none (an object Herald did not create, or a
+    /// description beyond ``JSONLimits``' bounds, which Foundation's decoder might crash on).
     init?(description: String?) {
-        guard let description, description.hasPrefix("{"),
+        guard let description, description.hasPrefix("{"), (try? JSONLimits().check(description.utf8)) != nil,
             let value = try? JSONDecoder().decode(Self.self, from: Data(description.utf8))
         else { return nil }
         self = value

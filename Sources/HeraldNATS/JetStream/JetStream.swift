@@ -1,5 +1,6 @@
 import class Foundation.JSONDecoder
 import class Foundation.JSONEncoder
+import Herald
 import NIOCore
 import NIOFoundationCompat
 
@@ -73,6 +74,9 @@ public final class JetStream: Sendable {
         let decoder = JSONDecoder()
         let envelope: ErrorEnvelope
         do {
+            // Bounded in depth first (Foundation's decoder crashes on JSON nested 513 deep); the size is
+            // already bounded by the server's max_payload.
+            try JSONLimits(maximumBytes: .max).check(payload)
             envelope = try decoder.decode(ErrorEnvelope.self, from: payload)
         } catch {
             throw JetStreamError.invalidReply(operation(), reason: "\(error) in '\(String(buffer: payload).prefix(200))'")

@@ -1,4 +1,5 @@
 import Foundation
+import Herald
 import NIOCore
 import NIOFoundationCompat
 
@@ -140,6 +141,8 @@ struct NATSProtocolParser {
                 throw .invalidArguments("INFO", expected: "a JSON object as", found: 0, line: line)
             }
             do {
+                // Bounded first: Foundation's decoder crashes on JSON nested 513 deep.
+                try JSONLimits().check(restBytes)
                 return .frame(.info(try JSONDecoder().decode(NATSServerInfo.self, from: Data(restBytes))))
             } catch {
                 throw .invalidInfo("\(error)", bytes: line)
