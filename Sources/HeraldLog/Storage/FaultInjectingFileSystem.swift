@@ -26,6 +26,9 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         /// Per file opened here, the size its last successful sync made durable (its size when first
         /// opened, until a sync).
         var durableSizes: [String: Int64] = [:]
+        /// Files created here whose directory entry no sync of their directory has made durable yet, with
+        /// that directory.
+        var unsyncedEntries: [String: String] = [:]
         var isPoweredOff = false
     }
 
@@ -89,6 +92,33 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         }
     }
 
+    /// Simulates a power loss that tears: every file keeps what its last sync made durable plus a random
+    /// prefix (possibly empty, possibly all) of what was written to it since, and every file created since
+    /// its directory was last synced disappears. Then, as ``simulatePowerLoss()``, every write, sync and
+    /// truncation fails until ``heal()``. The choices come from `generator`, so a seeded run repeats.
+    ///
+    /// Not modelled: removals and renames not yet made durable by a directory sync (they stay done), and
+    /// unsynced writes kept out of order (a later one kept, an earlier one lost).
+    ///
+    /// - Throws: what ``base`` throws when a file cannot be cut or removed.
+    public func simulateTornPowerLoss(using generator: inout some RandomNumberGenerator) throws(StorageError) {
+        let (sizes, unsynced) = state.withLock { state in
+            state.isPoweredOff = true
+            return (state.durableSizes, state.unsyncedEntries)
+        }
+        for (path, durable) in sizes.sorted(by: { $0.key < $1.key }) where base.fileExists(path) && unsynced[path] == nil {
+            let file = try base.open(path, creating: false)
+            defer { try? file.close() }
+            let size = try file.size()
+            guard size > durable else { continue }
+            let kept = durable + Int64.random(in: 0...(size - durable), using: &generator)
+            if kept < size { try file.truncate(to: kept) }
+        }
+        for path in unsynced.keys.sorted() where base.fileExists(path) {
+            try base.removeItem(path)
+        }
+    }
+
     /// Clears every fault, and the power loss; the counters are kept.
     public func heal() {
         state.withLock {
@@ -137,9 +167,19 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         }
     }
 
-    /// Notes a successful sync of `path` at `size` bytes.
-    func recordSynced(_ path: String, size: Int64) {
-        state.withLock { $0.durableSizes[path] = size }
+    /// Notes a successful sync of `path` at `size` bytes; `false` if the power went off while it ran (the
+    /// sync then did not complete: nothing more is durable).
+    func recordSynced(_ path: String, size: Int64) -> Bool {
+        state.withLock { state in
+            guard !state.isPoweredOff else { return false }
+            state.durableSizes[path] = size
+            return true
+        }
+    }
+
+    /// Throws after a power loss: nothing changes on a disk without power.
+    private func admitChange(_ operation: String, path: String) throws(StorageError) {
+        if state.withLock({ $0.isPoweredOff }) { throw Fault.io.error(operation, path: path) }
     }
 
     /// Decides a truncation of `path` to `size`: throws after a power loss; else a shorter size is
@@ -173,7 +213,12 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     ///
     /// - Throws: what ``base`` throws.
     public func open(_ path: String, creating: Bool) throws(StorageError) -> any LogFile {
+        let isNew = creating && !base.fileExists(path)
+        if isNew { try admitChange("open", path: path) }
         let file = try base.open(path, creating: creating)
+        if isNew {
+            state.withLock { $0.unsyncedEntries[path] = Self.parentDirectory(of: path) }
+        }
         recordOpened(path, size: try file.size())
         return FaultInjectingLogFile(base: file, faults: self)
     }
@@ -182,6 +227,7 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     ///
     /// - Throws: what ``base`` throws.
     public func createDirectory(_ path: String) throws(StorageError) {
+        try admitChange("mkdir", path: path)
         try base.createDirectory(path)
     }
 
@@ -192,10 +238,11 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         try base.contentsOfDirectory(path)
     }
 
-    /// Passes through to ``base``.
+    /// Passes through to ``base``; fails after a power loss.
     ///
     /// - Throws: what ``base`` throws.
     public func removeItem(_ path: String) throws(StorageError) {
+        try admitChange("unlink", path: path)
         try base.removeItem(path)
     }
 
@@ -203,9 +250,11 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     ///
     /// - Throws: what ``base`` throws.
     public func rename(_ from: String, to: String) throws(StorageError) {
+        try admitChange("rename", path: from)
         try base.rename(from, to: to)
         state.withLock { state in
             state.durableSizes[to] = state.durableSizes.removeValue(forKey: from)
+            if let directory = state.unsyncedEntries.removeValue(forKey: from) { state.unsyncedEntries[to] = directory }
         }
     }
 
@@ -220,5 +269,11 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     public func syncDirectory(_ path: String) throws(StorageError) {
         if let fault = admitSync() { throw fault.error("fsync", path: path) }
         try base.syncDirectory(path)
+        let completed = state.withLock { state -> Bool in
+            guard !state.isPoweredOff else { return false }
+            state.unsyncedEntries = state.unsyncedEntries.filter { $0.value != path }
+            return true
+        }
+        if !completed { throw Fault.io.error("fsync", path: path) }
     }
 }

@@ -31,7 +31,7 @@ struct FaultInjectingLogFile: LogFile {
         if let fault = faults.admitSync() { throw fault.error("sync", path: path) }
         let size = try base.size()
         try base.sync()
-        faults.recordSynced(path, size: size)
+        if !faults.recordSynced(path, size: size) { throw FaultInjectingFileSystem.Fault.io.error("sync", path: path) }
     }
 
     func truncate(to size: Int64) throws(StorageError) {
