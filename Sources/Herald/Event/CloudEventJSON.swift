@@ -221,7 +221,7 @@ extension CloudEventJSON {
             return error.path.isEmpty ? .duplicateAttribute(name) : .invalidJSON(error.description)
         case .invalidString:
             guard case .member(let attribute)? = error.path.first else { return nil }
-            return .invalidCharacters(attribute, reason: error.description)
+            return .invalidCharacters(attribute, reason: error.droppingFirstPathComponent().description)
         case .syntax:
             return nil
         }
