@@ -201,7 +201,9 @@ extension CloudEventJSON {
         do {
             return try JSONValue(parsing: bytes, limits: limits)
         } catch {
-            if isBatch, case .index(let index)? = error.path.first, let inEvent = eventError(error.droppingFirstPathComponent()) {
+            if isBatch, case .index(let index)? = error.path.first,
+                let inEvent = eventError(error.droppingFirstPathComponent())
+            {
                 throw .batchElement(index, inEvent)
             }
             throw eventError(error) ?? .invalidJSON(error.description)
@@ -219,7 +221,7 @@ extension CloudEventJSON {
             return error.path.isEmpty ? .duplicateAttribute(name) : .invalidJSON(error.description)
         case .invalidString:
             guard case .member(let attribute)? = error.path.first else { return nil }
-            return .invalidCharacters(attribute, reason: error.description)
+            return .invalidCharacters(attribute, reason: error.droppingFirstPathComponent().description)
         case .syntax:
             return nil
         }
@@ -296,10 +298,11 @@ extension CloudEventJSON {
         case .uriReference, .uri:
             let requiringScheme = format == .uri
             if let problem = URIReference.problem(in: string, requiringScheme: requiringScheme) {
+                let kind = requiringScheme ? "an absolute URI" : "a URI-reference"
                 throw .invalidAttributeValue(
                     name,
                     value: CloudEventString.escaped(string),
-                    reason: "it is not \(requiringScheme ? "an absolute URI" : "a URI-reference") (RFC 3986): \(problem)"
+                    reason: "it is not \(kind) (RFC 3986): \(problem)"
                 )
             }
         }

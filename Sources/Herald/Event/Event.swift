@@ -121,8 +121,16 @@ public struct Event: Sendable, Hashable {
         data: ByteBuffer? = nil
     ) throws(CloudEventError) {
         try self.init(
-            id: id, source: source, type: type, subject: subject, time: time, dataContentType: dataContentType,
-            dataSchema: dataSchema, extensions: extensions, data: data, dataIsBinary: false
+            id: id,
+            source: source,
+            type: type,
+            subject: subject,
+            time: time,
+            dataContentType: dataContentType,
+            dataSchema: dataSchema,
+            extensions: extensions,
+            data: data,
+            dataIsBinary: false
         )
     }
 

@@ -28,7 +28,10 @@ enum URIReference {
         if let colon, slash.map({ colon < $0 }) ?? true {
             let scheme = rest[..<colon]
             guard let first = scheme.first, isAlpha(first),
-                scheme.allSatisfy({ isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
+                scheme.allSatisfy({
+                    isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-")
+                        || $0 == UInt8(ascii: ".")
+                })
             else {
                 return "'\(String(decoding: scheme, as: UTF8.self))' before ':' is not a valid scheme "
                     + "(a letter, then letters, digits, '+', '-' or '.'); a relative reference may not have "
@@ -54,7 +57,8 @@ enum URIReference {
         var hostAndPort = authority
         if let at = authority.firstIndex(of: UInt8(ascii: "@")) {
             let userInfo = authority[..<at]
-            let isUserInfo = { (byte: UInt8) in isUnreserved(byte) || isSubDelimiter(byte) || byte == UInt8(ascii: ":") }
+            let isUserInfo = { (byte: UInt8) in isUnreserved(byte) || isSubDelimiter(byte) || byte == UInt8(ascii: ":")
+            }
             if let problem = check(userInfo, allowing: isUserInfo, part: "the user information") {
                 return problem
             }
@@ -149,7 +153,8 @@ enum URIReference {
     }
 
     private static func isAlpha(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool {

@@ -77,6 +77,48 @@ struct ConsumerTests {
         #expect(letters.first?.failure.message.contains("bad-1") == true)
     }
 
+    @Test("an event whose data nests 513 deep is dead-lettered at once and the event behind it is handled")
+    func deeplyNestedDataIsDeadLettered() async throws {
+        // Decoding such data used to crash the process on every delivery: a crash loop that never reached
+        // maximumDeliveries and never handled the healthy event behind it.
+        let harness = TestHarness()
+        try await harness.createTopic("orders")
+        let received = Mutex<[String]>([])
+        var consumer = harness.consumer(
+            group: "kitchen",
+            subscription: SubscriptionOptions(ackDeadline: .seconds(5), maximumDeliveries: 8)
+        )
+        consumer.handle(TestOrderPlaced.self, from: "orders") { order, _ in
+            received.withLock { $0.append(order.orderID) }
+        }
+        let poisoned = try Event(
+            id: "deep-1",
+            source: "/test",
+            type: TestOrderPlaced.cloudEventType,
+            subject: "A-1",
+            dataContentType: "application/json",
+            data: ByteBuffer(bytes: try ForeignJSON.repro())
+        )
+        try await harness.publish(poisoned, to: "orders")
+        try await harness.publish(TestOrderPlaced(orderID: "A-2", item: "flat white"), to: "orders")
+        try await harness.run([consumer])
+
+        #expect(received.withLock { $0 } == ["A-2"])
+        let letters = try await harness.deadLetters(
+            topic: "orders",
+            group: "kitchen",
+            options: SubscriptionOptions(maximumDeliveries: 8)
+        )
+        #expect(letters.map(\.event.id) == ["deep-1"])
+        #expect(letters.first?.attempts == 1)
+        #expect(letters.first?.failure.errorType == "EventContractError")
+        #expect(letters.first?.failure.message.contains("deeper than 128 levels") == true)
+        #expect(letters.first?.event.data == poisoned.data)
+        let records = harness.handled(by: "kitchen")
+        #expect(records.map(\.event.id) == ["deep-1", records.last?.event.id])
+        #expect(records.last?.outcome == .acknowledged)
+    }
+
     @Test("a failure that never stops goes to dead letters after the maximum deliveries")
     func exhaustedRetriesAreDeadLettered() async throws {
         let harness = TestHarness()
