@@ -9,7 +9,7 @@ import Testing
 /// point; after recovery every acknowledged event is there once at its receipt's offset, nothing is served
 /// that was never published, per-key order holds, and no group skips an event it never acknowledged.
 ///
-/// `HERALD_POWER_LOSS_ITERATIONS` sets the number of runs (default 300; the soak runs 10,000).
+/// `HERALD_POWER_LOSS_ITERATIONS` sets the number of runs (default 200; the soak runs 10,000).
 @Suite("Embedded log: power loss")
 struct PowerLossTests {
     private struct Published {
@@ -21,7 +21,7 @@ struct PowerLossTests {
 
     @Test("a torn power loss at a random point loses no acknowledged event and serves nothing never published")
     func powerLoss() async throws {
-        let iterations = ProcessInfo.processInfo.environment["HERALD_POWER_LOSS_ITERATIONS"].flatMap(Int.init) ?? 300
+        let iterations = ProcessInfo.processInfo.environment["HERALD_POWER_LOSS_ITERATIONS"].flatMap(Int.init) ?? 200
         var restored = 0
         for seed in 0..<iterations {
             restored += try await run(seed: seed)
