@@ -67,8 +67,10 @@ struct CorruptionSuiteTests {
         return found.sorted()
     }
 
-    /// Applies `damage` to the file at `path`; returns whether its bytes changed.
-    private func apply(_ damage: Damage, to path: String, using generator: inout SplitMix64) throws -> Bool {
+    /// Applies `damage` to the file at `path` with the choices `draws` gives; returns whether its bytes
+    /// changed.
+    private static func apply(_ damage: Damage, to path: String, draws: [UInt64]) throws -> Bool {
+        var generator = ReplayedDraws(draws: draws)
         let url = URL(fileURLWithPath: path)
         var bytes = try Data(contentsOf: url)
         let before = bytes
@@ -103,11 +105,15 @@ struct CorruptionSuiteTests {
             for seed in 0..<cases {
                 var generator = SplitMix64(state: UInt64(seed) &* 0x9E37_79B9 &+ 1)
                 let directory = "\(root)/case-\(seed)"
-                try FileManager.default.copyItem(atPath: pristine, toPath: directory)
-                defer { try? FileManager.default.removeItem(atPath: directory) }
                 let file = all[Int.random(in: 0..<all.count, using: &generator)]
                 let damage = Damage.allCases[Int.random(in: 0..<Damage.allCases.count, using: &generator)]
-                let changed = try apply(damage, to: "\(directory)/\(file)", using: &generator)
+                let draws = (0..<4).map { _ in generator.next() }
+                // File copies and edits block: they run on a thread of their own, not the test's executor.
+                let changed = try await onBlockingThread {
+                    try FileManager.default.copyItem(atPath: pristine, toPath: directory)
+                    return try Self.apply(damage, to: "\(directory)/\(file)", draws: draws)
+                }
+                defer { try? FileManager.default.removeItem(atPath: directory) }
                 let label = "case \(seed): \(damage) \(file)"
                 let outcome = try await check(directory, expected: expected, label: label)
                 // Damage the log reads must be detected. Not read: the newest segment's saved indexes (it is
@@ -204,5 +210,16 @@ struct CorruptionSuiteTests {
         _ = try? await broker.publish(try Event(id: "after", source: "/corruption", type: "corruption.test.v1"), to: "payments")
         try? await broker.close()
         return (reported, servedEverything)
+    }
+}
+
+/// Gives back draws taken from a seeded generator, so that a choice made on another thread repeats.
+private struct ReplayedDraws: RandomNumberGenerator {
+    var draws: [UInt64]
+    var position = 0
+
+    mutating func next() -> UInt64 {
+        defer { position += 1 }
+        return draws[position % draws.count]
     }
 }

@@ -31,3 +31,11 @@ func withTemporaryDirectory<Result>(_ body: (String) async throws -> Result) asy
     defer { try? FileManager.default.removeItem(at: url) }
     return try await body(url.path)
 }
+
+/// Runs blocking work (file copies, large reads) on a thread of its own and waits for it, so that it does
+/// not hold one of the few threads the tests' async code shares.
+func onBlockingThread<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Swift.Result { try body() }) }
+    }
+}
