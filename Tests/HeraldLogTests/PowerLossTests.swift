@@ -75,10 +75,15 @@ struct PowerLossTests {
                     _ = try await broker.publish(events, to: "logs")
                     logsPublished.formUnion(events.map(\.id))
                 default:
-                    broker.maintain()  // group checkpoints
+                    // Group checkpoints: file I/O, run on a thread of its own rather than the tests' pool.
+                    try await onBlockingThread { broker.maintain() }
                 }
             }
-            try fileSystem.simulateTornPowerLoss(using: &generator)
+            let cutSeed = generator.next()
+            try await onBlockingThread {
+                var cut = SplitMix64(state: cutSeed)
+                try fileSystem.simulateTornPowerLoss(using: &cut)
+            }
             await subscription.close()
             try? await broker.close()
             fileSystem.heal()
