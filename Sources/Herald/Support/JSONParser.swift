@@ -138,8 +138,6 @@ struct JSONParser {
     /// Reads `"name" :` of the next member of the innermost object, whose name in `names` is still the
     /// previous member's (or empty): errors here are reported at the object, not at that member.
     private mutating func memberName(after what: String) throws(JSONParseError) -> String {
-        var objectPath = path
-        objectPath.removeLast()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
             throw failure("expected a member name after \(what), found \(describeByte())", path: objectPath)
         }
@@ -371,6 +369,12 @@ struct JSONParser {
     }
 
     // MARK: Errors
+
+    /// The path of the innermost object (without the member being read), for errors in a member name.
+    /// Computed only for an error: it takes time linear in the depth.
+    private var objectPath: [JSONParseError.PathComponent] {
+        Array(path.dropLast())
+    }
 
     /// Where the parser is: the member or element being read in each open container.
     private var path: [JSONParseError.PathComponent] {

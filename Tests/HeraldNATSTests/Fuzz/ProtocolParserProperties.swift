@@ -48,10 +48,15 @@ enum ProtocolParserProperties {
     /// What `input` led to in one piece, and every property it broke; `cuts` split it a second time.
     static func check(_ input: [UInt8], cuts: [Int]) -> (outcome: String, problems: [String]) {
         var problems: [String] = []
-        let start = ContinuousClock.now
-        let whole = parse([ByteBuffer(bytes: input)])
-        let elapsed = ContinuousClock.now - start
-        if elapsed > hangBound { problems.append("parsing took \(elapsed)") }
+        var whole = Outcome(frames: [], error: nil, bufferedBytes: 0)
+        // Three tries before a slow parse counts as a hang: once could be the machine, shared with builds.
+        var fastest = Duration.seconds(3600)
+        for _ in 0..<3 where fastest > hangBound {
+            let start = ContinuousClock.now
+            whole = parse([ByteBuffer(bytes: input)])
+            fastest = min(fastest, ContinuousClock.now - start)
+        }
+        if fastest > hangBound { problems.append("parsing took \(fastest), three times running") }
 
         var chunks: [ByteBuffer] = []
         var from = 0

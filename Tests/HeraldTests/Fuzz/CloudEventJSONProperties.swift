@@ -98,15 +98,22 @@ enum CloudEventJSONProperties {
         return String(result.prefix(90))
     }
 
-    /// `body`'s result and problems, with one more problem when it took longer than ``hangBound``.
+    /// `body`'s result and problems, with one more problem when it took longer than ``hangBound`` three
+    /// times running (once could be the machine: the fuzzer shares it with builds).
     private static func timed<Result>(
         _ what: String,
         _ body: () -> (Result, [String])
     ) -> (Result, [String]) {
-        let start = ContinuousClock.now
-        var (result, problems) = body()
-        let elapsed = ContinuousClock.now - start
-        if elapsed > hangBound { problems.append("\(what) took \(elapsed)") }
-        return (result, problems)
+        var fastest = Duration.seconds(3600)
+        var outcome: (Result, [String])?
+        for _ in 0..<3 {
+            let start = ContinuousClock.now
+            outcome = body()
+            fastest = min(fastest, ContinuousClock.now - start)
+            if fastest <= hangBound { break }
+        }
+        guard let (result, problems) = outcome else { return body() }
+        let slow = fastest > hangBound ? ["\(what) took \(fastest), three times running"] : []
+        return (result, problems + slow)
     }
 }

@@ -41,6 +41,31 @@ struct JSONParserTests {
         #expect(elapsed < .milliseconds(10), "took \(elapsed)")
     }
 
+    @Test(
+        "parsing time grows linearly with depth and width, for arrays and objects",
+        arguments: ["nested arrays", "nested objects", "object members", "array elements"]
+    )
+    func linearGrowth(shape: String) throws {
+        func document(_ size: Int) -> String {
+            switch shape {
+            case "nested arrays": ForeignJSON.nestedArrays(depth: size)
+            case "nested objects": String(repeating: #"{"a":"#, count: size) + "1" + String(repeating: "}", count: size)
+            case "object members": "{" + (0..<size).map { #""m\#($0)":[\#($0)]"# }.joined(separator: ",") + "}"
+            default: "[" + (0..<size).map { #"{"e":\#($0)}"# }.joined(separator: ",") + "]"
+            }
+        }
+        let isDeep = shape.hasPrefix("nested")
+        let (small, large) = isDeep ? (64, 512) : (1_000, 8_000)
+        let limits = JSONLimits(maximumDepth: 512)
+        let smallText = document(small)
+        let largeText = document(large)
+        let smallTime = try ForeignJSON.fastest(of: 7) { _ = try parse(smallText, limits: limits) }
+        let largeTime = try ForeignJSON.fastest(of: 7) { _ = try parse(largeText, limits: limits) }
+        // Eight times the size: about 8 times the time when linear, 64 when quadratic.
+        let ratio = largeTime / smallTime
+        #expect(ratio < 24, "\(shape): \(small) took \(smallTime), \(large) took \(largeTime)")
+    }
+
     @Test("the repro is refused by the limits before parsing")
     func refusesRepro() throws {
         let repro = try ForeignJSON.repro()
