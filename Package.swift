@@ -162,6 +162,7 @@ let package = Package(
                 Dependency.nioPosix,
                 Dependency.nioSSL,
             ],
+            exclude: ["Interop/nats_interop.py"],
             swiftSettings: strictSettings
         ),
         .testTarget(

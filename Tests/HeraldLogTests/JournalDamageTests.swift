@@ -27,7 +27,7 @@ struct JournalDamageTests {
         return found
     }
 
-    @Test("a bit flip in a journal entry is reported; entries after it are replayed, and only the damaged partition loses events")
+    @Test("a bit flip in a journal entry is reported; entries after it are replayed, and only the damaged entry's events are lost, reported with their offsets")
     func bitFlip() async throws {
         try await withTemporaryDirectory { directory in
             let fileSystem = FaultInjectingFileSystem()
@@ -53,12 +53,98 @@ struct JournalDamageTests {
 
             let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
             let recovery = reopened.recoveryReport().journal
-            #expect(recovery.problems.contains { $0.contains("damaged at bytes \(damaged.position)") }, "the damage is reported: \(recovery.problems)")
+            #expect(
+                recovery.problems.contains { $0.kind == .damaged && $0.position == Int64(damaged.position) && $0.topic == "orders" && $0.partition == damaged.partition },
+                "the damage is reported with the partition it held: \(recovery.problems)"
+            )
             for partition in 0..<3 where partition != damaged.partition {
                 let expected = receipts.values.filter { $0.partition.index == partition }.count
                 let stored = try await reopened.read(topic: "orders", partition: Partition(partition), from: 0, limit: 1_000)
                 #expect(stored.count == expected, "partition \(partition) lost nothing: entries after the damage were replayed")
             }
+            // The damaged entry's offsets are a gap in its partition, served around: events after it are read.
+            let failed = try await expectLossesNamed(in: reopened, receipts: receipts, partition: damaged.partition)
+            let gap = try #require(reopened.recoveryReport().journal.problems.first { $0.kind == .gap }?.offsets)
+            #expect(failed.contains(gap), "reads of the lost offsets fail naming them")
+            #expect(reopened.recoveryReport().corruptions.contains { $0.offsets == gap }, "the gap is reported as damage in the partition")
+            try await reopened.close()
+        }
+    }
+
+    /// Every acknowledged event of `partition` that `broker` no longer serves lies in the offsets a journal
+    /// problem names for it.
+    @discardableResult
+    private func expectLossesNamed(in broker: LogBroker, receipts: [String: PublishReceipt], partition: Int) async throws -> [Range<Offset>] {
+        let problems = broker.recoveryReport().journal.problems
+        let (served, damaged) = try await readAround(broker, topic: "orders", partition: partition)
+        let stored = Set(served.map { $0.offset })
+        let lost = receipts.values.filter { $0.partition.index == partition && !stored.contains($0.offset) }
+        #expect(!lost.isEmpty, "the damage cost partition \(partition) events (the test damages what only the journal holds)")
+        for receipt in lost {
+            #expect(problems.contains { $0.mayHaveLost(topic: "orders", partition: partition, offset: receipt.offset) }, "lost \(partition)@\(receipt.offset) is named: \(problems)")
+        }
+        return damaged
+    }
+
+    @Test("a bit flip in the journal's last entry is reported as a cut tail naming the partition and offsets it held")
+    func lastEntryFlip() async throws {
+        try await withTemporaryDirectory { directory in
+            let fileSystem = FaultInjectingFileSystem()
+            let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem, commitJournal: .always))
+            try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 3))
+            var receipts: [String: PublishReceipt] = [:]
+            for chunk in 0..<10 {
+                let events = try (chunk * 10..<chunk * 10 + 10).map(event)
+                for (event, receipt) in zip(events, try await broker.publish(events, to: "orders")) { receipts[event.id] = receipt }
+            }
+            try fileSystem.simulatePowerLoss()
+            try? await broker.close()
+            fileSystem.heal()
+
+            let journal = try #require(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/journal").first { $0.hasSuffix(".journal") })
+            let path = "\(directory)/journal/\(journal)"
+            let last = try #require(try entries(of: path).last)
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes[last.position + 8 + last.length - 3] ^= 0x10
+            try bytes.write(to: URL(fileURLWithPath: path))
+
+            let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
+            let problems = reopened.recoveryReport().journal.problems
+            #expect(problems.contains { $0.kind == .cutTail && $0.position == Int64(last.position) && $0.partition == last.partition }, "the cut is reported: \(problems)")
+            try await expectLossesNamed(in: reopened, receipts: receipts, partition: last.partition)
+            try await reopened.close()
+        }
+    }
+
+    @Test("an entry zeroed whole, header and all, makes every journaled partition report that it may have lost events from its end on")
+    func unattributedDamage() async throws {
+        try await withTemporaryDirectory { directory in
+            let fileSystem = FaultInjectingFileSystem()
+            let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem, commitJournal: .always))
+            try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 3))
+            var receipts: [String: PublishReceipt] = [:]
+            for chunk in 0..<20 {
+                let events = try (chunk * 10..<chunk * 10 + 10).map(event)
+                for (event, receipt) in zip(events, try await broker.publish(events, to: "orders")) { receipts[event.id] = receipt }
+            }
+            try fileSystem.simulatePowerLoss()
+            try? await broker.close()
+            fileSystem.heal()
+
+            let journal = try #require(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/journal").first { $0.hasSuffix(".journal") })
+            let path = "\(directory)/journal/\(journal)"
+            let all = try entries(of: path)
+            // The last entry of some partition that is not the file's last: nothing after it names its offsets.
+            let damaged = try #require(all.dropLast().last { entry in !all.contains { $0.position > entry.position && $0.partition == entry.partition } })
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes.replaceSubrange(damaged.position..<damaged.position + 8 + damaged.length, with: Data(count: 8 + damaged.length))
+            try bytes.write(to: URL(fileURLWithPath: path))
+
+            let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
+            let problems = reopened.recoveryReport().journal.problems
+            #expect(problems.contains { $0.kind == .damaged && $0.position == Int64(damaged.position) && $0.topic == nil }, "the damage is reported: \(problems)")
+            #expect(Set(problems.filter { $0.kind == .possibleLoss }.compactMap(\.partition)) == [0, 1, 2], "every partition may have lost events: \(problems)")
+            try await expectLossesNamed(in: reopened, receipts: receipts, partition: damaged.partition)
             try await reopened.close()
         }
     }

@@ -1,4 +1,6 @@
 import Foundation
+import Herald
+import HeraldLog
 
 /// A deterministic generator (SplitMix64) so randomised tests are repeatable.
 struct SplitMix64: RandomNumberGenerator {
@@ -38,4 +40,25 @@ func onBlockingThread<Result: Sendable>(_ body: @escaping @Sendable () throws ->
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread { continuation.resume(with: Swift.Result { try body() }) }
     }
+}
+
+/// Every event `broker` serves of `topic`'s `partition`, read around damaged ranges, and the ranges whose
+/// reads failed (each named by the error). Stops at the first read that fails without naming a range.
+func readAround(_ broker: LogBroker, topic: String, partition: Int) async throws -> (served: [StoredEvent], damaged: [Range<Offset>]) {
+    var served: [StoredEvent] = []
+    var damaged: [Range<Offset>] = []
+    var next = Offset(0)
+    while true {
+        do {
+            let stored = try await broker.read(topic: topic, partition: Partition(partition), from: next, limit: 500)
+            guard let last = stored.last else { break }
+            served += stored
+            next = last.offset.next
+        } catch let error as StorageError {
+            guard let range = error.damagedOffsets, range.upperBound > next else { throw error }
+            damaged.append(range)
+            next = range.upperBound
+        }
+    }
+    return (served, damaged)
 }

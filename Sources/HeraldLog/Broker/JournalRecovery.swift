@@ -9,9 +9,10 @@ public struct JournalRecovery: Sendable, Hashable {
     public var restoredEvents = 0
     /// Journal entries naming a topic or partition the log does not have; skipped.
     public var unknownPartitions = 0
-    /// Entries that could not be replayed, each saying where and why (a damaged batch, or a gap before
-    /// it in its partition). Their partitions are served up to the problem.
-    public var problems: [String] = []
+    /// Journal bytes that could not be replayed, each saying where, why and what they claim to hold (a
+    /// damaged entry, a file's last entry cut, or a gap before an entry in its partition). Their partitions
+    /// are served up to the problem.
+    public var problems: [JournalProblem] = []
 
     /// Creates an empty account.
     public init() {}

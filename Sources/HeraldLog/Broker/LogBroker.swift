@@ -230,7 +230,10 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 expectedStart: start,
                 logger: logger
             )
-            try replay.restore(into: store, topic: configuration.name, fileSystem: self.configuration.fileSystem, logger: logger)
+            try replay.restore(
+                into: store, topic: configuration.name, journals: (options.durability ?? self.configuration.defaultDurability) == .fsyncBeforeAcknowledge,
+                fileSystem: self.configuration.fileSystem, logger: logger
+            )
             // A start past the end (a damaged start file) would hide every event: it is not taken.
             if start > store.endOffset {
                 logger.error("the partition's start file names an offset past its end; it is ignored", metadata: [LogKey.partition: "\(index)", "herald.start": "\(start.value)"])

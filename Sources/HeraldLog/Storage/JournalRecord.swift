@@ -1,3 +1,4 @@
+import Herald
 import NIOCore
 
 /// One entry of the commit journal: record batches a partition's writer appended, and the partition they
@@ -67,5 +68,31 @@ struct JournalRecord {
         else { return nil }
         let batchesStart = position + Int64(prefixSize + fixedSize) + Int64(topicLength)
         return JournalRecord(topic: topic, partition: Int(partition), batchesPosition: batchesStart, batchesLength: body.readableBytes)
+    }
+
+    /// The most bytes of a damaged entry read to tell what it claims: a round's worth and a header.
+    static let maximumClaimBytes = CommitJournal.maximumRoundBytes + prefixSize + fixedSize + Int(UInt16.max)
+
+    /// What a damaged entry (`bytes`, from its prefix on) says it held, without trusting its checksum: the
+    /// topic and partition its header names (`nil` when they do not read), and the offsets from its first
+    /// batch to the last one whose header is plausible and follows on (`nil` when none is).
+    static func claim(in bytes: ByteBuffer) -> (topic: String, partition: Int, offsets: Range<Offset>?)? {
+        guard let (length, _) = peekPrefix(bytes), length >= fixedSize else { return nil }
+        var body = bytes.getSlice(at: bytes.readerIndex, length: min(bytes.readableBytes, prefixSize + length)) ?? bytes
+        guard body.readSlice(length: prefixSize + 9) != nil,
+            let partition = body.readInteger(endianness: .little, as: UInt32.self),
+            let topicLength = body.readInteger(endianness: .little, as: UInt16.self),
+            topicLength > 0,
+            let topicBytes = body.readSlice(length: Int(topicLength)),
+            let topic = String(validating: topicBytes.readableBytesView, as: UTF8.self)
+        else { return nil }
+        var offsets: Range<Offset>?
+        while let header = RecordBatch.peekHeader(body), RecordBatch.implausibility(of: header) == nil,
+            offsets.map({ $0.upperBound == header.baseOffset }) ?? true
+        {
+            offsets = (offsets?.lowerBound ?? header.baseOffset)..<header.nextOffset
+            guard body.readSlice(length: header.size) != nil else { break }
+        }
+        return (topic, Int(partition), offsets)
     }
 }

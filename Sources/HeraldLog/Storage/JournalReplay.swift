@@ -15,12 +15,29 @@ struct JournalReplay {
         recovery.problems = scan.problems
     }
 
-    /// Appends to `store` (a partition of `topic`) what the journal has beyond its end and syncs it. A
-    /// damaged entry or a gap is recorded as a problem, logged, and ends that partition's replay.
+    /// Appends to `store` (a partition of `topic`) what the journal has beyond its end and syncs it. A gap
+    /// (offsets an entry before held, lost) is recorded as a problem and as damage in the partition, and
+    /// replay goes on after it; a damaged batch in a whole entry is recorded and ends that partition's
+    /// replay.
     ///
     /// - Throws: ``StorageError`` when the journal cannot be read or the segment cannot be written.
-    mutating func restore(into store: PartitionStore, topic: String, fileSystem: any LogFileSystem, logger: Logger) throws(StorageError) {
+    ///
+    /// `journals` says whether the partition's topic syncs before acknowledging (so may have used the
+    /// journal): if damaged journal bytes held entries whose partition cannot be read, such a partition is
+    /// reported as possibly missing events from its end on.
+    mutating func restore(into store: PartitionStore, topic: String, journals: Bool, fileSystem: any LogFileSystem, logger: Logger) throws(StorageError) {
         let location = JournalScan.Location(topic: topic, partition: store.partition.index)
+        defer {
+            if journals, let damaged = scan.unattributedDamage {
+                report(
+                    JournalProblem(
+                        kind: .possibleLoss, path: damaged.path, position: damaged.position, endPosition: damaged.endPosition,
+                        topic: topic, partition: location.partition, offsets: store.endOffset..<Offset(Int64.max)
+                    ),
+                    logger: logger
+                )
+            }
+        }
         guard let entries = scan.entries[location] else { return }
         replayed.insert(location)
         var appended = false
@@ -31,16 +48,26 @@ struct JournalReplay {
                 recovery.restoredBatches += restored.batches
                 recovery.restoredEvents += restored.events
                 appended = appended || restored.batches > 0
+                for missing in restored.missing {
+                    report(
+                        JournalProblem(kind: .gap, path: batches.path, position: missing.position, endPosition: missing.position, topic: topic, partition: location.partition, offsets: missing.offsets),
+                        logger: logger
+                    )
+                }
             } catch where error.isCorruption {
-                recovery.problems.append("\(error)")
-                logger.error(
-                    "a commit journal entry could not be replayed; the partition is served up to it",
-                    metadata: ["herald.topic": "\(topic)", "herald.partition": "\(location.partition)", "herald.error": "\(error)"]
+                report(
+                    JournalProblem(kind: .damaged, path: batches.path, position: batches.position, endPosition: batches.position + Int64(batches.length), topic: topic, partition: location.partition),
+                    logger: logger
                 )
                 break
             }
         }
         if appended { try store.sync() }
+    }
+
+    private mutating func report(_ problem: JournalProblem, logger: Logger) {
+        recovery.problems.append(problem)
+        logger.error("commit journal: \(problem)")
     }
 
     /// The account, once every partition was opened: entries of partitions never opened are counted as

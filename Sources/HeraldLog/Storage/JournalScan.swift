@@ -21,10 +21,15 @@ struct JournalScan: Sendable {
     /// Each partition's entries, in the order they were written.
     private(set) var entries: [Location: [Batches]] = [:]
 
-    /// Damaged entries that whole entries of the same generation follow (so not an interrupted write): each
-    /// with its file and byte range. Their batches are lost unless the segments hold them; replay reports
-    /// the gap they leave.
-    private(set) var problems: [String] = []
+    /// Damaged entries that whole entries of the same generation follow (so not an interrupted write), and
+    /// each file's last entry when it is of the file's generation but not whole or damaged: each with its
+    /// file, byte range and what it claims. Their batches are lost unless the segments hold them; replay
+    /// reports the gap they leave.
+    private(set) var problems: [JournalProblem] = []
+
+    /// The first damaged bytes that held entries whose partition cannot be read (a header damaged, or more
+    /// bytes damaged than the one entry whose header reads): any partition that journals may have lost events.
+    private(set) var unattributedDamage: JournalProblem?
 
     /// The spare file, if there is one: the generation it last held.
     private(set) var spare: UInt64?
@@ -82,9 +87,10 @@ struct JournalScan: Sendable {
                 // Not a whole entry of this generation. If one follows, this one was damaged after it was
                 // written (an interrupted write is never followed by a whole entry of its generation).
                 guard let next = try Self.nextEntry(in: file, after: position, size: size, generation: generation) else { break }
-                let problem = "commit journal '\(path)' is damaged at bytes \(position)..<\(next): the entry there fails its checksum; entries after it are replayed"
+                let (problem, entryEnd) = try Self.problem(.damaged, in: file, path: path, from: position, to: next)
                 logger.error("\(problem)")
                 problems.append(problem)
+                if problem.topic == nil || entryEnd < next { unattributedDamage = unattributedDamage ?? problem }
                 position = next
                 continue
             }
@@ -93,12 +99,51 @@ struct JournalScan: Sendable {
             )
             position = end
         }
-        if position < size {
+        guard position < size else { return }
+        if try Self.startsEntry(of: generation, in: file, at: position, size: size) {
+            // What follows an entry cut short is not attributed: a torn round leaves the same.
+            let (problem, _) = try Self.problem(.cutTail, in: file, path: path, from: position, to: size)
+            logger.warning("\(problem)")
+            problems.append(problem)
+            if problem.topic == nil { unattributedDamage = unattributedDamage ?? problem }
+        } else {
             logger.debug(
                 "the commit journal file ends here: what follows is not a whole entry of this generation (a write the stop interrupted, never acknowledged, or what a recycled file held before)",
                 metadata: ["herald.path": "\(path)", "herald.position": "\(position)", "herald.bytes": "\(size - position)"]
             )
         }
+    }
+
+    /// Whether the bytes at `position` start an entry of `generation`, whole or not, perhaps with one bit of
+    /// its version or generation flipped: what an interrupted write or damage to the last entry leaves,
+    /// unlike zeros (nothing written) or a whole entry of an earlier generation (what a recycled file held
+    /// before: its checksum holds, generation included).
+    private static func startsEntry(of generation: UInt64, in file: any LogFile, at position: Int64, size: Int64) throws(StorageError) -> Bool {
+        let count = Int(min(Int64(JournalRecord.prefixSize + 9), size - position))
+        let bytes = try file.read(count: count, at: position)
+        guard let version: UInt8 = bytes.getInteger(at: bytes.readerIndex + JournalRecord.prefixSize) else {
+            // Cut inside the prefix: a header of this generation cut short, if its length was set.
+            return JournalRecord.peekPrefix(bytes) != nil
+        }
+        if let (length, crc) = JournalRecord.peekPrefix(bytes), length <= JournalRecord.maximumClaimBytes,
+            position + Int64(JournalRecord.prefixSize + length) <= size,
+            CRC32C.checksum(try file.read(count: length, at: position + Int64(JournalRecord.prefixSize))) == crc
+        {
+            return false
+        }
+        // A header cut short of its generation is taken as this generation's: nothing else is written last.
+        let written: UInt64 = bytes.getInteger(at: bytes.readerIndex + JournalRecord.prefixSize + 1, endianness: .little) ?? generation
+        return (version ^ JournalRecord.formatVersion).nonzeroBitCount + (written ^ generation).nonzeroBitCount <= 1
+    }
+
+    /// The problem of `kind` for the bytes `position..<end` of `file`, with what the entry there claims, and
+    /// where that entry says it ends (`position` when its length does not read).
+    private static func problem(_ kind: JournalProblem.Kind, in file: any LogFile, path: String, from position: Int64, to end: Int64) throws(StorageError) -> (JournalProblem, entryEnd: Int64) {
+        let bytes = try file.read(count: Int(min(end - position, Int64(JournalRecord.maximumClaimBytes))), at: position)
+        let claim = JournalRecord.claim(in: bytes)
+        let entryEnd = JournalRecord.peekPrefix(bytes).map { position + Int64(JournalRecord.prefixSize + $0.length) } ?? position
+        let problem = JournalProblem(kind: kind, path: path, position: position, endPosition: end, topic: claim?.topic, partition: claim?.partition, offsets: claim?.offsets)
+        return (problem, entryEnd)
     }
 
     /// The whole, valid entry of `generation` at `position`, and where it ends, or `nil`.

@@ -209,14 +209,17 @@ final class PartitionStore {
     }
 
     /// Appends the batches of a commit journal entry (`bytes`, read from `path` at `position`) that this
-    /// partition lacks, those from its end on; batches it already holds are skipped. Returns how many
-    /// batches and events it appended. Not durable until ``sync()``.
+    /// partition lacks, those from its end on; batches it already holds are skipped. A batch that starts past
+    /// the end (the events between were lost: an earlier entry was damaged) starts a new segment at its
+    /// offset, and the offsets between are recorded as damage, served around like a deleted segment's.
+    /// Returns how many batches and events it appended, and the offsets found missing. Not durable until
+    /// ``sync()``.
     ///
-    /// - Throws: ``StorageError/corruption(path:position:reason:)`` when a batch is damaged or cannot follow
-    ///   the partition's end (a gap: events before it were lost); ``StorageError`` when a write fails.
-    func replay(_ bytes: ByteBuffer, path: String, position: Int64) throws(StorageError) -> (batches: Int, events: Int) {
+    /// - Throws: ``StorageError/corruption(path:position:reason:)`` when a batch is damaged;
+    ///   ``StorageError`` when a write fails.
+    func replay(_ bytes: ByteBuffer, path: String, position: Int64) throws(StorageError) -> (batches: Int, events: Int, missing: [(position: Int64, offsets: Range<Offset>)]) {
         var remaining = bytes
-        var restored = (batches: 0, events: 0)
+        var restored = (batches: 0, events: 0, missing: [(position: Int64, offsets: Range<Offset>)]())
         while remaining.readableBytes > 0 {
             let at = position + Int64(remaining.readerIndex - bytes.readerIndex)
             guard case .batch(_, let header) = RecordBatch.parse(remaining, decodeRecords: false),
@@ -225,17 +228,29 @@ final class PartitionStore {
                 throw .corruption(path: path, position: at, reason: "a journal entry holds a damaged record batch")
             }
             if header.nextOffset <= endOffset { continue }
+            if header.baseOffset > endOffset {
+                restored.missing.append((at, endOffset..<header.baseOffset))
+                try skip(to: header.baseOffset, reason: "the commit journal's entry holding these offsets is damaged (its batches in '\(path)' before byte \(at)): the events are lost")
+            }
             guard header.baseOffset == endOffset else {
-                throw .corruption(
-                    path: path, position: at,
-                    reason: "the journal's batch of offsets \(header.baseOffset.value)..<\(header.nextOffset.value) cannot follow partition \(partition.index)'s end \(endOffset.value) in \(directory): the events between were lost"
-                )
+                throw .corruption(path: path, position: at, reason: "the journal's batch of offsets \(header.baseOffset.value)..<\(header.nextOffset.value) overlaps partition \(partition.index)'s end \(endOffset.value)")
             }
             _ = try place(EncodedAppend(bytes: slice, headers: [header], baseOffsets: [header.baseOffset], batchSizes: [header.size]))
             restored.batches += 1
             restored.events += header.recordCount
         }
         return restored
+    }
+
+    /// Seals the active segment, records the offsets from its end to `offset` as missing, and starts a new
+    /// segment at `offset`.
+    private func skip(to offset: Offset, reason: String) throws(StorageError) {
+        try active.sync()
+        try active.saveIndex()
+        active.markMissing(upTo: offset, reason: reason)
+        let segment = try Segment.create(in: directory, baseOffset: offset, fileSystem: fileSystem)
+        try fileSystem.syncDirectory(directory)
+        segments.append(segment)
     }
 
     /// Makes everything appended durable.

@@ -196,6 +196,15 @@ final class Segment {
         try fileSystem.writeAtomically(index.encodedTimes(segmentSize: size, nextOffset: nextOffset, sealed: sealed), to: SegmentName.timeIndex(directory, baseOffset))
     }
 
+    /// Records offsets from the segment's end up to `end` as missing (their events are lost: `reason` says
+    /// how) and moves its end there, so that the next segment can start at `end`. Call after the segment's
+    /// indexes were saved for the last time: they keep its real end, so the next open finds the gap too.
+    func markMissing(upTo end: Offset, reason: String) {
+        guard end > nextOffset else { return }
+        damages.append(SegmentCorruption(path: logPath, position: size, endPosition: size, offset: nextOffset, endOffset: end, reason: reason))
+        nextOffset = end
+    }
+
     /// Closes the file.
     func close() throws(StorageError) {
         try file.close()
