@@ -1,4 +1,5 @@
 @testable import HeraldLog
+import HeraldTesting
 import NIOCore
 import Testing
 
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func composesOverRandomSplits() {
-        var generator = SplitMix64(state: 7)
+        var generator = SeededRandomGenerator(seed: 7)
         let bytes = (0..<100_000).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let whole = CRC32C.checksum(bytes)
         for _ in 0..<200 {
@@ -52,7 +53,7 @@ import Testing
     }
 
     @Test func hardwareAndFallbackAgreeOnManyLengthsAndAlignments() {
-        var generator = SplitMix64(state: 42)
+        var generator = SeededRandomGenerator(seed: 42)
         // Past 3 × 8192 bytes, so every stage of the interleaved hardware loop runs.
         let bytes = (0..<(80_000 + 16)).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         var lengths = Array(0...800)

@@ -1,6 +1,7 @@
 import Foundation
 import Herald
 import HeraldLog
+import HeraldTesting
 import NIOCore
 import Testing
 
@@ -168,7 +169,7 @@ struct CorruptionSuiteTests {
             var undetectable = 0
             var lostUndetectably = 0
             for seed in 0..<cases {
-                var generator = SplitMix64(state: UInt64(seed) &* 0x9E37_79B9 &+ 1)
+                var generator = SeededRandomGenerator(seed: UInt64(seed) &* 0x9E37_79B9 &+ 1)
                 let pristine = pristines[seed % pristines.count]
                 let directory = "\(root)/case-\(seed)"
                 // Half the powered-off cases damage the journal, the only copy of what the segments lost.

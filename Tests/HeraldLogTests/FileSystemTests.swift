@@ -1,5 +1,6 @@
 import Foundation
 import HeraldLog
+import HeraldTesting
 import NIOCore
 import Testing
 
@@ -38,7 +39,7 @@ import Testing
         try withTemporaryDirectory { directory in
             let file = try fileSystem.open(directory + "/segment", creating: true)
             defer { try? file.close() }
-            var generator = SplitMix64(state: 3)
+            var generator = SeededRandomGenerator(seed: 3)
             let bytes = (0..<(3 << 20)).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
             try file.write(ByteBuffer(bytes: bytes), at: 7)
             let back = try file.read(count: bytes.count, at: 7)

@@ -27,23 +27,29 @@ struct JournalDamageTests {
         return found
     }
 
+    /// Publishes `chunks` rounds of ten events to three partitions through the journal, then loses power:
+    /// the segments keep only what was synced, the journal the rest. Returns the receipts and the path of
+    /// the journal file.
+    private func publishThenLosePower(in directory: String, chunks: Int) async throws -> (receipts: [String: PublishReceipt], journal: String) {
+        let fileSystem = FaultInjectingFileSystem()
+        let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem, commitJournal: .always))
+        try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 3))
+        var receipts: [String: PublishReceipt] = [:]
+        for chunk in 0..<chunks {
+            let events = try (chunk * 10..<chunk * 10 + 10).map(event)
+            for (event, receipt) in zip(events, try await broker.publish(events, to: "orders")) { receipts[event.id] = receipt }
+        }
+        try fileSystem.simulatePowerLoss()
+        try? await broker.close()
+        fileSystem.heal()
+        let journal = try #require(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/journal").first { $0.hasSuffix(".journal") })
+        return (receipts, "\(directory)/journal/\(journal)")
+    }
+
     @Test("a bit flip in a journal entry is reported; entries after it are replayed, and only the damaged entry's events are lost, reported with their offsets")
     func bitFlip() async throws {
         try await withTemporaryDirectory { directory in
-            let fileSystem = FaultInjectingFileSystem()
-            let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem, commitJournal: .always))
-            try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 3))
-            var receipts: [String: PublishReceipt] = [:]
-            for chunk in 0..<40 {
-                let events = try (chunk * 10..<chunk * 10 + 10).map(event)
-                for (event, receipt) in zip(events, try await broker.publish(events, to: "orders")) { receipts[event.id] = receipt }
-            }
-            try fileSystem.simulatePowerLoss()
-            try? await broker.close()
-            fileSystem.heal()
-
-            let journal = try #require(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/journal").first { $0.hasSuffix(".journal") })
-            let path = "\(directory)/journal/\(journal)"
+            let (receipts, path) = try await publishThenLosePower(in: directory, chunks: 40)
             let all = try entries(of: path)
             try #require(all.count >= 6)
             let damaged = all[all.count / 2]
@@ -89,20 +95,7 @@ struct JournalDamageTests {
     @Test("a bit flip in the journal's last entry is reported as a cut tail naming the partition and offsets it held")
     func lastEntryFlip() async throws {
         try await withTemporaryDirectory { directory in
-            let fileSystem = FaultInjectingFileSystem()
-            let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem, commitJournal: .always))
-            try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 3))
-            var receipts: [String: PublishReceipt] = [:]
-            for chunk in 0..<10 {
-                let events = try (chunk * 10..<chunk * 10 + 10).map(event)
-                for (event, receipt) in zip(events, try await broker.publish(events, to: "orders")) { receipts[event.id] = receipt }
-            }
-            try fileSystem.simulatePowerLoss()
-            try? await broker.close()
-            fileSystem.heal()
-
-            let journal = try #require(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/journal").first { $0.hasSuffix(".journal") })
-            let path = "\(directory)/journal/\(journal)"
+            let (receipts, path) = try await publishThenLosePower(in: directory, chunks: 10)
             let last = try #require(try entries(of: path).last)
             var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             bytes[last.position + 8 + last.length - 3] ^= 0x10
@@ -116,33 +109,32 @@ struct JournalDamageTests {
         }
     }
 
-    @Test("an entry zeroed whole, header and all, makes every journaled partition report that it may have lost events from its end on")
-    func unattributedDamage() async throws {
-        try await withTemporaryDirectory { directory in
-            let fileSystem = FaultInjectingFileSystem()
-            let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem, commitJournal: .always))
-            try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 3))
-            var receipts: [String: PublishReceipt] = [:]
-            for chunk in 0..<20 {
-                let events = try (chunk * 10..<chunk * 10 + 10).map(event)
-                for (event, receipt) in zip(events, try await broker.publish(events, to: "orders")) { receipts[event.id] = receipt }
-            }
-            try fileSystem.simulatePowerLoss()
-            try? await broker.close()
-            fileSystem.heal()
+    /// Damage that leaves a journal entry's partition unknown or not to be believed.
+    enum HeaderDamage: String, CaseIterable, CustomTestStringConvertible {
+        case zeroedWhole = "the entry zeroed whole"
+        case partitionFlipped = "a bit of its partition flipped"
+        case topicFlipped = "a bit of its topic name flipped"
+        var testDescription: String { rawValue }
+    }
 
-            let journal = try #require(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/journal").first { $0.hasSuffix(".journal") })
-            let path = "\(directory)/journal/\(journal)"
+    @Test("damage that leaves an entry's partition unknown makes every journaled partition report that it may have lost events from its end on", arguments: HeaderDamage.allCases)
+    func unattributedDamage(_ damage: HeaderDamage) async throws {
+        try await withTemporaryDirectory { directory in
+            let (receipts, path) = try await publishThenLosePower(in: directory, chunks: 20)
             let all = try entries(of: path)
             // The last entry of some partition that is not the file's last: nothing after it names its offsets.
             let damaged = try #require(all.dropLast().last { entry in !all.contains { $0.position > entry.position && $0.partition == entry.partition } })
             var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            bytes.replaceSubrange(damaged.position..<damaged.position + 8 + damaged.length, with: Data(count: 8 + damaged.length))
+            switch damage {
+            case .zeroedWhole: bytes.replaceSubrange(damaged.position..<damaged.position + 8 + damaged.length, with: Data(count: 8 + damaged.length))
+            case .partitionFlipped: bytes[damaged.position + 18] ^= 0x04
+            case .topicFlipped: bytes[damaged.position + 24] ^= 0x20
+            }
             try bytes.write(to: URL(fileURLWithPath: path))
 
             let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
             let problems = reopened.recoveryReport().journal.problems
-            #expect(problems.contains { $0.kind == .damaged && $0.position == Int64(damaged.position) && $0.topic == nil }, "the damage is reported: \(problems)")
+            #expect(problems.contains { $0.kind == .damaged && $0.position == Int64(damaged.position) }, "the damage is reported: \(problems)")
             #expect(Set(problems.filter { $0.kind == .possibleLoss }.compactMap(\.partition)) == [0, 1, 2], "every partition may have lost events: \(problems)")
             try await expectLossesNamed(in: reopened, receipts: receipts, partition: damaged.partition)
             try await reopened.close()

@@ -1,6 +1,7 @@
 import Foundation
 import Herald
 import HeraldLog
+import HeraldTesting
 import NIOCore
 import Testing
 
@@ -46,7 +47,7 @@ struct LogBrokerFaultTests {
 
     @Test("random damage to the last and a middle segment: open succeeds, a torn tail is cut, damage elsewhere is reported", arguments: 0..<8)
     func randomCorruption(_ seed: Int) async throws {
-        var generator = SplitMix64(state: UInt64(seed) &+ 17)
+        var generator = SeededRandomGenerator(seed: UInt64(seed) &+ 17)
         try await withTemporaryDirectory { directory in
             let configuration = LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 2 * 1024)
             let broker = try await LogBroker.open(configuration)
@@ -98,7 +99,7 @@ struct LogBrokerFaultTests {
         }
     }
 
-    private func damage(_ path: String, truncate: Bool, using generator: inout SplitMix64) throws {
+    private func damage(_ path: String, truncate: Bool, using generator: inout SeededRandomGenerator) throws {
         let size = try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
         defer { try? handle.close() }

@@ -1,6 +1,7 @@
 import Foundation
 import Herald
 import HeraldLog
+import HeraldTesting
 import NIOCore
 import Testing
 
@@ -31,7 +32,7 @@ struct PowerLossTests {
 
     /// One run; returns how many events the journal gave back.
     private func run(seed: Int) async throws -> Int {
-        var generator = SplitMix64(state: UInt64(seed) &* 0x2545_F491 &+ 3)
+        var generator = SeededRandomGenerator(seed: UInt64(seed) &* 0x2545_F491 &+ 3)
         return try await withTemporaryDirectory { directory in
             let fileSystem = FaultInjectingFileSystem()
             let journal: CommitJournalMode = seed % 2 == 0 ? .always : .never
@@ -81,7 +82,7 @@ struct PowerLossTests {
             }
             let cutSeed = generator.next()
             try await onBlockingThread {
-                var cut = SplitMix64(state: cutSeed)
+                var cut = SeededRandomGenerator(seed: cutSeed)
                 try fileSystem.simulateTornPowerLoss(using: &cut)
             }
             await subscription.close()

@@ -1,19 +1,7 @@
 import Foundation
 import Herald
 import HeraldLog
-
-/// A deterministic generator (SplitMix64) so randomised tests are repeatable.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import HeraldTesting
 
 /// Runs `body` with the path of a fresh directory under the system's temporary directory, and
 /// removes the directory and its contents afterwards.

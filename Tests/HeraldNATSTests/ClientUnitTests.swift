@@ -1,3 +1,4 @@
+import HeraldTesting
 import NIOCore
 import Testing
 
@@ -44,7 +45,7 @@ struct ClientUnitTests {
 
     @Test("backoff delays stay between zero and the doubling cap")
     func backoff() {
-        var generator = SplitMix64(state: 7)
+        var generator = SeededRandomGenerator(seed: 7)
         for attempt in 0..<40 {
             let cap = min(Duration.seconds(2), .milliseconds(100) * (1 << min(attempt, 30)))
             for _ in 0..<50 {

@@ -1,3 +1,4 @@
+import HeraldTesting
 import NIOCore
 import Testing
 
@@ -123,7 +124,7 @@ struct ProtocolParserTests {
 
     @Test("seeded random splits into many pieces give the same frames")
     func randomSplits() throws {
-        var generator = SplitMix64(state: 0x4E41_5453)
+        var generator = SeededRandomGenerator(seed: 0x4E41_5453)
         for round in 0..<500 {
             let pieces = Int.random(in: 2...40, using: &generator)
             let cuts = (1..<pieces).map { _ in Int.random(in: 0...bytes.count, using: &generator) }

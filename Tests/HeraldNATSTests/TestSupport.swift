@@ -1,22 +1,10 @@
 import Foundation
 import HeraldNATS
+import HeraldTesting
 import Logging
 import NIOCore
 import NIOPosix
 import Testing
-
-/// A deterministic generator (SplitMix64) so randomised tests are repeatable.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Integration settings from the environment (set by `scripts/test.sh`).
 enum TestEnvironment {

@@ -152,7 +152,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                     state.quarantinedTopics[name] = quarantine
                 }
             }
-            state.journalRecovery = replay.finish()
+            state.journalRecovery = replay.finish(logger: logger)
             keepsJournal = replay.unreplayedTopics.contains { state.quarantinedTopics[$0] != nil }
             return state.journalRecovery
         }

@@ -74,9 +74,11 @@ struct JournalRecord {
     static let maximumClaimBytes = CommitJournal.maximumRoundBytes + prefixSize + fixedSize + Int(UInt16.max)
 
     /// What a damaged entry (`bytes`, from its prefix on) says it held, without trusting its checksum: the
-    /// topic and partition its header names (`nil` when they do not read), and the offsets from its first
-    /// batch to the last one whose header is plausible and follows on (`nil` when none is).
-    static func claim(in bytes: ByteBuffer) -> (topic: String, partition: Int, offsets: Range<Offset>?)? {
+    /// topic and partition its header names (`nil` when they do not read), the offsets from its first batch
+    /// to the last one whose header is plausible and follows on (`nil` when none is), and whether every one
+    /// of those batches is whole and passes its own checksum — then the damage is in the entry's header, and
+    /// the topic and partition it names are not to be believed.
+    static func claim(in bytes: ByteBuffer) -> (topic: String, partition: Int, offsets: Range<Offset>?, batchesIntact: Bool)? {
         guard let (length, _) = peekPrefix(bytes), length >= fixedSize else { return nil }
         var body = bytes.getSlice(at: bytes.readerIndex, length: min(bytes.readableBytes, prefixSize + length)) ?? bytes
         guard body.readSlice(length: prefixSize + 9) != nil,
@@ -87,12 +89,17 @@ struct JournalRecord {
             let topic = String(validating: topicBytes.readableBytesView, as: UTF8.self)
         else { return nil }
         var offsets: Range<Offset>?
+        var intact = true
         while let header = RecordBatch.peekHeader(body), RecordBatch.implausibility(of: header) == nil,
             offsets.map({ $0.upperBound == header.baseOffset }) ?? true
         {
             offsets = (offsets?.lowerBound ?? header.baseOffset)..<header.nextOffset
-            guard body.readSlice(length: header.size) != nil else { break }
+            guard case .batch = RecordBatch.parse(body, decodeRecords: false) else {
+                intact = false
+                break
+            }
+            body.moveReaderIndex(forwardBy: header.size)
         }
-        return (topic, Int(partition), offsets)
+        return (topic, Int(partition), offsets, intact && offsets != nil && body.readableBytes == 0)
     }
 }

@@ -7,6 +7,9 @@ import NIOCore
 struct JournalReplay {
     private let scan: JournalScan
     private var replayed: Set<JournalScan.Location> = []
+    /// The partitions opened whose topics sync before acknowledging (so may have used the journal), with
+    /// their ends after replay.
+    private var journaling: [(location: JournalScan.Location, end: Offset)] = []
     private var recovery = JournalRecovery()
 
     init(scan: JournalScan) {
@@ -23,21 +26,11 @@ struct JournalReplay {
     /// - Throws: ``StorageError`` when the journal cannot be read or the segment cannot be written.
     ///
     /// `journals` says whether the partition's topic syncs before acknowledging (so may have used the
-    /// journal): if damaged journal bytes held entries whose partition cannot be read, such a partition is
-    /// reported as possibly missing events from its end on.
+    /// journal): if damaged journal bytes held entries whose partition cannot be told, ``finish(logger:)``
+    /// reports such a partition as possibly missing events from its end on.
     mutating func restore(into store: PartitionStore, topic: String, journals: Bool, fileSystem: any LogFileSystem, logger: Logger) throws(StorageError) {
         let location = JournalScan.Location(topic: topic, partition: store.partition.index)
-        defer {
-            if journals, let damaged = scan.unattributedDamage {
-                report(
-                    JournalProblem(
-                        kind: .possibleLoss, path: damaged.path, position: damaged.position, endPosition: damaged.endPosition,
-                        topic: topic, partition: location.partition, offsets: store.endOffset..<Offset(Int64.max)
-                    ),
-                    logger: logger
-                )
-            }
-        }
+        defer { if journals { journaling.append((location, store.endOffset)) } }
         guard let entries = scan.entries[location] else { return }
         replayed.insert(location)
         var appended = false
@@ -71,10 +64,29 @@ struct JournalReplay {
     }
 
     /// The account, once every partition was opened: entries of partitions never opened are counted as
-    /// unknown.
-    func finish() -> JournalRecovery {
-        var recovery = recovery
+    /// unknown. If damaged bytes held entries whose partition cannot be told (their header does not read or
+    /// is damaged, or names a partition the log does not have), every journaling partition is reported as
+    /// possibly missing events from its end on.
+    mutating func finish(logger: Logger) -> JournalRecovery {
         recovery.unknownPartitions = scan.entries.filter { !replayed.contains($0.key) }.reduce(0) { $0 + $1.value.count }
+        let opened = Set(journaling.map(\.location))
+        let unattributed =
+            scan.unattributedDamage
+            ?? scan.problems.first { problem in
+                guard let topic = problem.topic, let partition = problem.partition else { return true }
+                return !opened.contains(JournalScan.Location(topic: topic, partition: partition))
+            }
+        if let damaged = unattributed {
+            for (location, end) in journaling {
+                report(
+                    JournalProblem(
+                        kind: .possibleLoss, path: damaged.path, position: damaged.position, endPosition: damaged.endPosition,
+                        topic: location.topic, partition: location.partition, offsets: end..<Offset(Int64.max)
+                    ),
+                    logger: logger
+                )
+            }
+        }
         return recovery
     }
 

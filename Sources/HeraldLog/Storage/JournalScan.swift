@@ -27,8 +27,9 @@ struct JournalScan: Sendable {
     /// reports the gap they leave.
     private(set) var problems: [JournalProblem] = []
 
-    /// The first damaged bytes that held entries whose partition cannot be read (a header damaged, or more
-    /// bytes damaged than the one entry whose header reads): any partition that journals may have lost events.
+    /// The first damaged bytes that held entries whose partition cannot be read or believed (a header that
+    /// does not read or is where the damage is, or more bytes damaged than the one entry whose header reads):
+    /// any partition that journals may have lost events.
     private(set) var unattributedDamage: JournalProblem?
 
     /// The spare file, if there is one: the generation it last held.
@@ -87,10 +88,10 @@ struct JournalScan: Sendable {
                 // Not a whole entry of this generation. If one follows, this one was damaged after it was
                 // written (an interrupted write is never followed by a whole entry of its generation).
                 guard let next = try Self.nextEntry(in: file, after: position, size: size, generation: generation) else { break }
-                let (problem, entryEnd) = try Self.problem(.damaged, in: file, path: path, from: position, to: next)
+                let (problem, attributed) = try Self.problem(.damaged, in: file, path: path, from: position, to: next)
                 logger.error("\(problem)")
                 problems.append(problem)
-                if problem.topic == nil || entryEnd < next { unattributedDamage = unattributedDamage ?? problem }
+                if !attributed { unattributedDamage = unattributedDamage ?? problem }
                 position = next
                 continue
             }
@@ -137,13 +138,14 @@ struct JournalScan: Sendable {
     }
 
     /// The problem of `kind` for the bytes `position..<end` of `file`, with what the entry there claims, and
-    /// where that entry says it ends (`position` when its length does not read).
-    private static func problem(_ kind: JournalProblem.Kind, in file: any LogFile, path: String, from position: Int64, to end: Int64) throws(StorageError) -> (JournalProblem, entryEnd: Int64) {
+    /// whether the claim accounts for all the damaged bytes: the header reads, is not where the damage is
+    /// (some batch fails its own checksum, or is cut), and the entry it describes ends at `end`.
+    private static func problem(_ kind: JournalProblem.Kind, in file: any LogFile, path: String, from position: Int64, to end: Int64) throws(StorageError) -> (JournalProblem, attributed: Bool) {
         let bytes = try file.read(count: Int(min(end - position, Int64(JournalRecord.maximumClaimBytes))), at: position)
         let claim = JournalRecord.claim(in: bytes)
         let entryEnd = JournalRecord.peekPrefix(bytes).map { position + Int64(JournalRecord.prefixSize + $0.length) } ?? position
         let problem = JournalProblem(kind: kind, path: path, position: position, endPosition: end, topic: claim?.topic, partition: claim?.partition, offsets: claim?.offsets)
-        return (problem, entryEnd)
+        return (problem, claim.map { !$0.batchesIntact } == true && entryEnd >= end)
     }
 
     /// The whole, valid entry of `generation` at `position`, and where it ends, or `nil`.

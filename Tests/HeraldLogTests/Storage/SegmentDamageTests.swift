@@ -1,5 +1,6 @@
 import Foundation
 import Herald
+import HeraldTesting
 import Logging
 import NIOCore
 import Testing
@@ -171,7 +172,7 @@ struct SegmentDamageTests {
             try fill(store, count: 200)
             let path = SegmentName.log(directory, 0)
             try store.close()
-            var generator = SplitMix64(state: 7)
+            var generator = SeededRandomGenerator(seed: 7)
             let garbage = Data((0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
             try handle.seekToEnd()

@@ -1,3 +1,4 @@
+import HeraldTesting
 import Testing
 
 /// Mutational fuzzing of the NATS protocol parser. It runs only when `HERALD_FUZZ_ITERATIONS` is set (CI
@@ -35,8 +36,8 @@ struct ProtocolParserFuzzTests {
     func fuzz() {
         let iterations = FuzzSettings.iterations ?? 0
         let seed = FuzzSettings.seed
-        var mutator = Mutator(seed: seed, corpus: Self.corpus, tokens: Self.tokens)
-        var random = SplitMix64(state: seed ^ 0x5EED)
+        var mutator = InputMutator(seed: seed, corpus: Self.corpus, tokens: Self.tokens)
+        var random = SeededRandomGenerator(seed: seed ^ 0x5EED)
         var outcomes: Set<String> = []
         var failures = 0
         for iteration in 0..<iterations {
@@ -46,12 +47,12 @@ struct ProtocolParserFuzzTests {
             }
             let (outcome, problems) = ProtocolParserProperties.check(input, cuts: cuts)
             if outcomes.insert(outcome).inserted, FuzzSettings.verbose {
-                print("fuzz: new outcome '\(outcome)' from \(describeInput(input))")
+                print("fuzz: new outcome '\(outcome)' from \(InputMutator.describe(input))")
             }
             guard !problems.isEmpty else { continue }
             failures += 1
             Issue.record(
-                "seed \(seed), input \(iteration): \(problems.joined(separator: "; "))\n  \(describeInput(input))"
+                "seed \(seed), input \(iteration): \(problems.joined(separator: "; "))\n  \(InputMutator.describe(input))"
             )
             if failures >= 20 { break }
         }

@@ -1,3 +1,4 @@
+import HeraldTesting
 import Testing
 
 /// Mutational fuzzing of the JSON parser and `CloudEventJSON`. It runs only when `HERALD_FUZZ_ITERATIONS`
@@ -36,19 +37,19 @@ struct CloudEventJSONFuzzTests {
     func fuzz() {
         let iterations = FuzzSettings.iterations ?? 0
         let seed = FuzzSettings.seed
-        var mutator = Mutator(seed: seed, corpus: Self.corpus, tokens: Self.tokens)
+        var mutator = InputMutator(seed: seed, corpus: Self.corpus, tokens: Self.tokens)
         var outcomes: Set<String> = []
         var failures = 0
         for iteration in 0..<iterations {
             let input = mutator.next()
             let (outcome, problems) = CloudEventJSONProperties.check(input)
             if outcomes.insert(outcome).inserted, FuzzSettings.verbose {
-                print("fuzz: new outcome '\(outcome)' from \(describeInput(input))")
+                print("fuzz: new outcome '\(outcome)' from \(InputMutator.describe(input))")
             }
             guard !problems.isEmpty else { continue }
             failures += 1
             Issue.record(
-                "seed \(seed), input \(iteration): \(problems.joined(separator: "; "))\n  \(describeInput(input))"
+                "seed \(seed), input \(iteration): \(problems.joined(separator: "; "))\n  \(InputMutator.describe(input))"
             )
             if failures >= 20 { break }
         }

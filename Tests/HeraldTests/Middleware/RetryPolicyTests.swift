@@ -1,7 +1,8 @@
 import Herald
+import HeraldTesting
 import Testing
 
-/// A deterministic generator (SplitMix64) so jitter tests are repeatable.
+/// A deterministic generator (SeededRandomGenerator) so jitter tests are repeatable.
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
 

@@ -1,35 +1,22 @@
 import Foundation
 
-/// Settings of the fuzz suites, from the environment: they run only when `HERALD_FUZZ_ITERATIONS` is set.
-enum FuzzSettings {
-    private static var environment: [String: String] { ProcessInfo.processInfo.environment }
-
-    /// Inputs per fuzz test (`HERALD_FUZZ_ITERATIONS`), or `nil` to skip the suites.
-    static var iterations: Int? { environment["HERALD_FUZZ_ITERATIONS"].flatMap { Int($0) } }
-
-    /// The seed (`HERALD_FUZZ_SEED`, decimal); a fixed one by default so that runs repeat.
-    static var seed: UInt64 { environment["HERALD_FUZZ_SEED"].flatMap { UInt64($0) } ?? 20_251_123 }
-
-    /// Whether to print each input with an outcome not seen before (`HERALD_FUZZ_VERBOSE=1`), to pick
-    /// regression cases from.
-    static var verbose: Bool { environment["HERALD_FUZZ_VERBOSE"] == "1" }
-}
-
 /// Seeded mutations of known-good inputs: bit flips, byte changes, inserted tokens, deletions,
 /// duplications, splices of two inputs, and runs of opening brackets (depth bombs).
-struct Mutator {
-    private var random: SplitMix64
+public struct InputMutator: Sendable {
+    private var random: SeededRandomGenerator
     private let corpus: [[UInt8]]
     private let tokens: [[UInt8]]
 
-    init(seed: UInt64, corpus: [[UInt8]], tokens: [[UInt8]]) {
-        self.random = SplitMix64(state: seed)
+    /// Mutates entries of `corpus` (known-good inputs), inserting `tokens` (fragments of the input's
+    /// grammar) among other changes, in the sequence `seed` gives.
+    public init(seed: UInt64, corpus: [[UInt8]], tokens: [[UInt8]]) {
+        self.random = SeededRandomGenerator(seed: seed)
         self.corpus = corpus
         self.tokens = tokens
     }
 
     /// A new input: a corpus entry with one to four mutations.
-    mutating func next() -> [UInt8] {
+    public mutating func next() -> [UInt8] {
         var input = pick(corpus)
         for _ in 0..<Int.random(in: 1...4, using: &random) {
             mutate(&input)
@@ -72,17 +59,17 @@ struct Mutator {
             input.insert(contentsOf: run, at: position(in: input))
         }
     }
-}
 
-/// `bytes` for a report: printable ASCII as it is, other bytes as `\xFF`, and the exact bytes in base64.
-func describeInput(_ bytes: [UInt8]) -> String {
-    var text = ""
-    for byte in bytes.prefix(300) {
-        switch byte {
-        case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
-        default: text += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+    /// `bytes` for a report: printable ASCII as it is, other bytes as `\xFF`, and the exact bytes in base64.
+    public static func describe(_ bytes: [UInt8]) -> String {
+        var text = ""
+        for byte in bytes.prefix(300) {
+            switch byte {
+            case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
+            default: text += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
         }
+        if bytes.count > 300 { text += "… (\(bytes.count) bytes)" }
+        return "\(text)\n  base64: \(Data(bytes).base64EncodedString())"
     }
-    if bytes.count > 300 { text += "… (\(bytes.count) bytes)" }
-    return "\(text)\n  base64: \(Data(bytes).base64EncodedString())"
 }
