@@ -97,10 +97,15 @@ if command -v python3 >/dev/null; then
     if python3 -c 'import nats' 2>/dev/null; then export HERALD_PYTHON="$(command -v python3)"; fi
 fi
 
+echo "==> swift format lint"
+# The tree is formatted with the repository's .swift-format; a violation fails the run (fix: swift format -i -r Sources Tests Package.swift).
+swift format lint --strict -r Sources Tests Package.swift
+
 echo "==> swift build --build-tests"
 swift build --build-tests 2>&1 | tee "$log"
 # Warnings from Herald's sources and tests (dependencies' own warnings are not ours to fix).
-if grep -E "^$(pwd)/(Sources|Tests)/.*warning:" "$log" | sort -u | grep .; then
+# SwiftPM's own warnings about the package (an unhandled file in a target) count too.
+if grep -iE "^$(pwd)/(Sources|Tests)/.*warning:|^warning: '$(basename "$(pwd)")'" "$log" | sort -u | grep .; then
     echo "error: the build printed warnings from Herald's code (listed above)" >&2
     exit 1
 fi

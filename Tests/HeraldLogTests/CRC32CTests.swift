@@ -1,7 +1,8 @@
-@testable import HeraldLog
 import HeraldTesting
 import NIOCore
 import Testing
+
+@testable import HeraldLog
 
 @Suite struct CRC32CTests {
     @Test func checksumsTheStandardCheckString() {

@@ -103,7 +103,8 @@ struct CommitJournalTests {
     func checkpoints(_ checkpointBytes: Int) async throws {
         try await withTemporaryDirectory { directory in
             let fileSystem = FaultInjectingFileSystem()
-            let configuration = LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem, commitJournal: .always, journalCheckpointBytes: Int64(checkpointBytes))
+            let configuration = LogBrokerConfiguration(
+                dataDirectory: directory, fileSystem: fileSystem, commitJournal: .always, journalCheckpointBytes: Int64(checkpointBytes))
             let broker = try await LogBroker.open(configuration)
             try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 4))
             let receipts = try await publish(broker, batches: 120)
@@ -157,7 +158,8 @@ struct CommitJournalTests {
             #expect(report.unknownPartitions == 1, "the entry of a topic the log does not have is skipped; the stale one ends the file")
             #expect(report.problems.isEmpty)
             try await expectAllPresent(receipts, in: reopened, partitions: 2)
-            let lag = try await reopened.read(topic: "orders", partition: 0, from: 0, limit: 1_000).count
+            let lag =
+                try await reopened.read(topic: "orders", partition: 0, from: 0, limit: 1_000).count
                 + (try await reopened.read(topic: "orders", partition: 1, from: 0, limit: 1_000).count)
             #expect(lag == 160, "nothing was appended twice")
             try await reopened.close()
@@ -176,7 +178,8 @@ struct CommitJournalTests {
             try await losePower(broker, fileSystem)
             let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
             try await expectAllPresent(receipts, in: reopened, partitions: 2)
-            let stored = try await reopened.read(topic: "orders", partition: 0, from: 0, limit: 1_000)
+            let stored =
+                try await reopened.read(topic: "orders", partition: 0, from: 0, limit: 1_000)
                 + (try await reopened.read(topic: "orders", partition: 1, from: 0, limit: 1_000))
             #expect(stored.count == 80, "the failed round left nothing in the segments or the journal")
             #expect(!stored.contains { $0.event.id == "evt--1" })

@@ -39,7 +39,9 @@ struct CorruptionSuiteTests {
             try await broker.createTopic(TopicConfiguration(name: topic, partitions: partitions))
             for chunk in 0..<(topic == "orders" ? 40 : 10) {
                 let events = try (chunk * 10..<chunk * 10 + 10).map { index in
-                    try Event(id: "\(topic)-\(index)", source: "/corruption", type: "corruption.test.v1", subject: "k\(index % 7)", data: ByteBuffer(string: "payload-\(index)-" + String(repeating: "x", count: index % 50)))
+                    try Event(
+                        id: "\(topic)-\(index)", source: "/corruption", type: "corruption.test.v1", subject: "k\(index % 7)",
+                        data: ByteBuffer(string: "payload-\(index)-" + String(repeating: "x", count: index % 50)))
                 }
                 for (event, receipt) in zip(events, try await broker.publish(events, to: topic)) {
                     expected[topic, default: [:]][receipt.partition.index, default: [:]][receipt.offset.value] = (event.id, event.data ?? ByteBuffer())
@@ -64,13 +66,16 @@ struct CorruptionSuiteTests {
     private func makePoweredOff(_ directory: String) async throws -> Expected {
         let fileSystem = FaultInjectingFileSystem()
         let broker = try await LogBroker.open(
-            LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 4 * 1024, fileSystem: fileSystem, commitJournal: .always, journalCheckpointBytes: 12 * 1024)
+            LogBrokerConfiguration(
+                dataDirectory: directory, segmentBytes: 4 * 1024, fileSystem: fileSystem, commitJournal: .always, journalCheckpointBytes: 12 * 1024)
         )
         try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 2), options: LogTopicOptions(durability: .fsyncBeforeAcknowledge))
         var expected: Expected = [:]
         for chunk in 0..<40 {
             let events = try (chunk * 10..<chunk * 10 + 10).map { index in
-                try Event(id: "orders-\(index)", source: "/corruption", type: "corruption.test.v1", subject: "k\(index % 7)", data: ByteBuffer(string: "payload-\(index)-" + String(repeating: "y", count: index % 60)))
+                try Event(
+                    id: "orders-\(index)", source: "/corruption", type: "corruption.test.v1", subject: "k\(index % 7)",
+                    data: ByteBuffer(string: "payload-\(index)-" + String(repeating: "y", count: index % 60)))
             }
             for (event, receipt) in zip(events, try await broker.publish(events, to: "orders")) {
                 expected["orders", default: [:]][receipt.partition.index, default: [:]][receipt.offset.value] = (event.id, event.data ?? ByteBuffer())
@@ -195,7 +200,10 @@ struct CorruptionSuiteTests {
                 let isDeletedCheckpoint = file.hasPrefix("groups/") && damage == .delete
                 // Past a journal file's own entries a recycled file holds its old ones: not read either.
                 let isJournalLeftover = liveEnds[file].map { end in changed.map { $0.lowerBound >= end } ?? true } ?? false
-                guard changed != nil && !isActiveIndex && !isDeletedCheckpoint && !isJournalLeftover && !file.hasSuffix("start.offset") && !file.hasSuffix(".spare") else {
+                guard
+                    changed != nil && !isActiveIndex && !isDeletedCheckpoint && !isJournalLeftover && !file.hasSuffix("start.offset")
+                        && !file.hasSuffix(".spare")
+                else {
                     if !outcome.unexplained.isEmpty { Issue.record("\(label): acknowledged \(outcome.unexplained) gone, no report names them") }
                     continue
                 }
@@ -204,7 +212,9 @@ struct CorruptionSuiteTests {
                 // or a lost file left: no other durable record says how far it went (keeping one would cost a
                 // second sync per round). What the cut entry claims is reported; what followed it cannot be.
                 // Counted and documented.
-                let cutsJournalTail = liveEnds[file].map { end in damage == .delete || damage == .truncate || (damage == .zeroPage && (changed?.upperBound ?? 0) >= end) } ?? false
+                let cutsJournalTail =
+                    liveEnds[file].map { end in damage == .delete || damage == .truncate || (damage == .zeroPage && (changed?.upperBound ?? 0) >= end) }
+                    ?? false
                 if cutsJournalTail && !outcome.unexplained.isEmpty {
                     undetectable += 1
                     lostUndetectably += outcome.unexplained.count
@@ -223,7 +233,9 @@ struct CorruptionSuiteTests {
                     Issue.record("\(label): the damage cost events and was not reported")
                 }
             }
-            print("corruption suite: \(cases) cases, \(mattered) with damage the log reads, \(detected) detected, \(undetectable) journal tails deleted, cut or zeroed with losses no report could name (\(lostUndetectably) acknowledged events)")
+            print(
+                "corruption suite: \(cases) cases, \(mattered) with damage the log reads, \(detected) detected, \(undetectable) journal tails deleted, cut or zeroed with losses no report could name (\(lostUndetectably) acknowledged events)"
+            )
         }
     }
 

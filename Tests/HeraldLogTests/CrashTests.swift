@@ -38,7 +38,8 @@ struct CrashTests {
             var acknowledged: [Acknowledgement] = []
             var totalRecords = 0
             for run in 0..<iterations {
-                let lines = try await runAndKill(executable, arguments: [directory, String(run)], after: .milliseconds(Int.random(in: 20...400, using: &generator)))
+                let lines = try await runAndKill(
+                    executable, arguments: [directory, String(run)], after: .milliseconds(Int.random(in: 20...400, using: &generator)))
                 acknowledged += lines.compactMap(Self.parse)
                 let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 256 * 1024))
                 for partition in 0..<2 {
@@ -55,7 +56,9 @@ struct CrashTests {
                 }
                 try await broker.close()
             }
-            print("crash test: \(iterations) kills, \(acknowledged.count) acknowledged publishes, all present exactly once at their receipts' offsets; \(totalRecords) events read back in total over the runs")
+            print(
+                "crash test: \(iterations) kills, \(acknowledged.count) acknowledged publishes, all present exactly once at their receipts' offsets; \(totalRecords) events read back in total over the runs"
+            )
             #expect(acknowledged.count > 0, "the writer acknowledged something in \(iterations) runs")
         }
     }

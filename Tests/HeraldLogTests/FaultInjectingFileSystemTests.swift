@@ -1,11 +1,12 @@
+import HeraldLog
+import NIOCore
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import HeraldLog
-import NIOCore
-import Testing
 
 @Suite struct FaultInjectingFileSystemTests {
     @Test func aByteBudgetTearsTheStraddlingWriteAndThrowsNoSpace() throws {

@@ -194,9 +194,10 @@ import Testing
                 try fileSystem.open(directory + "/" + name, creating: true).close()
             }
             try fileSystem.createDirectory(directory + "/c")
-            #expect(try fileSystem.contentsOfDirectory(directory) == [
-                "00000000000000000000.log", "00000000000000000100.index", "00000000000000000200.log", "a", "b", "c",
-            ])
+            #expect(
+                try fileSystem.contentsOfDirectory(directory) == [
+                    "00000000000000000000.log", "00000000000000000100.index", "00000000000000000200.log", "a", "b", "c",
+                ])
             #expect(try fileSystem.contentsOfDirectory(directory + "/c") == [])
             let error = #expect(throws: StorageError.self) { try fileSystem.contentsOfDirectory(directory + "/nope") }
             #expect(error?.isNotFound == true)

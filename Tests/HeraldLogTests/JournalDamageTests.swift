@@ -60,7 +60,9 @@ struct JournalDamageTests {
             let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
             let recovery = reopened.recoveryReport().journal
             #expect(
-                recovery.problems.contains { $0.kind == .damaged && $0.position == Int64(damaged.position) && $0.topic == "orders" && $0.partition == damaged.partition },
+                recovery.problems.contains {
+                    $0.kind == .damaged && $0.position == Int64(damaged.position) && $0.topic == "orders" && $0.partition == damaged.partition
+                },
                 "the damage is reported with the partition it held: \(recovery.problems)"
             )
             for partition in 0..<3 where partition != damaged.partition {
@@ -87,7 +89,9 @@ struct JournalDamageTests {
         let lost = receipts.values.filter { $0.partition.index == partition && !stored.contains($0.offset) }
         #expect(!lost.isEmpty, "the damage cost partition \(partition) events (the test damages what only the journal holds)")
         for receipt in lost {
-            #expect(problems.contains { $0.mayHaveLost(topic: "orders", partition: partition, offset: receipt.offset) }, "lost \(partition)@\(receipt.offset) is named: \(problems)")
+            #expect(
+                problems.contains { $0.mayHaveLost(topic: "orders", partition: partition, offset: receipt.offset) },
+                "lost \(partition)@\(receipt.offset) is named: \(problems)")
         }
         return damaged
     }
@@ -103,7 +107,27 @@ struct JournalDamageTests {
 
             let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
             let problems = reopened.recoveryReport().journal.problems
-            #expect(problems.contains { $0.kind == .cutTail && $0.position == Int64(last.position) && $0.partition == last.partition }, "the cut is reported: \(problems)")
+            #expect(
+                problems.contains { $0.kind == .cutTail && $0.position == Int64(last.position) && $0.partition == last.partition },
+                "the cut is reported: \(problems)")
+            try await expectLossesNamed(in: reopened, receipts: receipts, partition: last.partition)
+            try await reopened.close()
+        }
+    }
+
+    @Test("a bit flip in the record count of the last entry's first batch: the cut tail claims the partition's offsets from that batch on")
+    func batchHeaderFlip() async throws {
+        try await withTemporaryDirectory { directory in
+            let (receipts, path) = try await publishThenLosePower(in: directory, chunks: 10)
+            let last = try #require(try entries(of: path).last)
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            // Prefix 8, fixed header 15, "orders" 6: the first batch; its record count is at byte 18.
+            bytes[last.position + 8 + 15 + 6 + 18] ^= 0x40
+            try bytes.write(to: URL(fileURLWithPath: path))
+
+            let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
+            let problems = reopened.recoveryReport().journal.problems
+            #expect(problems.contains { $0.kind == .cutTail && $0.partition == last.partition && $0.offsets?.upperBound == Offset(Int64.max) }, "\(problems)")
             try await expectLossesNamed(in: reopened, receipts: receipts, partition: last.partition)
             try await reopened.close()
         }
@@ -117,7 +141,9 @@ struct JournalDamageTests {
         var testDescription: String { rawValue }
     }
 
-    @Test("damage that leaves an entry's partition unknown makes every journaled partition report that it may have lost events from its end on", arguments: HeaderDamage.allCases)
+    @Test(
+        "damage that leaves an entry's partition unknown makes every journaled partition report that it may have lost events from its end on",
+        arguments: HeaderDamage.allCases)
     func unattributedDamage(_ damage: HeaderDamage) async throws {
         try await withTemporaryDirectory { directory in
             let (receipts, path) = try await publishThenLosePower(in: directory, chunks: 20)
@@ -135,7 +161,8 @@ struct JournalDamageTests {
             let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
             let problems = reopened.recoveryReport().journal.problems
             #expect(problems.contains { $0.kind == .damaged && $0.position == Int64(damaged.position) }, "the damage is reported: \(problems)")
-            #expect(Set(problems.filter { $0.kind == .possibleLoss }.compactMap(\.partition)) == [0, 1, 2], "every partition may have lost events: \(problems)")
+            #expect(
+                Set(problems.filter { $0.kind == .possibleLoss }.compactMap(\.partition)) == [0, 1, 2], "every partition may have lost events: \(problems)")
             try await expectLossesNamed(in: reopened, receipts: receipts, partition: damaged.partition)
             try await reopened.close()
         }

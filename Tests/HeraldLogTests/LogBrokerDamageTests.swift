@@ -8,7 +8,9 @@ import Testing
 @Suite("Embedded log: serving around damage")
 struct LogBrokerDamageTests {
     private func event(_ index: Int) throws -> Event {
-        try Event(id: "evt-\(index)", source: "/damage", type: "damage.test.v1", subject: "k\(index % 3)", data: ByteBuffer(string: String(repeating: "x", count: 80) + "\(index)"))
+        try Event(
+            id: "evt-\(index)", source: "/damage", type: "damage.test.v1", subject: "k\(index % 3)",
+            data: ByteBuffer(string: String(repeating: "x", count: 80) + "\(index)"))
     }
 
     /// A broker in `directory` with 1,000 events in one partition of "orders", in segments of 16 KiB.

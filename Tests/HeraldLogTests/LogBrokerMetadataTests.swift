@@ -1,15 +1,17 @@
 import Foundation
 import Herald
-import HeraldLog
 import NIOCore
 import Testing
+
+@testable import HeraldLog
 
 /// Damaged or missing metadata quarantines its topic or group, never the broker, and never costs an
 /// acknowledged event (issue 10, defects 3 and 8).
 @Suite("Embedded log: damaged metadata")
 struct LogBrokerMetadataTests {
     private func event(_ index: Int, prefix: String = "evt") throws -> Event {
-        try Event(id: "\(prefix)-\(index)", source: "/metadata", type: "metadata.test.v1", subject: "k\(index % 5)", data: ByteBuffer(string: "payload-\(index)"))
+        try Event(
+            id: "\(prefix)-\(index)", source: "/metadata", type: "metadata.test.v1", subject: "k\(index % 5)", data: ByteBuffer(string: "payload-\(index)"))
     }
 
     /// Opens a broker in `directory` with topics "orders" (2 partitions) and "payments", publishes 20 events to
@@ -39,11 +41,16 @@ struct LogBrokerMetadataTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
     }
 
+    /// `data` with the checksum line the log writes, so that the log reads what a test edited as whole.
+    private func sealed(_ data: Data) -> Data {
+        Data(ChecksummedText.seal(ByteBuffer(bytes: data)).readableBytesView)
+    }
+
     private func rewriteManifest(_ directory: String, _ edit: (inout [String: Any]) -> Void) throws {
         let url = URL(fileURLWithPath: "\(directory)/topics/orders/topic.json")
         var object = try json(at: url)
         edit(&object)
-        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        try sealed(try JSONSerialization.data(withJSONObject: object)).write(to: url)
     }
 
     /// Opens the broker and checks that "orders" is quarantined for `because` while "payments" serves.
@@ -151,6 +158,14 @@ struct LogBrokerMetadataTests {
         }
     }
 
+    @Test("a metadata file cut at the end of its text (its checksum line gone) is damaged, not taken as whole")
+    func checksumLineCut() throws {
+        let sealed = ChecksummedText.seal(ByteBuffer(string: #"{"name":"orders"}"#))
+        let cut = sealed.getSlice(at: sealed.readerIndex, length: #"{"name":"orders"}"#.utf8.count) ?? ByteBuffer()
+        #expect(throws: StorageError.self) { try ChecksummedText.open(cut, path: "/data/groups/orders/billing.json") }
+        #expect(String(buffer: try ChecksummedText.open(sealed, path: "/data/topics/orders/topic.json")) == #"{"name":"orders"}"#)
+    }
+
     @Test("acknowledged offsets a checkpoint holds past the partition's end, Int64.max included, do not hide new events")
     func checkpointPastTheEnd() async throws {
         try await withTemporaryDirectory { directory in
@@ -165,7 +180,7 @@ struct LogBrokerMetadataTests {
             let path = "\(directory)/groups/orders/billing.json"
             var object = try json(at: URL(fileURLWithPath: path))
             object["partitions"] = [["floor": 5, "acknowledged": Array(6..<40) + [Int64.max], "attempts": [[Int64.max - 1, 3]]]]
-            try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: path))
+            try sealed(try JSONSerialization.data(withJSONObject: object)).write(to: URL(fileURLWithPath: path))
 
             let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))
             #expect(reopened.recoveryReport().quarantinedGroups.isEmpty)

@@ -73,7 +73,8 @@ struct LogBrokerResourceTests {
             for topic in ["a", "b", "c"] {
                 try await broker.createTopic(TopicConfiguration(name: topic, partitions: 2))
                 for index in 0..<100 {
-                    let event = try Event(id: "\(topic)-\(index)", source: "/files", type: "files.v1", subject: "k\(index)", data: ByteBuffer(repeating: 1, count: 100))
+                    let event = try Event(
+                        id: "\(topic)-\(index)", source: "/files", type: "files.v1", subject: "k\(index)", data: ByteBuffer(repeating: 1, count: 100))
                     _ = try await broker.publish(event, to: topic)
                 }
                 #expect(broker.openFiles <= 8)

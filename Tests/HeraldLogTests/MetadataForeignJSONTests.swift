@@ -43,7 +43,8 @@ struct MetadataForeignJSONTests {
 
     @Test("a topic.json that is the repro is corruption naming the file, in under 10 ms")
     func topicManifest() throws {
-        let bytes = try Self.repro()
+        // Sealed as the log seals what it writes: the JSON itself is what must be refused.
+        let bytes = ChecksummedText.seal(try Self.repro())
         let path = "/data/topics/orders/topic.json"
         let (error, elapsed) = refusal { () throws(StorageError) in _ = try TopicManifest.decode(bytes, path: path) }
         #expect(error?.isCorruption == true)
@@ -54,7 +55,8 @@ struct MetadataForeignJSONTests {
 
     @Test("a group checkpoint that is the repro is corruption naming the file, in under 10 ms")
     func groupCheckpoint() throws {
-        let bytes = try Self.repro()
+        // Sealed as the log seals what it writes: the JSON itself is what must be refused.
+        let bytes = ChecksummedText.seal(try Self.repro())
         let path = "/data/groups/orders/billing.json"
         let (error, elapsed) = refusal { () throws(StorageError) in
             _ = try GroupCheckpointFile.decode(bytes, path: path)

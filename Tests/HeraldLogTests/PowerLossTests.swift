@@ -57,7 +57,9 @@ struct PowerLossTests {
                 case 0..<5:
                     let events = try (0..<Int.random(in: 1...8, using: &generator)).map { _ -> Event in
                         next += 1
-                        return try Event(id: "e\(next)", source: "/power", type: "power.test.v1", subject: "k\(next % 5)", data: ByteBuffer(string: String(repeating: "p", count: next % 90)))
+                        return try Event(
+                            id: "e\(next)", source: "/power", type: "power.test.v1", subject: "k\(next % 5)",
+                            data: ByteBuffer(string: String(repeating: "p", count: next % 90)))
                     }
                     for (event, receipt) in zip(events, try await broker.publish(events, to: "orders")) {
                         published.append(Published(id: event.id, key: event.subject ?? "", partition: receipt.partition.index, offset: receipt.offset.value))
@@ -91,7 +93,9 @@ struct PowerLossTests {
 
             let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 2 * 1024))
             let report = reopened.recoveryReport()
-            #expect(report.corruptions.isEmpty && report.quarantinedTopics.isEmpty && report.quarantinedGroups.isEmpty, "seed \(seed): a power loss is not damage: \(report)")
+            #expect(
+                report.corruptions.isEmpty && report.quarantinedTopics.isEmpty && report.quarantinedGroups.isEmpty,
+                "seed \(seed): a power loss is not damage: \(report)")
             var found: [String: (partition: Int, offset: Int64)] = [:]
             for partition in 0..<3 {
                 var from = Offset(0)
@@ -99,7 +103,9 @@ struct PowerLossTests {
                     let stored = try await reopened.read(topic: "orders", partition: Partition(partition), from: from, limit: 500)
                     guard let last = stored.last else { break }
                     for event in stored {
-                        #expect(found.updateValue((partition, event.offset.value), forKey: event.event.id) == nil, "seed \(seed): \(event.event.id) is stored twice")
+                        #expect(
+                            found.updateValue((partition, event.offset.value), forKey: event.event.id) == nil, "seed \(seed): \(event.event.id) is stored twice"
+                        )
                     }
                     from = last.offset.next
                 }
@@ -108,7 +114,9 @@ struct PowerLossTests {
             #expect(found.keys.allSatisfy(ids.contains), "seed \(seed): an event never published is served")
             for event in published {
                 let place = found[event.id]
-                #expect(place?.partition == event.partition && place?.offset == event.offset, "seed \(seed): acknowledged \(event.id) is not at \(event.partition)@\(event.offset) but \(String(describing: place))")
+                #expect(
+                    place?.partition == event.partition && place?.offset == event.offset,
+                    "seed \(seed): acknowledged \(event.id) is not at \(event.partition)@\(event.offset) but \(String(describing: place))")
             }
             for key in Set(published.map(\.key)) {
                 let offsets = published.filter { $0.key == key }.compactMap { found[$0.id]?.offset }
@@ -120,12 +128,16 @@ struct PowerLossTests {
             for partition in lag?.partitions ?? [] {
                 let firstUnacknowledged = published.filter { $0.partition == partition.partition.index && !acknowledged.contains($0.id) }.map(\.offset).min()
                 if let firstUnacknowledged {
-                    #expect(partition.committedOffset.value <= firstUnacknowledged, "seed \(seed): the group skips \(partition.partition.index)@\(firstUnacknowledged), never acknowledged")
+                    #expect(
+                        partition.committedOffset.value <= firstUnacknowledged,
+                        "seed \(seed): the group skips \(partition.partition.index)@\(firstUnacknowledged), never acknowledged")
                 }
             }
             // The torn, retained topic: whatever it serves was published, intact.
             let logs = try await reopened.read(topic: "logs", partition: 0, from: 0, limit: 1_000)
-            #expect(logs.allSatisfy { logsPublished.contains($0.event.id) && $0.event.data == ByteBuffer(string: "log-\($0.event.id.dropFirst())") }, "seed \(seed): the logs topic serves what was never written")
+            #expect(
+                logs.allSatisfy { logsPublished.contains($0.event.id) && $0.event.data == ByteBuffer(string: "log-\($0.event.id.dropFirst())") },
+                "seed \(seed): the logs topic serves what was never written")
             try await reopened.close()
             return report.journal.restoredEvents
         }

@@ -1,10 +1,11 @@
+import HeraldLog
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import HeraldLog
-import Testing
 
 @Suite struct StorageErrorTests {
     @Test func classifiesSystemErrors() {

@@ -62,7 +62,8 @@ struct ClientUnitTests {
         for index in 0..<6 {
             outcomes.append(buffer.push(NATSMessage(subject: "s", payload: ByteBuffer(string: "\(index)"))))
         }
-        #expect(outcomes == [.accepted, .accepted, .accepted, .dropped(firstOfEpisode: true), .dropped(firstOfEpisode: false), .dropped(firstOfEpisode: false)])
+        #expect(
+            outcomes == [.accepted, .accepted, .accepted, .dropped(firstOfEpisode: true), .dropped(firstOfEpisode: false), .dropped(firstOfEpisode: false)])
         #expect(buffer.droppedMessages == 3)
         #expect(try await buffer.next()?.string == "0")
         #expect(buffer.push(NATSMessage(subject: "s", payload: ByteBuffer(string: "6"))) == .accepted)

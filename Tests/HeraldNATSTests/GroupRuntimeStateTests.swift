@@ -48,7 +48,9 @@ struct GroupRuntimeStateTests {
     }
 
     /// A delivery of stream sequence `sequence` of partition `partition` as the server sends it.
-    private func message(_ sequence: UInt64, partition: Int = 0, delivered: Int = 1, pending: UInt64 = 0, key: String? = nil) throws
+    private func message(
+        _ sequence: UInt64, partition: Int = 0, delivered: Int = 1, pending: UInt64 = 0, key: String? = nil
+    ) throws
         -> NATSMessage
     {
         let event = try Event(id: "e\(sequence)", source: "/test", type: "t.v1", subject: key)

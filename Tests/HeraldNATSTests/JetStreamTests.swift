@@ -61,7 +61,13 @@ private func expectJetStreamError(
 struct JetStreamTests {
     @Test("streams: create (idempotent), info, update, purge, list, delete; typed errors name the stream")
     func streams() async throws {
-        try await withStream("streams", configure: { $0.maximumMessages = 100; $0.duplicateWindow = .seconds(30) }) { jetStream, info in
+        try await withStream(
+            "streams",
+            configure: {
+                $0.maximumMessages = 100
+                $0.duplicateWindow = .seconds(30)
+            }
+        ) { jetStream, info in
             let name = info.configuration.name
             #expect(info.configuration.maximumMessages == 100)
             #expect(info.configuration.duplicateWindow == .seconds(30))
@@ -112,7 +118,13 @@ struct JetStreamTests {
 
     @Test("publish: acknowledgement, de-duplication by message id, expected sequences, full stream, no stream")
     func publish() async throws {
-        try await withStream("publish", configure: { $0.maximumMessages = 4; $0.discard = .new }) { jetStream, info in
+        try await withStream(
+            "publish",
+            configure: {
+                $0.maximumMessages = 4
+                $0.discard = .new
+            }
+        ) { jetStream, info in
             let base = info.configuration.subjects[0].replacingOccurrences(of: ".>", with: "")
             let first = try await jetStream.publish("\(base).x", payload: ByteBuffer(string: "1"), options: PublishOptions(messageID: "id-1"))
             #expect(first.stream == info.configuration.name && first.sequence == 1 && !first.isDuplicate)
@@ -144,7 +156,13 @@ struct JetStreamTests {
 
     @Test("pipelined publishes keep their order and report each result")
     func pipelinedPublish() async throws {
-        try await withStream("pipeline", configure: { $0.maximumMessages = 50; $0.discard = .new }) { jetStream, info in
+        try await withStream(
+            "pipeline",
+            configure: {
+                $0.maximumMessages = 50
+                $0.discard = .new
+            }
+        ) { jetStream, info in
             let subject = info.configuration.subjects[0].replacingOccurrences(of: ">", with: "p")
             var messages = (0..<60).map { JetStreamOutgoingMessage(subject: subject, payload: ByteBuffer(string: "\($0)")) }
             messages[10].options.messageID = "same"

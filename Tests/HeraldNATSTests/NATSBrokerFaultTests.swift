@@ -46,51 +46,51 @@ struct NATSBrokerFaultTests {
         let thirdPublished = AsyncSignal()
         let deadline = ContinuousClock.now + .seconds(90)
         try await withTimeout(.seconds(120), "the publisher and the consumer across a server restart") {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for index in 0..<total {
-                    let event = try Event(id: "order-\(index)", source: "/fault", type: "fault.order.v1", subject: "customer-\(index % 17)")
-                    while true {
-                        do {
-                            _ = try await broker.publish(event, to: "orders")
-                            tally.update { _ = $0.acknowledged.insert(index) }
-                            break
-                        } catch {
-                            // Unacknowledged: publish the same event again (de-duplication by id makes it safe).
-                            tally.update { $0.publishRetries += 1 }
-                            guard ContinuousClock.now < deadline else { throw error }
-                            try await Task.sleep(for: .milliseconds(50))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for index in 0..<total {
+                        let event = try Event(id: "order-\(index)", source: "/fault", type: "fault.order.v1", subject: "customer-\(index % 17)")
+                        while true {
+                            do {
+                                _ = try await broker.publish(event, to: "orders")
+                                tally.update { _ = $0.acknowledged.insert(index) }
+                                break
+                            } catch {
+                                // Unacknowledged: publish the same event again (de-duplication by id makes it safe).
+                                tally.update { $0.publishRetries += 1 }
+                                guard ContinuousClock.now < deadline else { throw error }
+                                try await Task.sleep(for: .milliseconds(50))
+                            }
                         }
+                        if index == total / 3 { thirdPublished.notify() }
                     }
-                    if index == total / 3 { thirdPublished.notify() }
                 }
-            }
-            group.addTask {
-                while let delivery = try await subscription.next() {
-                    let index = Int(delivery.event.id.dropFirst("order-".count)) ?? -1
-                    let done = tally.update { tally -> Bool in
-                        tally.deliveries += 1
-                        tally.handled[index, default: 0] += 1
-                        return tally.handled.count == total
+                group.addTask {
+                    while let delivery = try await subscription.next() {
+                        let index = Int(delivery.event.id.dropFirst("order-".count)) ?? -1
+                        let done = tally.update { tally -> Bool in
+                            tally.deliveries += 1
+                            tally.handled[index, default: 0] += 1
+                            return tally.handled.count == total
+                        }
+                        do {
+                            try await delivery.ack()
+                        } catch {
+                            tally.update { $0.failedAcks += 1 }
+                        }
+                        if done { return }
+                        guard ContinuousClock.now < deadline else { throw TestTimeout(what: "every event handled") }
                     }
-                    do {
-                        try await delivery.ack()
-                    } catch {
-                        tally.update { $0.failedAcks += 1 }
-                    }
-                    if done { return }
-                    guard ContinuousClock.now < deadline else { throw TestTimeout(what: "every event handled") }
                 }
+                group.addTask {
+                    await thirdPublished.wait()
+                    await server.kill()
+                    // The outage: long enough for publishes, acks and pulls to fail and be retried.
+                    try await Task.sleep(for: .milliseconds(700))
+                    try await server.launch()
+                }
+                try await group.waitForAll()
             }
-            group.addTask {
-                await thirdPublished.wait()
-                await server.kill()
-                // The outage: long enough for publishes, acks and pulls to fail and be retried.
-                try await Task.sleep(for: .milliseconds(700))
-                try await server.launch()
-            }
-            try await group.waitForAll()
-        }
         }
         await subscription.close()
         let result = tally.update { $0 }

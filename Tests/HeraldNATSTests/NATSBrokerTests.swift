@@ -422,7 +422,8 @@ struct NATSBrokerMappingTests {
         #expect(limits.messages == 33)
         #expect(limits.bytes == 100 + 4096)
 
-        let group = GroupDescriptor(group: "g", topic: "orders.eu", options: SubscriptionOptions(ackDeadline: .seconds(3), maximumDeliveries: 7, ordering: .perKey))
+        let group = GroupDescriptor(
+            group: "g", topic: "orders.eu", options: SubscriptionOptions(ackDeadline: .seconds(3), maximumDeliveries: 7, ordering: .perKey))
         let decodedGroup = try #require(GroupDescriptor(description: group.json))
         #expect(decodedGroup.ackDeadline == .seconds(3) && decodedGroup.maximumDeliveries == 7 && decodedGroup.isPerKey)
         #expect(decodedGroup.deadLetterTopic == "orders.eu.g.deadletter")

@@ -41,9 +41,10 @@ actor NATSTestServer {
     func launch() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
-            "-a", "127.0.0.1", "-p", "\(port)", "-js", "-sd", "\(directory)/store", "-l", "\(directory)/server.log",
-        ] + extraArguments
+        process.arguments =
+            [
+                "-a", "127.0.0.1", "-p", "\(port)", "-js", "-sd", "\(directory)/store", "-l", "\(directory)/server.log",
+            ] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self)

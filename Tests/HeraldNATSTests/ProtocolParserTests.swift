@@ -59,7 +59,9 @@ private func headers(_ fields: [(String, String)], status: Int? = nil, descripti
     NATSHeaders(fields, status: status, statusDescription: description)
 }
 
-private func message(_ subject: String, _ sid: UInt64, replyTo: String? = nil, headers: NATSHeaders? = nil, _ payload: String)
+private func message(
+    _ subject: String, _ sid: UInt64, replyTo: String? = nil, headers: NATSHeaders? = nil, _ payload: String
+)
     -> NATSServerFrame
 {
     .message(.init(subject: subject, sid: sid, replyTo: replyTo, headers: headers, payload: ByteBuffer(string: payload)))
@@ -217,7 +219,8 @@ struct ProtocolParserTests {
     func payloadTooLarge() {
         let limits = NATSProtocolParser.Limits(maximumPayload: 100)
         #expect(parseError("MSG a 1 101\r\n", limits: limits)?.code == .payloadTooLarge)
-        #expect(parseError(hmsg("a", sid: 1, headers: "NATS/1.0\r\n\r\n", payload: String(repeating: "x", count: 95)), limits: limits)?.code == .payloadTooLarge)
+        #expect(
+            parseError(hmsg("a", sid: 1, headers: "NATS/1.0\r\n\r\n", payload: String(repeating: "x", count: 95)), limits: limits)?.code == .payloadTooLarge)
         let fits = "MSG a 1 100\r\n" + String(repeating: "x", count: 100) + "\r\n"
         #expect(parseError(fits, limits: limits) == nil)
     }

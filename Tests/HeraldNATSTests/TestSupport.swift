@@ -91,7 +91,9 @@ extension NATSSubscription {
 
 extension AsyncStream<NATSClientEvent> {
     /// Waits for the first event that `matches`, within `timeout`.
-    func first(within timeout: Duration = .seconds(15), _ what: String, where matches: @escaping @Sendable (NATSClientEvent) -> Bool)
+    func first(
+        within timeout: Duration = .seconds(15), _ what: String, where matches: @escaping @Sendable (NATSClientEvent) -> Bool
+    )
         async throws -> NATSClientEvent
     {
         try await withTimeout(timeout, what) {

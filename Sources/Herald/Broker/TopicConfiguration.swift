@@ -59,7 +59,9 @@ public struct TopicConfiguration: Sendable, Hashable {
     /// - Throws: ``BrokerError`` naming the topic and the offending setting.
     public func validate() throws(BrokerError) {
         try TopicName.validate(name)
-        func require(_ condition: Bool, _ setting: String, _ value: some CustomStringConvertible, _ rule: String)
+        func require(
+            _ condition: Bool, _ setting: String, _ value: some CustomStringConvertible, _ rule: String
+        )
             throws(BrokerError)
         {
             if !condition {

@@ -1,5 +1,6 @@
-import struct Foundation.Date
 import NIOCore
+
+import struct Foundation.Date
 
 /// The CloudEvents 1.0 JSON event format and JSON batch format.
 ///

@@ -1,5 +1,6 @@
-import struct Foundation.Date
 import NIOCore
+
+import struct Foundation.Date
 
 /// A CloudEvents 1.0 event: the unit Herald publishes, stores and delivers.
 ///

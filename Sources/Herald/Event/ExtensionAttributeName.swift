@@ -41,7 +41,8 @@ public struct ExtensionAttributeName: Sendable, Hashable, RawRepresentable {
         if name.utf8.count > maximumLength {
             throw .invalidExtensionName(name, reason: "it is longer than \(maximumLength) characters")
         }
-        for byte in name.utf8 where !(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+        for byte in name.utf8
+        where !(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
             && !(byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
         {
             throw .invalidExtensionName(name, reason: "only lowercase letters a-z and digits 0-9 are allowed")

@@ -1,9 +1,10 @@
+import NIOCore
+import NIOFoundationCompat
+
 import struct Foundation.Date
 import class Foundation.JSONDecoder
 import class Foundation.JSONEncoder
 import struct Foundation.UUID
-import NIOCore
-import NIOFoundationCompat
 
 /// A Swift type that travels as the JSON `data` of an ``Event``.
 ///

@@ -448,7 +448,9 @@ package final class ConsumerGroupState {
     // MARK: Dead letters
 
     /// Builds the dead letter for an entry and parks the entry until the topic reports back.
-    private func deadLetterRequest<Records: PartitionRecords>(_ index: Int, _ offset: Offset, logs: [Records], now: Moment)
+    private func deadLetterRequest<Records: PartitionRecords>(
+        _ index: Int, _ offset: Offset, logs: [Records], now: Moment
+    )
         -> DeadLetterRequest?
     {
         guard let entry = partitions[index].entries[offset] else { return nil }

@@ -1,7 +1,8 @@
-import struct Foundation.Date
 import Logging
 import Metrics
 import Synchronization
+
+import struct Foundation.Date
 
 /// A complete broker in process memory: partitioned topics, consumer groups, ack deadlines,
 /// redelivery, dead letters, de-duplication, seeking and lag, with every buffer bounded.

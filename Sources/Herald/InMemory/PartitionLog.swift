@@ -1,4 +1,5 @@
 import DequeModule
+
 import struct Foundation.Date
 
 /// The events of one partition of an in-memory topic, oldest first.

@@ -127,10 +127,12 @@ final class TopicState: ConsumerGroupHost {
         }
         // Acknowledged by every group (only when there is at least one group to have acknowledged them).
         if !groups.isEmpty {
-            while !fits(), let index = oldestPartition(where: { index in
-                let floor = groups.values.map { $0.partitions[index].acknowledgedFloor }.min() ?? logs[index].startOffset
-                return logs[index].startOffset < floor
-            }) {
+            while !fits(),
+                let index = oldestPartition(where: { index in
+                    let floor = groups.values.map { $0.partitions[index].acknowledgedFloor }.min() ?? logs[index].startOffset
+                    return logs[index].startOffset < floor
+                })
+            {
                 removeOldest(in: index, missed: &missed)
             }
         }

@@ -71,7 +71,9 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
     ///
     /// - Throws: ``IdempotencyStoreError/full(key:maximumEntries:)`` when the store is full of claims in
     ///   progress.
-    public func begin(key: String, fingerprint: PayloadFingerprint, ttl: Duration) throws(IdempotencyStoreError)
+    public func begin(
+        key: String, fingerprint: PayloadFingerprint, ttl: Duration
+    ) throws(IdempotencyStoreError)
         -> IdempotencyStatus
     {
         let current = now()

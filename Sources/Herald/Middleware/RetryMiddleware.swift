@@ -60,11 +60,13 @@ public struct RetryMiddleware: Middleware {
                 throw failure
             }
             let delay = policy.delay(beforeRetry: attempt, using: &generator)
-            log(failure, as: .notice, "handler failed; retrying in process", context: context, metadata: [
-                "herald.retry": "\(attempt)",
-                "herald.retry.maximum": "\(policy.maximumAttempts - 1)",
-                "herald.retry.delay": "\(delay)",
-            ])
+            log(
+                failure, as: .notice, "handler failed; retrying in process", context: context,
+                metadata: [
+                    "herald.retry": "\(attempt)",
+                    "herald.retry.maximum": "\(policy.maximumAttempts - 1)",
+                    "herald.retry.delay": "\(delay)",
+                ])
             do {
                 try await sleep(delay)
             } catch {

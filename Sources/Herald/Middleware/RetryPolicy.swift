@@ -44,7 +44,9 @@ public struct RetryPolicy: Sendable, Hashable {
     ///
     /// - Throws: ``MiddlewareConfigurationError`` naming the first setting out of range.
     public func validate() throws(MiddlewareConfigurationError) {
-        func require(_ condition: Bool, _ setting: String, _ value: some CustomStringConvertible, _ rule: String)
+        func require(
+            _ condition: Bool, _ setting: String, _ value: some CustomStringConvertible, _ rule: String
+        )
             throws(MiddlewareConfigurationError)
         {
             if !condition {

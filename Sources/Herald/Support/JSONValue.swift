@@ -1,6 +1,7 @@
-import class Foundation.JSONEncoder
 import NIOCore
 import NIOFoundationCompat
+
+import class Foundation.JSONEncoder
 
 /// Any JSON value, parsed by ``JSONParser`` and written with Foundation's `JSONEncoder`.
 ///

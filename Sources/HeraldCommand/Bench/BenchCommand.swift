@@ -1,10 +1,10 @@
 import ArgumentParser
+import DequeModule
 import Foundation
 import Herald
 import HeraldLog
 import HeraldNATS
 import Logging
-import DequeModule
 import NIOCore
 import Synchronization
 
@@ -56,7 +56,8 @@ struct BenchCommand: AsyncParsableCommand {
     var backlog: Int?
 
     @Option(
-        help: "Durability policies to run on the embedded log (repeatable): fsync, interval, os; fsync-journal or fsync-partitions run fsync before ack with the commit journal always or never used (fsync uses it automatically: with more partitions than twice the I/O threads). Default: fsync, interval, os."
+        help:
+            "Durability policies to run on the embedded log (repeatable): fsync, interval, os; fsync-journal or fsync-partitions run fsync before ack with the commit journal always or never used (fsync uses it automatically: with more partitions than twice the I/O threads). Default: fsync, interval, os."
     )
     var durability: [BenchDurability] = BenchDurability.defaults
 
@@ -72,7 +73,10 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Where the embedded log writes (default: a temporary directory, removed afterwards).")
     var dataDir: String?
 
-    @Option(help: "Also run every scenario on NATS JetStream at this URL, in the same run, for comparison (streams of a prefix of this run's own, deleted afterwards).")
+    @Option(
+        help:
+            "Also run every scenario on NATS JetStream at this URL, in the same run, for comparison (streams of a prefix of this run's own, deleted afterwards)."
+    )
     var nats: String?
 
     @Option(help: "Write the results as JSON to this file.")
@@ -95,7 +99,9 @@ struct BenchCommand: AsyncParsableCommand {
             print("herald bench: a backlog of \(backlog) events of \(size) bytes, \(partitions) partitions, embedded log")
             let result = try await BacklogScenario(events: backlog, size: size, partitions: partitions, directory: root).run()
             let mib = { (bytes: Int) in String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
-            print("consumed \(result.events) events in \(String(format: "%.1f", result.consumeSeconds)) s; resident memory before consuming \(mib(result.residentBeforeConsuming)), largest while consuming \(mib(result.largestResidentWhileConsuming)) (growth \(mib(result.largestResidentWhileConsuming - result.residentBeforeConsuming)))")
+            print(
+                "consumed \(result.events) events in \(String(format: "%.1f", result.consumeSeconds)) s; resident memory before consuming \(mib(result.residentBeforeConsuming)), largest while consuming \(mib(result.largestResidentWhileConsuming)) (growth \(mib(result.largestResidentWhileConsuming - result.residentBeforeConsuming)))"
+            )
             return
         }
         print("herald bench: \(events) events of \(size) bytes, \(partitions) partitions, \(broker.rawValue) broker")
@@ -104,7 +110,10 @@ struct BenchCommand: AsyncParsableCommand {
         let reference: BenchResult
         switch broker {
         case .memory:
-            let factory = BrokerFactory(label: "memory") { InMemoryBroker(logger: Self.silent) } close: { _ in }
+            let factory = BrokerFactory(label: "memory") {
+                InMemoryBroker(logger: Self.silent)
+            } close: { _ in
+            }
             results += try await publishThenConsume(factory, payload: payload)
             results.append(try await concurrentSinglePublishes(factory, payload: payload, publishers: 4))
             reference = try lockedQueueReference(payload: payload)
@@ -175,7 +184,10 @@ struct BenchCommand: AsyncParsableCommand {
             print("")
             print(
                 TextTable(
-                    header: ["latency at \(latencyRate) events/s for \(latencySeconds) s (end to end, or until the publish is acknowledged)", "events", "p50 ms", "p99 ms", "p99.9 ms", "max ms"],
+                    header: [
+                        "latency at \(latencyRate) events/s for \(latencySeconds) s (end to end, or until the publish is acknowledged)", "events", "p50 ms",
+                        "p99 ms", "p99.9 ms", "max ms",
+                    ],
                     rows: latencies.map { name, result in
                         [
                             name, "\(result.events)", String(format: "%.2f", result.p50.millisecondsValue),

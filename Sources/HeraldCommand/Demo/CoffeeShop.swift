@@ -39,7 +39,8 @@ struct CoffeeShop {
                 onDuplicate: { [console, tally] event in
                     tally.add { $0.duplicatesStopped += 1 }
                     let key = event.extensionValue("idempotencykey") ?? event.id
-                    console.say("🛑 cashier: order \(event.subject ?? event.id) was already charged; duplicate event \(event.id) stopped by idempotency (key \(key))")
+                    console.say(
+                        "🛑 cashier: order \(event.subject ?? event.id) was already charged; duplicate event \(event.id) stopped by idempotency (key \(key))")
                 }
             ),
             try RetryMiddleware(policy: RetryPolicy(maximumAttempts: 4, initialDelay: .milliseconds(40), maximumDelay: .milliseconds(400))),

@@ -169,7 +169,8 @@ struct Counter {
         let again = try await broker.publish(try event(for: first, id: "evt-\(first.orderID)"), to: CoffeeTopic.orders)
         if again.isDuplicate {
             tally.add { $0.duplicatesStopped += 1 }
-            console.say("🛑 broker: event evt-\(first.orderID) re-sent after a lost ack; recognised as a duplicate (offset \(again.offset)) and not stored again")
+            console.say(
+                "🛑 broker: event evt-\(first.orderID) re-sent after a lost ack; recognised as a duplicate (offset \(again.offset)) and not stored again")
         }
         let third = Self.orders[2]
         console.say("📝 counter: a second till re-sends order \(third.orderID) as a new event (new id, same idempotency key)")
@@ -178,7 +179,9 @@ struct Counter {
 
     private func publish(_ order: OrderPlaced, id: String) async throws {
         let receipt = try await broker.publish(try event(for: order, id: id), to: CoffeeTopic.orders)
-        console.say("📝 counter: \(order.customer) orders \(withArticle(order.drink)) (order \(order.orderID) → partition \(receipt.partition), offset \(receipt.offset))")
+        console.say(
+            "📝 counter: \(order.customer) orders \(withArticle(order.drink)) (order \(order.orderID) → partition \(receipt.partition), offset \(receipt.offset))"
+        )
     }
 
     private func event(for order: OrderPlaced, id: String) throws -> Event {

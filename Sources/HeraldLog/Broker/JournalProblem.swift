@@ -61,7 +61,11 @@ public struct JournalProblem: Sendable, Hashable, CustomStringConvertible {
         let place = "commit journal '\(path)' bytes \(position)..<\(endPosition)"
         let claim: String
         if let topic, let partition {
-            let range = offsets.map { ", offsets \($0.lowerBound.value)..<\($0.upperBound.value)" } ?? ", offsets unknown"
+            let range =
+                offsets.map {
+                    $0.upperBound.value == Int64.max
+                        ? ", offsets from \($0.lowerBound.value) on (how many is not known)" : ", offsets \($0.lowerBound.value)..<\($0.upperBound.value)"
+                } ?? ", offsets unknown"
             claim = "\(topic)/\(partition)\(range)"
         } else {
             claim = "partition unknown (the entry's header is damaged)"
@@ -70,12 +74,14 @@ public struct JournalProblem: Sendable, Hashable, CustomStringConvertible {
         case .damaged:
             return "\(place): the entry fails its checksum, entries after it are replayed; it claims \(claim)"
         case .cutTail:
-            return "\(place): the file ends in an entry that is not whole or fails its checksum (an interrupted write, never acknowledged, or damage); it claims \(claim)"
+            return
+                "\(place): the file ends in an entry that is not whole or fails its checksum (an interrupted write, never acknowledged, or damage); it claims \(claim)"
         case .gap:
             return "\(place): the batch starts past its partition's end, the events between were lost: \(claim)"
         case .possibleLoss:
             let from = offsets.map { "\($0.lowerBound.value)" } ?? "its end"
-            return "\(place) held entries whose partition cannot be read: \(topic ?? "?")/\(partition.map(String.init) ?? "?") may have lost events from offset \(from) on (how many is not known)"
+            return
+                "\(place) held entries whose partition cannot be read: \(topic ?? "?")/\(partition.map(String.init) ?? "?") may have lost events from offset \(from) on (how many is not known)"
         }
     }
 }

@@ -1,4 +1,3 @@
-import struct Foundation.Date
 import Herald
 import Logging
 import Metrics
@@ -6,6 +5,8 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
+
+import struct Foundation.Date
 
 /// Herald's default broker: topics kept on disk in segment files (see `Docs/storage-format.md`), crash
 /// safe, with consumer groups whose positions survive restarts.
@@ -236,7 +237,9 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             )
             // A start past the end (a damaged start file) would hide every event: it is not taken.
             if start > store.endOffset {
-                logger.error("the partition's start file names an offset past its end; it is ignored", metadata: [LogKey.partition: "\(index)", "herald.start": "\(start.value)"])
+                logger.error(
+                    "the partition's start file names an offset past its end; it is ignored",
+                    metadata: [LogKey.partition: "\(index)", "herald.start": "\(start.value)"])
                 start = store.startOffset
             }
             let topicName = configuration.name
@@ -398,16 +401,16 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         var failure: BrokerError?
         do {
             failure = try await onIOThread { [self] () -> String? in
-            var firstError: String?
-            do { try checkpointGroups(all: true) } catch { firstError = "\(error)" }
-            for partition in partitions {
-                do {
-                    try partition.withLock { (store: PartitionStore) throws(StorageError) in try store.close() }
-                } catch {
-                    firstError = firstError ?? "\(error)"
+                var firstError: String?
+                do { try checkpointGroups(all: true) } catch { firstError = "\(error)" }
+                for partition in partitions {
+                    do {
+                        try partition.withLock { (store: PartitionStore) throws(StorageError) in try store.close() }
+                    } catch {
+                        firstError = firstError ?? "\(error)"
+                    }
                 }
-            }
-            return firstError
+                return firstError
             }.map { BrokerError.unavailable("closing the log failed: \($0)") }
         } catch {
             failure = BrokerError.unavailable("closing the log failed: \(error)")
@@ -500,7 +503,10 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                     .increment(by: missed)
                 logger.warning(
                     "retention removed events the group had not acknowledged; the group moved to the earliest retained event",
-                    metadata: [LogKey.topic: "\(topic.name)", LogKey.group: "\(group.name)", LogKey.partition: "\(partition.index.index)", "herald.missed": "\(missed)"]
+                    metadata: [
+                        LogKey.topic: "\(topic.name)", LogKey.group: "\(group.name)", LogKey.partition: "\(partition.index.index)",
+                        "herald.missed": "\(missed)",
+                    ]
                 )
             }
         }
@@ -512,7 +518,11 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             for topic in state.topics.values {
                 for group in topic.groups.values where all || group.needsCheckpoint {
                     group.needsCheckpoint = false
-                    files.append((topic.name, group.name, GroupCheckpointFile(topic: topic.name, group: group.name, options: group.options, checkpoint: group.checkpoint())))
+                    files.append(
+                        (
+                            topic.name, group.name,
+                            GroupCheckpointFile(topic: topic.name, group: group.name, options: group.options, checkpoint: group.checkpoint())
+                        ))
                 }
             }
             return files
@@ -733,9 +743,11 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         while topic.eventCount + Int64(events) > limit {
             // The partition whose oldest event was stored first.
             let candidates = topic.partitions.filter { $0.startOffset < $0.endOffset }
-            guard let oldest = candidates.min(by: {
-                ($0.record(at: $0.startOffset)?.storedAt ?? .distantFuture) < ($1.record(at: $1.startOffset)?.storedAt ?? .distantFuture)
-            }) else { break }
+            guard
+                let oldest = candidates.min(by: {
+                    ($0.record(at: $0.startOffset)?.storedAt ?? .distantFuture) < ($1.record(at: $1.startOffset)?.storedAt ?? .distantFuture)
+                })
+            else { break }
             advanceStart(topic, oldest, to: oldest.startOffset.next)
         }
     }
@@ -882,7 +894,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     package func take(for member: GroupMember, limit: Int) async -> TakeOutcome {
         let now = ContinuousClock.now
         let date = Date()
-        let (outcome, requests, groupState, loads) = state.withLock { state -> (TakeOutcome, [DeadLetterRequest], ConsumerGroupState?, [(LogPartition, LoadRequest)]) in
+        let (outcome, requests, groupState, loads) = state.withLock {
+            state -> (TakeOutcome, [DeadLetterRequest], ConsumerGroupState?, [(LogPartition, LoadRequest)]) in
             guard !state.isShutDown, let topicState = state.topics[member.topic], let groupState = topicState.group(member.group) else {
                 return (.closed, [], nil, [])
             }
@@ -1015,7 +1028,9 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             } catch {
                 logger.error(
                     "could not store a dead letter; the event stays in its topic and is retried in a second",
-                    metadata: [LogKey.topic: "\(group.topic)", LogKey.group: "\(group.name)", LogKey.offset: "\(request.offset.value)", LogKey.error: "\(error)"]
+                    metadata: [
+                        LogKey.topic: "\(group.topic)", LogKey.group: "\(group.name)", LogKey.offset: "\(request.offset.value)", LogKey.error: "\(error)",
+                    ]
                 )
             }
             state.withLock { state in

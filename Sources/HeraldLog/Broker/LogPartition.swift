@@ -1,9 +1,10 @@
 import DequeModule
-import struct Foundation.Date
 import Herald
 import Logging
 import NIOCore
 import NIOPosix
+
+import struct Foundation.Date
 
 /// One partition of a log topic as the broker sees it: the store behind its lock, its group-commit writer,
 /// the logical start offset retention has moved to, and a bounded cache of decoded events for consumers.

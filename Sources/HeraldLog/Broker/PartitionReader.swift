@@ -1,6 +1,7 @@
-import struct Foundation.Date
 import Herald
 import NIOCore
+
+import struct Foundation.Date
 
 /// Reads and decodes one partition's events through its store's own lock, never the broker's: safe to
 /// run on an I/O thread while the broker serves other calls.

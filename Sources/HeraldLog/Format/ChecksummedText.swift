@@ -2,8 +2,8 @@ import NIOCore
 
 /// A small metadata file (a topic manifest, a group checkpoint, a partition's start offset) with a CRC32C
 /// of its text on a last line, `crc32c XXXXXXXX` and a newline, so that any change to the text is found when
-/// it is read instead of being taken at its word. Files written before the checksum existed (they do not
-/// end with a newline) are read as they are.
+/// it is read instead of being taken at its word. A file without its checksum line (cut short, or not
+/// written by Herald) is damaged.
 enum ChecksummedText {
     private static let marker = "\ncrc32c "
 
@@ -17,18 +17,16 @@ enum ChecksummedText {
         return sealed
     }
 
-    /// The body of `bytes` once its checksum line is checked, or `bytes` as they are when they have none.
+    /// The body of `bytes` once its checksum line is checked.
     ///
     /// - Throws: ``StorageError/corruption(path:position:reason:)`` naming `path` when the checksum does not
     ///   match or the checksum line is malformed.
     static func open(_ bytes: ByteBuffer, path: String) throws(StorageError) -> ByteBuffer {
         let view = bytes.readableBytesView
-        // A sealed file ends with its checksum line and so with a newline; the files written before had
-        // none (their JSON or number ends the file). A flip of that last newline leaves the checksum line
-        // in the body, which then does not parse.
-        guard view.last == UInt8(ascii: "\n") else { return bytes }
+        // A sealed file ends with its checksum line and its newline. One cut at the end of its body (the
+        // checksum line gone) would otherwise pass for whole.
         let lineLength = marker.utf8.count + 8 + 1
-        guard view.count >= lineLength else {
+        guard view.count >= lineLength, view.last == UInt8(ascii: "\n") else {
             throw .corruption(path: path, position: 0, reason: "its checksum line is damaged")
         }
         let lineStart = view.index(view.endIndex, offsetBy: -lineLength)
@@ -42,7 +40,8 @@ enum ChecksummedText {
         }
         let computed = CRC32C.checksum(body)
         guard computed == stored else {
-            throw .corruption(path: path, position: 0, reason: "checksum mismatch (stored \(hex(stored)), computed \(hex(computed))): the file changed after it was written")
+            throw .corruption(
+                path: path, position: 0, reason: "checksum mismatch (stored \(hex(stored)), computed \(hex(computed))): the file changed after it was written")
         }
         return body
     }

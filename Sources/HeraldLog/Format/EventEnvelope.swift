@@ -1,6 +1,7 @@
-import struct Foundation.Date
 import Herald
 import NIOCore
+
+import struct Foundation.Date
 
 /// The binary encoding of an ``Event`` inside a log record (see `Docs/storage-format.md`): compact,
 /// exact (the producer's `time` round-trips to the bit) and versioned.

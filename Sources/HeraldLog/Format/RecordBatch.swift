@@ -230,13 +230,15 @@ struct RecordBatch: Sendable {
             return .corrupt("checksum mismatch (stored \(hex(header.crc)), computed \(hex(crc)))")
         }
         guard decodeRecords else {
-            return .batch(RecordBatch(baseOffset: header.baseOffset, firstTimestamp: header.firstTimestamp, maxTimestamp: header.maxTimestamp, records: []), header)
+            return .batch(
+                RecordBatch(baseOffset: header.baseOffset, firstTimestamp: header.firstTimestamp, maxTimestamp: header.maxTimestamp, records: []), header)
         }
         guard let body = buffer.getSlice(at: buffer.readerIndex + headerSize, length: header.size - headerSize) else {
             return .incomplete(header)
         }
         // Record boundaries are found through a raw reader; each value stays a slice of the read bytes.
-        let scanned = body.withUnsafeReadableBytes { bytes -> Result<[(offset: Offset, timestampDelta: Int64, key: String?, value: Range<Int>)], BatchProblem> in
+        let scanned = body.withUnsafeReadableBytes {
+            bytes -> Result<[(offset: Offset, timestampDelta: Int64, key: String?, value: Range<Int>)], BatchProblem> in
             var reader = RawByteReader(bytes)
             var found: [(offset: Offset, timestampDelta: Int64, key: String?, value: Range<Int>)] = []
             found.reserveCapacity(header.recordCount)

@@ -75,7 +75,8 @@ struct JournalRecord {
 
     /// What a damaged entry (`bytes`, from its prefix on) says it held, without trusting its checksum: the
     /// topic and partition its header names (`nil` when they do not read), the offsets from its first batch
-    /// to the last one whose header is plausible and follows on (`nil` when none is), and whether every one
+    /// to the last one whose header is plausible and follows on (up to `Int64.max` — from there on, how many
+    /// not known — when a later header is damaged; `nil` when nothing reads), and whether every one
     /// of those batches is whole and passes its own checksum — then the damage is in the entry's header, and
     /// the topic and partition it names are not to be believed.
     static func claim(in bytes: ByteBuffer) -> (topic: String, partition: Int, offsets: Range<Offset>?, batchesIntact: Bool)? {
@@ -90,9 +91,17 @@ struct JournalRecord {
         else { return nil }
         var offsets: Range<Offset>?
         var intact = true
-        while let header = RecordBatch.peekHeader(body), RecordBatch.implausibility(of: header) == nil,
-            offsets.map({ $0.upperBound == header.baseOffset }) ?? true
-        {
+        while let header = RecordBatch.peekHeader(body) {
+            let follows = offsets.map { $0.upperBound == header.baseOffset } ?? true
+            guard RecordBatch.implausibility(of: header) == nil, follows else {
+                // A batch header is damaged: the offsets from there on are not known. Claim from the first
+                // offset known (this batch's, if it is the first and its base offset reads) on.
+                intact = false
+                if let lower = offsets?.lowerBound ?? (header.baseOffset.value >= 0 ? header.baseOffset : nil) {
+                    offsets = lower..<Offset(Int64.max)
+                }
+                break
+            }
             offsets = (offsets?.lowerBound ?? header.baseOffset)..<header.nextOffset
             guard case .batch = RecordBatch.parse(body, decodeRecords: false) else {
                 intact = false

@@ -43,13 +43,17 @@ struct JournalReplay {
                 appended = appended || restored.batches > 0
                 for missing in restored.missing {
                     report(
-                        JournalProblem(kind: .gap, path: batches.path, position: missing.position, endPosition: missing.position, topic: topic, partition: location.partition, offsets: missing.offsets),
+                        JournalProblem(
+                            kind: .gap, path: batches.path, position: missing.position, endPosition: missing.position, topic: topic,
+                            partition: location.partition, offsets: missing.offsets),
                         logger: logger
                     )
                 }
-            } catch where error.isCorruption {
+            } catch  where error.isCorruption {
                 report(
-                    JournalProblem(kind: .damaged, path: batches.path, position: batches.position, endPosition: batches.position + Int64(batches.length), topic: topic, partition: location.partition),
+                    JournalProblem(
+                        kind: .damaged, path: batches.path, position: batches.position, endPosition: batches.position + Int64(batches.length), topic: topic,
+                        partition: location.partition),
                     logger: logger
                 )
                 break

@@ -140,11 +140,14 @@ struct JournalScan: Sendable {
     /// The problem of `kind` for the bytes `position..<end` of `file`, with what the entry there claims, and
     /// whether the claim accounts for all the damaged bytes: the header reads, is not where the damage is
     /// (some batch fails its own checksum, or is cut), and the entry it describes ends at `end`.
-    private static func problem(_ kind: JournalProblem.Kind, in file: any LogFile, path: String, from position: Int64, to end: Int64) throws(StorageError) -> (JournalProblem, attributed: Bool) {
+    private static func problem(
+        _ kind: JournalProblem.Kind, in file: any LogFile, path: String, from position: Int64, to end: Int64
+    ) throws(StorageError) -> (JournalProblem, attributed: Bool) {
         let bytes = try file.read(count: Int(min(end - position, Int64(JournalRecord.maximumClaimBytes))), at: position)
         let claim = JournalRecord.claim(in: bytes)
         let entryEnd = JournalRecord.peekPrefix(bytes).map { position + Int64(JournalRecord.prefixSize + $0.length) } ?? position
-        let problem = JournalProblem(kind: kind, path: path, position: position, endPosition: end, topic: claim?.topic, partition: claim?.partition, offsets: claim?.offsets)
+        let problem = JournalProblem(
+            kind: kind, path: path, position: position, endPosition: end, topic: claim?.topic, partition: claim?.partition, offsets: claim?.offsets)
         return (problem, claim.map { !$0.batchesIntact } == true && entryEnd >= end)
     }
 

@@ -31,7 +31,7 @@ final class OpenFileLimiter: Sendable {
     func withFile<T>(_ path: String, _ body: (any LogFile) throws(StorageError) -> T) throws(StorageError) -> T {
         do {
             return try body(try handle(path))
-        } catch where error.isClosed {
+        } catch  where error.isClosed {
             forget(path)
             return try body(try handle(path))
         }

@@ -72,7 +72,7 @@ public struct POSIXFileSystem: LogFileSystem {
             for name in try contentsOfDirectory(path) {
                 do throws(StorageError) {
                     try removeItem(path + "/" + name)
-                } catch where error.isNotFound {
+                } catch  where error.isNotFound {
                     continue  // removed by someone else meanwhile
                 }
             }

@@ -1,10 +1,11 @@
+import NIOCore
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOCore
-import Synchronization
 
 /// A ``LogFile`` backed by a POSIX file descriptor: `pread`/`pwrite` at explicit offsets,
 /// `fdatasync` (`F_FULLFSYNC` on Darwin) for ``sync()``. Obtained from ``POSIXFileSystem``.

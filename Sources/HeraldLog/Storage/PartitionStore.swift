@@ -94,10 +94,12 @@ final class PartitionStore {
             )
         }
         if let truncation {
-            logger.warning("recovery cut a torn or corrupt tail", metadata: [
-                "herald.path": "\(truncation.path)", "herald.bytes": "\(truncation.bytes)",
-                "herald.from.offset": "\(truncation.fromOffset.value)", "herald.reason": "\(truncation.reason)",
-            ])
+            logger.warning(
+                "recovery cut a torn or corrupt tail",
+                metadata: [
+                    "herald.path": "\(truncation.path)", "herald.bytes": "\(truncation.bytes)",
+                    "herald.from.offset": "\(truncation.fromOffset.value)", "herald.reason": "\(truncation.reason)",
+                ])
         }
         segments.append(active)
         let store = PartitionStore(directory: directory, partition: partition, fileSystem: fileSystem, options: options, segments: segments)
@@ -115,7 +117,8 @@ final class PartitionStore {
         {
             store.missingNewest = SegmentCorruption(
                 path: SegmentName.log(directory, end), position: 0, endPosition: 0, offset: end, endOffset: end,
-                reason: "the newest segment file, from offset \(end.value), is missing: the events it held are lost (how many is not known); new events take offsets from \(end.value) on"
+                reason:
+                    "the newest segment file, from offset \(end.value), is missing: the events it held are lost (how many is not known); new events take offsets from \(end.value) on"
             )
             try store.roll()
         }
@@ -217,7 +220,9 @@ final class PartitionStore {
     ///
     /// - Throws: ``StorageError/corruption(path:position:reason:)`` when a batch is damaged;
     ///   ``StorageError`` when a write fails.
-    func replay(_ bytes: ByteBuffer, path: String, position: Int64) throws(StorageError) -> (batches: Int, events: Int, missing: [(position: Int64, offsets: Range<Offset>)]) {
+    func replay(
+        _ bytes: ByteBuffer, path: String, position: Int64
+    ) throws(StorageError) -> (batches: Int, events: Int, missing: [(position: Int64, offsets: Range<Offset>)]) {
         var remaining = bytes
         var restored = (batches: 0, events: 0, missing: [(position: Int64, offsets: Range<Offset>)]())
         while remaining.readableBytes > 0 {
@@ -230,10 +235,16 @@ final class PartitionStore {
             if header.nextOffset <= endOffset { continue }
             if header.baseOffset > endOffset {
                 restored.missing.append((at, endOffset..<header.baseOffset))
-                try skip(to: header.baseOffset, reason: "the commit journal's entry holding these offsets is damaged (its batches in '\(path)' before byte \(at)): the events are lost")
+                try skip(
+                    to: header.baseOffset,
+                    reason: "the commit journal's entry holding these offsets is damaged (its batches in '\(path)' before byte \(at)): the events are lost")
             }
             guard header.baseOffset == endOffset else {
-                throw .corruption(path: path, position: at, reason: "the journal's batch of offsets \(header.baseOffset.value)..<\(header.nextOffset.value) overlaps partition \(partition.index)'s end \(endOffset.value)")
+                throw .corruption(
+                    path: path, position: at,
+                    reason:
+                        "the journal's batch of offsets \(header.baseOffset.value)..<\(header.nextOffset.value) overlaps partition \(partition.index)'s end \(endOffset.value)"
+                )
             }
             _ = try place(EncodedAppend(bytes: slice, headers: [header], baseOffsets: [header.baseOffset], batchSizes: [header.size]))
             restored.batches += 1
@@ -302,7 +313,9 @@ final class PartitionStore {
     @discardableResult
     func deleteOldSegments(while shouldDelete: (_ segment: SegmentSummary, _ remainingBytes: Int64) -> Bool) throws(StorageError) -> Offset {
         var total = bytes
-        if let gap = leadingGap, shouldDelete(SegmentSummary(baseOffset: gap.offset, nextOffset: gap.endOffset, bytes: 0, maxTimestamp: nil, isDamaged: true), total) {
+        if let gap = leadingGap,
+            shouldDelete(SegmentSummary(baseOffset: gap.offset, nextOffset: gap.endOffset, bytes: 0, maxTimestamp: nil, isDamaged: true), total)
+        {
             leadingGap = nil
         }
         while segments.count > 1 {

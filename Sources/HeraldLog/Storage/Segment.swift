@@ -192,8 +192,10 @@ final class Segment {
     /// Saves the indexes beside the segment (atomically, each, with the segment's size and end offset and a
     /// checksum, so that a load can tell they belong to the file as it is).
     func saveIndex(sealed: Bool = true) throws(StorageError) {
-        try fileSystem.writeAtomically(index.encodedOffsets(segmentSize: size, nextOffset: nextOffset, sealed: sealed), to: SegmentName.index(directory, baseOffset))
-        try fileSystem.writeAtomically(index.encodedTimes(segmentSize: size, nextOffset: nextOffset, sealed: sealed), to: SegmentName.timeIndex(directory, baseOffset))
+        try fileSystem.writeAtomically(
+            index.encodedOffsets(segmentSize: size, nextOffset: nextOffset, sealed: sealed), to: SegmentName.index(directory, baseOffset))
+        try fileSystem.writeAtomically(
+            index.encodedTimes(segmentSize: size, nextOffset: nextOffset, sealed: sealed), to: SegmentName.timeIndex(directory, baseOffset))
     }
 
     /// Records offsets from the segment's end up to `end` as missing (their events are lost: `reason` says

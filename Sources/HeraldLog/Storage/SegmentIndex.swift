@@ -70,7 +70,8 @@ struct SegmentIndex: Sendable {
     /// The offset index as saved: a frame naming the segment's size and end offset and whether it was sealed,
     /// the entries, a CRC32C.
     func encodedOffsets(segmentSize: Int64, nextOffset: Offset, sealed: Bool) -> ByteBuffer {
-        Self.framed(magic: Self.offsetsMagic, sealed: sealed, segmentSize: segmentSize, nextOffset: nextOffset, count: positions.count, entryBytes: 8) { buffer in
+        Self.framed(magic: Self.offsetsMagic, sealed: sealed, segmentSize: segmentSize, nextOffset: nextOffset, count: positions.count, entryBytes: 8) {
+            buffer in
             for entry in positions {
                 buffer.writeInteger(entry.relativeOffset, endianness: .little)
                 buffer.writeInteger(entry.position, endianness: .little)
@@ -157,8 +158,10 @@ struct SegmentIndex: Sendable {
     static func load(offsets: ByteBuffer, times: ByteBuffer, segmentSize: Int64, baseOffset: Offset) -> Result<LoadedIndex, LoadProblem> {
         let offsetsFrame: (entries: ByteBuffer, nextOffset: Offset, sealed: Bool)
         let timesFrame: (entries: ByteBuffer, nextOffset: Offset, sealed: Bool)
-        switch (unframe(offsets, magic: offsetsMagic, entryBytes: 8, segmentSize: segmentSize),
-            unframe(times, magic: timesMagic, entryBytes: 12, segmentSize: segmentSize)) {
+        switch (
+            unframe(offsets, magic: offsetsMagic, entryBytes: 8, segmentSize: segmentSize),
+            unframe(times, magic: timesMagic, entryBytes: 12, segmentSize: segmentSize)
+        ) {
         case (.success(let first), .success(let second)):
             offsetsFrame = first
             timesFrame = second

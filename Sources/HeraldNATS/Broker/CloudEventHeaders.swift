@@ -1,6 +1,7 @@
-import struct Foundation.Date
 import Herald
 import NIOCore
+
+import struct Foundation.Date
 
 /// Events as NATS messages in the CloudEvents NATS protocol binding's binary content mode: every
 /// attribute in a header named `ce-<attribute>` (extensions too), its value percent-encoded, and the data

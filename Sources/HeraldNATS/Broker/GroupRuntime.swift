@@ -1,8 +1,9 @@
 import DequeModule
-import struct Foundation.Date
 import Herald
 import Logging
 import Synchronization
+
+import struct Foundation.Date
 
 /// The machinery of one consumer group in one ``NATSBroker``: it pulls the group's messages from its
 /// durable consumers (one per partition stream) into a bounded local buffer, hands them to the local

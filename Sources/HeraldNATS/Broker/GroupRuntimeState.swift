@@ -1,6 +1,7 @@
 import DequeModule
-import struct Foundation.Date
 import Herald
+
+import struct Foundation.Date
 
 /// The state of one group in one broker instance: the messages it fetched and holds, its members, its
 /// outstanding pull requests. Guarded by the runtime's lock; every method is a short state change that
@@ -610,7 +611,9 @@ struct GroupRuntimeState {
 
     /// Acknowledges the message of `token`, whichever delivery of it the token names. Returns the ack
     /// subject to confirm the acknowledgement on, `nil` when the token is stale.
-    mutating func acknowledge(_ token: DeliveryToken, replyTo: String, now: ContinuousClock.Instant, effects: inout RuntimeEffects)
+    mutating func acknowledge(
+        _ token: DeliveryToken, replyTo: String, now: ContinuousClock.Instant, effects: inout RuntimeEffects
+    )
         -> String?
     {
         guard isCurrent(token) else { return nil }
@@ -679,7 +682,8 @@ struct GroupRuntimeState {
     private mutating func startDeadLetter(_ key: MessageKey, date: Date, effects: inout RuntimeEffects) {
         guard let entry = entries[key] else { return }
         setStatus(key, .deadLettering(retryAt: nil))
-        let failure = entry.lastFailure
+        let failure =
+            entry.lastFailure
             ?? DeliveryFailure(errorType: "MaximumDeliveriesExceeded", message: "delivered \(entry.attempt) times")
         let deadLetter = DeadLetter(
             event: entry.event,

@@ -1,6 +1,7 @@
 import DequeModule
-import struct Foundation.Date
 import Herald
+
+import struct Foundation.Date
 
 /// One message of a group: its partition and its stream sequence (the partition's offset plus one).
 struct MessageKey: Hashable, Sendable {

@@ -1,7 +1,8 @@
+import Herald
+
+import struct Foundation.Data
 import class Foundation.JSONDecoder
 import class Foundation.JSONEncoder
-import struct Foundation.Data
-import Herald
 
 /// Settings Herald keeps as JSON in a JetStream `description` field (of a stream or a consumer), so that
 /// every broker instance reads the same ones.

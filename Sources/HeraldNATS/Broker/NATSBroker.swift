@@ -1,9 +1,10 @@
-import struct Foundation.Date
 import Herald
 import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+
+import struct Foundation.Date
 
 /// A Herald ``Broker`` on NATS JetStream: topics, consumer groups, at-least-once deliveries, dead
 /// letters, de-duplication, seek and lag, with the same semantics as every Herald backend (it passes the
@@ -706,7 +707,9 @@ public final class NATSBroker: Broker, Service {
         }
     }
 
-    private func consumerConfiguration(_ descriptor: GroupDescriptor, policy: ConsumerConfiguration.DeliverPolicy, prefetch: Int)
+    private func consumerConfiguration(
+        _ descriptor: GroupDescriptor, policy: ConsumerConfiguration.DeliverPolicy, prefetch: Int
+    )
         -> ConsumerConfiguration
     {
         var configuration = ConsumerConfiguration(

@@ -1,7 +1,7 @@
 import DequeModule
-import Synchronization
 import Logging
 import NIOCore
+import Synchronization
 
 // Establishing, losing and re-establishing the connection. Everything here runs on the event loop,
 // except `connectFirst`, which awaits futures whose callbacks run there.

@@ -1,6 +1,6 @@
-import Synchronization
 import Herald
 import NIOCore
+import Synchronization
 
 extension NATSClient {
     /// Ends the client gracefully: unsubscribes every subscription, waits for the messages the server

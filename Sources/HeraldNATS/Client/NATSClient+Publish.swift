@@ -1,5 +1,5 @@
-import Synchronization
 import NIOCore
+import Synchronization
 
 extension NATSClient {
     /// Publishes a message to `subject`.

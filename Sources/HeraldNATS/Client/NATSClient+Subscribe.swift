@@ -1,6 +1,6 @@
 import Logging
-import Synchronization
 import NIOCore
+import Synchronization
 
 extension NATSClient {
     /// Subscribes to `subject` (wildcards `*` and `>` allowed).

@@ -66,7 +66,8 @@ final class SubscriptionBuffer: Sendable {
                 state.dropping = false
                 return (.accepted, waiter)
             }
-            let fits = state.messages.count < limits.maximumMessages
+            let fits =
+                state.messages.count < limits.maximumMessages
                 && (state.bytes + size <= limits.maximumBytes || state.messages.isEmpty)
             guard fits else {
                 state.dropped += 1

@@ -1,8 +1,9 @@
-import class Foundation.JSONDecoder
-import class Foundation.JSONEncoder
 import Herald
 import NIOCore
 import NIOFoundationCompat
+
+import class Foundation.JSONDecoder
+import class Foundation.JSONEncoder
 
 /// The JetStream API over a ``NATSClient``: streams, consumers, publishing with acknowledgement, pull
 /// fetches and the acknowledgement verbs.
@@ -93,10 +94,12 @@ public final class JetStream: Sendable {
 
     /// Checks that `name` can be a stream or consumer name in an API subject.
     static func validateName(_ name: String, _ what: String) throws(JetStreamError) {
-        guard !name.isEmpty, !name.utf8.contains(where: { byte in
-            byte <= UInt8(ascii: " ") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "*") || byte == UInt8(ascii: ">")
-                || byte == 0x7F
-        }) else { throw .invalidName(what, name) }
+        guard !name.isEmpty,
+            !name.utf8.contains(where: { byte in
+                byte <= UInt8(ascii: " ") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "*") || byte == UInt8(ascii: ">")
+                    || byte == 0x7F
+            })
+        else { throw .invalidName(what, name) }
     }
 
     /// Facts about the account's use of JetStream; a cheap way to check that JetStream answers.

@@ -80,7 +80,8 @@ public struct JetStreamError: Error, Sendable, Hashable, CustomStringConvertible
             statusCode: apiError.code,
             errorCode: apiError.errorCode,
             serverDescription: apiError.description,
-            message: "JetStream refused to \(operation): \(apiError.description) (code \(apiError.code), err_code \(apiError.errorCode.map(String.init) ?? "-"))"
+            message:
+                "JetStream refused to \(operation): \(apiError.description) (code \(apiError.code), err_code \(apiError.errorCode.map(String.init) ?? "-"))"
         )
     }
 

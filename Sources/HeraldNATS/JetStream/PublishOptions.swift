@@ -46,8 +46,9 @@ public struct PublishOptions: Sendable, Hashable {
 
     /// `headers` with these options added (replacing values of the same names).
     func applied(to headers: NATSHeaders?) -> NATSHeaders? {
-        guard messageID != nil || expectedStream != nil || expectedLastSequence != nil
-            || expectedLastSubjectSequence != nil || expectedLastMessageID != nil
+        guard
+            messageID != nil || expectedStream != nil || expectedLastSequence != nil
+                || expectedLastSubjectSequence != nil || expectedLastMessageID != nil
         else { return headers }
         var result = headers ?? NATSHeaders()
         if let messageID { result[Header.messageID] = messageID }

@@ -1,6 +1,7 @@
+import NIOCore
+
 import struct Foundation.Data
 import struct Foundation.Date
-import NIOCore
 
 /// A message read from a stream by sequence with `$JS.API.STREAM.MSG.GET`.
 public struct StoredMessage: Sendable, Hashable {

@@ -118,10 +118,9 @@ struct NATSProtocolParser {
             return .message(try parseMessage(fields(line, from: verbEnd), headers: true, line: line, limits: limits))
         }
         let bare: (String, NATSServerFrame)? =
-            if matches(line, verb, "PING") { ("PING", .ping) }
-            else if matches(line, verb, "PONG") { ("PONG", .pong) }
-            else if matches(line, verb, "+OK") { ("+OK", .ok) }
-            else { nil }
+            if matches(line, verb, "PING") { ("PING", .ping) } else if matches(line, verb, "PONG") { ("PONG", .pong) } else if matches(line, verb, "+OK") {
+                ("+OK", .ok)
+            } else { nil }
         if let (name, frame) = bare {
             let count = fields(line, from: verbEnd).count
             guard count == 0 else { throw .invalidArguments(name, expected: "0", found: count, line: line) }
@@ -259,7 +258,9 @@ struct NATSProtocolParser {
     }
 
     /// A decimal number of at most 15 digits (sizes are bounded far below that).
-    private static func number(_ line: UnsafeRawBufferPointer, _ range: Range<Int>, field: String) throws(NATSProtocolError)
+    private static func number(
+        _ line: UnsafeRawBufferPointer, _ range: Range<Int>, field: String
+    ) throws(NATSProtocolError)
         -> Int
     {
         var value = 0

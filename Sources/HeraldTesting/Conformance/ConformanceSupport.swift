@@ -1,7 +1,8 @@
-import struct Foundation.Date
-import struct Foundation.UUID
 import Herald
 import NIOCore
+
+import struct Foundation.Date
+import struct Foundation.UUID
 
 /// Helpers the conformance cases share.
 enum Conformance {
@@ -54,7 +55,9 @@ enum Conformance {
     }
 
     /// Receives `count` deliveries one after another, each within the environment's limit.
-    static func receive(_ count: Int, from subscription: Subscription, _ environment: BrokerConformance.Environment)
+    static func receive(
+        _ count: Int, from subscription: Subscription, _ environment: BrokerConformance.Environment
+    )
         async throws -> [Delivery]
     {
         var deliveries: [Delivery] = []
@@ -65,7 +68,9 @@ enum Conformance {
     }
 
     /// Receives `count` deliveries, acknowledging each as it arrives (so any prefetch suffices).
-    static func consume(_ count: Int, from subscription: Subscription, _ environment: BrokerConformance.Environment)
+    static func consume(
+        _ count: Int, from subscription: Subscription, _ environment: BrokerConformance.Environment
+    )
         async throws -> [Delivery]
     {
         var deliveries: [Delivery] = []

@@ -1,5 +1,6 @@
-import struct Foundation.Date
 import Herald
+
+import struct Foundation.Date
 
 /// Group positions: seek by offset and time, lag, resuming after a restart.
 enum PositionCases {

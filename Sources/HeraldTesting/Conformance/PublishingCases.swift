@@ -1,6 +1,7 @@
-import struct Foundation.Date
 import Herald
 import NIOCore
+
+import struct Foundation.Date
 
 /// Publishing and consuming: round trip, fan-out, competing consumers, volume, concurrent publishers.
 enum PublishingCases {

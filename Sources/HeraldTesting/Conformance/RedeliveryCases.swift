@@ -1,5 +1,6 @@
-import struct Foundation.Date
 import Herald
+
+import struct Foundation.Date
 
 /// Redelivery after nack and deadline, maximum deliveries, reject.
 enum RedeliveryCases {

@@ -117,7 +117,9 @@ public struct TestHarness: Sendable {
     /// The dead letters of a group on a topic (empty when none were written).
     ///
     /// - Throws: ``BrokerError`` when the topic cannot be read.
-    public func deadLetters(topic: String, group: String, options: SubscriptionOptions = SubscriptionOptions()) async throws
+    public func deadLetters(
+        topic: String, group: String, options: SubscriptionOptions = SubscriptionOptions()
+    ) async throws
         -> [DeadLetter]
     {
         let name = options.deadLetterTopic(for: topic, group: group)

@@ -75,7 +75,8 @@ struct SegmentDamageTests {
         try handle.seek(toOffset: UInt64(position))
         try handle.write(contentsOf: Data(count: Int(count)))
         try handle.close()
-        let first = try #require(touched.first), last = try #require(touched.last)
+        let first = try #require(touched.first)
+        let last = try #require(touched.last)
         return first.offsets.lowerBound..<last.offsets.upperBound
     }
 
@@ -153,7 +154,10 @@ struct SegmentDamageTests {
             try #require(store.segments.count >= 4)
             let missing = store.segments[1].baseOffset..<store.segments[1].nextOffset
             try store.close()
-            for path in [SegmentName.log(directory, missing.lowerBound), SegmentName.index(directory, missing.lowerBound), SegmentName.timeIndex(directory, missing.lowerBound)] {
+            for path in [
+                SegmentName.log(directory, missing.lowerBound), SegmentName.index(directory, missing.lowerBound),
+                SegmentName.timeIndex(directory, missing.lowerBound),
+            ] {
                 try FileManager.default.removeItem(atPath: path)
             }
 

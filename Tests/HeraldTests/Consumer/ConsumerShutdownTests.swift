@@ -45,7 +45,8 @@ struct ConsumerShutdownTests {
         let broker = InMemoryBroker()
         try await broker.createTopic(TopicConfiguration(name: "orders"))
         let started = AsyncSignal()
-        var stubborn = Consumer(broker: broker, configuration: ConsumerConfiguration(group: "kitchen", shutdownGracePeriod: .milliseconds(100)), logger: quietLogger)
+        var stubborn = Consumer(
+            broker: broker, configuration: ConsumerConfiguration(group: "kitchen", shutdownGracePeriod: .milliseconds(100)), logger: quietLogger)
         stubborn.handle(TestOrderPlaced.self, from: "orders") { _, _ in
             started.notify()
             try await Task.sleep(for: .seconds(3600))

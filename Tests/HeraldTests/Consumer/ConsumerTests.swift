@@ -218,7 +218,10 @@ struct ConsumerTests {
             logger: quietLogger
         )
         consumer.handle(TestOrderPlaced.self, from: "orders") { _, _ in
-            gauge.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) }
+            gauge.withLock {
+                $0.current += 1
+                $0.peak = max($0.peak, $0.current)
+            }
             // Each handler stays busy until three have run at once (or 10 s pass), so the peak does not
             // depend on how fast a loaded machine schedules them; more than three must never start.
             let clock = ContinuousClock()

@@ -1,7 +1,8 @@
-import struct Foundation.Date
 import Herald
 import NIOCore
 import Testing
+
+import struct Foundation.Date
 
 @Suite("CloudEvents JSON batch format")
 struct CloudEventBatchTests {

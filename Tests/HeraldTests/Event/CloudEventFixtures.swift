@@ -1,7 +1,8 @@
-import struct Foundation.Date
 import Herald
 import NIOCore
 import Testing
+
+import struct Foundation.Date
 
 /// Shared helpers for the CloudEvents tests.
 enum CloudEventFixtures {

@@ -1,9 +1,10 @@
-import struct Foundation.Date
-import class Foundation.JSONDecoder
 import Herald
 import NIOCore
 import NIOFoundationCompat
 import Testing
+
+import struct Foundation.Date
+import class Foundation.JSONDecoder
 
 @Suite("CloudEvents JSON event format")
 struct CloudEventJSONTests {

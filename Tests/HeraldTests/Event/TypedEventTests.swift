@@ -1,7 +1,8 @@
-import struct Foundation.Date
 import Herald
 import NIOCore
 import Testing
+
+import struct Foundation.Date
 
 private struct OrderPlaced: TypedEvent, Equatable {
     static let eventType = "coffee.order.placed"

@@ -1,5 +1,6 @@
-@testable import Herald
 import Testing
+
+@testable import Herald
 
 @Suite("OffsetTable")
 struct OffsetTableTests {
@@ -34,7 +35,10 @@ struct OffsetTableTests {
                 reference[offset] = nil
             default:
                 // The window slides forward, as a group's floor does.
-                for old in reference.keys where old.value < low { table[old] = nil; reference[old] = nil }
+                for old in reference.keys where old.value < low {
+                    table[old] = nil
+                    reference[old] = nil
+                }
                 low += Int64(generator.next(4))
             }
             #expect(table[offset] == reference[offset])

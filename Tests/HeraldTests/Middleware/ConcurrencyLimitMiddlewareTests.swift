@@ -15,7 +15,10 @@ import Testing
             for index in gates.indices {
                 group.addTask {
                     try await middleware.handle(context) { _ in
-                        inside.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                        inside.withLock {
+                            $0.now += 1
+                            $0.most = max($0.most, $0.now)
+                        }
                         entered.yield(index)
                         await gates[index].wait()
                         inside.withLock { $0.now -= 1 }
@@ -119,11 +122,12 @@ import Testing
         let order = LockedBox<[Int]>([])
         var tasks: [Task<Void, any Error>] = []
         for index in 0..<4 {
-            tasks.append(Task {
-                try await semaphore.wait()
-                order.withLock { $0.append(index) }
-                semaphore.signal()
-            })
+            tasks.append(
+                Task {
+                    try await semaphore.wait()
+                    order.withLock { $0.append(index) }
+                    semaphore.signal()
+                })
             try await waitUntil("waiter \(index) is queued") { semaphore.waitingCount == index + 1 }
         }
 
@@ -140,11 +144,12 @@ import Testing
         let order = LockedBox<[Int]>([])
         var tasks: [Task<Void, any Error>] = []
         for index in 0..<3 {
-            tasks.append(Task {
-                try await semaphore.wait()
-                order.withLock { $0.append(index) }
-                semaphore.signal()
-            })
+            tasks.append(
+                Task {
+                    try await semaphore.wait()
+                    order.withLock { $0.append(index) }
+                    semaphore.signal()
+                })
             try await waitUntil("waiter \(index) is queued") { semaphore.waitingCount == index + 1 }
         }
 

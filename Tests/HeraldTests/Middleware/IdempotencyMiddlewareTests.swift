@@ -1,7 +1,8 @@
-import struct Foundation.Date
 import Herald
 import Logging
 import Testing
+
+import struct Foundation.Date
 
 @Suite struct IdempotencyMiddlewareTests {
     private func makeMiddleware(

@@ -14,7 +14,10 @@ struct KeyOrderingMiddlewareTests {
                 let context = makeTestContext(for: try makeTestEvent(id: "e\(index)", extensions: ["partitionkey": "order-1"]))
                 group.addTask {
                     try await middleware.handle(context) { _ in
-                        active.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+                        active.withLock {
+                            $0.now += 1
+                            $0.peak = max($0.peak, $0.now)
+                        }
                         await Task.yield()
                         log.withLock { $0.append("e\(index)") }
                         active.withLock { $0.now -= 1 }
@@ -39,7 +42,12 @@ struct KeyOrderingMiddlewareTests {
                 let context = makeTestContext(for: try makeTestEvent(id: key, extensions: ["partitionkey": key]))
                 group.addTask {
                     try await middleware.handle(context) { _ in
-                        if arrived.withLock({ $0 += 1; return $0 }) == 2 { bothInside.notify() }
+                        if arrived.withLock({
+                            $0 += 1
+                            return $0
+                        }) == 2 {
+                            bothInside.notify()
+                        }
                         await exit.wait()
                     }
                 }

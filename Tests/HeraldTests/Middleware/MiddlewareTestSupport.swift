@@ -1,10 +1,11 @@
-import struct Foundation.Date
 import Herald
 import Logging
 import NIOCore
 import Synchronization
 import Testing
 import Tracing
+
+import struct Foundation.Date
 
 /// A `DeliveryAcknowledger` that records what the middleware under test does to the delivery.
 final class RecordingAcknowledger: DeliveryAcknowledger {
@@ -125,7 +126,12 @@ final class InvocationCounter: Sendable {
 
     /// Adds one and returns the new count.
     @discardableResult
-    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+    func increment() -> Int {
+        value.withLock {
+            $0 += 1
+            return $0
+        }
+    }
 
     var count: Int { value.withLock { $0 } }
 }
@@ -269,4 +275,3 @@ final class LockedBox<Value: Sendable>: Sendable {
 
     var value: Value { mutex.withLock { $0 } }
 }
-

@@ -1,6 +1,7 @@
-import struct Foundation.Date
 import Herald
 import Testing
+
+import struct Foundation.Date
 
 @Suite struct MiddlewarePayloadFingerprintTests {
     @Test func ignoresIDSourceTimeSubjectAndExtensions() throws {

@@ -58,7 +58,10 @@ final class RecordingTestTracer: Tracer {
     }
 
     private func nextHex(_ digits: Int) -> String {
-        let id = lastID.withLock { $0 += 1; return $0 }
+        let id = lastID.withLock {
+            $0 += 1
+            return $0
+        }
         let hex = String(id, radix: 16)
         return String(repeating: "0", count: digits - hex.count) + hex
     }
