@@ -28,7 +28,8 @@ public struct Delivery: Sendable {
     private let stored: WallTime
     /// Identifies the delivery to its broker.
     public let token: DeliveryToken
-    private let acknowledger: any DeliveryAcknowledger
+    /// What its verbs call (a consumer's context puts its own in front, so that every path settles once).
+    let acknowledger: any DeliveryAcknowledger
 
     /// Creates a delivery. Brokers call this; consumers receive deliveries.
     public init(
@@ -100,6 +101,14 @@ public struct Delivery: Sendable {
             try await acknowledger.settle(deliveries[start..<end].map(\.token), .ack)
             start = end
         }
+    }
+
+    /// The same delivery, settled through `acknowledger`.
+    func settled(through acknowledger: any DeliveryAcknowledger) -> Delivery {
+        Delivery(
+            event: event, topic: topic, group: group, partition: partition, offset: offset, attempt: attempt, firstDeliveredAt: firstDeliveredAt,
+            storedAt: storedAt, token: token, acknowledger: acknowledger
+        )
     }
 
     /// Settles with an explicit ``Settlement``. - Throws: ``BrokerError``.

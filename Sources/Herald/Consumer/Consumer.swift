@@ -33,6 +33,8 @@ public struct Consumer: Service {
     private let logger: Logger
     private var routes: [String: [String: MessageHandler]] = [:]
     private var fallbacks: [String: MessageHandler] = [:]
+    /// Registrations that replaced an earlier one: reported when the consumer starts.
+    private var duplicates: [ConsumerConfigurationError] = []
 
     /// Creates a consumer.
     ///
@@ -73,19 +75,22 @@ public struct Consumer: Service {
         }
     }
 
-    /// Registers a handler for raw events of a CloudEvents `type` on a topic.
+    /// Registers a handler for raw events of a CloudEvents `type` on a topic. Registering a second one for
+    /// the same type and topic makes ``run()`` fail with ``ConsumerConfigurationError``.
     public mutating func handleEvents(
         ofType eventType: String,
         from topic: String,
         handler: @escaping MessageHandler
     ) {
+        if routes[topic]?[eventType] != nil { duplicates.append(.duplicateHandler(topic: topic, eventType: eventType)) }
         routes[topic, default: [:]][eventType] = handler
     }
 
     /// Registers a handler for every event on a topic that no type-specific handler takes (a dead-letter
-    /// watcher, an audit log).
+    /// watcher, an audit log). One per topic: a second makes ``run()`` fail with ``ConsumerConfigurationError``.
     public mutating func handleAnyEvent(from topic: String, handler: @escaping MessageHandler) {
         routes[topic, default: [:]] = routes[topic, default: [:]]
+        if fallbacks[topic] != nil { duplicates.append(.duplicateHandler(topic: topic, eventType: nil)) }
         fallbacks[topic] = handler
     }
 
@@ -94,8 +99,11 @@ public struct Consumer: Service {
 
     /// Consumes every registered topic until graceful shutdown or cancellation.
     ///
-    /// - Throws: ``BrokerError`` when a subscription cannot be made.
+    /// - Throws: ``ConsumerConfigurationError`` before anything runs when a setting is out of range or a
+    ///   handler was registered twice; ``BrokerError`` when a subscription cannot be made.
     public func run() async throws {
+        try configuration.validate()
+        if let duplicate = duplicates.first { throw duplicate }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (topic, handlers) in routes {
                 let subscription = try await broker.subscribe(

@@ -42,4 +42,16 @@ public struct ConsumerConfiguration: Sendable {
         self.shutdownGracePeriod = shutdownGracePeriod
         self.unhandledEvents = unhandledEvents
     }
+
+    /// Checks every setting.
+    ///
+    /// - Throws: ``ConsumerConfigurationError`` naming the first setting out of range.
+    public func validate() throws(ConsumerConfigurationError) {
+        guard !group.isEmpty else { throw .invalidSetting("group", value: "\"\"", rule: "must name the consumer group") }
+        guard !source.isEmpty else { throw .invalidSetting("source", value: "\"\"", rule: "must be a non-empty URI-reference") }
+        guard concurrency >= 1 else { throw .invalidSetting("concurrency", value: "\(concurrency)", rule: "must be at least 1") }
+        guard shutdownGracePeriod >= .zero else {
+            throw .invalidSetting("shutdownGracePeriod", value: "\(shutdownGracePeriod)", rule: "must not be negative")
+        }
+    }
 }

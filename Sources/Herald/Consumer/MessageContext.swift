@@ -3,20 +3,24 @@ import Synchronization
 
 /// What middleware and handlers see of one delivery: the delivery itself, a logger carrying the
 /// delivery's metadata, a publisher that stamps lineage on what the handler publishes, and the
-/// delivery's settlement, which the first settler wins.
+/// delivery's settlement, which the first settler wins — whether it settles through the context or
+/// through ``delivery`` (`context.delivery.nack(retryAfter:)`): the consumer then does not acknowledge
+/// what the handler settled.
 public struct MessageContext: Sendable {
-    /// The delivery being handled.
+    /// The delivery being handled. Its verbs share the context's settlement: the first settler wins.
     public let delivery: Delivery
     /// A logger with `herald.topic`, `herald.group`, `herald.partition`, `herald.offset`,
     /// `herald.event.id`, `herald.event.type` and `herald.attempt` set.
     public var logger: Logger
     /// Publishes events caused by this one; see ``Publisher``.
     public let publisher: Publisher
-    private let state: SettlementState
+    private let settler: FirstSettlerWins
 
     /// Creates a context for a delivery.
     public init(delivery: Delivery, logger: Logger, publisher: Publisher) {
-        self.delivery = delivery
+        let settler = FirstSettlerWins(base: delivery.acknowledger)
+        self.settler = settler
+        self.delivery = delivery.settled(through: settler)
         var logger = logger
         logger[metadataKey: LogKey.topic] = "\(delivery.topic)"
         logger[metadataKey: LogKey.group] = "\(delivery.group)"
@@ -27,14 +31,13 @@ public struct MessageContext: Sendable {
         logger[metadataKey: LogKey.attempt] = "\(delivery.attempt)"
         self.logger = logger
         self.publisher = publisher
-        self.state = SettlementState()
     }
 
     /// The event being handled.
     public var event: Event { delivery.event }
 
     /// How the delivery has been settled so far, or `nil` if it has not.
-    public var settlement: Settlement? { state.settlement }
+    public var settlement: Settlement? { settler.settlement }
 
     /// Settles the delivery, unless something already has: the first settlement wins and later ones are
     /// ignored. Returns whether this call settled it.
@@ -43,14 +46,7 @@ public struct MessageContext: Sendable {
     ///   unsettled and comes back after its deadline.
     @discardableResult
     public func settle(_ settlement: Settlement) async throws -> Bool {
-        guard state.claim(settlement) else { return false }
-        do {
-            try await delivery.settle(settlement)
-            return true
-        } catch {
-            state.unclaim()
-            throw error
-        }
+        try await settler.claimAndSettle(delivery.token, settlement)
     }
 
     /// Restarts the delivery's ack deadline. - Throws: ``BrokerError``.
@@ -59,22 +55,43 @@ public struct MessageContext: Sendable {
     }
 }
 
-/// The settlement of one delivery, shared by the copies of its context.
-private final class SettlementState: Sendable {
+/// The settlement of one delivery, shared by the copies of its context and by its ``Delivery``'s verbs: the
+/// first settlement is passed to the broker, later ones are ignored (unless the first failed).
+private final class FirstSettlerWins: DeliveryAcknowledger {
+    private let base: any DeliveryAcknowledger
     // Mutex: a handler's child tasks (a timeout, say) may settle concurrently with the chain.
     private let value = Mutex<Settlement?>(nil)
 
+    init(base: any DeliveryAcknowledger) {
+        self.base = base
+    }
+
     var settlement: Settlement? { value.withLock { $0 } }
 
-    func claim(_ settlement: Settlement) -> Bool {
-        value.withLock { current in
+    /// Settles unless something already has; returns whether this call settled.
+    ///
+    /// - Throws: what the broker throws; the delivery then counts as unsettled.
+    func claimAndSettle(_ token: DeliveryToken, _ settlement: Settlement) async throws -> Bool {
+        let claimed = value.withLock { current in
             guard current == nil else { return false }
             current = settlement
             return true
         }
+        guard claimed else { return false }
+        do {
+            try await base.settle(token, settlement)
+            return true
+        } catch {
+            value.withLock { $0 = nil }
+            throw error
+        }
     }
 
-    func unclaim() {
-        value.withLock { $0 = nil }
+    func settle(_ token: DeliveryToken, _ settlement: Settlement) async throws {
+        _ = try await claimAndSettle(token, settlement)
+    }
+
+    func extendDeadline(_ token: DeliveryToken) async throws {
+        try await base.extendDeadline(token)
     }
 }

@@ -1,0 +1,45 @@
+/// A ``Consumer`` cannot start as it was set up: a setting out of range, or two handlers registered for the
+/// same events. The message names the setting or the registration and says what to change.
+public struct ConsumerConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What kind of mistake it is.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+
+        /// A configuration setting is out of range.
+        public static let invalidSetting = Code("invalidSetting")
+        /// A second handler was registered for an event type (or for every event) of a topic.
+        public static let duplicateHandler = Code("duplicateHandler")
+
+        /// The code's name.
+        public var description: String { name }
+    }
+
+    /// What kind of mistake it is.
+    public let code: Code
+    /// What went wrong and what to do about it.
+    public let message: String
+
+    private init(_ code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// `setting` is `value`, which breaks `rule`.
+    public static func invalidSetting(_ setting: String, value: String, rule: String) -> Self {
+        Self(.invalidSetting, message: "ConsumerConfiguration.\(setting) = \(value) is invalid; it \(rule)")
+    }
+
+    /// A second handler for events of `eventType` (`nil`: the handler of any event) on `topic`.
+    public static func duplicateHandler(topic: String, eventType: String?) -> Self {
+        let what = eventType.map { "events of type '\($0)'" } ?? "any event (handleAnyEvent)"
+        return Self(
+            .duplicateHandler,
+            message:
+                "a second handler was registered for \(what) on topic '\(topic)'; the first would be silently replaced. Register one handler and branch inside it"
+        )
+    }
+
+    /// The message, prefixed with the error's type.
+    public var description: String { "ConsumerConfigurationError: \(message)" }
+}
