@@ -11,6 +11,8 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
         case topicFull
         case eventTooLarge
         case invalidSeek
+        case unknownGroup
+        case unknownPartition
         case closed
         case unavailable
     }
@@ -84,6 +86,22 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
         Self(.invalidSeek, "cannot seek group '\(group)' on topic '\(topic)': \(reason)", reason: reason)
     }
 
+    /// The group has never subscribed to the topic: it has no position, lag or dead letters there yet.
+    public static func unknownGroup(topic: String, group: String) -> Self {
+        Self(
+            .unknownGroup,
+            "consumer group '\(group)' has never subscribed to topic '\(topic)': subscribe it first (a group is created by its first subscription)",
+            reason: "the group has never subscribed to the topic")
+    }
+
+    /// The topic has no such partition.
+    public static func unknownPartition(topic: String, partition: Partition, partitions: Int) -> Self {
+        Self(
+            .unknownPartition,
+            "topic '\(topic)' has no partition \(partition.index): it has \(partitions) (0..<\(partitions))",
+            reason: "partition \(partition.index) does not exist")
+    }
+
     /// The broker has been shut down.
     public static func closed() -> Self {
         Self(.closed, "the broker is shut down")
@@ -103,6 +121,10 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isUnknownTopic: Bool { code == .unknownTopic }
     /// Whether the error says the topic is full.
     public var isTopicFull: Bool { code == .topicFull }
+    /// Whether the error says the group has never subscribed to the topic.
+    public var isUnknownGroup: Bool { code == .unknownGroup }
+    /// Whether the error says the topic has no such partition.
+    public var isUnknownPartition: Bool { code == .unknownPartition }
     /// Whether the error says the event is too large.
     public var isEventTooLarge: Bool { code == .eventTooLarge }
 

@@ -24,7 +24,7 @@ package enum ConsumerGroupAdmin {
     ) throws(BrokerError) -> (topic: Host, group: ConsumerGroupState) {
         guard let topicState = topics[topic] else { throw .unknownTopic(topic) }
         guard let groupState = topicState.group(group) else {
-            throw .invalidSeek(topic: topic, group: group, reason: "the group has never subscribed to the topic")
+            throw .unknownGroup(topic: topic, group: group)
         }
         return (topicState, groupState)
     }

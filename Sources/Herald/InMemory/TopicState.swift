@@ -172,7 +172,7 @@ final class TopicState: ConsumerGroupHost {
 
     func read(partition: Partition, from offset: Offset, limit: Int) throws(BrokerError) -> [StoredEvent] {
         guard logs.indices.contains(partition.index) else {
-            throw .invalidSeek(topic: configuration.name, group: "-", reason: "partition \(partition) does not exist")
+            throw .unknownPartition(topic: configuration.name, partition: partition, partitions: logs.count)
         }
         let log = logs[partition.index]
         var result: [StoredEvent] = []

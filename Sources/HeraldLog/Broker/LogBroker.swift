@@ -1072,7 +1072,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             try state.withLock { state throws -> [StoredEvent] in
                 guard let topicState = state.topics[topic] else { throw state.missingTopic(topic) }
                 guard topicState.partitions.indices.contains(partition.index) else {
-                    throw BrokerError.invalidSeek(topic: topic, group: "-", reason: "partition \(partition) does not exist")
+                    throw BrokerError.unknownPartition(topic: topic, partition: partition, partitions: topicState.partitions.count)
                 }
                 return try topicState.partitions[partition.index].read(from: offset, limit: limit)
             }

@@ -731,7 +731,7 @@ public final class NATSBroker: Broker, Service {
     /// sequence; this process's deliveries of the group become stale (settling them does nothing), and
     /// other processes' subscribers notice the new consumers and start over from them.
     ///
-    /// - Throws: ``BrokerError`` — `unknownTopic`, `invalidSeek` for a group that never subscribed,
+    /// - Throws: ``BrokerError`` — `unknownTopic`, `unknownGroup` for a group that never subscribed,
     ///   `unavailable`.
     public func seek(group: String, on topic: String, to target: SeekTarget) async throws {
         try checkOpen()
@@ -783,7 +783,7 @@ public final class NATSBroker: Broker, Service {
             return GroupDescriptor(description: info.configuration.description)
                 ?? GroupDescriptor(group: group, topic: handle.configuration.name, options: SubscriptionOptions())
         } catch let error as JetStreamError where error.kind == .consumerNotFound {
-            throw BrokerError.invalidSeek(topic: handle.configuration.name, group: group, reason: "the group has never subscribed to the topic")
+            throw BrokerError.unknownGroup(topic: handle.configuration.name, group: group)
         } catch {
             throw brokerError(error, "reading group '\(group)' of topic '\(handle.configuration.name)'")
         }
@@ -809,7 +809,7 @@ public final class NATSBroker: Broker, Service {
     /// figures are this process's when it has subscribers of the group, else the server's
     /// (`num_ack_pending`, `num_redelivered`).
     ///
-    /// - Throws: ``BrokerError`` — `unknownTopic`, `invalidSeek` for a group that never subscribed,
+    /// - Throws: ``BrokerError`` — `unknownTopic`, `unknownGroup` for a group that never subscribed,
     ///   `unavailable`.
     public func lag(group: String, on topic: String) async throws -> GroupLag {
         try checkOpen()
@@ -825,7 +825,7 @@ public final class NATSBroker: Broker, Service {
             do {
                 info = try await jetStream.consumerInfo(stream: stream, consumer: consumer)
             } catch let error as JetStreamError where error.kind == .consumerNotFound {
-                throw BrokerError.invalidSeek(topic: topic, group: group, reason: "the group has never subscribed to the topic")
+                throw BrokerError.unknownGroup(topic: topic, group: group)
             } catch {
                 throw brokerError(error, "reading consumer '\(consumer)' of stream '\(stream)'")
             }
@@ -850,13 +850,13 @@ public final class NATSBroker: Broker, Service {
     /// Reads up to `limit` events of one partition from `offset` on, by sequence
     /// (`$JS.API.STREAM.MSG.GET`, requests pipelined); sequences the stream no longer holds are skipped.
     ///
-    /// - Throws: ``BrokerError`` — `unknownTopic`, `invalidSeek` for a partition the topic does not
+    /// - Throws: ``BrokerError`` — `unknownTopic`, `unknownPartition` for a partition the topic does not
     ///   have, `unavailable`.
     public func read(topic: String, partition: Partition, from offset: Offset, limit: Int) async throws -> [StoredEvent] {
         try checkOpen()
         let handle = try await topicHandle(topic)
         guard (0..<handle.configuration.partitions).contains(partition.index) else {
-            throw BrokerError.invalidSeek(topic: topic, group: "-", reason: "partition \(partition) does not exist")
+            throw BrokerError.unknownPartition(topic: topic, partition: partition, partitions: handle.configuration.partitions)
         }
         let streamState = try await self.streamState(handle, partition: partition.index)
         var next = max(UInt64(max(offset.value, 0)) + 1, streamState.firstSequence)

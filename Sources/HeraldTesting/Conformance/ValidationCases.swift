@@ -6,6 +6,7 @@ enum ValidationCases {
     static let all: [BrokerConformance.Case] = [
         .init("unknown topics, oversize events and bad names are refused", badInput),
         .init("an existing topic cannot be redefined", redefine),
+        .init("a group that never subscribed and a partition out of range are named as such", unknownGroupAndPartition),
     ]
 
     static func badInput(_ environment: BrokerConformance.Environment) async throws {
@@ -38,6 +39,21 @@ enum ValidationCases {
             }
             try await expectBrokerError("a prefetch of zero", { _ in true }) {
                 _ = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions(prefetch: 0))
+            }
+        }
+    }
+
+    static func unknownGroupAndPartition(_ environment: BrokerConformance.Environment) async throws {
+        try await environment.withBroker { broker in
+            let topic = try await Conformance.makeTopic(broker, "unknowns", partitions: 2)
+            try await expectBrokerError("lag of a group that never subscribed", { $0.isUnknownGroup && $0.message.contains("never-subscribed") }) {
+                _ = try await broker.lag(group: "never-subscribed", on: topic.name)
+            }
+            try await expectBrokerError("seek of a group that never subscribed", { $0.isUnknownGroup }) {
+                try await broker.seek(group: "never-subscribed", on: topic.name, to: .earliest)
+            }
+            try await expectBrokerError("a read of partition 2 of a topic of 2", { $0.isUnknownPartition && $0.message.contains("no partition 2") }) {
+                _ = try await broker.read(topic: topic.name, partition: 2, from: 0, limit: 10)
             }
         }
     }
