@@ -130,23 +130,6 @@ struct CorruptionSuiteTests {
         return bytes != before ? changed : nil
     }
 
-    /// Where the entries of a journal file's own generation end: past it a recycled file holds what it held
-    /// before, which nothing reads.
-    private static func journalLiveEnd(_ path: String) throws -> Int {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let generation = UInt64(((path as NSString).lastPathComponent as NSString).deletingPathExtension) ?? 0
-        func integer(_ at: Int, _ size: Int) -> UInt64 {
-            data[at..<at + size].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        }
-        var position = 0
-        while position + 17 <= data.count {
-            let length = Int(integer(position, 4))
-            guard length > 0, position + 8 + length <= data.count, data[position + 8] == 1, integer(position + 9, 8) == generation else { break }
-            position += 8 + length
-        }
-        return position
-    }
-
     /// A pristine data directory the cases copy and damage.
     private struct Pristine {
         var name: String
@@ -168,7 +151,11 @@ struct CorruptionSuiteTests {
             let journalFiles = pristines[1].files.filter { $0.hasSuffix(".journal") }
             try #require(!journalFiles.isEmpty, "the powered-off log holds journal files: \(pristines[1].files)")
             var liveEnds: [String: Int] = [:]
-            for file in journalFiles { liveEnds[file] = try Self.journalLiveEnd("\(pristines[1].directory)/\(file)") }
+            for file in journalFiles {
+                // Where the entries of the file's own generation end: past it a recycled file holds what it
+                // held before, which nothing reads.
+                liveEnds[file] = try journalEntries(ofFile: "\(pristines[1].directory)/\(file)").last.map { $0.position + 8 + $0.length } ?? 0
+            }
             var detected = 0
             var mattered = 0
             var undetectable = 0
@@ -267,32 +254,21 @@ struct CorruptionSuiteTests {
                 var served: Set<Int64> = []
                 var failed: [Range<Offset>] = []
                 if !quarantined {
-                    var next = Offset(0)
-                    let end = (events.keys.max() ?? -1) + 1
-                    while next.value < end {
-                        do {
-                            let stored = try await broker.read(topic: topic, partition: Partition(partition), from: next, limit: 500)
-                            guard let last = stored.last else { break }
-                            for event in stored {
-                                guard let want = events[event.offset.value] else {
-                                    Issue.record("\(label): served offset \(event.offset) of \(topic)/\(partition), never published")
-                                    continue
-                                }
-                                if event.event.id != want.id || event.event.data != want.data {
-                                    Issue.record("\(label): served a damaged event at \(topic)/\(partition)@\(event.offset)")
-                                }
-                                served.insert(event.offset.value)
-                            }
-                            next = last.offset.next
-                        } catch let error as StorageError {
-                            guard let range = error.damagedOffsets, range.upperBound > next else {
-                                Issue.record("\(label): a read of \(topic)/\(partition) from \(next) failed without naming a damaged range: \(error)")
-                                break
-                            }
-                            failed.append(range)
-                            next = range.upperBound
-                        }
+                    let read = try await readAround(broker, topic: topic, partition: partition)
+                    if let failure = read.failure {
+                        Issue.record("\(label): a read of \(topic)/\(partition) failed without naming a damaged range: \(failure)")
                     }
+                    for event in read.served {
+                        guard let want = events[event.offset.value] else {
+                            Issue.record("\(label): served offset \(event.offset) of \(topic)/\(partition), never published")
+                            continue
+                        }
+                        if event.event.id != want.id || event.event.data != want.data {
+                            Issue.record("\(label): served a damaged event at \(topic)/\(partition)@\(event.offset)")
+                        }
+                        served.insert(event.offset.value)
+                    }
+                    failed = read.damaged
                 }
                 let damages = (report.corruptions + broker.recoveryReport().corruptions).filter { $0.path.hasPrefix(prefix) }
                 let truncation = report.truncations.first { $0.path.hasPrefix(prefix) }

@@ -12,21 +12,6 @@ struct JournalDamageTests {
         try Event(id: "evt-\(index)", source: "/journal", type: "journal.test.v1", subject: "k\(index % 7)", data: ByteBuffer(string: "payload-\(index)"))
     }
 
-    /// The entries of a journal file: position, length and partition.
-    private func entries(of path: String) throws -> [(position: Int, length: Int, partition: Int)] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        var found: [(position: Int, length: Int, partition: Int)] = []
-        var position = 0
-        while position + 23 <= data.count {
-            let length = Int(data[position..<position + 4].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) })
-            guard length > 0, position + 8 + length <= data.count else { break }
-            let partition = Int(data[position + 17..<position + 21].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) })
-            found.append((position, length, partition))
-            position += 8 + length
-        }
-        return found
-    }
-
     /// Publishes `chunks` rounds of ten events to three partitions through the journal, then loses power:
     /// the segments keep only what was synced, the journal the rest. Returns the receipts and the path of
     /// the journal file.
@@ -50,7 +35,7 @@ struct JournalDamageTests {
     func bitFlip() async throws {
         try await withTemporaryDirectory { directory in
             let (receipts, path) = try await publishThenLosePower(in: directory, chunks: 40)
-            let all = try entries(of: path)
+            let all = try journalEntries(ofFile: path)
             try #require(all.count >= 6)
             let damaged = all[all.count / 2]
             var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -84,7 +69,8 @@ struct JournalDamageTests {
     @discardableResult
     private func expectLossesNamed(in broker: LogBroker, receipts: [String: PublishReceipt], partition: Int) async throws -> [Range<Offset>] {
         let problems = broker.recoveryReport().journal.problems
-        let (served, damaged) = try await readAround(broker, topic: "orders", partition: partition)
+        let (served, damaged, failure) = try await readAround(broker, topic: "orders", partition: partition)
+        #expect(failure == nil, "every failed read names its damaged range")
         let stored = Set(served.map { $0.offset })
         let lost = receipts.values.filter { $0.partition.index == partition && !stored.contains($0.offset) }
         #expect(!lost.isEmpty, "the damage cost partition \(partition) events (the test damages what only the journal holds)")
@@ -100,7 +86,7 @@ struct JournalDamageTests {
     func lastEntryFlip() async throws {
         try await withTemporaryDirectory { directory in
             let (receipts, path) = try await publishThenLosePower(in: directory, chunks: 10)
-            let last = try #require(try entries(of: path).last)
+            let last = try #require(try journalEntries(ofFile: path).last)
             var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             bytes[last.position + 8 + last.length - 3] ^= 0x10
             try bytes.write(to: URL(fileURLWithPath: path))
@@ -119,7 +105,7 @@ struct JournalDamageTests {
     func batchHeaderFlip() async throws {
         try await withTemporaryDirectory { directory in
             let (receipts, path) = try await publishThenLosePower(in: directory, chunks: 10)
-            let last = try #require(try entries(of: path).last)
+            let last = try #require(try journalEntries(ofFile: path).last)
             var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             // Prefix 8, fixed header 15, "orders" 6: the first batch; its record count is at byte 18.
             bytes[last.position + 8 + 15 + 6 + 18] ^= 0x40
@@ -147,7 +133,7 @@ struct JournalDamageTests {
     func unattributedDamage(_ damage: HeaderDamage) async throws {
         try await withTemporaryDirectory { directory in
             let (receipts, path) = try await publishThenLosePower(in: directory, chunks: 20)
-            let all = try entries(of: path)
+            let all = try journalEntries(ofFile: path)
             // The last entry of some partition that is not the file's last: nothing after it names its offsets.
             let damaged = try #require(all.dropLast().last { entry in !all.contains { $0.position > entry.position && $0.partition == entry.partition } })
             var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
