@@ -1,32 +1,82 @@
 /// A broker refused a request. The message says what was wrong, names the offending value, and
 /// what to do; ``isRetryable`` says whether the same request may succeed later.
 public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
-    private enum Code: Sendable, Hashable {
-        case unknownTopic
-        case topicExists
-        case invalidTopicName
-        case invalidGroupName
-        case invalidConfiguration
-        case invalidSubscription
-        case topicFull
-        case eventTooLarge
-        case invalidSeek
-        case unknownGroup
-        case unknownPartition
-        case closed
-        case unavailable
+    /// What kind of failure it is: one code per cause, stable across releases, for programs to switch on
+    /// (an HTTP server maps each to a status, a consumer decides whether to retry).
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String, Sendable, Hashable {
+            case unknownTopic, topicExists, invalidTopicName, invalidGroupName, invalidConfiguration, invalidSubscription
+            case topicFull, eventTooLarge, invalidSeek, unknownGroup, unknownPartition, closed, unavailable, storage
+        }
+
+        private let base: Base
+
+        private init(_ base: Base) {
+            self.base = base
+        }
+
+        /// The topic does not exist.
+        public static let unknownTopic = Code(.unknownTopic)
+        /// A topic of that name exists with a different configuration.
+        public static let topicExists = Code(.topicExists)
+        /// A topic name breaks ``TopicName``'s rule.
+        public static let invalidTopicName = Code(.invalidTopicName)
+        /// A group name breaks ``ConsumerGroupName``'s rule.
+        public static let invalidGroupName = Code(.invalidGroupName)
+        /// A topic setting is out of range.
+        public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// A subscription setting is out of range.
+        public static let invalidSubscription = Code(.invalidSubscription)
+        /// The topic is at its limit and refuses publishes.
+        public static let topicFull = Code(.topicFull)
+        /// The event is larger than the topic accepts.
+        public static let eventTooLarge = Code(.eventTooLarge)
+        /// A seek named a position the group cannot move to.
+        public static let invalidSeek = Code(.invalidSeek)
+        /// The group has never subscribed to the topic.
+        public static let unknownGroup = Code(.unknownGroup)
+        /// The topic has no such partition.
+        public static let unknownPartition = Code(.unknownPartition)
+        /// The broker is shut down.
+        public static let closed = Code(.closed)
+        /// The broker cannot be reached or cannot serve the request now.
+        public static let unavailable = Code(.unavailable)
+        /// The broker's storage failed (the disk, a damaged file); ``BrokerError/underlying`` holds the cause.
+        public static let storage = Code(.storage)
+
+        /// The code's name, as in `unknownTopic`.
+        public var description: String { base.rawValue }
     }
 
-    private let code: Code
+    /// What kind of failure it is.
+    public let code: Code
     /// What went wrong and what to do about it.
     public let message: String
     /// The specific rule broken, when the error is about a name or a setting.
     public let reason: String?
+    /// The error that caused this one (a storage or connection error), when there is one. It does not take
+    /// part in equality.
+    public let underlying: (any Error)?
+    private let retryable: Bool?
 
-    private init(_ code: Code, _ message: String, reason: String? = nil) {
+    private init(_ code: Code, _ message: String, reason: String? = nil, underlying: (any Error)? = nil, retryable: Bool? = nil) {
         self.code = code
         self.message = message
         self.reason = reason
+        self.underlying = underlying
+        self.retryable = retryable
+    }
+
+    /// Equal when code, message and reason are; the underlying error is not compared.
+    public static func == (lhs: BrokerError, rhs: BrokerError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.reason == rhs.reason
+    }
+
+    /// Hashes code, message and reason.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
+        hasher.combine(reason)
     }
 
     /// The topic does not exist.
@@ -112,13 +162,22 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
         Self(.unavailable, "the broker is unavailable: \(detail)", reason: detail)
     }
 
-    /// Whether the same request may succeed if tried again later.
+    /// The broker's storage failed with `error` while doing `operation` (as in "publish to topic 'orders'");
+    /// `isRetryable` says whether trying again may succeed (a full disk may be freed; damage stays).
+    public static func storage(_ operation: String, error: any Error, isRetryable: Bool) -> Self {
+        Self(.storage, "\(operation) failed in the broker's storage: \(error)", reason: "\(error)", underlying: error, retryable: isRetryable)
+    }
+
+    /// Whether the same request may succeed if tried again later: a full topic, an unavailable broker, a
+    /// storage failure that may pass.
     public var isRetryable: Bool {
-        code == .topicFull || code == .unavailable
+        retryable ?? (code == .topicFull || code == .unavailable)
     }
 
     /// Whether the error says the topic does not exist.
     public var isUnknownTopic: Bool { code == .unknownTopic }
+    /// Whether the error says a topic of that name exists with another configuration.
+    public var isTopicExists: Bool { code == .topicExists }
     /// Whether the error says the topic is full.
     public var isTopicFull: Bool { code == .topicFull }
     /// Whether the error says the group has never subscribed to the topic.
@@ -128,5 +187,5 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Whether the error says the event is too large.
     public var isEventTooLarge: Bool { code == .eventTooLarge }
 
-    public var description: String { "BrokerError: \(message)" }
+    public var description: String { "BrokerError(\(code)): \(message)" }
 }

@@ -14,17 +14,10 @@ import struct Foundation.Date
 /// first discards the oldest events that every group has acknowledged; if that is not enough it applies the
 /// topic's ``TopicConfiguration/OverflowPolicy``. Each subscriber holds at most `prefetch` unsettled
 /// deliveries.
-public final class InMemoryBroker: Broker, GroupMemberBroker {
+public final class InMemoryBroker: Broker, GroupCoordinator {
     private struct State {
         var topics: [String: TopicState] = [:]
-        var nextDeliveryID: UInt64 = 0
-        var nextMemberID: UInt64 = 0
         var isShutDown = false
-        var idleWaiters: [UInt64: AsyncSignal] = [:]
-
-        func wakeIdleWaiters() {
-            for waiter in idleWaiters.values { waiter.notify() }
-        }
     }
 
     // Mutex: every operation is a short, non-suspending state change; waiting happens outside it on
@@ -32,6 +25,8 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
     // members), never the other way round.
     private let state = Mutex(State())
     private let logger: Logger
+    /// Tasks in ``waitUntilIdle(groups:timeout:)``.
+    package let idleWaiters = IdleWaiters()
 
     /// Creates an empty broker. - Parameter logger: where retention losses and dead-letter failures are logged.
     public init(logger: Logger = Logger(label: "herald.memory")) {
@@ -69,8 +64,8 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
             if state.isShutDown { throw .closed() }
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
             let receipts = try topicState.append(events, now: now, date: date, missed: &missed)
-            topicState.wakeMembers()
-            state.wakeIdleWaiters()
+            topicState.groups.wakeAll()
+            idleWaiters.notifyAll()
             return receipts
         }
         for loss in missed {
@@ -91,171 +86,42 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
         )
     }
 
-    // MARK: Subscribing
+    // MARK: Consumer groups
+
+    /// Runs `body` with the topic under the broker's lock. - Throws: ``BrokerError/unknownTopic(_:)``.
+    package func withGroupTopic<Result: Sendable>(_ name: String, _ body: @Sendable (TopicState) throws(BrokerError) -> Result) throws(BrokerError) -> Result {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics[name] else { throw .unknownTopic(name) }
+            return try body(topicState)
+        }
+    }
+
+    /// Runs `body` with every topic under the broker's lock.
+    package func withGroupTopics<Result: Sendable>(_ body: @Sendable ([String: TopicState]) -> Result) -> Result {
+        state.withLock { state in body(state.topics) }
+    }
+
+    /// Where dead-letter failures are logged.
+    package var groupLogger: Logger { logger }
 
     /// Joins a consumer group. - Throws: ``BrokerError``.
     public func subscribe(to topic: String, group: String, options: SubscriptionOptions) async throws -> Subscription {
-        try options.validate(topic: topic, group: group)
-        let signal = AsyncSignal()
-        let memberID = try state.withLock { state throws(BrokerError) in
-            if state.isShutDown { throw .closed() }
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
-            state.nextMemberID += 1
-            topicState.addGroup(group, options: options).join(state.nextMemberID, signal: signal, prefetch: options.prefetch)
-            return state.nextMemberID
-        }
-        let source = GroupMemberSource(
-            broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal), options: options
-        )
-        return Subscription(topic: topic, group: group, source: source)
+        try joinGroup(topic: topic, group: group, options: options)
     }
-
-    /// One attempt to find work for a member (dead letters it causes are stored under the same lock).
-    package func take(for member: GroupMember, limit: Int) async -> TakeOutcome {
-        let now = ContinuousClock.now
-        let date = Date()
-        return state.withLock { state -> TakeOutcome in
-            guard !state.isShutDown, let topicState = state.topics[member.topic], let groupState = topicState.group(member.group)
-            else { return .closed }
-            var requests: [DeadLetterRequest] = []
-            let outcome = groupState.take(
-                subscriber: member.id,
-                limit: limit,
-                logs: topicState.logs,
-                now: Moment(now),
-                date: WallTime(date),
-                nextDeliveryID: &state.nextDeliveryID,
-                deadLetters: &requests
-            )
-            storeDeadLetters(requests, of: groupState, in: &state, now: now, date: date)
-            return outcome
-        }
-    }
-
-    /// Stops handing deliveries to a member; it can still settle what it holds.
-    package func drain(_ member: GroupMember) {
-        state.withLock { state in
-            state.topics[member.topic]?.group(member.group)?.drain(member.id)
-        }
-    }
-
-    /// Removes a member and hands its unsettled deliveries to the others.
-    package func leave(_ member: GroupMember) {
-        state.withLock { state in
-            guard let groupState = state.topics[member.topic]?.group(member.group), groupState.hasMember(member.id) else { return }
-            groupState.leave(member.id, now: .now)
-            groupState.wakeMembers()
-        }
-    }
-
-    // MARK: Settling
-
-    /// Applies a settlement from a delivery of `group` on `topic`.
-    package func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) throws(BrokerError) {
-        if case .ack = settlement {
-            try acknowledge([token], topic: topic, group: group)
-            return
-        }
-        let now = ContinuousClock.now
-        let date = Date()
-        try state.withLock { state throws(BrokerError) in
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
-            guard let groupState = topicState.group(group) else { return }
-            var requests: [DeadLetterRequest] = []
-            let wake = groupState.settle(token, settlement, logs: topicState.logs, now: Moment(now), date: WallTime(date), deadLetters: &requests)
-            storeDeadLetters(requests, of: groupState, in: &state, now: now, date: date)
-            groupState.wake(wake)
-            state.wakeIdleWaiters()
-        }
-    }
-
-    /// Acknowledges several deliveries of `group` on `topic` under one lock.
-    package func acknowledge(_ tokens: [DeliveryToken], topic: String, group: String) throws(BrokerError) {
-        try state.withLock { state throws(BrokerError) in
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
-            guard let groupState = topicState.group(group) else { return }
-            groupState.acknowledge(tokens)
-            state.wakeIdleWaiters()
-        }
-    }
-
-    /// Gives back deliveries a member took but never handed out.
-    package func release(_ tokens: [DeliveryToken], topic: String, group: String) {
-        state.withLock { state in
-            state.topics[topic]?.group(group)?.release(tokens, now: .now)
-        }
-    }
-
-    /// Restarts a delivery's ack deadline.
-    package func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
-        try state.withLock { state throws(BrokerError) in
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
-            topicState.group(group)?.extendDeadline(token, now: .now)
-        }
-    }
-
-    /// Publishes dead letters to their topics (creating them as needed), wakes those topics' members and
-    /// reports back to the group.
-    private func storeDeadLetters(
-        _ requests: [DeadLetterRequest],
-        of group: ConsumerGroupState,
-        in state: inout State,
-        now: ContinuousClock.Instant,
-        date: Date
-    ) {
-        guard !requests.isEmpty else { return }
-        let name = group.options.deadLetterTopic(for: group.topic, group: group.name)
-        for request in requests {
-            do throws(BrokerError) {
-                let topicState = try deadLetterTopic(name, origin: group.topic, in: &state)
-                var missed: [(group: String, partition: Partition, count: Int64)] = []
-                _ = try topicState.append([request.deadLetter.encodedEvent], now: now, date: date, missed: &missed)
-                group.finishDeadLetter(request, stored: true, now: Moment(now))
-                topicState.wakeMembers()
-            } catch {
-                logger.error(
-                    "could not store a dead letter; the event stays in its topic and is retried in a second",
-                    metadata: [
-                        LogKey.topic: "\(group.topic)", LogKey.group: "\(group.name)",
-                        LogKey.offset: "\(request.offset.value)", LogKey.error: "\(error.message)",
-                    ]
-                )
-                group.finishDeadLetter(request, stored: false, now: Moment(now))
-            }
-        }
-    }
-
-    private func deadLetterTopic(_ name: String, origin: String, in state: inout State) throws(BrokerError) -> TopicState {
-        if let existing = state.topics[name] { return existing }
-        let partitions = state.topics[origin]?.configuration.partitions ?? 1
-        let configuration = TopicConfiguration(name: name, partitions: partitions, deduplicationWindow: .zero)
-        try configuration.validate()
-        let topicState = TopicState(configuration: configuration)
-        state.topics[name] = topicState
-        return topicState
-    }
-
-    // MARK: Admin
 
     /// Moves a group's position. - Throws: ``BrokerError`` for an unknown topic or group.
     public func seek(group: String, on topic: String, to target: SeekTarget) async throws {
-        try state.withLock { state throws(BrokerError) in
-            let (topicState, groupState) = try ConsumerGroupAdmin.lookup(state.topics, topic: topic, group: group)
-            let targets = ConsumerGroupAdmin.targets(of: target, in: topicState, for: groupState) { index, date in
-                topicState.logs[index].firstOffset(storedAtOrAfter: date)
-            }
-            groupState.seek(to: targets)
-            groupState.wakeMembers()
-            state.wakeIdleWaiters()
-        }
+        try seekGroup(group, on: topic, to: target)
     }
 
     /// A group's lag per partition. - Throws: ``BrokerError`` for an unknown topic or group.
     public func lag(group: String, on topic: String) async throws -> GroupLag {
-        try state.withLock { state throws(BrokerError) in
-            let (topicState, groupState) = try ConsumerGroupAdmin.lookup(state.topics, topic: topic, group: group)
-            return groupState.lag(logs: topicState.logs)
-        }
+        try groupLag(group, on: topic)
+    }
+
+    /// The names of the consumer groups of a topic. - Throws: ``BrokerError`` for an unknown topic.
+    public func groups(of topic: String) throws -> [String] {
+        try groupNames(of: topic)
     }
 
     /// Reads stored events of one partition. - Throws: ``BrokerError``.
@@ -263,14 +129,6 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
         try state.withLock { state throws(BrokerError) in
             guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
             return try topicState.read(partition: partition, from: offset, limit: limit)
-        }
-    }
-
-    /// The names of the consumer groups of a topic. - Throws: ``BrokerError`` for an unknown topic.
-    public func groups(of topic: String) throws -> [String] {
-        try state.withLock { state throws(BrokerError) in
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
-            return topicState.groupNames
         }
     }
 
@@ -282,24 +140,15 @@ public final class InMemoryBroker: Broker, GroupMemberBroker {
     ///
     /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when the timeout passes.
     public func waitUntilIdle(groups: [GroupReference]? = nil, timeout: Duration = .seconds(10)) async throws {
-        let signal = AsyncSignal()
-        let id = state.withLock { state in
-            state.nextMemberID += 1
-            state.idleWaiters[state.nextMemberID] = signal
-            return state.nextMemberID
-        }
-        defer { state.withLock { _ = $0.idleWaiters.removeValue(forKey: id) } }
-        try await ConsumerGroupAdmin.waitUntilIdle(timeout: timeout, signal: signal) {
-            state.withLock { ConsumerGroupAdmin.busyGroups(in: $0.topics, among: groups) }
-        }
+        try await waitUntilGroupsIdle(groups, timeout: timeout)
     }
 
     /// Stops the broker: subscriptions end, later calls fail with ``BrokerError/closed()``.
     public func shutdown() {
         state.withLock { state in
             state.isShutDown = true
-            for topic in state.topics.values { topic.wakeMembers() }
-            state.wakeIdleWaiters()
+            for topic in state.topics.values { topic.groups.closeAll() }
+            idleWaiters.notifyAll()
         }
     }
 }

@@ -3,12 +3,12 @@ import DequeModule
 import struct Foundation.Date
 
 /// The events of one partition of an in-memory topic, oldest first.
-struct PartitionLog: PartitionRecords {
+package struct PartitionLog: PartitionRecords {
     private(set) var records: Deque<StoredEvent> = []
     /// The offset of the oldest record held (equal to ``endOffset`` when empty).
-    private(set) var startOffset: Offset = 0
+    package private(set) var startOffset: Offset = 0
     /// The offset the next record gets.
-    private(set) var endOffset: Offset = 0
+    package private(set) var endOffset: Offset = 0
     /// Payload bytes held.
     private(set) var bytes = 0
 
@@ -22,7 +22,7 @@ struct PartitionLog: PartitionRecords {
     }
 
     /// The record at `offset`, or `nil` if it is not held.
-    func record(at offset: Offset) -> StoredEvent? {
+    package func record(at offset: Offset) -> StoredEvent? {
         guard offset >= startOffset, offset < endOffset else { return nil }
         return records[Int(offset.value - startOffset.value)]
     }

@@ -2,10 +2,10 @@ import struct Foundation.Date
 
 /// One in-memory topic: its partitions, its de-duplication window, its consumer groups.
 /// Not thread-safe: the broker's lock guards it.
-final class TopicState: ConsumerGroupHost {
+package final class TopicState: GroupTopic {
     let configuration: TopicConfiguration
     private(set) var logs: [PartitionLog]
-    private(set) var groups: [String: ConsumerGroupState] = [:]
+    package let groups: TopicGroups
     private var deduplication: DeduplicationWindow
     private var roundRobin = 0
     private var eventCount = 0
@@ -14,33 +14,18 @@ final class TopicState: ConsumerGroupHost {
     init(configuration: TopicConfiguration) {
         self.configuration = configuration
         self.logs = Array(repeating: PartitionLog(), count: configuration.partitions)
+        self.groups = TopicGroups(topic: configuration.name)
         self.deduplication = DeduplicationWindow(
             window: configuration.deduplicationWindow,
             maximumEntries: configuration.maximumDeduplicationEntries
         )
     }
 
-    /// Wakes every member of every group (under the broker's lock; see ``ConsumerGroupState/wakeMembers()``).
-    func wakeMembers() {
-        for group in groups.values { group.wakeMembers() }
+    package var partitionRecords: [PartitionLog] { logs }
+
+    package func firstOffset(partition index: Int, storedAtOrAfter date: Date) -> Offset {
+        logs[index].firstOffset(storedAtOrAfter: date)
     }
-
-    var partitionRecords: [PartitionLog] { logs }
-
-    func group(_ name: String) -> ConsumerGroupState? { groups[name] }
-
-    /// The names of the topic's groups, sorted.
-    var groupNames: [String] { groups.keys.sorted() }
-
-    func addGroup(_ name: String, options: SubscriptionOptions) -> ConsumerGroupState {
-        if let existing = groups[name] { return existing }
-        let group = ConsumerGroupState(name: name, topic: configuration.name, options: options, logs: logs)
-        groups[name] = group
-        return group
-    }
-
-    /// Whether every group has acknowledged every event.
-    var isIdle: Bool { groups.values.allSatisfy { $0.isCaughtUp(logs: logs) } }
 
     // MARK: Publishing
 
@@ -129,7 +114,7 @@ final class TopicState: ConsumerGroupHost {
         if !groups.isEmpty {
             while !fits(),
                 let index = oldestPartition(where: { index in
-                    let floor = groups.values.map { $0.partitions[index].acknowledgedFloor }.min() ?? logs[index].startOffset
+                    let floor = groups.acknowledgedByAll(partition: index) ?? logs[index].startOffset
                     return logs[index].startOffset < floor
                 })
             {
@@ -160,11 +145,8 @@ final class TopicState: ConsumerGroupHost {
         guard let removed = logs[index].removeOldest() else { return }
         eventCount -= 1
         byteCount -= removed.event.payloadSize
-        for group in groups.values {
-            let count = group.retentionRemoved(partition: index, below: logs[index].startOffset)
-            if count > 0 {
-                missed.append((group.name, Partition(index), count))
-            }
+        for loss in groups.retentionRemoved(partition: index, below: logs[index].startOffset) {
+            missed.append((loss.group, Partition(index), loss.missed))
         }
     }
 

@@ -23,7 +23,7 @@ struct GroupCheckpointFile: Codable {
     var perKeyOrdering: Bool
     var partitions: [PartitionState]
 
-    init(topic: String, group: String, options: SubscriptionOptions, checkpoint: [ConsumerGroupState.PartitionCheckpoint]) {
+    init(topic: String, group: String, options: SubscriptionOptions, checkpoint: [PartitionCheckpoint]) {
         self.topic = topic
         self.group = group
         ackDeadlineMilliseconds = options.ackDeadline.milliseconds
@@ -50,13 +50,13 @@ struct GroupCheckpointFile: Codable {
         )
     }
 
-    var checkpoint: [ConsumerGroupState.PartitionCheckpoint] {
+    var checkpoint: [PartitionCheckpoint] {
         partitions.map { partition in
             var attempts: [Offset: Int] = [:]
             for pair in partition.attempts where pair.count == 2 {
                 attempts[Offset(pair[0])] = Int(pair[1])
             }
-            return ConsumerGroupState.PartitionCheckpoint(
+            return PartitionCheckpoint(
                 floor: Offset(partition.floor),
                 acknowledged: partition.acknowledged.map { Offset($0) },
                 attempts: attempts

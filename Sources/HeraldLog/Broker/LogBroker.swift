@@ -21,13 +21,12 @@ import struct Foundation.Date
 /// Consumer group positions are checkpointed every ``LogBrokerConfiguration/maintenanceInterval`` and on
 /// close. After a crash, acknowledgements of the last interval may be lost, and those events delivered
 /// again — at least once, never lost. Delivery counts have the same precision.
-public final class LogBroker: Broker, Service, GroupMemberBroker {
+public final class LogBroker: Broker, Service, GroupCoordinator {
     private struct State {
         var topics: [String: LogTopic] = [:]
-        var nextDeliveryID: UInt64 = 0
-        var nextMemberID: UInt64 = 0
+        /// The last id given to a publish (it names the publish's claims in de-duplication windows).
+        var lastPublishID: UInt64 = 0
         var isShutDown = false
-        var idleWaiters: [UInt64: AsyncSignal] = [:]
         var pendingWaiters: [UInt64: AsyncSignal] = [:]
         var journalRecovery = JournalRecovery()
         /// Topics whose metadata could not be taken at its word, by name.
@@ -40,10 +39,6 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 "topic '\(name)' is quarantined: \(quarantine.path): \(quarantine.reason). Its files are kept as they are; "
                     + "repair or restore that file (it must name the topic and at least as many partitions as its directory holds) and reopen the broker"
             )
-        }
-
-        func wakeIdleWaiters() {
-            for waiter in idleWaiters.values { waiter.notify() }
         }
     }
 
@@ -63,6 +58,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     /// The journal whose syncs acknowledge fsync-before-acknowledge publishes, unless configured off.
     private let journal: CommitJournal?
     private let logger: Logger
+    /// Tasks in ``waitUntilIdle(groups:timeout:)``.
+    package let idleWaiters = IdleWaiters()
     /// The configured file system behind the cap on open files.
     private let fileSystem: LimitedFileSystem
     private var topicsDirectory: String { "\(configuration.dataDirectory)/topics" }
@@ -359,8 +356,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                 topic.quarantinedGroups[groupName] = quarantine
                 continue
             }
-            let group = topic.addGroup(file.group, options: file.options)
-            group.restore(file.checkpoint, logs: topic.partitions, now: Moment(now), date: WallTime(date))
+            topic.groups.restore(file.group, options: file.options, checkpoint: file.checkpoint, logs: topic.partitions, now: Moment(now), date: WallTime(date))
         }
     }
 
@@ -393,8 +389,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     public func close() async throws {
         let topics = state.withLock { state -> [LogTopic] in
             state.isShutDown = true
-            for topic in state.topics.values { topic.wakeMembers() }
-            state.wakeIdleWaiters()
+            for topic in state.topics.values { topic.groups.closeAll() }
+            idleWaiters.notifyAll()
             return Array(state.topics.values)
         }
         let partitions = topics.flatMap { $0.partitions.map(\.writer.partition) }
@@ -484,7 +480,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
                     topicState.partitions[partition].didCommit(batch)
                 }
             }
-            topicState.wakeMembers()
+            topicState.groups.wakeAll()
         }
     }
 
@@ -496,19 +492,16 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             logger.error("retention could not advance the partition start", metadata: [LogKey.topic: "\(topic.name)", LogKey.error: "\(error)"])
             return
         }
-        for group in topic.groups.values {
-            let missed = group.retentionRemoved(partition: partition.index.index, below: offset)
-            if missed > 0 {
-                Counter(label: "herald_group_missed_events_total", dimensions: [("topic", topic.name), ("group", group.name)])
-                    .increment(by: missed)
-                logger.warning(
-                    "retention removed events the group had not acknowledged; the group moved to the earliest retained event",
-                    metadata: [
-                        LogKey.topic: "\(topic.name)", LogKey.group: "\(group.name)", LogKey.partition: "\(partition.index.index)",
-                        "herald.missed": "\(missed)",
-                    ]
-                )
-            }
+        for (group, missed) in topic.groups.retentionRemoved(partition: partition.index.index, below: offset) {
+            Counter(label: "herald_group_missed_events_total", dimensions: [("topic", topic.name), ("group", group)])
+                .increment(by: missed)
+            logger.warning(
+                "retention removed events the group had not acknowledged; the group moved to the earliest retained event",
+                metadata: [
+                    LogKey.topic: "\(topic.name)", LogKey.group: "\(group)", LogKey.partition: "\(partition.index.index)",
+                    "herald.missed": "\(missed)",
+                ]
+            )
         }
     }
 
@@ -516,13 +509,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         let files = state.withLock { state -> [(String, String, GroupCheckpointFile)] in
             var files: [(String, String, GroupCheckpointFile)] = []
             for topic in state.topics.values {
-                for group in topic.groups.values where all || group.needsCheckpoint {
-                    group.needsCheckpoint = false
-                    files.append(
-                        (
-                            topic.name, group.name,
-                            GroupCheckpointFile(topic: topic.name, group: group.name, options: group.options, checkpoint: group.checkpoint())
-                        ))
+                for (group, options, checkpoint) in topic.groups.takeCheckpoints(force: all) {
+                    files.append((topic.name, group, GroupCheckpointFile(topic: topic.name, group: group, options: options, checkpoint: checkpoint)))
                 }
             }
             return files
@@ -632,8 +620,8 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         while true {
             let next = try state.withLock { state throws(BrokerError) -> PublishPlan in
                 if publishID == 0 {
-                    state.nextMemberID += 1
-                    publishID = state.nextMemberID
+                    state.lastPublishID += 1
+                    publishID = state.lastPublishID
                 }
                 let result: PublishPlan
                 do throws(BrokerError) {
@@ -815,7 +803,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
             // Consumers were woken by each commit (`committed(_:topic:partition:)`); idle waiters now see
             // the new events counted.
             for waiter in state.pendingWaiters.values { waiter.notify() }
-            state.wakeIdleWaiters()
+            idleWaiters.notifyAll()
         }
         if let failure { throw failure }
         return try plan.outcomes.enumerated().map { index, outcome throws(BrokerError) -> PublishReceipt in
@@ -866,60 +854,45 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
         }
     }
 
-    // MARK: Subscribing
+    // MARK: Consumer groups
+
+    /// Runs `body` with the topic under the broker's lock. - Throws: ``BrokerError`` for a topic the log
+    /// does not have or has quarantined.
+    package func withGroupTopic<Result: Sendable>(_ name: String, _ body: @Sendable (LogTopic) throws(BrokerError) -> Result) throws(BrokerError) -> Result {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics[name] else { throw state.missingTopic(name) }
+            return try body(topicState)
+        }
+    }
+
+    /// Runs `body` with every topic under the broker's lock.
+    package func withGroupTopics<Result: Sendable>(_ body: @Sendable ([String: LogTopic]) -> Result) -> Result {
+        state.withLock { state in body(state.topics) }
+    }
+
+    /// Where dead-letter failures are logged.
+    package var groupLogger: Logger { logger }
+
+    /// A group whose checkpoint is quarantined may not join until it is repaired.
+    package func admit(group: String, to topic: LogTopic) throws(BrokerError) {
+        if let quarantine = topic.quarantinedGroups[group] { throw Self.quarantinedGroupError(quarantine) }
+    }
+
+    /// The loads of events a take found not cached, to start on the I/O threads once the lock is left (the
+    /// member is woken once they are in).
+    package func workAfterTake(in topic: LogTopic, name: String) -> (@Sendable () -> Void)? {
+        let loads = PendingLoads(loads: topic.partitions.compactMap { partition in partition.takeLoadRequest().map { (partition, $0) } })
+        guard !loads.loads.isEmpty else { return nil }
+        return { [self] in
+            for (partition, request) in loads.loads {
+                startLoad(request, into: partition, topic: name)
+            }
+        }
+    }
 
     /// Joins a consumer group. - Throws: ``BrokerError``.
     public func subscribe(to topic: String, group: String, options: SubscriptionOptions) async throws -> Subscription {
-        try options.validate(topic: topic, group: group)
-        let signal = AsyncSignal()
-        let memberID = try state.withLock { state throws(BrokerError) in
-            if state.isShutDown { throw .closed() }
-            guard let topicState = state.topics[topic] else { throw state.missingTopic(topic) }
-            if let quarantine = topicState.quarantinedGroups[group] { throw Self.quarantinedGroupError(quarantine) }
-            state.nextMemberID += 1
-            let groupState = topicState.addGroup(group, options: options)
-            groupState.join(state.nextMemberID, signal: signal, prefetch: options.prefetch)
-            groupState.needsCheckpoint = true
-            return state.nextMemberID
-        }
-        let source = GroupMemberSource(
-            broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal), options: options
-        )
-        return Subscription(topic: topic, group: group, source: source)
-    }
-
-    /// One attempt to find work for a member; dead letters it causes are stored before it returns. Events
-    /// that are not cached are loaded on the I/O threads, off the broker's lock; the member is woken once
-    /// they are in.
-    package func take(for member: GroupMember, limit: Int) async -> TakeOutcome {
-        let now = ContinuousClock.now
-        let date = Date()
-        let (outcome, requests, groupState, loads) = state.withLock {
-            state -> (TakeOutcome, [DeadLetterRequest], ConsumerGroupState?, [(LogPartition, LoadRequest)]) in
-            guard !state.isShutDown, let topicState = state.topics[member.topic], let groupState = topicState.group(member.group) else {
-                return (.closed, [], nil, [])
-            }
-            var requests: [DeadLetterRequest] = []
-            let outcome = groupState.take(
-                subscriber: member.id,
-                limit: limit,
-                logs: topicState.partitions,
-                now: Moment(now),
-                date: WallTime(date),
-                nextDeliveryID: &state.nextDeliveryID,
-                deadLetters: &requests
-            )
-            if case .dispatched = outcome { groupState.needsCheckpoint = true }
-            let loads = topicState.partitions.compactMap { partition in partition.takeLoadRequest().map { (partition, $0) } }
-            return (outcome, requests, groupState, loads)
-        }
-        if let groupState, !requests.isEmpty {
-            await storeDeadLetters(requests, of: groupState)
-        }
-        for (partition, request) in loads {
-            startLoad(request, into: partition, topic: member.topic)
-        }
-        return outcome
+        try joinGroup(topic: topic, group: group, options: options)
     }
 
     /// Runs a cache load on an I/O thread without waiting for it: it installs what it read under the lock
@@ -943,102 +916,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     fileprivate func finishLoad(_ request: LoadRequest, result: Result<[StoredEvent], StorageError>, partition: LogPartition, topic: String) {
         state.withLock { state in
             partition.finishLoad(request, result: result)
-            state.topics[topic]?.wakeMembers()
-        }
-    }
-
-    /// Stops handing deliveries to a member; it can still settle what it holds.
-    package func drain(_ member: GroupMember) {
-        state.withLock { state in
-            state.topics[member.topic]?.group(member.group)?.drain(member.id)
-        }
-    }
-
-    /// Removes a member and hands its unsettled deliveries to the others.
-    package func leave(_ member: GroupMember) {
-        state.withLock { state in
-            guard let groupState = state.topics[member.topic]?.group(member.group), groupState.hasMember(member.id) else { return }
-            groupState.leave(member.id, now: .now)
-            groupState.wakeMembers()
-        }
-    }
-
-    // MARK: Settling
-
-    /// Applies a settlement; dead letters it causes are stored before it returns. An ack reads no clock and
-    /// stores nothing: it is a state change under the lock.
-    package func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
-        if case .ack = settlement {
-            try acknowledge([token], topic: topic, group: group)
-            return
-        }
-        let now = ContinuousClock.now
-        let date = Date()
-        let (requests, groupState) = try state.withLock { state throws(BrokerError) -> ([DeadLetterRequest], ConsumerGroupState?) in
-            guard let topicState = state.topics[topic] else { throw state.missingTopic(topic) }
-            guard let groupState = topicState.group(group) else { return ([], nil) }
-            var requests: [DeadLetterRequest] = []
-            let wake = groupState.settle(token, settlement, logs: topicState.partitions, now: Moment(now), date: WallTime(date), deadLetters: &requests)
-            groupState.needsCheckpoint = true
-            groupState.wake(wake)
-            state.wakeIdleWaiters()
-            return (requests, groupState)
-        }
-        if let groupState, !requests.isEmpty {
-            await storeDeadLetters(requests, of: groupState)
-        }
-    }
-
-    /// Acknowledges several deliveries of `group` on `topic` under one lock.
-    package func acknowledge(_ tokens: [DeliveryToken], topic: String, group: String) throws(BrokerError) {
-        try state.withLock { state throws(BrokerError) in
-            guard let topicState = state.topics[topic] else { throw state.missingTopic(topic) }
-            guard let groupState = topicState.group(group) else { return }
-            groupState.acknowledge(tokens)
-            groupState.needsCheckpoint = true
-            state.wakeIdleWaiters()
-        }
-    }
-
-    /// Gives back deliveries a member took but never handed out.
-    package func release(_ tokens: [DeliveryToken], topic: String, group: String) {
-        state.withLock { state in
-            state.topics[topic]?.group(group)?.release(tokens, now: .now)
-        }
-    }
-
-    /// Restarts a delivery's ack deadline.
-    package func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
-        try state.withLock { state throws(BrokerError) in
-            guard let topicState = state.topics[topic] else { throw state.missingTopic(topic) }
-            topicState.group(group)?.extendDeadline(token, now: .now)
-        }
-    }
-
-    /// Publishes dead letters to the group's dead-letter topic (created on demand) and reports back.
-    private func storeDeadLetters(_ requests: [DeadLetterRequest], of group: ConsumerGroupState) async {
-        let name = group.options.deadLetterTopic(for: group.topic, group: group.name)
-        for request in requests {
-            var stored = false
-            do {
-                let partitions = state.withLock { $0.topics[group.topic]?.configuration.partitions ?? 1 }
-                try await createTopic(TopicConfiguration(name: name, partitions: partitions, deduplicationWindow: .zero))
-                _ = try await publish([request.deadLetter.encodedEvent], to: name)
-                stored = true
-            } catch {
-                logger.error(
-                    "could not store a dead letter; the event stays in its topic and is retried in a second",
-                    metadata: [
-                        LogKey.topic: "\(group.topic)", LogKey.group: "\(group.name)", LogKey.offset: "\(request.offset.value)", LogKey.error: "\(error)",
-                    ]
-                )
-            }
-            state.withLock { state in
-                group.finishDeadLetter(request, stored: stored, now: .now)
-                group.needsCheckpoint = true
-                group.wakeMembers()
-                state.wakeIdleWaiters()
-            }
+            state.topics[topic]?.groups.wakeAll()
         }
     }
 
@@ -1046,24 +924,12 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
 
     /// Moves a group's position. - Throws: ``BrokerError`` for an unknown topic or group.
     public func seek(group: String, on topic: String, to target: SeekTarget) async throws {
-        try state.withLock { state throws(BrokerError) in
-            let (topicState, groupState) = try ConsumerGroupAdmin.lookup(state.topics, topic: topic, group: group)
-            let targets = ConsumerGroupAdmin.targets(of: target, in: topicState, for: groupState) { index, date in
-                topicState.partitions[index].firstOffset(storedAtOrAfter: date)
-            }
-            groupState.seek(to: targets)
-            groupState.needsCheckpoint = true
-            groupState.wakeMembers()
-            state.wakeIdleWaiters()
-        }
+        try seekGroup(group, on: topic, to: target)
     }
 
     /// A group's lag per partition. - Throws: ``BrokerError`` for an unknown topic or group.
     public func lag(group: String, on topic: String) async throws -> GroupLag {
-        try state.withLock { state throws(BrokerError) in
-            let (topicState, groupState) = try ConsumerGroupAdmin.lookup(state.topics, topic: topic, group: group)
-            return groupState.lag(logs: topicState.partitions)
-        }
+        try groupLag(group, on: topic)
     }
 
     /// Reads stored events of one partition (on the I/O threads). - Throws: ``BrokerError``, ``StorageError``.
@@ -1083,16 +949,7 @@ public final class LogBroker: Broker, Service, GroupMemberBroker {
     ///
     /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when `timeout` passes.
     public func waitUntilIdle(groups: [GroupReference]? = nil, timeout: Duration = .seconds(10)) async throws {
-        let signal = AsyncSignal()
-        let id = state.withLock { state in
-            state.nextMemberID += 1
-            state.idleWaiters[state.nextMemberID] = signal
-            return state.nextMemberID
-        }
-        defer { state.withLock { _ = $0.idleWaiters.removeValue(forKey: id) } }
-        try await ConsumerGroupAdmin.waitUntilIdle(timeout: timeout, signal: signal) {
-            state.withLock { ConsumerGroupAdmin.busyGroups(in: $0.topics, among: groups) }
-        }
+        try await waitUntilGroupsIdle(groups, timeout: timeout)
     }
 }
 
@@ -1124,4 +981,13 @@ private struct LoadTarget: @unchecked Sendable {
     func finish(_ request: LoadRequest, result: Result<[StoredEvent], StorageError>) {
         broker.finishLoad(request, result: result, partition: partition, topic: topic)
     }
+}
+
+/// Loads a take found, carried to the work that starts them after the lock.
+///
+/// `@unchecked Sendable` is safe: the partitions it carries are only touched under the broker's lock (the
+/// load's result is installed in ``LogBroker/finishLoad(_:result:partition:topic:)``); the work that starts
+/// the loads only hands them to the I/O threads.
+private struct PendingLoads: @unchecked Sendable {
+    let loads: [(LogPartition, LoadRequest)]
 }

@@ -9,7 +9,7 @@ import struct Foundation.Date
 /// One partition of a log topic as the broker sees it: the store behind its lock, its group-commit writer,
 /// the logical start offset retention has moved to, and a bounded cache of decoded events for consumers.
 /// Not thread-safe apart from the writer: the broker's lock guards it.
-final class LogPartition: PartitionRecords {
+package final class LogPartition: PartitionRecords {
     let index: Partition
     let writer: PartitionWriter
     private let directory: String
@@ -56,7 +56,7 @@ final class LogPartition: PartitionRecords {
 
     static func startFile(_ directory: String) -> String { "\(directory)/start.offset" }
 
-    var startOffset: Offset {
+    package var startOffset: Offset {
         max(logicalStart, storeStart)
     }
 
@@ -67,7 +67,7 @@ final class LogPartition: PartitionRecords {
     /// The offset the next event gets, as committed and announced by the writer (see ``didCommit(_:)``):
     /// consumers read it once per event, so it is kept here under the broker's lock rather than read
     /// through the store's.
-    private(set) var endOffset: Offset
+    package private(set) var endOffset: Offset
 
     /// Bytes on disk (whole segments): kept here, grown by each commit and refreshed when retention
     /// deletes segments, so that every publish's size check needs no store lock.
@@ -85,7 +85,7 @@ final class LogPartition: PartitionRecords {
 
     /// The event at `offset` if it is cached; otherwise `nil`, and the offset is remembered for the broker
     /// to load off its lock, on its I/O threads (see ``takeLoadRequest()``).
-    func readyRecord(at offset: Offset) -> StoredEvent? {
+    package func readyRecord(at offset: Offset) -> StoredEvent? {
         if let hit = cached(offset), offset >= logicalStart {
             loadAheadIfNeeded(consumedThrough: offset)
             return hit
@@ -97,7 +97,7 @@ final class LogPartition: PartitionRecords {
 
     /// Up to `maximum` consecutive cached events from `offset` on, in one slice of the cache; when
     /// `offset` is not cached, what ``readyRecord(at:)`` does (empty, and a load is asked for).
-    func readyRecords(from offset: Offset, maximum: Int) -> [StoredEvent] {
+    package func readyRecords(from offset: Offset, maximum: Int) -> [StoredEvent] {
         guard maximum > 0 else { return [] }
         guard offset >= logicalStart, offset >= cacheStart, offset.value < cacheStart.value + Int64(cache.count) else {
             return readyRecord(at: offset).map { [$0] } ?? []
@@ -215,7 +215,7 @@ final class LogPartition: PartitionRecords {
 
     /// The event at `offset`, from the cache or read (and cached, with what follows it) from disk on the
     /// calling thread: for the rare paths (dead letters, restoring a group), not for consumers' hot path.
-    func record(at offset: Offset) -> StoredEvent? {
+    package func record(at offset: Offset) -> StoredEvent? {
         guard offset >= startOffset else { return nil }
         if let hit = cached(offset) { return hit }
         let records: [StoredEvent]

@@ -1,14 +1,17 @@
 import Herald
 import NIOCore
 
+import struct Foundation.Date
+
 /// One topic of the embedded log: its partitions, de-duplication window and consumer groups.
 /// Not thread-safe: the broker's lock guards it (the partitions' writers excepted).
-final class LogTopic: ConsumerGroupHost {
+package final class LogTopic: GroupTopic {
     let configuration: TopicConfiguration
     let options: LogTopicOptions
     let directory: String
     let partitions: [LogPartition]
-    private(set) var groups: [String: ConsumerGroupState] = [:]
+    /// The topic's consumer groups.
+    package let groups: TopicGroups
     /// Where recently stored events are, and which keys publishes in progress have claimed.
     var deduplication: DeduplicationWindow
     private var roundRobin = 0
@@ -18,6 +21,7 @@ final class LogTopic: ConsumerGroupHost {
         self.options = options
         self.directory = directory
         self.partitions = partitions
+        self.groups = TopicGroups(topic: configuration.name)
         self.deduplication = DeduplicationWindow(
             window: configuration.deduplicationWindow,
             maximumEntries: configuration.maximumDeduplicationEntries
@@ -32,26 +36,14 @@ final class LogTopic: ConsumerGroupHost {
 
     var name: String { configuration.name }
 
-    var partitionRecords: [LogPartition] { partitions }
+    package var partitionRecords: [LogPartition] { partitions }
 
-    func group(_ name: String) -> ConsumerGroupState? { groups[name] }
+    package func firstOffset(partition index: Int, storedAtOrAfter date: Date) -> Offset {
+        partitions[index].firstOffset(storedAtOrAfter: date)
+    }
 
     /// Groups whose checkpoint could not be restored, by name: never created or checkpointed over.
     var quarantinedGroups: [String: Quarantine] = [:]
-
-    func addGroup(_ name: String, options: SubscriptionOptions) -> ConsumerGroupState {
-        if let existing = groups[name] { return existing }
-        let group = ConsumerGroupState(name: name, topic: configuration.name, options: options, logs: partitions)
-        groups[name] = group
-        return group
-    }
-
-    var groupNames: [String] { groups.keys.sorted() }
-
-    /// Wakes every member of every group.
-    func wakeMembers() {
-        for group in groups.values { group.wakeMembers() }
-    }
 
     /// The partition an event goes to.
     func partition(for event: Event) -> Int {
@@ -70,6 +62,6 @@ final class LogTopic: ConsumerGroupHost {
 
     /// The offset below which every group has acknowledged everything, per partition (nil without groups).
     func acknowledgedByAll(_ index: Int) -> Offset? {
-        groups.values.map { $0.partitions[index].acknowledgedFloor }.min()
+        groups.acknowledgedByAll(partition: index)
     }
 }

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// What a broker built on ``ConsumerGroupState`` does for one member of a consumer group. The in-memory
+/// What a broker built on ``GroupLedger`` (through ``GroupCoordinator``) does for one member of a consumer group. The in-memory
 /// broker and the embedded log conform; ``GroupMemberSource`` and ``GroupMemberAcknowledger`` turn it into a
 /// ``Subscription`` and deliveries' verbs.
 package protocol GroupMemberBroker: AnyObject, Sendable {
@@ -121,7 +121,7 @@ package struct GroupMemberSource: SubscriptionSource {
             case .closed:
                 return []
             case .wait(let deadline):
-                await member.signal.wait(until: deadline)
+                await member.signal.wait(until: deadline?.instant)
             }
         }
     }
@@ -134,7 +134,7 @@ package struct GroupMemberSource: SubscriptionSource {
             partition: dispatched.record.partition,
             offset: dispatched.record.offset,
             attempt: dispatched.attempt,
-            firstDeliveredAt: dispatched.firstDeliveredAt,
+            firstDeliveredAt: dispatched.firstDeliveredAt.date,
             storedAt: dispatched.record.storedAt,
             token: dispatched.token,
             acknowledger: acknowledger

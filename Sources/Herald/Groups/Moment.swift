@@ -13,6 +13,11 @@ package struct Moment: Comparable, Hashable, Sendable {
     /// Time since the origin.
     package var sinceOrigin: Duration
 
+    /// The moment `sinceOrigin` after the origin: what a test of a ledger uses as its manual clock.
+    package init(sinceOrigin: Duration) {
+        self.sinceOrigin = sinceOrigin
+    }
+
     /// The moment of `instant`.
     package init(_ instant: ContinuousClock.Instant) {
         self.sinceOrigin = instant - Self.origin

@@ -51,14 +51,13 @@ package struct GroupPartitionState {
     ) -> Int {
         var deliveryID = firstDeliveryID
         var dispatched = 0
-        let firstDeliveredAt = date.date
         for record in records {
             guard entries[record.offset] == nil else { break }
             entries[record.offset] = RecordState(
                 status: .inFlight(deliveryID: deliveryID, subscriber: member, deadline: deadline), attempts: 1, firstDeliveredAt: date, key: nil
             )
             let token = DeliveryToken(rawValue: deliveryID, partition: Partition(index), offset: record.offset, epoch: epoch)
-            taken.append(DispatchedRecord(record: record, attempt: 1, firstDeliveredAt: firstDeliveredAt, token: token))
+            taken.append(DispatchedRecord(record: record, attempt: 1, firstDeliveredAt: date, token: token))
             deliveryID &+= 1
             dispatched += 1
         }

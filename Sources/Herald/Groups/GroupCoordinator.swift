@@ -1,0 +1,290 @@
+import Logging
+
+import struct Foundation.Date
+
+/// A topic whose consumer groups a ``GroupCoordinator`` runs: its partitions' events and its groups.
+package protocol GroupTopic: AnyObject {
+    associatedtype Records: PartitionRecords
+    /// The topic's partitions, in order.
+    var partitionRecords: [Records] { get }
+    /// The topic's consumer groups.
+    var groups: TopicGroups { get }
+    /// The first offset of partition `index` stored at or after `date` (its end if none).
+    func firstOffset(partition index: Int, storedAtOrAfter date: Date) -> Offset
+}
+
+/// The consumer-group side of a broker that keeps its own storage (the in-memory broker, the embedded
+/// log): subscribe, take, settle, drain, leave, seek, lag and the idle wait, written once over
+/// ``GroupLedger``s. A backend provides locked access to its topics and a few hooks; everything else is
+/// here.
+///
+/// Each operation runs the ledger under the backend's lock and the resulting actions after it: members
+/// are woken under the lock (a signal's lock comes after it), dead letters are stored after it through
+/// the backend's own ``Broker`` verbs.
+package protocol GroupCoordinator: GroupMemberBroker, Broker {
+    associatedtype Topic: GroupTopic
+    /// Runs `body` with topic `name` under the lock that guards its events and groups.
+    ///
+    /// - Throws: the backend's error for a topic it does not have.
+    func withGroupTopic<Result: Sendable>(_ name: String, _ body: @Sendable (Topic) throws(BrokerError) -> Result) throws(BrokerError) -> Result
+    /// Runs `body` with every topic, by name, under the lock or locks that guard them.
+    func withGroupTopics<Result: Sendable>(_ body: @Sendable ([String: Topic]) -> Result) -> Result
+    /// Tasks waiting for the groups to become idle; notify them under the lock (see ``IdleWaiters``).
+    var idleWaiters: IdleWaiters { get }
+    /// Where failures to store dead letters are logged.
+    var groupLogger: Logger { get }
+    /// Checks, under the lock, that `group` may join `topic` (the log refuses quarantined groups).
+    ///
+    /// - Throws: the backend's error saying why not.
+    func admit(group: String, to topic: Topic) throws(BrokerError)
+    /// Work found under the lock during a take, to start once it is left (the log's loads of events that
+    /// are not cached); `nil` for none.
+    func workAfterTake(in topic: Topic, name: String) -> (@Sendable () -> Void)?
+}
+
+extension GroupCoordinator {
+    /// Nothing to check by default.
+    package func admit(group: String, to topic: Topic) throws(BrokerError) {}
+
+    /// No work by default.
+    package func workAfterTake(in topic: Topic, name: String) -> (@Sendable () -> Void)? { nil }
+
+    // MARK: Members
+
+    /// Joins consumer group `group` on `topic`, creating the group positioned by `options`.
+    ///
+    /// - Throws: ``BrokerError`` for invalid options, an unknown topic, a group the backend refuses, or a
+    ///   broker that is shut down.
+    package func joinGroup(topic: String, group: String, options: SubscriptionOptions) throws -> Subscription {
+        try options.validate(topic: topic, group: group)
+        let signal = AsyncSignal()
+        let memberID = try withGroupTopic(topic) { topicState throws(BrokerError) in
+            try admit(group: group, to: topicState)
+            return try topicState.groups.join(group, options: options, logs: topicState.partitionRecords, signal: signal)
+        }
+        let source = GroupMemberSource(
+            broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal), options: options
+        )
+        return Subscription(topic: topic, group: group, source: source)
+    }
+
+    /// One attempt to find work for a member; dead letters it causes are stored before it returns.
+    package func take(for member: GroupMember, limit: Int) async -> TakeOutcome {
+        let now = Moment.now
+        let date = WallTime.now
+        let found = try? withGroupTopic(member.topic) { topicState throws(BrokerError) -> TakeFound? in
+            let logs = topicState.partitionRecords
+            guard
+                let take = topicState.groups.withLedger(
+                    member.group,
+                    { ledger in
+                        ledger.take(member: member.id, limit: limit, logs: logs, now: now, date: date)
+                    })
+            else { return nil }
+            topicState.groups.wake(take.actions.wake, in: member.group)
+            return TakeFound(take: take, work: workAfterTake(in: topicState, name: member.topic))
+        }
+        guard let found = found ?? nil else { return .closed }
+        let take = found.take
+        found.work?()
+        if !take.actions.deadLetters.isEmpty {
+            await storeDeadLetters(take.actions.deadLetters, topic: member.topic, group: member.group)
+        }
+        return take.outcome
+    }
+
+    /// Stops handing deliveries to a member; it can still settle what it holds.
+    package func drain(_ member: GroupMember) {
+        try? withGroupTopic(member.topic) { topicState throws(BrokerError) in
+            _ = topicState.groups.withLedger(member.group) { $0.drain(member.id) }
+        }
+    }
+
+    /// Removes a member and hands its unsettled deliveries to the others.
+    package func leave(_ member: GroupMember) {
+        try? withGroupTopic(member.topic) { topicState throws(BrokerError) in
+            topicState.groups.leave(member.id, group: member.group, now: .now)
+            idleWaiters.notifyAll()
+        }
+    }
+
+    // MARK: Settling
+
+    /// Applies a settlement; dead letters it causes are stored before it returns. An ack reads no clock.
+    package func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
+        if case .ack = settlement {
+            try acknowledge([token], topic: topic, group: group)
+            return
+        }
+        let now = Moment.now
+        let date = WallTime.now
+        let deadLetters = try withGroupTopic(topic) { topicState throws(BrokerError) in
+            defer { idleWaiters.notifyAll() }
+            return topicState.groups.update(group) { $0.settle(token, settlement, now: now, date: date) } ?? []
+        }
+        if !deadLetters.isEmpty {
+            await storeDeadLetters(deadLetters, topic: topic, group: group)
+        }
+    }
+
+    /// Acknowledges several deliveries of `group` on `topic` in one step.
+    package func acknowledge(_ tokens: [DeliveryToken], topic: String, group: String) throws(BrokerError) {
+        try withGroupTopic(topic) { topicState throws(BrokerError) in
+            _ = topicState.groups.update(group) { ledger in
+                tokens.count == 1 ? ledger.acknowledge(tokens[0]) : ledger.acknowledge(tokens)
+            }
+            idleWaiters.notifyAll()
+        }
+    }
+
+    /// Gives back deliveries a member took but never handed out.
+    package func release(_ tokens: [DeliveryToken], topic: String, group: String) {
+        let now = Moment.now
+        try? withGroupTopic(topic) { topicState throws(BrokerError) in
+            _ = topicState.groups.update(group) { $0.release(tokens, now: now) }
+        }
+    }
+
+    /// Restarts a delivery's ack deadline.
+    package func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
+        let now = Moment.now
+        try withGroupTopic(topic) { topicState throws(BrokerError) in
+            _ = topicState.groups.withLedger(group) { $0.extendDeadline(token, now: now) }
+        }
+    }
+
+    // MARK: Dead letters
+
+    /// Stores each dead letter in the group's dead-letter topic (created on demand with the origin's
+    /// partition count) through the broker's own verbs, and reports back to the group.
+    package func storeDeadLetters(_ requests: [DeadLetterRequest], topic: String, group: String) async {
+        guard
+            let (options, partitions) = try? withGroupTopic(
+                topic,
+                { topicState throws(BrokerError) in
+                    topicState.groups.ledger(group).map { ($0.options, topicState.partitionRecords.count) }
+                }) ?? nil
+        else { return }
+        let deadLetterTopic = options.deadLetterTopic(for: topic, group: group)
+        for request in requests {
+            let outcome: DeadLetterOutcome
+            do {
+                let found = try await read(topic: topic, partition: request.partition, from: request.offset, limit: 1)
+                if let record = found.first, record.offset == request.offset {
+                    try await createDeadLetterTopic(deadLetterTopic, partitions: partitions)
+                    _ = try await publish([request.deadLetter(of: record, topic: topic, group: group).encodedEvent], to: deadLetterTopic)
+                    outcome = .stored
+                } else {
+                    outcome = .eventGone
+                }
+            } catch {
+                groupLogger.error(
+                    "could not store a dead letter; the event stays in its topic and is retried in a second",
+                    metadata: [
+                        LogKey.topic: "\(topic)", LogKey.group: "\(group)", LogKey.partition: "\(request.partition.index)",
+                        LogKey.offset: "\(request.offset.value)", LogKey.error: "\(error)",
+                    ]
+                )
+                outcome = .failed
+            }
+            let now = Moment.now
+            try? withGroupTopic(topic) { topicState throws(BrokerError) in
+                _ = topicState.groups.update(group) { $0.finishDeadLetter(request, outcome: outcome, now: now) }
+                idleWaiters.notifyAll()
+            }
+        }
+    }
+
+    /// Creates the dead-letter topic unless it exists (with any configuration: one the user made is used
+    /// as it is).
+    private func createDeadLetterTopic(_ name: String, partitions: Int) async throws {
+        do {
+            try await createTopic(TopicConfiguration(name: name, partitions: partitions, deduplicationWindow: .zero))
+        } catch let error as BrokerError where error.isTopicExists {
+            return
+        }
+    }
+
+    // MARK: Admin
+
+    /// Moves a group's position.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or a group that never subscribed.
+    package func seekGroup(_ group: String, on topic: String, to target: SeekTarget) throws(BrokerError) {
+        try withGroupTopic(topic) { topicState throws(BrokerError) in
+            guard let ledger = topicState.groups.ledger(group) else { throw .unknownGroup(topic: topic, group: group) }
+            let targets = Self.targets(of: target, in: topicState, for: ledger)
+            _ = topicState.groups.update(group) { $0.seek(to: targets) }
+            idleWaiters.notifyAll()
+        }
+    }
+
+    /// A group's lag per partition.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or a group that never subscribed.
+    package func groupLag(_ group: String, on topic: String) throws(BrokerError) -> GroupLag {
+        try withGroupTopic(topic) { topicState throws(BrokerError) in
+            guard let ledger = topicState.groups.ledger(group) else { throw .unknownGroup(topic: topic, group: group) }
+            return ledger.lag(logs: topicState.partitionRecords)
+        }
+    }
+
+    /// The names of the consumer groups of a topic, sorted. - Throws: ``BrokerError`` for an unknown topic.
+    package func groupNames(of topic: String) throws(BrokerError) -> [String] {
+        try withGroupTopic(topic) { topicState throws(BrokerError) in topicState.groups.names }
+    }
+
+    /// Waits until the named groups exist and have acknowledged every event of their topics (every existing
+    /// group with `nil`), or `timeout` passes. Events waiting for a delayed redelivery count as not yet
+    /// acknowledged.
+    ///
+    /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when the timeout passes.
+    package func waitUntilGroupsIdle(_ groups: [GroupReference]?, timeout: Duration) async throws {
+        try await idleWaiters.wait(timeout: timeout) {
+            withGroupTopics { Self.busyGroups(in: $0, among: groups) }
+        }
+    }
+
+    /// The groups among `wanted` (every group with `nil`) that have not acknowledged every event, named
+    /// `topic/group`, and when the next redelivery or deadline among them falls due.
+    private static func busyGroups(
+        in topics: [String: Topic],
+        among wanted: [GroupReference]?
+    ) -> (pending: [String], wakeUp: ContinuousClock.Instant?) {
+        let references = wanted ?? topics.flatMap { name, topic in topic.groups.names.map { GroupReference(topic: name, group: $0) } }
+        var pending: [String] = []
+        var wakeUp: ContinuousClock.Instant?
+        for reference in references {
+            guard let topic = topics[reference.topic], let ledger = topic.groups.ledger(reference.group) else {
+                pending.append("\(reference) (not subscribed yet)")
+                continue
+            }
+            if !ledger.isCaughtUp(logs: topic.partitionRecords) {
+                pending.append(reference.description)
+                if let next = ledger.nextWakeUp?.instant { wakeUp = min(wakeUp ?? next, next) }
+            }
+        }
+        return (pending.sorted(), wakeUp)
+    }
+
+    /// The per-partition offsets a seek target resolves to, clamped to what each partition holds.
+    private static func targets(of target: SeekTarget, in topic: Topic, for ledger: GroupLedger) -> [Offset] {
+        topic.partitionRecords.enumerated().map { index, partition in
+            let wanted: Offset
+            switch target {
+            case .earliest: wanted = partition.startOffset
+            case .latest: wanted = partition.endOffset
+            case .offset(let offset): wanted = offset
+            case .offsets(let offsets): wanted = offsets[Partition(index)] ?? ledger.partitions[index].acknowledgedFloor
+            case .time(let date): wanted = topic.firstOffset(partition: index, storedAtOrAfter: date)
+            }
+            return min(max(wanted, partition.startOffset), partition.endOffset)
+        }
+    }
+}
+
+/// What a take found under the lock: the ledger's answer and work to start after the lock.
+private struct TakeFound: Sendable {
+    var take: GroupTake
+    var work: (@Sendable () -> Void)?
+}
