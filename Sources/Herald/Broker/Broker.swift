@@ -1,3 +1,5 @@
+import ServiceLifecycle
+
 /// A place events are published to and consumed from: partitioned topics, consumer groups,
 /// at-least-once deliveries.
 ///
@@ -12,7 +14,11 @@
 ///   not stored again; its receipt says `isDuplicate` and carries the original's offset.
 /// - **Dead letters**: an event rejected, or failed on its last allowed delivery, is published to the
 ///   group's dead-letter topic with the failure recorded (see ``DeadLetter``).
-public protocol Broker: Sendable {
+///
+/// **Lifecycle**: a broker is a ServiceLifecycle `Service`. Run it in the `ServiceGroup` of the program
+/// that uses it, before its consumers in the list of services (services shut down in reverse order, so its
+/// consumers stop and settle first); ``close()`` is the one way to stop it outside a group.
+public protocol Broker: Service {
     /// Creates a topic, or does nothing if one with the same configuration exists.
     ///
     /// - Throws: ``BrokerError`` when the configuration is invalid or a different topic of that name exists.
@@ -47,6 +53,33 @@ public protocol Broker: Sendable {
     ///
     /// - Throws: ``BrokerError`` for an unknown topic or partition.
     func read(topic: String, partition: Partition, from offset: Offset, limit: Int) async throws -> [StoredEvent]
+
+    /// Settles a delivery of `group` on `topic` by its token alone: what a consumer that holds only the
+    /// token (an HTTP pull consumer in another process) settles with. A stale token (the delivery was
+    /// settled, expired or made stale by a seek) changes nothing.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or group, or when the settlement cannot be recorded.
+    func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws
+
+    /// Restarts the ack deadline of a delivery of `group` on `topic` by its token (see
+    /// ``Delivery/inProgress()``). A stale token changes nothing.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic, or when the backend cannot record it.
+    func extendDeadline(_ token: DeliveryToken, topic: String, group: String) async throws
+
+    /// Waits until the named groups exist and have acknowledged every event of their topics (with `nil`,
+    /// every group the broker knows), or `timeout` passes. Events waiting for a delayed redelivery count as
+    /// not yet acknowledged. What tests and the CLI wait on instead of polling lag.
+    ///
+    /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when the timeout passes.
+    func waitUntilIdle(groups: [GroupReference]?, timeout: Duration) async throws
+
+    /// Stops the broker: subscriptions end, later calls fail with ``BrokerError/closed()``; a durable
+    /// backend persists what it holds first. Safe to call more than once.
+    ///
+    /// - Throws: ``BrokerError`` or a storage error when something could not be persisted (the rest is
+    ///   still closed).
+    func close() async throws
 }
 
 extension Broker {
@@ -58,6 +91,13 @@ extension Broker {
             throw BrokerError.unavailable("the broker returned no receipt for event '\(event.id)'")
         }
         return receipt
+    }
+
+    /// Waits until every group the broker knows is idle, for at most 10 seconds.
+    ///
+    /// - Throws: see ``Broker/waitUntilIdle(groups:timeout:)``.
+    public func waitUntilIdle() async throws {
+        try await waitUntilIdle(groups: nil, timeout: .seconds(10))
     }
 
     /// Joins a group with default options. - Throws: see ``Broker/subscribe(to:group:options:)``.

@@ -110,17 +110,26 @@ extension GroupCoordinator {
 
     // MARK: Settling
 
-    /// Applies a settlement; dead letters it causes are stored before it returns. An ack reads no clock.
-    package func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
+    /// Applies a settlement by token; dead letters it causes are stored before it returns. An ack reads no
+    /// clock. A stale token changes nothing.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or a group that never subscribed.
+    package func coordinatedSettle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
         if case .ack = settlement {
-            try acknowledge([token], topic: topic, group: group)
+            try withGroupTopic(topic) { topicState throws(BrokerError) in
+                guard topicState.groups.update(group, { $0.acknowledge(token) }) != nil else { throw .unknownGroup(topic: topic, group: group) }
+                idleWaiters.notifyAll()
+            }
             return
         }
         let now = Moment.now
         let date = WallTime.now
         let deadLetters = try withGroupTopic(topic) { topicState throws(BrokerError) in
             defer { idleWaiters.notifyAll() }
-            return topicState.groups.update(group) { $0.settle(token, settlement, now: now, date: date) } ?? []
+            guard let deadLetters = topicState.groups.update(group, { $0.settle(token, settlement, now: now, date: date) }) else {
+                throw .unknownGroup(topic: topic, group: group)
+            }
+            return deadLetters
         }
         if !deadLetters.isEmpty {
             await storeDeadLetters(deadLetters, topic: topic, group: group)
@@ -145,11 +154,15 @@ extension GroupCoordinator {
         }
     }
 
-    /// Restarts a delivery's ack deadline.
-    package func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
+    /// Restarts a delivery's ack deadline; a stale token changes nothing.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or a group that never subscribed.
+    package func coordinatedExtendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
         let now = Moment.now
         try withGroupTopic(topic) { topicState throws(BrokerError) in
-            _ = topicState.groups.withLedger(group) { $0.extendDeadline(token, now: now) }
+            guard topicState.groups.withLedger(group, { $0.extendDeadline(token, now: now) }) != nil else {
+                throw .unknownGroup(topic: topic, group: group)
+            }
         }
     }
 
@@ -226,6 +239,25 @@ extension GroupCoordinator {
         try withGroupTopic(topic) { topicState throws(BrokerError) in
             guard let ledger = topicState.groups.ledger(group) else { throw .unknownGroup(topic: topic, group: group) }
             return ledger.lag(logs: topicState.partitionRecords)
+        }
+    }
+
+    /// The consumer groups of a topic, sorted by name, with their members and lag.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic.
+    package func groupDescriptions(of topic: String) throws(BrokerError) -> [GroupDescription] {
+        try withGroupTopic(topic) { topicState throws(BrokerError) in
+            topicState.groups.ledgers.sorted { $0.name < $1.name }.map { ledger in
+                GroupDescription(
+                    topic: topic,
+                    group: ledger.name,
+                    options: ledger.options,
+                    members: ledger.members.sorted { $0.key < $1.key }.map { id, member in
+                        GroupMemberDescription(id: id, prefetch: member.prefetch, inFlight: member.inFlight, isDraining: member.isDraining)
+                    },
+                    lag: ledger.lag(logs: topicState.partitionRecords)
+                )
+            }
         }
     }
 

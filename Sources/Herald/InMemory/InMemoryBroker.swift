@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import ServiceLifecycle
 import Synchronization
 
 import struct Foundation.Date
@@ -14,7 +15,7 @@ import struct Foundation.Date
 /// first discards the oldest events that every group has acknowledged; if that is not enough it applies the
 /// topic's ``TopicConfiguration/OverflowPolicy``. Each subscriber holds at most `prefetch` unsettled
 /// deliveries.
-public final class InMemoryBroker: Broker, GroupCoordinator {
+public final class InMemoryBroker: BrokerAdmin, GroupCoordinator {
     private struct State {
         var topics: [String: TopicState] = [:]
         var isShutDown = false
@@ -119,9 +120,14 @@ public final class InMemoryBroker: Broker, GroupCoordinator {
         try groupLag(group, on: topic)
     }
 
-    /// The names of the consumer groups of a topic. - Throws: ``BrokerError`` for an unknown topic.
-    public func groups(of topic: String) throws -> [String] {
-        try groupNames(of: topic)
+    /// Settles a delivery by its token. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
+        try await coordinatedSettle(token, settlement, topic: topic, group: group)
+    }
+
+    /// Restarts a delivery's ack deadline by its token. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
+        try coordinatedExtendDeadline(token, topic: topic, group: group)
     }
 
     /// Reads stored events of one partition. - Throws: ``BrokerError``.
@@ -132,7 +138,38 @@ public final class InMemoryBroker: Broker, GroupCoordinator {
         }
     }
 
-    // MARK: Idle and shutdown
+    // MARK: Admin
+
+    /// A topic's configuration, retention (its limits; nothing is dropped by age) and partitions, whose
+    /// bytes are payload bytes. - Throws: ``BrokerError`` for an unknown topic.
+    public func describeTopic(_ topic: String) async throws -> TopicDescription {
+        try withGroupTopic(topic) { topicState throws(BrokerError) in
+            TopicDescription(
+                configuration: topicState.configuration,
+                retention: TopicRetention(topicState.configuration),
+                partitions: topicState.logs.enumerated().map { index, log in
+                    PartitionDescription(partition: Partition(index), startOffset: log.startOffset, endOffset: log.endOffset, bytes: Int64(log.bytes))
+                }
+            )
+        }
+    }
+
+    /// The topic's consumer groups with their members and lag. - Throws: ``BrokerError`` for an unknown topic.
+    public func describeGroups(of topic: String) async throws -> [GroupDescription] {
+        try groupDescriptions(of: topic)
+    }
+
+    /// Deletes a topic, its events and its groups; subscriptions to it end. - Throws: ``BrokerError`` for
+    /// an unknown topic.
+    public func deleteTopic(_ topic: String) async throws {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics.removeValue(forKey: topic) else { throw .unknownTopic(topic) }
+            topicState.groups.closeAll()
+            idleWaiters.notifyAll()
+        }
+    }
+
+    // MARK: Idle and lifecycle
 
     /// Waits until the named groups exist and have acknowledged every event of their topics (or, with
     /// `groups` `nil`, until every existing group has), or `timeout` passes. Events waiting for a delayed
@@ -143,8 +180,14 @@ public final class InMemoryBroker: Broker, GroupCoordinator {
         try await waitUntilGroupsIdle(groups, timeout: timeout)
     }
 
+    /// Runs until graceful shutdown or cancellation, then closes the broker.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        close()
+    }
+
     /// Stops the broker: subscriptions end, later calls fail with ``BrokerError/closed()``.
-    public func shutdown() {
+    public func close() {
         state.withLock { state in
             state.isShutDown = true
             for topic in state.topics.values { topic.groups.closeAll() }

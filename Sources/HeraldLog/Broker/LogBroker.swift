@@ -7,6 +7,7 @@ import ServiceLifecycle
 import Synchronization
 
 import struct Foundation.Date
+import struct Foundation.UUID
 
 /// Herald's default broker: topics kept on disk in segment files (see `Docs/storage-format.md`), crash
 /// safe, with consumer groups whose positions survive restarts.
@@ -21,7 +22,7 @@ import struct Foundation.Date
 /// Consumer group positions are checkpointed every ``LogBrokerConfiguration/maintenanceInterval`` and on
 /// close. After a crash, acknowledgements of the last interval may be lost, and those events delivered
 /// again — at least once, never lost. Delivery counts have the same precision.
-public final class LogBroker: Broker, Service, GroupCoordinator {
+public final class LogBroker: BrokerAdmin, GroupCoordinator {
     private struct State {
         var topics: [String: LogTopic] = [:]
         /// The last id given to a publish (it names the publish's claims in de-duplication windows).
@@ -31,6 +32,11 @@ public final class LogBroker: Broker, Service, GroupCoordinator {
         var journalRecovery = JournalRecovery()
         /// Topics whose metadata could not be taken at its word, by name.
         var quarantinedTopics: [String: Quarantine] = [:]
+        /// Names of topics deleted since the broker opened: one created again under such a name gets an
+        /// incarnation of its own in the commit journal (see ``TopicManifest/incarnation``).
+        var deletedTopics: Set<String> = []
+        /// Topics whose files are being removed: not created again until that is done.
+        var deletingTopics: Set<String> = []
 
         /// The error for a call on `name` when no open topic has that name.
         func missingTopic(_ name: String) -> BrokerError {
@@ -60,6 +66,10 @@ public final class LogBroker: Broker, Service, GroupCoordinator {
     private let logger: Logger
     /// Tasks in ``waitUntilIdle(groups:timeout:)``.
     package let idleWaiters = IdleWaiters()
+    // Mutex: serialises writes of group checkpoint files with the removal of a deleted topic's group
+    // directory, so that a checkpoint taken before the deletion cannot write its file after it. Held only
+    // on the I/O threads.
+    private let groupFiles = Mutex(())
     /// The configured file system behind the cap on open files.
     private let fileSystem: LimitedFileSystem
     private var topicsDirectory: String { "\(configuration.dataDirectory)/topics" }
@@ -129,15 +139,19 @@ public final class LogBroker: Broker, Service, GroupCoordinator {
         try fileSystem.createDirectory(topicsDirectory)
         try fileSystem.createDirectory(groupsDirectory)
         let names = try fileSystem.contentsOfDirectory(topicsDirectory)
+        // What a deletion interrupted by a crash left aside.
+        for name in names where name.hasPrefix(".deleted-") {
+            try fileSystem.removeItem("\(topicsDirectory)/\(name)")
+        }
         var keepsJournal = false
         // Opened under the lock, where the topics will live (they are not Sendable).
         let recovery = try state.withLock { state throws(StorageError) -> JournalRecovery in
             var replay = JournalReplay(scan: scan)
-            for name in names {
+            for name in names where !name.hasPrefix(".") {
                 let manifestPath = "\(topicsDirectory)/\(name)/topic.json"
                 do throws(StorageError) {
                     guard let manifest = try readManifest(topic: name, path: manifestPath) else { continue }
-                    let topic = try openTopic(manifest.configuration, options: manifest.options, replay: &replay)
+                    let topic = try openTopic(manifest.configuration, options: manifest.options, incarnation: manifest.incarnation, replay: &replay)
                     rebuildDeduplication(topic)
                     restoreGroups(topic)
                     state.topics[manifest.name] = topic
@@ -193,16 +207,18 @@ public final class LogBroker: Broker, Service, GroupCoordinator {
         )
     }
 
-    private func openTopic(_ configuration: TopicConfiguration, options: LogTopicOptions) throws(StorageError) -> LogTopic {
+    private func openTopic(_ configuration: TopicConfiguration, options: LogTopicOptions, incarnation: String?) throws(StorageError) -> LogTopic {
         var nothing = JournalReplay(scan: JournalScan())
-        return try openTopic(configuration, options: options, replay: &nothing)
+        return try openTopic(configuration, options: options, incarnation: incarnation, replay: &nothing)
     }
 
     private func openTopic(
         _ configuration: TopicConfiguration,
         options: LogTopicOptions,
+        incarnation: String?,
         replay: inout JournalReplay
     ) throws(StorageError) -> LogTopic {
+        let journalName = TopicManifest.journalName(configuration.name, incarnation: incarnation)
         let directory = "\(topicsDirectory)/\(configuration.name)"
         var partitions: [LogPartition] = []
         for index in 0..<configuration.partitions {
@@ -229,7 +245,7 @@ public final class LogBroker: Broker, Service, GroupCoordinator {
                 logger: logger
             )
             try replay.restore(
-                into: store, topic: configuration.name, journals: (options.durability ?? self.configuration.defaultDurability) == .fsyncBeforeAcknowledge,
+                into: store, topic: journalName, journals: (options.durability ?? self.configuration.defaultDurability) == .fsyncBeforeAcknowledge,
                 fileSystem: self.configuration.fileSystem, logger: logger
             )
             // A start past the end (a damaged start file) would hide every event: it is not taken.
@@ -244,7 +260,7 @@ public final class LogBroker: Broker, Service, GroupCoordinator {
                 partition: LockedPartition(store),
                 policy: options.durability ?? self.configuration.defaultDurability,
                 threadPool: threadPool,
-                journal: journal.map { ($0, JournalScan.Location(topic: topicName, partition: index)) },
+                journal: journal.map { ($0, JournalScan.Location(topic: journalName, partition: index)) },
                 onCommit: { [weak self] committed in self?.committed(committed, topic: topicName, partition: index) }
             )
             partitions.append(
@@ -515,10 +531,14 @@ public final class LogBroker: Broker, Service, GroupCoordinator {
             }
             return files
         }
-        for (topic, group, file) in files {
-            let directory = "\(groupsDirectory)/\(topic)"
-            try fileSystem.createDirectory(directory)
-            try fileSystem.writeAtomically(try file.encoded(), to: "\(directory)/\(group).json")
+        try groupFiles.withLock { _ in
+            for (topic, group, file) in files {
+                // A topic deleted since its checkpoint was taken keeps no group files.
+                guard state.withLock({ $0.topics[topic] != nil }) else { continue }
+                let directory = "\(groupsDirectory)/\(topic)"
+                try fileSystem.createDirectory(directory)
+                try fileSystem.writeAtomically(try file.encoded(), to: "\(directory)/\(group).json")
+            }
         }
     }
 
@@ -551,28 +571,43 @@ public final class LogBroker: Broker, Service, GroupCoordinator {
         }
         if exists { return }
         let directory = "\(topicsDirectory)/\(configuration.name)"
-        let manifest = try TopicManifest(configuration, options: options).encoded()
         // Created under the lock, where it will live (topics are not Sendable); topic creation is rare. The
         // file work runs on an I/O thread.
-        let conflict = try await onIOThread { [self] in try createTopicFiles(configuration, options: options, directory: directory, manifest: manifest) }
-        if conflict { throw BrokerError.topicExists(configuration.name) }
+        let outcome = try await onIOThread { [self] in try createTopicFiles(configuration, options: options, directory: directory) }
+        switch outcome {
+        case .created, .exists: return
+        case .conflict: throw BrokerError.topicExists(configuration.name)
+        case .deleting: throw BrokerError.unavailable("topic '\(configuration.name)' is being deleted; create it again once deleteTopic has returned")
+        }
+    }
+
+    /// How creating a topic's files ended.
+    private enum TopicCreation: Sendable {
+        case created
+        case exists
+        case conflict
+        case deleting
     }
 
     private func createTopicFiles(
         _ configuration: TopicConfiguration,
         options: LogTopicOptions,
-        directory: String,
-        manifest: ByteBuffer
-    ) throws(StorageError) -> Bool {
-        try state.withLock { state throws(StorageError) -> Bool in
+        directory: String
+    ) throws -> TopicCreation {
+        try state.withLock { state throws -> TopicCreation in
             if let existing = state.topics[configuration.name] {
-                return existing.configuration != configuration
+                return existing.configuration != configuration ? .conflict : .exists
             }
+            if state.deletingTopics.contains(configuration.name) { return .deleting }
+            // The journal may still hold entries of a topic of this name deleted since the broker opened:
+            // this one files its entries under a name of its own.
+            let incarnation = state.deletedTopics.contains(configuration.name) ? String(UUID().uuidString.prefix(8)).lowercased() : nil
+            let manifest = try TopicManifest(configuration, options: options, incarnation: incarnation).encoded()
             try fileSystem.createDirectory(directory)
             try fileSystem.writeAtomically(manifest, to: "\(directory)/topic.json")
             try fileSystem.syncDirectory(topicsDirectory)
-            state.topics[configuration.name] = try openTopic(configuration, options: options)
-            return false
+            state.topics[configuration.name] = try openTopic(configuration, options: options, incarnation: incarnation)
+            return .created
         }
     }
 
@@ -920,7 +955,77 @@ public final class LogBroker: Broker, Service, GroupCoordinator {
         }
     }
 
+    /// Settles a delivery by its token. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
+        try await coordinatedSettle(token, settlement, topic: topic, group: group)
+    }
+
+    /// Restarts a delivery's ack deadline by its token. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
+        try coordinatedExtendDeadline(token, topic: topic, group: group)
+    }
+
     // MARK: Admin
+
+    /// A topic's configuration, retention (its limits and ``LogTopicOptions/retentionAge``) and partitions,
+    /// whose bytes are the bytes of their segment files. - Throws: ``BrokerError`` for an unknown topic.
+    public func describeTopic(_ topic: String) async throws -> TopicDescription {
+        try withGroupTopic(topic) { topicState throws(BrokerError) in
+            TopicDescription(
+                configuration: topicState.configuration,
+                retention: TopicRetention(topicState.configuration, maximumAge: topicState.options.retentionAge),
+                partitions: topicState.partitions.map { partition in
+                    PartitionDescription(
+                        partition: partition.index, startOffset: partition.startOffset, endOffset: partition.endOffset, bytes: partition.storedBytes
+                    )
+                }
+            )
+        }
+    }
+
+    /// The topic's consumer groups with their members and lag. - Throws: ``BrokerError`` for an unknown topic.
+    public func describeGroups(of topic: String) async throws -> [GroupDescription] {
+        try groupDescriptions(of: topic)
+    }
+
+    /// Deletes a topic: its subscriptions end, its partitions are closed and its files and group
+    /// checkpoints removed (the directory is first renamed aside, so a crash part way leaves no half topic:
+    /// the next open removes what is left). A topic created again under the name before the broker is
+    /// reopened files its commit journal entries apart from the deleted one's.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic, ``StorageError`` when its files cannot be removed
+    ///   (the topic is gone from the broker either way).
+    public func deleteTopic(_ topic: String) async throws {
+        let removed = try state.withLock { state throws(BrokerError) -> LogTopic in
+            if state.isShutDown { throw .closed() }
+            guard let topicState = state.topics.removeValue(forKey: topic) else { throw state.missingTopic(topic) }
+            topicState.groups.closeAll()
+            state.deletedTopics.insert(topic)
+            state.deletingTopics.insert(topic)
+            idleWaiters.notifyAll()
+            return topicState
+        }
+        let partitions = removed.partitions.map(\.writer.partition)
+        let directory = removed.directory
+        defer { state.withLock { _ = $0.deletingTopics.remove(topic) } }
+        try await onIOThread { [self] in
+            for partition in partitions {
+                journal?.unregister(partition)
+                try? partition.withLock { (store: PartitionStore) throws(StorageError) in try store.close() }
+            }
+            let aside = "\(topicsDirectory)/.deleted-\(UUID().uuidString)"
+            try fileSystem.rename(directory, to: aside)
+            try fileSystem.syncDirectory(topicsDirectory)
+            try fileSystem.removeItem(aside)
+            try groupFiles.withLock { _ throws(StorageError) in
+                let groups = "\(groupsDirectory)/\(topic)"
+                if fileSystem.fileExists(groups) {
+                    try fileSystem.removeItem(groups)
+                    try fileSystem.syncDirectory(groupsDirectory)
+                }
+            }
+        }
+    }
 
     /// Moves a group's position. - Throws: ``BrokerError`` for an unknown topic or group.
     public func seek(group: String, on topic: String, to target: SeekTarget) async throws {

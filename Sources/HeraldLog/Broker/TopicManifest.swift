@@ -17,8 +17,13 @@ struct TopicManifest: Codable, Equatable {
     var durability: String?
     var fsyncIntervalMilliseconds: Int64?
     var retentionAgeMilliseconds: Int64?
+    /// Set when the topic was created again after a topic of the same name was deleted while the broker
+    /// ran: its commit journal entries are filed under ``journalName``, so that entries the journal still
+    /// holds of the deleted topic are never taken for this one's.
+    var incarnation: String?
 
-    init(_ configuration: TopicConfiguration, options: LogTopicOptions) {
+    init(_ configuration: TopicConfiguration, options: LogTopicOptions, incarnation: String? = nil) {
+        self.incarnation = incarnation
         name = configuration.name
         partitions = configuration.partitions
         deduplicationWindowMilliseconds = configuration.deduplicationWindow.milliseconds
@@ -62,6 +67,14 @@ struct TopicManifest: Codable, Equatable {
         return LogTopicOptions(durability: durability, retentionAge: retentionAgeMilliseconds.map { .milliseconds($0) })
     }
 
+    /// The name the topic's entries carry in the commit journal: its name, with its incarnation if it has one.
+    var journalName: String { Self.journalName(name, incarnation: incarnation) }
+
+    /// The journal name of topic `name` of incarnation `incarnation`.
+    static func journalName(_ name: String, incarnation: String?) -> String {
+        incarnation.map { "\(name)#\($0)" } ?? name
+    }
+
     /// The largest `topic.json` read: a real one is a few hundred bytes.
     static let maximumBytes: Int64 = 64 * 1024
 
@@ -69,6 +82,9 @@ struct TopicManifest: Codable, Equatable {
     /// `nil` when it can.
     var problem: String? {
         guard version == 1 else { return "unknown manifest version \(version)" }
+        if let incarnation, incarnation.isEmpty || incarnation.utf8.count > 64 || !incarnation.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "#") }) {
+            return "incarnation '\(incarnation)' must be 1 to 64 ASCII characters without '#'"
+        }
         let known: Set<String?> = [nil, "fsyncBeforeAcknowledge", "operatingSystem", "fsyncInterval"]
         guard known.contains(durability) else { return "unknown durability '\(durability ?? "")'" }
         if durability == "fsyncInterval", (fsyncIntervalMilliseconds ?? 1_000) <= 0 {

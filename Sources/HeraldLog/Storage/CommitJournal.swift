@@ -137,6 +137,11 @@ final class CommitJournal: Sendable {
         state.withLock { $0.partitions.append(partition) }
     }
 
+    /// Removes a partition whose store was closed (its topic was deleted): checkpoints no longer sync it.
+    func unregister(_ partition: LockedPartition) {
+        state.withLock { state in state.partitions.removeAll { $0 === partition } }
+    }
+
     /// Whether writers should append through the journal now: enough partitions are registered that
     /// syncing each would cost more than one shared sync. A writer may switch either way between group
     /// commits: a segment sync also covers the batches it had journaled, and journaled batches are

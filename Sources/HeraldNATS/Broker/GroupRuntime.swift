@@ -426,6 +426,20 @@ final class GroupRuntime: Sendable {
         }
     }
 
+    /// Settles the delivery `token` names by the token alone (the ack subject is the one this runtime holds
+    /// for it); a delivery this runtime does not hold in the token's epoch changes nothing.
+    func settle(_ token: DeliveryToken, _ settlement: Settlement) async throws {
+        guard let replyTo = state.withLock({ $0.replyTo(of: token) }) else { return }
+        try await settle(token, settlement, replyTo: replyTo)
+    }
+
+    /// This runtime's members, by id.
+    var memberFigures: [(id: UInt64, prefetch: Int, inFlight: Int, isDraining: Bool)] {
+        state.withLock { state in
+            state.members.sorted { $0.key < $1.key }.map { ($0.key, $0.value.prefetch, $0.value.handedOut, $0.value.isDraining) }
+        }
+    }
+
     /// The local figures of a partition for lag, and notes its first sequence.
     func figures(partition: Int, firstSequence: UInt64) async -> (inFlight: Int, awaiting: Int) {
         var effects = RuntimeEffects()

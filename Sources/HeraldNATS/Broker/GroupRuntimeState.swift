@@ -668,6 +668,12 @@ struct GroupRuntimeState {
         return entry.replyTo
     }
 
+    /// The ack subject of the message `token` names while this state holds it in the token's epoch.
+    func replyTo(of token: DeliveryToken) -> String? {
+        guard isCurrent(token) else { return nil }
+        return entries[MessageKey(partition: token.partition.index, sequence: UInt64(token.offset.value + 1))]?.replyTo
+    }
+
     /// The key of `token`'s message if `token` is its current delivery.
     private func currentKey(of token: DeliveryToken) -> MessageKey? {
         guard isCurrent(token) else { return nil }

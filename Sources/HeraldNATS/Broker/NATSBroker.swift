@@ -608,6 +608,29 @@ public final class NATSBroker: Broker, Service {
         }
     }
 
+    /// The runtime of `group` on `topic` in this process, if it has one.
+    func runtime(topic: String, group: String) -> GroupRuntime? {
+        state.withLock { $0.runtimes[Self.runtimeKey(topic, group)] }
+    }
+
+    /// The groups this process has runtimes for.
+    func localGroups() -> [GroupReference] {
+        state.withLock { state in
+            state.runtimes.values.map { GroupReference(topic: $0.settings.topic, group: $0.settings.group) }
+        }
+    }
+
+    /// Forgets what this process cached of `topic` (its handle, its groups' histories) and returns the
+    /// runtimes of its groups, for the caller to close.
+    func forgetTopic(_ topic: String) -> [GroupRuntime] {
+        state.withLock { state in
+            state.topics[topic] = nil
+            let prefix = Self.runtimeKey(topic, "")
+            for key in state.histories.keys where key.hasPrefix(prefix) { state.histories[key] = nil }
+            return state.runtimes.filter { $0.key.hasPrefix(prefix) }.map(\.value)
+        }
+    }
+
     /// Called by a runtime that closed: forget it, keep its history for the group's next runtime (at most
     /// 64 groups' histories are kept).
     func runtimeClosed(_ runtime: GroupRuntime, history: GroupHistory) {
@@ -777,7 +800,7 @@ public final class NATSBroker: Broker, Service {
     }
 
     /// The group's settings from its first partition's consumer.
-    private func groupDescriptor(_ handle: TopicHandle, group: String) async throws -> GroupDescriptor {
+    func groupDescriptor(_ handle: TopicHandle, group: String) async throws -> GroupDescriptor {
         do {
             let info = try await jetStream.consumerInfo(stream: handle.streams[0], consumer: naming.consumer(group: group))
             return GroupDescriptor(description: info.configuration.description)

@@ -20,17 +20,17 @@ public enum BrokerConformance {
     public struct Environment: Sendable {
         /// Makes a broker; called once or more per case (a case may open a second broker to check
         /// what a first one stored).
-        public let makeBroker: @Sendable () async throws -> any Broker
+        public let makeBroker: @Sendable () async throws -> any BrokerAdmin
         /// Releases a broker the suite made. Default: nothing.
-        public let closeBroker: @Sendable (any Broker) async -> Void
+        public let closeBroker: @Sendable (any BrokerAdmin) async -> Void
         /// Scales the time limits of waits; raise it for slow backends. Default 1.
         public let patience: Int
 
         /// Creates an environment.
         public init(
             patience: Int = 1,
-            closeBroker: @escaping @Sendable (any Broker) async -> Void = { _ in },
-            makeBroker: @escaping @Sendable () async throws -> any Broker
+            closeBroker: @escaping @Sendable (any BrokerAdmin) async -> Void = { _ in },
+            makeBroker: @escaping @Sendable () async throws -> any BrokerAdmin
         ) {
             self.makeBroker = makeBroker
             self.closeBroker = closeBroker
@@ -38,7 +38,7 @@ public enum BrokerConformance {
         }
 
         /// Runs `body` with a fresh broker and closes it afterwards, even when `body` throws.
-        func withBroker<T: Sendable>(_ body: (any Broker) async throws -> T) async throws -> T {
+        func withBroker<T: Sendable>(_ body: (any BrokerAdmin) async throws -> T) async throws -> T {
             let broker = try await makeBroker()
             do {
                 let result = try await body(broker)
@@ -76,5 +76,5 @@ public enum BrokerConformance {
     /// Every case, in a stable order.
     public static let cases: [Case] =
         PublishingCases.all + OrderingCases.all + RedeliveryCases.all + DeduplicationCases.all
-        + PositionCases.all + FlowControlCases.all + ValidationCases.all
+        + PositionCases.all + FlowControlCases.all + ValidationCases.all + AdminCases.all
 }

@@ -131,36 +131,49 @@ enum Conformance {
         }
     }
 
-    /// Reads `count` dead letters of a group's dead-letter topic through a fresh inspection group.
+    /// The `count` dead letters of `group` on `topic`, read back through the admin protocol once the group
+    /// is idle (every dead letter it asked for is stored by then), every partition of its dead-letter topic.
     static func deadLetters(
-        _ broker: any Broker,
+        _ broker: any BrokerAdmin,
         topic: String,
         group: String,
-        options: SubscriptionOptions,
         count: Int,
         _ environment: BrokerConformance.Environment
     ) async throws -> [DeadLetter] {
-        let name = options.deadLetterTopic(for: topic, group: group)
-        let inspection = try await within(environment.waitLimit, "the dead-letter topic \(name)") {
-            while true {
-                do {
-                    return try await broker.subscribe(to: name, group: "inspect", options: SubscriptionOptions())
-                } catch let error as BrokerError where error.isUnknownTopic {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-            }
+        try await broker.waitUntilIdle(groups: [GroupReference(topic: topic, group: group)], timeout: environment.waitLimit)
+        guard let description = try await broker.describeDeadLetters(group: group, on: topic) else {
+            throw ConformanceFailure("group \(group) of \(topic) is idle but has no dead-letter topic; expected \(count) dead letters")
         }
         var letters: [DeadLetter] = []
-        for delivery in try await receive(count, from: inspection, environment) {
-            guard let letter = DeadLetter(delivery.event) else {
-                await inspection.close()
-                throw ConformanceFailure("event \(delivery.event.id) in \(name) carries no dead-letter attributes")
+        for partition in description.partitions {
+            let stored = try await broker.readDeadLetters(group: group, on: topic, partition: partition.partition, from: 0, limit: count + 1)
+            for entry in stored {
+                guard let letter = entry.deadLetter else {
+                    throw ConformanceFailure("event \(entry.stored.event.id) in \(description.name) carries no dead-letter attributes")
+                }
+                letters.append(letter)
             }
-            letters.append(letter)
-            try await delivery.ack()
         }
-        await inspection.close()
+        try checkEqual(letters.count, count, "dead letters in \(description.name)")
         return letters
+    }
+
+    /// Fails unless `body` throws a ``BrokerError`` that `matches` accepts and that has a message.
+    static func expectBrokerError(
+        _ what: String,
+        _ matches: (BrokerError) -> Bool,
+        file: StaticString = #fileID,
+        line: UInt = #line,
+        _ body: () async throws -> Void
+    ) async throws {
+        do {
+            try await body()
+        } catch let error as BrokerError {
+            try check(matches(error), "\(what): unexpected error \(error)", file: file, line: line)
+            try check(!error.message.isEmpty, "\(what): the error has a message", file: file, line: line)
+            return
+        }
+        throw ConformanceFailure("\(what) was accepted; expected a BrokerError", file: file, line: line)
     }
 
     /// Whether two events carry the same attributes and data (times compared to the millisecond).

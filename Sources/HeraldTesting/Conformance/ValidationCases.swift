@@ -11,33 +11,33 @@ enum ValidationCases {
 
     static func badInput(_ environment: BrokerConformance.Environment) async throws {
         try await environment.withBroker { broker in
-            try await expectBrokerError("publish to an unknown topic", { $0.isUnknownTopic }) {
+            try await Conformance.expectBrokerError("publish to an unknown topic", { $0.isUnknownTopic }) {
                 _ = try await broker.publish(try Conformance.event(1), to: Conformance.uniqueTopic("missing"))
             }
-            try await expectBrokerError("subscribe to an unknown topic", { $0.isUnknownTopic }) {
+            try await Conformance.expectBrokerError("subscribe to an unknown topic", { $0.isUnknownTopic }) {
                 _ = try await broker.subscribe(to: Conformance.uniqueTopic("missing"), group: "g", options: SubscriptionOptions())
             }
             let topic = try await Conformance.makeTopic(broker, "limits") { $0.maximumEventBytes = 1_024 }
-            try await expectBrokerError("an event over the size limit", { $0.isEventTooLarge }) {
+            try await Conformance.expectBrokerError("an event over the size limit", { $0.isEventTooLarge }) {
                 _ = try await broker.publish(try Conformance.event(1, size: 2_048), to: topic.name)
             }
             // A batch with one oversize event stores nothing.
             let small = try Conformance.event(2)
-            try await expectBrokerError("a batch holding an oversize event", { $0.isEventTooLarge }) {
+            try await Conformance.expectBrokerError("a batch holding an oversize event", { $0.isEventTooLarge }) {
                 _ = try await broker.publish([small, try Conformance.event(3, size: 4_096)], to: topic.name)
             }
             let stored = try await broker.read(topic: topic.name, partition: 0, from: 0, limit: 10)
             try checkEqual(stored.count, 0, "events stored from a refused batch")
-            try await expectBrokerError("an invalid topic name", { _ in true }) {
+            try await Conformance.expectBrokerError("an invalid topic name", { _ in true }) {
                 try await broker.createTopic(TopicConfiguration(name: "bad topic!"))
             }
-            try await expectBrokerError("zero partitions", { _ in true }) {
+            try await Conformance.expectBrokerError("zero partitions", { _ in true }) {
                 try await broker.createTopic(TopicConfiguration(name: Conformance.uniqueTopic("zero"), partitions: 0))
             }
-            try await expectBrokerError("an invalid group name", { _ in true }) {
+            try await Conformance.expectBrokerError("an invalid group name", { _ in true }) {
                 _ = try await broker.subscribe(to: topic.name, group: "no spaces", options: SubscriptionOptions())
             }
-            try await expectBrokerError("a prefetch of zero", { _ in true }) {
+            try await Conformance.expectBrokerError("a prefetch of zero", { _ in true }) {
                 _ = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions(prefetch: 0))
             }
         }
@@ -46,13 +46,14 @@ enum ValidationCases {
     static func unknownGroupAndPartition(_ environment: BrokerConformance.Environment) async throws {
         try await environment.withBroker { broker in
             let topic = try await Conformance.makeTopic(broker, "unknowns", partitions: 2)
-            try await expectBrokerError("lag of a group that never subscribed", { $0.isUnknownGroup && $0.message.contains("never-subscribed") }) {
+            try await Conformance.expectBrokerError("lag of a group that never subscribed", { $0.isUnknownGroup && $0.message.contains("never-subscribed") }) {
                 _ = try await broker.lag(group: "never-subscribed", on: topic.name)
             }
-            try await expectBrokerError("seek of a group that never subscribed", { $0.isUnknownGroup }) {
+            try await Conformance.expectBrokerError("seek of a group that never subscribed", { $0.isUnknownGroup }) {
                 try await broker.seek(group: "never-subscribed", on: topic.name, to: .earliest)
             }
-            try await expectBrokerError("a read of partition 2 of a topic of 2", { $0.isUnknownPartition && $0.message.contains("no partition 2") }) {
+            try await Conformance.expectBrokerError("a read of partition 2 of a topic of 2", { $0.isUnknownPartition && $0.message.contains("no partition 2") })
+            {
                 _ = try await broker.read(topic: topic.name, partition: 2, from: 0, limit: 10)
             }
         }
@@ -64,27 +65,10 @@ enum ValidationCases {
             try await broker.createTopic(topic)  // the same configuration again: no error
             var different = topic
             different.partitions = 3
-            try await expectBrokerError("a topic redefined with other partitions", { _ in true }) {
+            try await Conformance.expectBrokerError("a topic redefined with other partitions", { _ in true }) {
                 try await broker.createTopic(different)
             }
             try checkEqual(try await broker.topics().first { $0.name == topic.name }?.partitions, 2, "partitions kept")
         }
-    }
-
-    private static func expectBrokerError(
-        _ what: String,
-        _ matches: (BrokerError) -> Bool,
-        file: StaticString = #fileID,
-        line: UInt = #line,
-        _ body: () async throws -> Void
-    ) async throws {
-        do {
-            try await body()
-        } catch let error as BrokerError {
-            try check(matches(error), "\(what): unexpected error \(error)", file: file, line: line)
-            try check(!error.message.isEmpty, "\(what): the error has a message", file: file, line: line)
-            return
-        }
-        throw ConformanceFailure("\(what) was accepted; expected a BrokerError", file: file, line: line)
     }
 }

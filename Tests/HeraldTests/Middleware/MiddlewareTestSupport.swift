@@ -74,6 +74,20 @@ final class RecordingNullBroker: Broker {
     func read(topic: String, partition: Partition, from offset: Offset, limit: Int) async throws -> [StoredEvent] {
         []
     }
+
+    func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
+        throw BrokerError.unavailable("RecordingNullBroker does not settle")
+    }
+
+    func extendDeadline(_ token: DeliveryToken, topic: String, group: String) async throws {
+        throw BrokerError.unavailable("RecordingNullBroker does not extend deadlines")
+    }
+
+    func waitUntilIdle(groups: [GroupReference]?, timeout: Duration) async throws {}
+
+    func run() async throws {}
+
+    func close() async throws {}
 }
 
 /// One captured log message.
