@@ -19,9 +19,18 @@ public protocol SubscriptionSource: Sendable {
     /// Stops the subscription. Deliveries it handed out and that are still unsettled are released for
     /// redelivery at once (their attempt still counts). Safe to call more than once.
     func close() async
+
+    /// Whether the subscription ended because its broker began a graceful shutdown (and waits for its
+    /// subscribers to settle and leave), rather than being drained or closed by its owner.
+    var endedByBrokerShutdown: Bool { get async }
 }
 
 extension SubscriptionSource {
+    /// `false`: for backends that end subscriptions only when they close.
+    public var endedByBrokerShutdown: Bool {
+        get async { false }
+    }
+
     /// One delivery at a time: for backends without a batch path.
     public func next(upTo maximum: Int) async throws -> [Delivery] {
         guard let delivery = try await next() else { return [] }
@@ -76,6 +85,13 @@ public struct Subscription: AsyncSequence, Sendable {
     /// Stops the subscription and releases its unsettled deliveries.
     public func close() async {
         await source.close()
+    }
+
+    /// Whether the subscription ended because its broker began a graceful shutdown: the broker waits for
+    /// its subscribers to settle what they hold and leave. ``Consumer`` then waits for its own shutdown
+    /// rather than returning early.
+    public var endedByBrokerShutdown: Bool {
+        get async { await source.endedByBrokerShutdown }
     }
 
     /// Iterates the deliveries.

@@ -136,7 +136,14 @@ public struct Consumer: Service {
             }
             watcher.cancelAll()
         }
+        let brokerShutsDown = await subscription.endedByBrokerShutdown
         await subscription.close()
+        // The broker began its graceful shutdown before this consumer's (it was listed after the consumer in
+        // the service group): everything held is settled; wait to be shut down in turn rather than end early,
+        // which the service group would take for a failure.
+        if brokerShutsDown, !Task.isShuttingDownGracefully {
+            try? await gracefulShutdown()
+        }
     }
 
     /// Takes deliveries with at most `concurrency` handlers running, until the subscription ends; then

@@ -93,6 +93,11 @@ extension GroupCoordinator {
         return take.outcome
     }
 
+    /// Whether the broker drains the topic's members for a graceful shutdown (a deleted topic counts as not).
+    package func isDrainingForShutdown(topic: String) -> Bool {
+        (try? withGroupTopic(topic) { topicState throws(BrokerError) in topicState.groups.isDrainingForShutdown }) ?? false
+    }
+
     /// Stops handing deliveries to a member; it can still settle what it holds.
     package func drain(_ member: GroupMember) {
         try? withGroupTopic(member.topic) { topicState throws(BrokerError) in
@@ -274,6 +279,33 @@ extension GroupCoordinator {
     package func waitUntilGroupsIdle(_ groups: [GroupReference]?, timeout: Duration) async throws {
         try await idleWaiters.wait(timeout: timeout) {
             withGroupTopics { Self.busyGroups(in: $0, among: groups) }
+        }
+    }
+
+    /// The first half of a graceful shutdown: drains every member (their subscriptions end; what they hold
+    /// they still settle) and waits until every one has left, or `timeout` passes. However the program's
+    /// services are ordered, consumers finish settling before the broker closes. Logs the groups still
+    /// subscribed when the time is up (their unsettled deliveries come again after a restart).
+    package func drainMembers(timeout: Duration) async {
+        withGroupTopics { topics in
+            for topic in topics.values { topic.groups.drainAll() }
+            idleWaiters.notifyAll()
+        }
+        do {
+            try await idleWaiters.wait(timeout: timeout) {
+                let subscribed = withGroupTopics { topics in
+                    topics.flatMap { name, topic in topic.groups.subscribedGroups.map { "\(name)/\($0.group) (\($0.members) members)" } }
+                }
+                return (subscribed.sorted(), nil)
+            }
+        } catch {
+            groupLogger.error(
+                """
+                graceful shutdown: subscribers did not leave in time; the broker closes, and what they had not settled is delivered again \
+                after a restart. Run the broker before its consumers in the ServiceGroup's services so that they stop first
+                """,
+                metadata: [LogKey.error: "\(error)"]
+            )
         }
     }
 

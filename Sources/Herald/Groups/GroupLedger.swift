@@ -66,6 +66,12 @@ package struct GroupLedger {
         members[id]?.isDraining = true
     }
 
+    /// Stops handing any member deliveries (the broker shuts down); they may still settle what they hold.
+    package mutating func drainAll() -> GroupActions {
+        for id in members.keys { members[id]?.isDraining = true }
+        return GroupActions(wake: .everyone)
+    }
+
     /// Removes a member and makes its in-flight deliveries due again at `now`.
     package mutating func leave(_ id: UInt64, now: Moment) -> GroupActions {
         guard members.removeValue(forKey: id) != nil else { return .none }

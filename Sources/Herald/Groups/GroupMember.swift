@@ -20,6 +20,8 @@ package protocol GroupMemberBroker: AnyObject, Sendable {
     /// Gives back deliveries the member took but never handed to its consumer: they are due again at
     /// once, and the attempt they counted is taken back.
     func release(_ tokens: [DeliveryToken], topic: String, group: String)
+    /// Whether the broker drains the topic's members for a graceful shutdown.
+    func isDrainingForShutdown(topic: String) -> Bool
 }
 
 /// One member of a consumer group, as its broker knows it.
@@ -139,6 +141,11 @@ package struct GroupMemberSource: SubscriptionSource {
             token: dispatched.token,
             acknowledger: acknowledger
         )
+    }
+
+    /// Whether the subscription ended because the broker drains its members for a graceful shutdown.
+    package var endedByBrokerShutdown: Bool {
+        get async { broker.isDrainingForShutdown(topic: member.topic) }
     }
 
     /// Stops new deliveries; held ones can still be settled. Deliveries taken ahead but not handed out

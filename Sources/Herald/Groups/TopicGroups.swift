@@ -13,8 +13,10 @@ package final class TopicGroups {
     package let topic: String
     private var slots: [String: Slot] = [:]
     private var lastMemberID: UInt64 = 0
-    /// Whether ``closeAll()`` was called: no member may join from then on.
+    /// Whether ``closeAll()`` or ``drainAll()`` was called: no member may join from then on.
     package private(set) var isClosed = false
+    /// Whether ``drainAll()`` was called: the broker shuts down gracefully.
+    package private(set) var isDrainingForShutdown = false
 
     /// No groups yet.
     package init(topic: String) {
@@ -110,6 +112,21 @@ package final class TopicGroups {
         for slot in slots.values {
             for signal in slot.signals.values { signal.notify() }
         }
+    }
+
+    /// Drains every member of every group (the broker begins to shut down): they receive nothing more but
+    /// still settle, and none may join.
+    package func drainAll() {
+        isClosed = true
+        isDrainingForShutdown = true
+        for name in slots.keys {
+            if let actions = slots[name]?.ledger.drainAll() { wake(actions.wake, in: name) }
+        }
+    }
+
+    /// The groups that still have members, with how many.
+    package var subscribedGroups: [(group: String, members: Int)] {
+        slots.compactMap { name, slot in slot.ledger.members.isEmpty ? nil : (name, slot.ledger.members.count) }
     }
 
     /// Closes every ledger (the broker shuts down): members find nothing more, none may join.

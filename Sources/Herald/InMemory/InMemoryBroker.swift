@@ -29,8 +29,17 @@ public final class InMemoryBroker: BrokerAdmin, GroupCoordinator {
     /// Tasks in ``waitUntilIdle(groups:timeout:)``.
     package let idleWaiters = IdleWaiters()
 
-    /// Creates an empty broker. - Parameter logger: where retention losses and dead-letter failures are logged.
-    public init(logger: Logger = Logger(label: "herald.memory")) {
+    /// How long graceful shutdown waits for subscribers to settle and leave.
+    public let shutdownGracePeriod: Duration
+
+    /// Creates an empty broker.
+    ///
+    /// - Parameters:
+    ///   - shutdownGracePeriod: how long ``run()``'s graceful shutdown waits for subscribers to settle what
+    ///     they hold and leave; default 30 seconds (longer than a consumer's own grace period).
+    ///   - logger: where retention losses and dead-letter failures are logged.
+    public init(shutdownGracePeriod: Duration = .seconds(30), logger: Logger = Logger(label: "herald.memory")) {
+        self.shutdownGracePeriod = shutdownGracePeriod
         self.logger = logger
     }
 
@@ -180,9 +189,14 @@ public final class InMemoryBroker: BrokerAdmin, GroupCoordinator {
         try await waitUntilGroupsIdle(groups, timeout: timeout)
     }
 
-    /// Runs until graceful shutdown or cancellation, then closes the broker.
+    /// Runs until graceful shutdown or cancellation, then closes the broker. On graceful shutdown its
+    /// subscriptions end first and it waits, up to `shutdownGracePeriod`, for their subscribers to settle what
+    /// they hold and leave, so that no acknowledgement is lost whatever the order of a `ServiceGroup`'s
+    /// services.
     public func run() async throws {
-        try? await gracefulShutdown()
+        if (try? await gracefulShutdown()) != nil {
+            await drainMembers(timeout: shutdownGracePeriod)
+        }
         close()
     }
 

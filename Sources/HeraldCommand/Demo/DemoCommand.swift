@@ -113,13 +113,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func waitUntilIdle(_ broker: any Broker) async throws {
-        if let memory = broker as? InMemoryBroker {
-            try await memory.waitUntilIdle(groups: CoffeeShop.groups, timeout: .seconds(30))
-        } else if let log = broker as? LogBroker {
-            try await log.waitUntilIdle(groups: CoffeeShop.groups, timeout: .seconds(30))
-        } else {
-            try await IdleWait.untilIdle(broker, groups: CoffeeShop.groups, timeout: .seconds(30))
-        }
+        try await broker.waitUntilIdle(groups: CoffeeShop.groups, timeout: .seconds(30))
     }
 
     private func storedEvents(in broker: any Broker) async throws -> Int64 {

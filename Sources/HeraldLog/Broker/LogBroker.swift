@@ -435,12 +435,20 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
 
     /// Runs maintenance every ``LogBrokerConfiguration/maintenanceInterval`` until graceful shutdown or
     /// cancellation, then closes the broker.
+    ///
+    /// On graceful shutdown the subscriptions end first and the broker waits, up to
+    /// ``LogBrokerConfiguration/shutdownGracePeriod``, for their subscribers to settle what they hold and
+    /// leave; then it checkpoints and closes. So no acknowledgement is lost whatever the order of a
+    /// `ServiceGroup`'s services (though running the broker first, so that it stops last, is the clearer one).
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: self.configuration.maintenanceInterval)
                 try? await self.onIOThread { self.maintain() }
             }
+        }
+        if Task.isShuttingDownGracefully {
+            await drainMembers(timeout: configuration.shutdownGracePeriod)
         }
         try await close()
     }

@@ -31,6 +31,10 @@ public struct LogBrokerConfiguration: Sendable {
     /// The most segment and index files held open at once, whatever the number of segments; the least
     /// recently used are closed and opened again when needed. Default 256.
     public var maximumOpenFiles: Int
+    /// How long graceful shutdown (``LogBroker/run()``) waits for subscribers to settle what they hold and
+    /// leave before the broker checkpoints and closes. Default 30 seconds, longer than a consumer's own grace
+    /// period.
+    public var shutdownGracePeriod: Duration
 
     /// Creates a configuration with the defaults stated on each property.
     public init(
@@ -44,8 +48,10 @@ public struct LogBrokerConfiguration: Sendable {
         cachedBytesPerPartition: Int = 4 * 1024 * 1024,
         maximumOpenFiles: Int = 256,
         commitJournal: CommitJournalMode = .automatic,
-        journalCheckpointBytes: Int64 = 64 * 1024 * 1024
+        journalCheckpointBytes: Int64 = 64 * 1024 * 1024,
+        shutdownGracePeriod: Duration = .seconds(30)
     ) {
+        self.shutdownGracePeriod = shutdownGracePeriod
         self.dataDirectory = dataDirectory
         self.defaultDurability = defaultDurability
         self.segmentBytes = segmentBytes

@@ -29,6 +29,10 @@ final class GroupRuntime: Sendable {
     private let maintenance = Mutex<Task<Void, Never>?>(nil)
     /// The current inbox and its reader.
     private let inbox = Mutex<(subscription: NATSSubscription, reader: Task<Void, Never>)?>(nil)
+    // Atomic: set once by the broker's graceful shutdown, read by the members' sources.
+    private let drainingForShutdown = Atomic(false)
+    /// Whether the broker drained every member for a graceful shutdown (see ``drainAll()``).
+    var isDrainingForShutdown: Bool { drainingForShutdown.load(ordering: .relaxed) }
     /// The shutdown, once ``close(returning:)`` started it.
     private let closing = Mutex<Task<Void, Never>?>(nil)
 
@@ -110,6 +114,16 @@ final class GroupRuntime: Sendable {
             return state.members[member]?.signal
         }
         signal?.notify()
+    }
+
+    /// Stops handing deliveries to every member (the broker begins to shut down); they still settle.
+    func drainAll() {
+        drainingForShutdown.store(true, ordering: .relaxed)
+        let signals = state.withLock { state -> [AsyncSignal] in
+            for id in state.members.keys { state.drain(id) }
+            return state.members.values.map(\.signal)
+        }
+        for signal in signals { signal.notify() }
     }
 
     /// Removes a member, releasing its unsettled deliveries; the last member closes the runtime.

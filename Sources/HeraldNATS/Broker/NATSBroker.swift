@@ -183,9 +183,29 @@ public final class NATSBroker: Broker, Service {
         }
     }
 
-    /// Runs until graceful shutdown, then closes the broker.
+    /// Runs until graceful shutdown, then closes the broker. On graceful shutdown this process's
+    /// subscriptions end first and the broker waits, up to ``NATSBrokerOptions/shutdownGracePeriod``, for
+    /// their subscribers to settle what they hold and leave, so that their acknowledgements reach the
+    /// server whatever the order of a `ServiceGroup`'s services.
     public func run() async throws {
-        try? await gracefulShutdown()
+        guard (try? await gracefulShutdown()) != nil else {
+            await close()
+            return
+        }
+        for runtime in state.withLock({ Array($0.runtimes.values) }) { runtime.drainAll() }
+        let deadline = ContinuousClock.now + options.shutdownGracePeriod
+        while ContinuousClock.now < deadline {
+            // A runtime leaves the broker when its last member leaves.
+            let remaining = state.withLock { $0.runtimes.values.map { "\($0.settings.topic)/\($0.settings.group)" } }
+            if remaining.isEmpty { break }
+            try? await Task.sleep(for: .milliseconds(20))
+            if ContinuousClock.now >= deadline {
+                logger.error(
+                    "graceful shutdown: subscribers did not leave in time; what they had not settled is delivered again. Run the broker before its consumers in the ServiceGroup's services",
+                    metadata: ["herald.groups": "\(remaining.sorted())"]
+                )
+            }
+        }
         await close()
     }
 

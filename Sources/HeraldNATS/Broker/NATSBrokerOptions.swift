@@ -40,6 +40,10 @@ public struct NATSBrokerOptions: Sendable {
     /// The most messages a group's consumer may have delivered and unacknowledged, over all processes
     /// (JetStream's `max_ack_pending`), at least the first subscriber's prefetch. Default 10,000.
     public var maximumAckPending: Int
+    /// How long graceful shutdown (``NATSBroker/run()``) waits for this process's subscribers to settle what
+    /// they hold and leave before the broker closes. Default 30 seconds, longer than a consumer's own grace
+    /// period.
+    public var shutdownGracePeriod: Duration
 
     /// Options for `servers` with every other setting at its default.
     public init(servers: [String] = ["nats://127.0.0.1:4222"], streamPrefix: String = "HERALD") {
@@ -53,6 +57,7 @@ public struct NATSBrokerOptions: Sendable {
         self.maximumAckPending = 10_000
         self.confirmAcknowledgements = false
         self.serverEnforcedByteLimits = false
+        self.shutdownGracePeriod = .seconds(30)
     }
 
     /// Options for a client configured beforehand (credentials, TLS, reconnect policy).

@@ -24,6 +24,10 @@ struct NATSGroupMemberSource: SubscriptionSource {
         runtime.drain(member)
     }
 
+    var endedByBrokerShutdown: Bool {
+        get async { runtime.isDrainingForShutdown }
+    }
+
     func close() async {
         await runtime.leave(member)
         signal.notify()

@@ -2,8 +2,9 @@ import Herald
 import Logging
 import ServiceLifecycle
 
-/// Runs your handlers against an in-memory broker in a test: publish, run consumers until everything is
-/// handled, then assert on what was published, handled and dead-lettered.
+/// Runs your handlers against a broker in a test (the in-memory broker unless you pass another): publish,
+/// run consumers until everything is handled, then assert on what was published, handled, attempted and
+/// dead-lettered.
 ///
 /// ```swift
 /// let harness = TestHarness()
@@ -12,12 +13,12 @@ import ServiceLifecycle
 /// consumer.handle(OrderPlaced.self, from: "orders") { order, context in ... }
 /// try await harness.publish(OrderPlaced(id: "A-1"), to: "orders")
 /// try await harness.run([consumer])
-/// #expect(harness.handled(by: "billing").count == 1)
+/// #expect(harness.handled(OrderPlaced.self, by: "billing").map(\.id) == ["A-1"])
 /// #expect(try await harness.deadLetters(topic: "orders", group: "billing").isEmpty)
 /// ```
 public struct TestHarness: Sendable {
     /// The broker everything runs on.
-    public let broker: InMemoryBroker
+    public let broker: any BrokerAdmin
     /// The `source` of events published through ``publish(_:to:id:)``.
     public let source: String
     private let records = Shared<[HandledRecord]>([])
@@ -29,7 +30,17 @@ public struct TestHarness: Sendable {
         source: String = "/herald/test",
         logger: Logger = Logger(label: "herald.test", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
-        self.broker = InMemoryBroker(logger: logger)
+        self.init(broker: InMemoryBroker(logger: logger), source: source, logger: logger)
+    }
+
+    /// Creates a harness on `broker`: any backend, such as an embedded log in a temporary directory or a
+    /// NATS server, so that the same test runs against what production uses. The harness does not close it.
+    public init(
+        broker: any BrokerAdmin,
+        source: String = "/herald/test",
+        logger: Logger = Logger(label: "herald.test", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.broker = broker
         self.source = source
         self.logger = logger
     }
@@ -51,7 +62,8 @@ public struct TestHarness: Sendable {
         try await broker.publish(event, to: topic)
     }
 
-    /// A consumer on the harness's broker whose every delivery is recorded for ``handled(by:)``.
+    /// A consumer on the harness's broker whose every delivery is recorded for ``attempts(by:)`` and
+    /// ``handled(by:)``.
     ///
     /// - Parameters:
     ///   - group: the consumer group.
@@ -97,9 +109,26 @@ public struct TestHarness: Sendable {
         }
     }
 
-    /// Every delivery handled by consumers of `group` so far, in the order they finished.
-    public func handled(by group: String) -> [HandledRecord] {
+    /// Every delivery attempt of consumers of `group` so far, in the order they finished: an event tried
+    /// three times gives three records, with attempts 1, 2 and 3.
+    public func attempts(by group: String) -> [HandledRecord] {
         records.value.filter { $0.group == group }
+    }
+
+    /// The deliveries consumers of `group` handled: those whose handler returned and which the consumer
+    /// acknowledged, one per event handled (failed attempts, stopped duplicates and dead letters are not
+    /// counted), in the order they finished.
+    public func handled(by group: String) -> [HandledRecord] {
+        attempts(by: group).filter { $0.outcome == .acknowledged }
+    }
+
+    /// The events of type `Payload` consumers of `group` handled (see ``handled(by:)``), decoded.
+    ///
+    /// - Throws: ``EventContractError`` when a handled event of that type does not decode.
+    public func handled<Payload: TypedEvent>(_ type: Payload.Type, by group: String) throws -> [Payload] {
+        try handled(by: group).filter { $0.event.type == Payload.cloudEventType }.map { record throws(EventContractError) in
+            try record.event.decode(as: Payload.self)
+        }
     }
 
     /// Every event stored in a topic, partition by partition. - Throws: ``BrokerError``.

@@ -43,7 +43,7 @@ struct ConsumerTests {
         try await harness.run([consumer])
 
         #expect(attempts.withLock { $0 } == 3)
-        let records = harness.handled(by: "billing")
+        let records = harness.attempts(by: "billing")
         #expect(records.map(\.attempt) == [1, 2, 3])
         #expect(records.last?.outcome == .acknowledged)
         #expect(try await harness.deadLetters(topic: "orders", group: "billing").isEmpty)
@@ -115,7 +115,7 @@ struct ConsumerTests {
         #expect(letters.first?.failure.message.contains("deeper than 128 levels") == true)
         #expect(letters.first?.event.data == poisoned.data)
         // Handlers run concurrently, so the two may finish in either order; the poisoned one is tried once.
-        let records = harness.handled(by: "kitchen")
+        let records = harness.attempts(by: "kitchen")
         #expect(records.count == 2)
         #expect(records.filter { $0.event.id == "deep-1" }.map(\.attempt) == [1])
         #expect(records.first { $0.event.id != "deep-1" }?.outcome == .acknowledged)
@@ -141,7 +141,7 @@ struct ConsumerTests {
         #expect(letters.count == 1)
         #expect(letters.first?.attempts == 4)
         #expect(letters.first?.failure.errorType == "FlakyDependency")
-        #expect(harness.handled(by: "billing").count == 4)
+        #expect(harness.attempts(by: "billing").count == 4)
     }
 
     @Test("a permanent failure is dead-lettered without retries")
@@ -153,7 +153,7 @@ struct ConsumerTests {
         try await harness.publish(TestOrderPlaced(orderID: "A-3", item: "tea"), to: "orders")
         try await harness.run([consumer])
 
-        #expect(harness.handled(by: "billing").count == 1)
+        #expect(harness.attempts(by: "billing").count == 1)
         let letters = try await harness.deadLetters(topic: "orders", group: "billing")
         #expect(letters.map(\.failure.errorType) == ["CardDeclined"])
     }

@@ -50,7 +50,7 @@ struct ConsumerTrapTests {
         try await harness.run([consumer])
 
         #expect(attempts.withLock { $0 } == 2, "the nack stood: the event came back")
-        #expect(harness.handled(by: "billing").map(\.attempt) == [1, 2])
+        #expect(harness.attempts(by: "billing").map(\.attempt) == [1, 2])
     }
 
     @Test("the first settlement wins on every path: context.settle after delivery.reject does nothing")
