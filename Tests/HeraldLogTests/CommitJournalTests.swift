@@ -173,7 +173,7 @@ struct CommitJournalTests {
             let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, fileSystem: fileSystem, commitJournal: .always))
             try await broker.createTopic(TopicConfiguration(name: "orders", partitions: 2))
             fileSystem.failNextSyncs(1)
-            await #expect(throws: StorageError.self) { _ = try await broker.publish(try event(-1), to: "orders") }
+            await #expect(throws: BrokerError.self) { _ = try await broker.publish(try event(-1), to: "orders") }
             let receipts = try await publish(broker, batches: 8)
             try await losePower(broker, fileSystem)
             let reopened = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory))

@@ -20,14 +20,17 @@ struct LogBrokerFaultTests {
             var acknowledged = try await broker.publish(try (0..<5).map(event), to: "orders").map(\.offset)
 
             fileSystem.failWrites(after: 40, error: .noSpace)
-            await #expect(throws: StorageError.self) { _ = try await broker.publish(try event(5), to: "orders") }
+            let full = await #expect(throws: BrokerError.self) { _ = try await broker.publish(try event(5), to: "orders") }
+            #expect(full?.code == .storage)
+            #expect((full?.underlying as? StorageError)?.isNoSpace == true, "the storage error is kept as the cause")
+            #expect(full?.isRetryable == true, "a full disk may be freed")
             fileSystem.heal()
             fileSystem.failNextSyncs(1)
             do {
                 _ = try await broker.publish(try event(6), to: "orders")
                 Issue.record("a publish whose sync failed was acknowledged")
-            } catch let error as StorageError {
-                #expect(!error.message.isEmpty)
+            } catch let error as BrokerError {
+                #expect(error.code == .storage && error.underlying is StorageError, "\(error)")
             }
             fileSystem.heal()
             acknowledged.append(try await broker.publish(try event(7), to: "orders").offset)

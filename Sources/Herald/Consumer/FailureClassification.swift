@@ -13,7 +13,8 @@ public enum FailureKind: Sendable, Hashable {
 /// Decides whether an error is retryable or permanent.
 ///
 /// The default: errors conforming to ``PermanentFailure`` (``EventContractError`` among them),
-/// ``CloudEventError`` and Swift's `DecodingError` are permanent; every other error is retryable.
+/// ``CloudEventError`` and Swift's `DecodingError` are permanent; a ``BrokerError`` (from a publish in the
+/// handler, say) is what its ``BrokerError/isRetryable`` says; every other error is retryable.
 public struct ErrorClassifier: Sendable {
     private let rule: @Sendable (any Error) -> FailureKind
 
@@ -32,6 +33,8 @@ public struct ErrorClassifier: Sendable {
         switch error {
         case is any PermanentFailure, is CloudEventError, is DecodingError:
             return .permanent
+        case let error as BrokerError:
+            return error.isRetryable ? .retryable : .permanent
         default:
             return .retryable
         }

@@ -651,7 +651,8 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     /// Stores events and returns their receipts once their topic's durability policy is met.
     ///
     /// - Throws: ``BrokerError`` for an unknown topic, an oversize event or a full topic (nothing is
-    ///   stored); ``StorageError`` when the disk fails. Events of a multi-partition batch whose partitions
+    ///   stored); ``BrokerError/Code/storage`` when the disk fails, with the ``StorageError`` as its
+    ///   ``BrokerError/underlying`` error and ``BrokerError/isRetryable`` as the storage error says. Events of a multi-partition batch whose partitions
     ///   were written before the failure stay stored; publishing the batch again is safe, as the
     ///   de-duplication window recognises them.
     public func publish(_ events: [Event], to topicName: String) async throws -> [PublishReceipt] {
@@ -848,7 +849,10 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
             for waiter in state.pendingWaiters.values { waiter.notify() }
             idleWaiters.notifyAll()
         }
-        if let failure { throw failure }
+        if let failure {
+            guard let storage = failure as? StorageError else { throw failure }
+            throw BrokerError.storage("publishing to topic '\(topic.name)'", error: storage, isRetryable: storage.isRetryable)
+        }
         return try plan.outcomes.enumerated().map { index, outcome throws(BrokerError) -> PublishReceipt in
             switch outcome {
             case .duplicate(let partition, let offset):
