@@ -3,8 +3,8 @@ import ServiceLifecycle
 
 /// Runs handlers for the events of one consumer group: the router.
 ///
-/// Register a handler per event type and topic, give the middleware that wraps every handler, then run
-/// the consumer as a ServiceLifecycle `Service`:
+/// Register a handler per event type and topic, add middleware around the handlers if you need it, then
+/// run the consumer as a ServiceLifecycle `Service`:
 ///
 /// ```swift
 /// var consumer = Consumer(broker: broker, configuration: .init(group: "billing"))
@@ -15,10 +15,13 @@ import ServiceLifecycle
 /// try await services.run()
 /// ```
 ///
-/// Each delivery goes through the middleware (first in the list outermost) to its handler. A handler that
-/// returns acknowledges the delivery; a handler that throws is settled by the middleware
-/// (``DeadLetterMiddleware`` retries retryable failures through the broker and dead-letters permanent
-/// ones); a failure no middleware settled is released for redelivery.
+/// Each delivery goes through the middleware to its handler, outermost first: the standard set
+/// (``standardMiddleware``: tracing, metrics, logging, correlation), then the ``FailurePolicy``'s (dead
+/// letters, then in-process retries), then the middleware you add (``add(middleware:)`` or `middleware:`),
+/// in the order added. A handler that returns acknowledges the delivery; a handler that throws is settled
+/// by the failure policy (retryable failures are retried, then redelivered by the broker with a growing
+/// delay; permanent ones are dead-lettered); a failure nothing settled is released for redelivery. To
+/// run a chain of your own instead, use ``init(broker:configuration:replacingStandardMiddleware:logger:)``.
 ///
 /// Graceful shutdown: the consumer stops taking deliveries, lets in-flight handlers finish within
 /// ``ConsumerConfiguration/shutdownGracePeriod``, then cancels the rest and releases their deliveries.
@@ -29,37 +32,86 @@ public struct Consumer: Service {
     /// How the consumer runs.
     public let configuration: ConsumerConfiguration
     /// The middleware around every handler, outermost first.
-    public let middleware: [any Middleware]
+    public var middleware: [any Middleware] {
+        replacement.map { $0 + added } ?? Self.standardMiddleware + failurePolicy.middleware + added
+    }
+    /// How failures are handled (unless the middleware was replaced).
+    public let failurePolicy: FailurePolicy
+    private var added: [any Middleware]
+    /// A chain given in place of the standard one.
+    private let replacement: [any Middleware]?
     private let logger: Logger
     private var routes: [String: [String: MessageHandler]] = [:]
     private var fallbacks: [String: MessageHandler] = [:]
     /// Registrations that replaced an earlier one: reported when the consumer starts.
     private var duplicates: [ConsumerConfigurationError] = []
 
-    /// Creates a consumer.
+    /// Creates a consumer with the standard middleware, the failure policy's, and `middleware` inside them.
     ///
     /// - Parameters:
     ///   - broker: where deliveries come from and handlers publish to.
     ///   - configuration: group, concurrency, shutdown grace period and more.
-    ///   - middleware: wraps every handler, outermost first. Default ``Consumer/standardMiddleware``.
+    ///   - failurePolicy: retries, redelivery delays and dead letters. Default: no in-process retries,
+    ///     redelivery after 1 s doubling to 60 s, dead letters by ``ErrorClassifier/standard``.
+    ///   - middleware: added inside the standard set and the failure policy, outermost first (timeouts,
+    ///     idempotency, key ordering, rate limits). Default none.
     ///   - logger: the consumer's logger.
     public init(
         broker: any Broker,
         configuration: ConsumerConfiguration,
-        middleware: [any Middleware] = Consumer.standardMiddleware,
+        failurePolicy: FailurePolicy = FailurePolicy(),
+        middleware: [any Middleware] = [],
         logger: Logger = Logger(label: "herald.consumer")
     ) {
         self.broker = broker
         self.configuration = configuration
-        self.middleware = middleware
+        self.failurePolicy = failurePolicy
+        self.added = middleware
+        self.replacement = nil
         self.logger = logger
     }
 
-    /// The middleware a consumer gets unless told otherwise, outermost first: tracing, metrics and logging
-    /// (through the process's bootstrapped systems), correlation, and dead-lettering. Add
-    /// ``RetryMiddleware``, ``TimeoutMiddleware`` and ``IdempotencyMiddleware`` inside these to taste.
+    /// Creates a consumer whose handlers run inside exactly `middleware`, outermost first, and nothing
+    /// else: no tracing, metrics, logging, correlation or failure handling unless the list has them. A
+    /// ``RetryMiddleware`` outside a ``DeadLetterMiddleware`` makes ``run()`` fail at start.
+    public init(
+        broker: any Broker,
+        configuration: ConsumerConfiguration,
+        replacingStandardMiddleware middleware: [any Middleware],
+        logger: Logger = Logger(label: "herald.consumer")
+    ) {
+        self.broker = broker
+        self.configuration = configuration
+        self.failurePolicy = FailurePolicy()
+        self.added = []
+        self.replacement = middleware
+        self.logger = logger
+    }
+
+    /// `consumer` with `middleware` around its whole chain, its failure policy still checked at start: how
+    /// the test harness records every delivery's outcome.
+    package init(_ consumer: Consumer, addingOutermost middleware: any Middleware) {
+        self.broker = consumer.broker
+        self.configuration = consumer.configuration
+        self.failurePolicy = consumer.failurePolicy
+        self.added = []
+        self.replacement = [middleware] + consumer.middleware
+        self.logger = consumer.logger
+        self.routes = consumer.routes
+        self.fallbacks = consumer.fallbacks
+        self.duplicates = consumer.duplicates
+    }
+
+    /// Adds middleware inside what the consumer has (the innermost so far): the way to build on the
+    /// standard set. With a replaced chain, it goes at its end.
+    public mutating func add(middleware: any Middleware) {
+        added.append(middleware)
+    }
+
+    /// The observability middleware every consumer gets unless its chain is replaced, outermost first:
+    /// tracing, metrics and logging (through the process's bootstrapped systems) and correlation.
     public static var standardMiddleware: [any Middleware] {
-        [TracingMiddleware(), MetricsMiddleware(), LoggingMiddleware(), CorrelationMiddleware(), DeadLetterMiddleware()]
+        [TracingMiddleware(), MetricsMiddleware(), LoggingMiddleware(), CorrelationMiddleware()]
     }
 
     /// Registers a handler for a typed event on a topic. Events that fail to decode are contract
@@ -104,6 +156,13 @@ public struct Consumer: Service {
     public func run() async throws {
         try configuration.validate()
         if let duplicate = duplicates.first { throw duplicate }
+        try failurePolicy.validate()
+        let chain = middleware
+        let retry = chain.firstIndex { $0 is RetryMiddleware }
+        let deadLetter = chain.lastIndex { $0 is DeadLetterMiddleware }
+        if let retry, let deadLetter, retry < deadLetter {
+            throw ConsumerConfigurationError.misorderedMiddleware(retry: retry, deadLetter: deadLetter)
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (topic, handlers) in routes {
                 let subscription = try await broker.subscribe(

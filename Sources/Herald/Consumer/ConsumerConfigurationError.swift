@@ -10,6 +10,8 @@ public struct ConsumerConfigurationError: Error, Sendable, Hashable, CustomStrin
         public static let invalidSetting = Code("invalidSetting")
         /// A second handler was registered for an event type (or for every event) of a topic.
         public static let duplicateHandler = Code("duplicateHandler")
+        /// Middleware in an order that silently defeats one of them (retries outside dead letters).
+        public static let misorderedMiddleware = Code("misorderedMiddleware")
 
         /// The code's name.
         public var description: String { name }
@@ -37,6 +39,18 @@ public struct ConsumerConfigurationError: Error, Sendable, Hashable, CustomStrin
             .duplicateHandler,
             message:
                 "a second handler was registered for \(what) on topic '\(topic)'; the first would be silently replaced. Register one handler and branch inside it"
+        )
+    }
+
+    /// A ``RetryMiddleware`` at `retry` in a replaced middleware list is outside the
+    /// ``DeadLetterMiddleware`` at `deadLetter`: dead-lettering would settle every failure first and the
+    /// retries would never run.
+    public static func misorderedMiddleware(retry: Int, deadLetter: Int) -> Self {
+        Self(
+            .misorderedMiddleware,
+            message: "RetryMiddleware (position \(retry)) is outside DeadLetterMiddleware (position \(deadLetter)): failures would be settled "
+                + "before any retry, so nothing would be retried. Put RetryMiddleware after DeadLetterMiddleware, or use a FailurePolicy, "
+                + "which builds both in the right order"
         )
     }
 

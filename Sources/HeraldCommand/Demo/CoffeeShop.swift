@@ -31,9 +31,12 @@ struct CoffeeShop {
 
     /// Charges each order once, retrying the flaky card terminal in process, stopping re-sent orders.
     private func cashier() throws -> Consumer {
+        // Retries of the flaky terminal in process, then redelivery after 50 ms, then dead letters.
+        let failurePolicy = FailurePolicy(
+            retry: RetryPolicy(maximumAttempts: 4, initialDelay: .milliseconds(40), maximumDelay: .milliseconds(400)),
+            redeliveryDelay: { _ in .milliseconds(50) }
+        )
         let middleware: [any Middleware] = [
-            CorrelationMiddleware(),
-            DeadLetterMiddleware(redeliveryDelay: { _ in .milliseconds(50) }),
             try IdempotencyMiddleware(
                 store: try InMemoryIdempotencyStore(),
                 onDuplicate: { [console, tally] event in
@@ -43,10 +46,11 @@ struct CoffeeShop {
                         "🛑 cashier: order \(event.subject ?? event.id) was already charged; duplicate event \(event.id) stopped by idempotency (key \(key))")
                 }
             ),
-            try RetryMiddleware(policy: RetryPolicy(maximumAttempts: 4, initialDelay: .milliseconds(40), maximumDelay: .milliseconds(400))),
             try TimeoutMiddleware(limit: .seconds(2)),
         ]
-        var cashier = Consumer(broker: broker, configuration: configuration("cashier"), middleware: middleware, logger: logger)
+        var cashier = Consumer(
+            broker: broker, configuration: configuration("cashier"), failurePolicy: failurePolicy, middleware: middleware, logger: logger
+        )
         cashier.handle(OrderPlaced.self, from: CoffeeTopic.orders) { [console, tally, gateway] order, context in
             do {
                 let attempt = try gateway.charge(orderID: order.orderID, cents: order.priceCents)

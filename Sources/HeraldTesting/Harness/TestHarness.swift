@@ -68,19 +68,19 @@ public struct TestHarness: Sendable {
     /// - Parameters:
     ///   - group: the consumer group.
     ///   - subscription: subscription options; the default redelivers quickly enough for tests.
-    ///   - middleware: the consumer's middleware, outermost first; default ``Consumer/standardMiddleware``
-    ///     with redelivery delays of 10 ms.
+    ///   - failurePolicy: how failures are handled; the default redelivers after 10 ms, quickly enough for
+    ///     tests.
+    ///   - middleware: added inside the standard set and the failure policy, as ``Consumer`` does.
     public func consumer(
         group: String,
         subscription: SubscriptionOptions = SubscriptionOptions(ackDeadline: .seconds(5)),
-        middleware: [any Middleware] = [CorrelationMiddleware(), DeadLetterMiddleware(redeliveryDelay: { _ in .milliseconds(10) })]
+        failurePolicy: FailurePolicy = FailurePolicy(redeliveryDelay: { _ in .milliseconds(10) }),
+        middleware: [any Middleware] = []
     ) -> Consumer {
-        Consumer(
-            broker: broker,
-            configuration: ConsumerConfiguration(group: group, source: source, subscription: subscription),
-            middleware: [RecordingMiddleware(records: records)] + middleware,
-            logger: logger
-        )
+        let configuration = ConsumerConfiguration(group: group, source: source, subscription: subscription)
+        let standard = Consumer(broker: broker, configuration: configuration, failurePolicy: failurePolicy, middleware: middleware, logger: logger)
+        // The recorder outermost, around the very chain a consumer would have.
+        return Consumer(standard, addingOutermost: RecordingMiddleware(records: records))
     }
 
     /// Runs the consumers until every one of their groups has acknowledged every event of its topics

@@ -248,7 +248,8 @@ struct ConsumerTests {
         var consumer = harness.consumer(
             group: "ledger",
             subscription: SubscriptionOptions(ackDeadline: .seconds(5), ordering: .perKey),
-            middleware: [KeyOrderingMiddleware(), DeadLetterMiddleware(redeliveryDelay: { _ in .milliseconds(20) })]
+            failurePolicy: FailurePolicy(redeliveryDelay: { _ in .milliseconds(20) }),
+            middleware: [KeyOrderingMiddleware()]
         )
         consumer.handle(TestOrderPlaced.self, from: "orders") { order, context in
             // The first delivery of every third event fails; its redelivery must still come first.

@@ -112,4 +112,77 @@ struct ConsumerTrapTests {
         #expect(throws: ConsumerConfigurationError.self) { try ConsumerConfiguration(group: "g", shutdownGracePeriod: .seconds(-1)).validate() }
         #expect(throws: Never.self) { try ConsumerConfiguration(group: "g").validate() }
     }
+
+    @Test("middleware passed to a consumer is added inside tracing, metrics, logging, correlation and the failure policy")
+    func middlewareBuildsOnTheStandardSet() throws {
+        let harness = TestHarness()
+        var consumer = Consumer(
+            broker: harness.broker, configuration: ConsumerConfiguration(group: "billing"), middleware: [try TimeoutMiddleware(limit: .seconds(1))]
+        )
+        consumer.add(middleware: KeyOrderingMiddleware())
+        let names = consumer.middleware.map { String(describing: type(of: $0)) }
+        #expect(
+            names == [
+                "TracingMiddleware", "MetricsMiddleware", "LoggingMiddleware", "CorrelationMiddleware", "DeadLetterMiddleware", "TimeoutMiddleware",
+                "KeyOrderingMiddleware",
+            ])
+        let replaced = Consumer(broker: harness.broker, configuration: ConsumerConfiguration(group: "billing"), replacingStandardMiddleware: [])
+        #expect(replaced.middleware.isEmpty, "replacing the chain on purpose leaves exactly what was given")
+    }
+
+    @Test("retries placed outside dead-lettering stop the consumer at start, as do retries added inside a second dead-letter step")
+    func retryOutsideDeadLetter() async throws {
+        let harness = TestHarness()
+        try await harness.createTopic("orders")
+        let retry = try RetryMiddleware(policy: RetryPolicy(maximumAttempts: 3))
+        var replaced = Consumer(
+            broker: harness.broker, configuration: ConsumerConfiguration(group: "billing"), replacingStandardMiddleware: [retry, DeadLetterMiddleware()],
+            logger: quietLogger
+        )
+        replaced.handle(TestOrderPlaced.self, from: "orders") { _, _ in }
+        #expect(await startError(of: replaced)?.code == .misorderedMiddleware)
+        var added = Consumer(
+            broker: harness.broker, configuration: ConsumerConfiguration(group: "billing"), middleware: [retry, DeadLetterMiddleware()], logger: quietLogger
+        )
+        added.handle(TestOrderPlaced.self, from: "orders") { _, _ in }
+        #expect(await startError(of: added)?.code == .misorderedMiddleware)
+    }
+
+    @Test("a failure policy with retries retries in process before the broker redelivers, then dead-letters")
+    func failurePolicyRetries() async throws {
+        let harness = TestHarness()
+        try await harness.createTopic("orders")
+        let tries = Mutex(0)
+        var consumer = harness.consumer(
+            group: "billing",
+            subscription: SubscriptionOptions(ackDeadline: .seconds(5), maximumDeliveries: 2),
+            failurePolicy: FailurePolicy(
+                retry: RetryPolicy(maximumAttempts: 3, initialDelay: .milliseconds(1), maximumDelay: .milliseconds(2)),
+                redeliveryDelay: { _ in .milliseconds(5) }
+            )
+        )
+        consumer.handle(TestOrderPlaced.self, from: "orders") { _, _ in
+            tries.withLock { $0 += 1 }
+            throw FlakyDependency()
+        }
+        try await harness.publish(TestOrderPlaced(orderID: "A-9", item: "tea"), to: "orders")
+        try await harness.run([consumer])
+        #expect(tries.withLock { $0 } == 6, "3 tries in process on each of the 2 deliveries")
+        #expect(harness.attempts(by: "billing").map(\.attempt) == [1, 2])
+        #expect(try await harness.deadLetters(topic: "orders", group: "billing").map(\.attempts) == [2])
+    }
+
+    @Test("an invalid retry policy in the failure policy stops the consumer at start, naming it")
+    func invalidFailurePolicy() async throws {
+        let harness = TestHarness()
+        try await harness.createTopic("orders")
+        var consumer = Consumer(
+            broker: harness.broker, configuration: ConsumerConfiguration(group: "billing"),
+            failurePolicy: FailurePolicy(retry: RetryPolicy(maximumAttempts: 0)), logger: quietLogger
+        )
+        consumer.handle(TestOrderPlaced.self, from: "orders") { _, _ in }
+        let error = await startError(of: consumer)
+        #expect(error?.code == .invalidSetting)
+        #expect(error?.message.contains("failurePolicy.retry") == true, "\(String(describing: error))")
+    }
 }
