@@ -8,6 +8,9 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// The README's examples compile as a user's package would: Swift 6 language mode, no upcoming features.
+let exampleSettings: [SwiftSetting] = []
+
 /// The external products targets use, named once.
 enum Dependency {
     static let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
@@ -164,6 +167,25 @@ let package = Package(
             ],
             exclude: ["Interop/nats_interop.py"],
             swiftSettings: strictSettings
+        ),
+        // The README's examples, compiled exactly as printed (scripts/check-readme.py checks they match).
+        .executableTarget(
+            name: "ReadmeQuickStart",
+            dependencies: ["Herald", Dependency.logging, Dependency.serviceLifecycle],
+            path: "Examples/QuickStart",
+            swiftSettings: exampleSettings
+        ),
+        .executableTarget(
+            name: "ReadmeEmbeddedLog",
+            dependencies: ["HeraldLog", Dependency.logging, Dependency.serviceLifecycle],
+            path: "Examples/EmbeddedLog",
+            swiftSettings: exampleSettings
+        ),
+        .executableTarget(
+            name: "ReadmeNATSQuickStart",
+            dependencies: ["HeraldNATS", Dependency.logging, Dependency.serviceLifecycle],
+            path: "Examples/NATSQuickStart",
+            swiftSettings: exampleSettings
         ),
         .testTarget(
             name: "HeraldTestingTests",

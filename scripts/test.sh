@@ -98,8 +98,12 @@ if command -v python3 >/dev/null; then
 fi
 
 echo "==> swift format lint"
-# The tree is formatted with the repository's .swift-format; a violation fails the run (fix: swift format -i -r Sources Tests Package.swift).
-swift format lint --strict -r Sources Tests Package.swift
+# The tree is formatted with the repository's .swift-format; a violation fails the run (fix: swift format -i -r Sources Tests Examples Package.swift).
+swift format lint --strict -r Sources Tests Examples Package.swift
+
+echo "==> README examples"
+# Every Swift block of the README is a file the build compiles (Examples/, a test), exactly as printed.
+python3 scripts/check-readme.py
 
 echo "==> swift build --build-tests"
 swift build --build-tests 2>&1 | tee "$log"
@@ -109,6 +113,24 @@ if grep -iE "^$(pwd)/(Sources|Tests)/.*warning:|^warning: '$(basename "$(pwd)")'
     echo "error: the build printed warnings from Herald's code (listed above)" >&2
     exit 1
 fi
+
+echo "==> README quick start: runs, handles its event, stops on SIGTERM"
+quickstart_out=$(mktemp)
+.build/debug/ReadmeQuickStart >"$quickstart_out" 2>&1 &
+quickstart_pid=$!
+for _ in $(seq 1 100); do
+    if grep -q "brewing latte" "$quickstart_out"; then break; fi
+    sleep 0.1
+done
+kill -TERM "$quickstart_pid"
+quickstart_status=0
+wait "$quickstart_pid" || quickstart_status=$?
+if [ "$quickstart_status" != 0 ] || ! grep -q "order A-1 handled" "$quickstart_out"; then
+    echo "error: the README quick start did not handle its event and stop on SIGTERM (exit $quickstart_status):" >&2
+    cat "$quickstart_out" >&2
+    exit 1
+fi
+rm -f "$quickstart_out"
 
 echo "==> swift test"
 swift test

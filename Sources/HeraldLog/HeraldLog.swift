@@ -1,2 +1,3 @@
-/// The embedded durable log: Herald's default backend (in progress, issue 3).
-enum HeraldLogModule {}
+// Everything a program using the embedded log needs: `import HeraldLog` brings the Herald core (events,
+// topics, consumers) with it.
+@_exported import Herald
