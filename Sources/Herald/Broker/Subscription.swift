@@ -43,8 +43,9 @@ extension SubscriptionSource {
 /// The stream is bounded: the broker hands this subscriber at most `prefetch` unsettled deliveries and
 /// then waits until some are settled, so a slow consumer slows delivery instead of buffering without
 /// limit. Call ``close()`` when done; unsettled deliveries are then released to other members at once.
-/// Iterate a subscription from one task at a time; for parallel handling, hand deliveries to other tasks
-/// (as ``Consumer`` does) or open one subscription per worker.
+/// Several tasks may call ``next()`` on one subscription: each delivery goes to one of them, within the one
+/// prefetch bound. For parallel handling, hand deliveries to other tasks (as ``Consumer`` does) or open one
+/// subscription per worker, each with a prefetch of its own.
 public struct Subscription: AsyncSequence, Sendable {
     /// The topic subscribed to.
     public let topic: String

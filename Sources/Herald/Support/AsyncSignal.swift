@@ -1,38 +1,35 @@
 import Synchronization
 
-/// A wake-up call for one waiting task that is never lost: a ``notify()`` that arrives while nobody
-/// waits is kept, and the next ``wait(until:)`` returns at once. Spurious wake-ups are possible, so
-/// waiters re-check their condition in a loop.
+/// A wake-up call that is never lost: a ``notify()`` that arrives while nobody waits is kept, and the next
+/// ``wait(until:)`` returns at once. A notification wakes every task waiting at that moment (any number
+/// may wait); spurious wake-ups are possible, so waiters re-check their condition in a loop.
 public final class AsyncSignal: Sendable {
-    private enum State {
-        case idle
-        case notified
-        case waiting(CheckedContinuation<Void, Never>)
+    private struct State {
+        var isNotified = false
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var lastWaiter: UInt64 = 0
     }
 
-    // Mutex: notify() comes from any task; the continuation must be resumed exactly once.
-    private let state = Mutex<State>(.idle)
+    // Mutex: notify() comes from any task; each continuation must be resumed exactly once.
+    private let state = Mutex(State())
 
     /// Creates a signal with no pending notification.
     public init() {}
 
-    /// Wakes the waiter, or keeps the notification for the next wait.
+    /// Wakes every waiter, or keeps the notification for the next wait when nobody waits.
     public func notify() {
-        let continuation: CheckedContinuation<Void, Never>? = state.withLock { state in
-            switch state {
-            case .idle, .notified:
-                state = .notified
-                return nil
-            case .waiting(let continuation):
-                state = .idle
-                return continuation
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.waiters.isEmpty else {
+                state.isNotified = true
+                return []
             }
+            defer { state.waiters.removeAll(keepingCapacity: true) }
+            return Array(state.waiters.values)
         }
-        continuation?.resume()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Waits for a notification, the `deadline`, or cancellation, whichever comes first.
-    /// Only one task may wait at a time.
     public func wait(until deadline: ContinuousClock.Instant? = nil) async {
         guard let deadline else {
             await waitForNotification()
@@ -47,31 +44,25 @@ public final class AsyncSignal: Sendable {
     }
 
     private func waitForNotification() async {
+        let id = state.withLock { state -> UInt64 in
+            state.lastWaiter &+= 1
+            return state.lastWaiter
+        }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow: Bool = state.withLock { state in
-                    switch state {
-                    case .notified:
-                        state = .idle
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.isNotified {
+                        state.isNotified = false
                         return true
-                    case .idle:
-                        if Task.isCancelled { return true }
-                        state = .waiting(continuation)
-                        return false
-                    case .waiting:
-                        preconditionFailure("AsyncSignal supports one waiter at a time")
                     }
+                    if Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let continuation: CheckedContinuation<Void, Never>? = state.withLock { state in
-                if case .waiting(let continuation) = state {
-                    state = .idle
-                    return continuation
-                }
-                return nil
-            }
+            let continuation = state.withLock { $0.waiters.removeValue(forKey: id) }
             continuation?.resume()
         }
     }

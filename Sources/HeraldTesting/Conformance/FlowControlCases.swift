@@ -9,7 +9,39 @@ enum FlowControlCases {
         .init("draining stops new deliveries while in-flight ones still settle", drain),
         .init("a full topic refuses publishes and loses nothing stored", topicFullRejects),
         .init("a full topic with dropOldest keeps the newest events", topicFullDropsOldest),
+        .init("two tasks reading one subscription share its deliveries, each to one of them", twoReaders),
     ]
+
+    static func twoReaders(_ environment: BrokerConformance.Environment) async throws {
+        try await environment.withBroker { broker in
+            let topic = try await Conformance.makeTopic(broker, "readers", partitions: 2)
+            let subscription = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions(prefetch: 8))
+            // Both readers wait on an empty topic first, then share what arrives.
+            let readers = Task {
+                try await withThrowingTaskGroup(of: [Offset].self) { group in
+                    for _ in 0..<2 {
+                        group.addTask {
+                            var taken: [Offset] = []
+                            while let delivery = try await subscription.next() {
+                                taken.append(Offset(Int64(delivery.partition.index) * 1_000 + delivery.offset.value))
+                                try await delivery.ack()
+                            }
+                            return taken
+                        }
+                    }
+                    var all: [Offset] = []
+                    for try await taken in group { all += taken }
+                    return all
+                }
+            }
+            _ = try await broker.publish(try Conformance.events(40), to: topic.name)
+            try await broker.waitUntilIdle(groups: [GroupReference(topic: topic.name, group: "g")], timeout: environment.waitLimit)
+            await subscription.close()
+            let taken = try await within(environment.waitLimit, "both readers to end once the subscription closed") { try await readers.value }
+            try checkEqual(taken.count, 40, "deliveries taken by the two readers")
+            try checkEqual(Set(taken).count, 40, "distinct deliveries (none handed to both)")
+        }
+    }
 
     static func prefetch(_ environment: BrokerConformance.Environment) async throws {
         try await environment.withBroker { broker in
