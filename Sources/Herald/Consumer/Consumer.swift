@@ -40,6 +40,8 @@ public struct Consumer: Service {
     private var added: [any Middleware]
     /// A chain given in place of the standard one.
     private let replacement: [any Middleware]?
+    /// The clock the shutdown grace period runs on.
+    private let time: TimeSource
     private let logger: Logger
     private var routes: [String: [String: MessageHandler]] = [:]
     private var fallbacks: [String: MessageHandler] = [:]
@@ -55,12 +57,15 @@ public struct Consumer: Service {
     ///     redelivery after 1 s doubling to 60 s, dead letters by ``ErrorClassifier/standard``.
     ///   - middleware: added inside the standard set and the failure policy, outermost first (timeouts,
     ///     idempotency, key ordering, rate limits). Default none.
+    ///   - clock: the clock the shutdown grace period runs on; default `ContinuousClock` (a test passes a
+    ///     manual clock).
     ///   - logger: the consumer's logger.
     public init(
         broker: any Broker,
         configuration: ConsumerConfiguration,
         failurePolicy: FailurePolicy = FailurePolicy(),
         middleware: [any Middleware] = [],
+        clock: some Clock<Duration> = ContinuousClock(),
         logger: Logger = Logger(label: "herald.consumer")
     ) {
         self.broker = broker
@@ -68,6 +73,7 @@ public struct Consumer: Service {
         self.failurePolicy = failurePolicy
         self.added = middleware
         self.replacement = nil
+        self.time = TimeSource(clock)
         self.logger = logger
     }
 
@@ -78,6 +84,7 @@ public struct Consumer: Service {
         broker: any Broker,
         configuration: ConsumerConfiguration,
         replacingStandardMiddleware middleware: [any Middleware],
+        clock: some Clock<Duration> = ContinuousClock(),
         logger: Logger = Logger(label: "herald.consumer")
     ) {
         self.broker = broker
@@ -85,6 +92,7 @@ public struct Consumer: Service {
         self.failurePolicy = FailurePolicy()
         self.added = []
         self.replacement = middleware
+        self.time = TimeSource(clock)
         self.logger = logger
     }
 
@@ -96,6 +104,7 @@ public struct Consumer: Service {
         self.failurePolicy = consumer.failurePolicy
         self.added = []
         self.replacement = [middleware] + consumer.middleware
+        self.time = consumer.time
         self.logger = consumer.logger
         self.routes = consumer.routes
         self.fallbacks = consumer.fallbacks
@@ -233,8 +242,9 @@ public struct Consumer: Service {
             }
             guard running > 0 else { return }
             let grace = configuration.shutdownGracePeriod
+            let time = self.time
             handlers.addTask {
-                try? await Task.sleep(for: grace)
+                try? await time.sleep(for: grace)
                 return .gracePeriod
             }
             while let finished = await handlers.next() {

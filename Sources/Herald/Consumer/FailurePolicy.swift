@@ -11,16 +11,21 @@ public struct FailurePolicy: Sendable {
     /// The broker's redelivery delay after a retryable failure on a given attempt (1 for the first
     /// delivery). Default ``DeadLetterMiddleware/doublingDelay`` (1 s doubled per attempt, at most 60 s).
     public var redeliveryDelay: @Sendable (Int) -> Duration
+    /// The clock in-process retries wait on.
+    private let time: TimeSource
 
-    /// A policy with the defaults stated on each property.
+    /// A policy with the defaults stated on each property; `clock` is what in-process retries wait on
+    /// (default `ContinuousClock`; a test passes a manual clock).
     public init(
         classifier: ErrorClassifier = .standard,
         retry: RetryPolicy? = nil,
-        redeliveryDelay: @escaping @Sendable (Int) -> Duration = DeadLetterMiddleware.doublingDelay
+        redeliveryDelay: @escaping @Sendable (Int) -> Duration = DeadLetterMiddleware.doublingDelay,
+        clock: some Clock<Duration> = ContinuousClock()
     ) {
         self.classifier = classifier
         self.retry = retry
         self.redeliveryDelay = redeliveryDelay
+        self.time = TimeSource(clock)
     }
 
     /// Checks the retry policy.
@@ -39,7 +44,8 @@ public struct FailurePolicy: Sendable {
     /// policy is left out (``validate()`` reports it; ``Consumer/run()`` refuses to start).
     public var middleware: [any Middleware] {
         var middleware: [any Middleware] = [DeadLetterMiddleware(classifier: classifier, redeliveryDelay: redeliveryDelay)]
-        if let retry, let retrying = try? RetryMiddleware(policy: retry, classifier: classifier) {
+        let time = self.time
+        if let retry, let retrying = try? RetryMiddleware(policy: retry, classifier: classifier, sleep: { try await time.sleep(for: $0) }) {
             middleware.append(retrying)
         }
         return middleware

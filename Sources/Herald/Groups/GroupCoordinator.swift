@@ -33,6 +33,8 @@ package protocol GroupCoordinator: GroupMemberBroker, Broker {
     var idleWaiters: IdleWaiters { get }
     /// Where failures to store dead letters are logged.
     var groupLogger: Logger { get }
+    /// The time deadlines, delays and recorded failure times are read from.
+    var groupTime: TimeSource { get }
     /// Checks, under the lock, that `group` may join `topic` (the log refuses quarantined groups).
     ///
     /// - Throws: the backend's error saying why not.
@@ -70,8 +72,8 @@ extension GroupCoordinator {
 
     /// One attempt to find work for a member; dead letters it causes are stored before it returns.
     package func take(for member: GroupMember, limit: Int) async -> TakeOutcome {
-        let now = Moment.now
-        let date = WallTime.now
+        let now = groupTime.now
+        let date = groupTime.date
         let found = try? withGroupTopic(member.topic) { topicState throws(BrokerError) -> TakeFound? in
             let logs = topicState.partitionRecords
             guard
@@ -108,7 +110,7 @@ extension GroupCoordinator {
     /// Removes a member and hands its unsettled deliveries to the others.
     package func leave(_ member: GroupMember) {
         try? withGroupTopic(member.topic) { topicState throws(BrokerError) in
-            topicState.groups.leave(member.id, group: member.group, now: .now)
+            topicState.groups.leave(member.id, group: member.group, now: groupTime.now)
             idleWaiters.notifyAll()
         }
     }
@@ -127,8 +129,8 @@ extension GroupCoordinator {
             }
             return
         }
-        let now = Moment.now
-        let date = WallTime.now
+        let now = groupTime.now
+        let date = groupTime.date
         let deadLetters = try withGroupTopic(topic) { topicState throws(BrokerError) in
             defer { idleWaiters.notifyAll() }
             guard let deadLetters = topicState.groups.update(group, { $0.settle(token, settlement, now: now, date: date) }) else {
@@ -153,7 +155,7 @@ extension GroupCoordinator {
 
     /// Gives back deliveries a member took but never handed out.
     package func release(_ tokens: [DeliveryToken], topic: String, group: String) {
-        let now = Moment.now
+        let now = groupTime.now
         try? withGroupTopic(topic) { topicState throws(BrokerError) in
             _ = topicState.groups.update(group) { $0.release(tokens, now: now) }
         }
@@ -163,7 +165,7 @@ extension GroupCoordinator {
     ///
     /// - Throws: ``BrokerError`` for an unknown topic or a group that never subscribed.
     package func coordinatedExtendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
-        let now = Moment.now
+        let now = groupTime.now
         try withGroupTopic(topic) { topicState throws(BrokerError) in
             guard topicState.groups.withLedger(group, { $0.extendDeadline(token, now: now) }) != nil else {
                 throw .unknownGroup(topic: topic, group: group)
@@ -205,7 +207,7 @@ extension GroupCoordinator {
                 )
                 outcome = .failed
             }
-            let now = Moment.now
+            let now = groupTime.now
             try? withGroupTopic(topic) { topicState throws(BrokerError) in
                 _ = topicState.groups.update(group) { $0.finishDeadLetter(request, outcome: outcome, now: now) }
                 idleWaiters.notifyAll()
@@ -277,7 +279,7 @@ extension GroupCoordinator {
     ///
     /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when the timeout passes.
     package func waitUntilGroupsIdle(_ groups: [GroupReference]?, timeout: Duration) async throws {
-        try await idleWaiters.wait(timeout: timeout) {
+        try await idleWaiters.wait(timeout: timeout, time: groupTime) {
             withGroupTopics { Self.busyGroups(in: $0, among: groups) }
         }
     }
@@ -292,7 +294,7 @@ extension GroupCoordinator {
             idleWaiters.notifyAll()
         }
         do {
-            try await idleWaiters.wait(timeout: timeout) {
+            try await idleWaiters.wait(timeout: timeout, time: groupTime) {
                 let subscribed = withGroupTopics { topics in
                     topics.flatMap { name, topic in topic.groups.subscribedGroups.map { "\(name)/\($0.group) (\($0.members) members)" } }
                 }
@@ -314,10 +316,10 @@ extension GroupCoordinator {
     private static func busyGroups(
         in topics: [String: Topic],
         among wanted: [GroupReference]?
-    ) -> (pending: [String], wakeUp: ContinuousClock.Instant?) {
+    ) -> (pending: [String], wakeUp: Moment?) {
         let references = wanted ?? topics.flatMap { name, topic in topic.groups.names.map { GroupReference(topic: name, group: $0) } }
         var pending: [String] = []
-        var wakeUp: ContinuousClock.Instant?
+        var wakeUp: Moment?
         for reference in references {
             guard let topic = topics[reference.topic], let ledger = topic.groups.ledger(reference.group) else {
                 pending.append("\(reference) (not subscribed yet)")
@@ -325,7 +327,7 @@ extension GroupCoordinator {
             }
             if !ledger.isCaughtUp(logs: topic.partitionRecords) {
                 pending.append(reference.description)
-                if let next = ledger.nextWakeUp?.instant { wakeUp = min(wakeUp ?? next, next) }
+                if let next = ledger.nextWakeUp { wakeUp = min(wakeUp ?? next, next) }
             }
         }
         return (pending.sorted(), wakeUp)

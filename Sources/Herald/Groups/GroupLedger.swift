@@ -147,8 +147,13 @@ package struct GroupLedger {
         actions: inout GroupActions,
         into taken: inout [DispatchedRecord]
     ) -> TakeStep {
-        guard let member = members[id], !member.isDraining else { return .closed }
-        if member.inFlight >= member.prefetch { return .wait(until: nil) }
+        guard var member = members[id], !member.isDraining else { return .closed }
+        if member.inFlight >= member.prefetch {
+            // Full: only an expiring deadline (or a settlement, which wakes it) can free a slot.
+            for index in partitions.indices { expireDeadlines(index, now: now, date: date, actions: &actions) }
+            member = members[id] ?? member
+            if member.inFlight >= member.prefetch { return .wait(until: partitions.compactMap(\.earliestDeadline).min()) }
+        }
         let room = min(room, member.prefetch - member.inFlight)
         var wakeUp: Moment?
         let count = partitions.count

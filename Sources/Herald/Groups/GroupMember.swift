@@ -22,6 +22,8 @@ package protocol GroupMemberBroker: AnyObject, Sendable {
     func release(_ tokens: [DeliveryToken], topic: String, group: String)
     /// Whether the broker drains the topic's members for a graceful shutdown.
     func isDrainingForShutdown(topic: String) -> Bool
+    /// The time deadlines and delays are measured in: members wait on it.
+    var groupTime: TimeSource { get }
 }
 
 /// One member of a consumer group, as its broker knows it.
@@ -123,7 +125,7 @@ package struct GroupMemberSource: SubscriptionSource {
             case .closed:
                 return []
             case .wait(let deadline):
-                await member.signal.wait(until: deadline?.instant)
+                await member.signal.wait(until: deadline, on: broker.groupTime)
             }
         }
     }

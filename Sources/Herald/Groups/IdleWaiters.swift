@@ -27,13 +27,15 @@ package final class IdleWaiters: Sendable {
     }
 
     /// Waits until `busy` reports nothing pending, looking again when notified and when the next redelivery
-    /// or deadline it reports falls due.
+    /// or deadline it reports falls due on `time`'s clock. The timeout is real time (a test's manual clock
+    /// standing still does not stop it).
     ///
     /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when `timeout` passes;
     ///   `CancellationError` when the task is cancelled.
     package func wait(
         timeout: Duration,
-        busy: () -> (pending: [String], wakeUp: ContinuousClock.Instant?)
+        time: TimeSource,
+        busy: () -> (pending: [String], wakeUp: Moment?)
     ) async throws {
         let signal = AsyncSignal()
         let id = state.withLock { state in
@@ -54,7 +56,12 @@ package final class IdleWaiters: Sendable {
                 throw BrokerError.unavailable("still not idle after \(timeout); groups with unacknowledged events: \(pending)")
             }
             try Task.checkCancellation()
-            await signal.wait(until: min(deadline, wakeUp ?? deadline))
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await signal.wait(until: deadline) }
+                if let wakeUp { group.addTask { try? await time.sleep(until: wakeUp) } }
+                await group.next()
+                group.cancelAll()
+            }
         }
     }
 }

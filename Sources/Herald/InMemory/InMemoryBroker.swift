@@ -31,17 +31,30 @@ public final class InMemoryBroker: BrokerAdmin, GroupCoordinator {
 
     /// How long graceful shutdown waits for subscribers to settle and leave.
     public let shutdownGracePeriod: Duration
+    /// The time ack deadlines, redelivery delays, de-duplication windows and stored times are read from.
+    private let time: TimeSource
 
     /// Creates an empty broker.
     ///
     /// - Parameters:
+    ///   - clock: the clock ack deadlines, redelivery delays and de-duplication windows run on, and stored
+    ///     times are read from; default `ContinuousClock` (and the system's wall clock). A test passes a
+    ///     manual clock (`ManualClock` in HeraldTesting) and advances it instead of sleeping.
     ///   - shutdownGracePeriod: how long ``run()``'s graceful shutdown waits for subscribers to settle what
     ///     they hold and leave; default 30 seconds (longer than a consumer's own grace period).
     ///   - logger: where retention losses and dead-letter failures are logged.
-    public init(shutdownGracePeriod: Duration = .seconds(30), logger: Logger = Logger(label: "herald.memory")) {
+    public init(
+        clock: some Clock<Duration> = ContinuousClock(),
+        shutdownGracePeriod: Duration = .seconds(30),
+        logger: Logger = Logger(label: "herald.memory")
+    ) {
+        self.time = TimeSource(clock)
         self.shutdownGracePeriod = shutdownGracePeriod
         self.logger = logger
     }
+
+    /// The broker's time, for its consumer groups.
+    package var groupTime: TimeSource { time }
 
     // MARK: Topics
 
@@ -67,8 +80,8 @@ public final class InMemoryBroker: BrokerAdmin, GroupCoordinator {
 
     /// Stores events and returns their receipts. - Throws: ``BrokerError``.
     public func publish(_ events: [Event], to topic: String) async throws -> [PublishReceipt] {
-        let now = ContinuousClock.now
-        let date = Date()
+        let now = time.now.instant
+        let date = time.date.date
         var missed: [(group: String, partition: Partition, count: Int64)] = []
         let receipts = try state.withLock { state throws(BrokerError) in
             if state.isShutDown { throw .closed() }

@@ -42,6 +42,19 @@ public struct RetryMiddleware: Middleware {
         self.sleep = sleep
     }
 
+    /// Creates a retry middleware whose backoffs wait on `clock` (a test passes a manual clock and advances
+    /// it past each backoff).
+    ///
+    /// - Throws: ``MiddlewareConfigurationError`` when `policy` is invalid (see ``RetryPolicy/validate()``).
+    public init(
+        policy: RetryPolicy = RetryPolicy(),
+        classifier: ErrorClassifier = .standard,
+        clock: some Clock<Duration>
+    ) throws(MiddlewareConfigurationError) {
+        let time = TimeSource(clock)
+        try self.init(policy: policy, classifier: classifier, sleep: { try await time.sleep(for: $0) })
+    }
+
     /// Runs `next`, retrying it as described on the type.
     ///
     /// - Throws: the error of the last attempt, or a permanent error at once.

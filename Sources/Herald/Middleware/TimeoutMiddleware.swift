@@ -8,16 +8,21 @@
 public struct TimeoutMiddleware: Middleware {
     /// How long the rest of the chain may run.
     public let limit: Duration
+    private let time: TimeSource
 
     /// Creates a timeout middleware.
     ///
-    /// - Parameter limit: how long the rest of the chain may run; must be positive.
+    /// - Parameters:
+    ///   - limit: how long the rest of the chain may run; must be positive.
+    ///   - clock: the clock the limit is measured on; default `ContinuousClock`. A test passes a manual
+    ///     clock and advances it past the limit.
     /// - Throws: ``MiddlewareConfigurationError`` when `limit` is zero or negative.
-    public init(limit: Duration) throws(MiddlewareConfigurationError) {
+    public init(limit: Duration, clock: some Clock<Duration> = ContinuousClock()) throws(MiddlewareConfigurationError) {
         guard limit > .zero else {
             throw .invalidSetting(component: "TimeoutMiddleware", setting: "limit", value: "\(limit)", rule: "must be positive")
         }
         self.limit = limit
+        self.time = TimeSource(clock)
     }
 
     /// Runs `next` with the deadline.
@@ -25,6 +30,7 @@ public struct TimeoutMiddleware: Middleware {
     /// - Throws: ``HandlerTimeoutError`` when the limit passes first; otherwise whatever `next` throws.
     public func handle(_ context: MessageContext, next: MessageHandler) async throws {
         let limit = self.limit
+        let time = self.time
         let timeout = HandlerTimeoutError(limit: limit, eventID: context.event.id, eventType: context.event.type)
         // The group awaits both children before it returns, so `next` does not outlive this call.
         try await withoutActuallyEscaping(next) { next in
@@ -33,7 +39,7 @@ public struct TimeoutMiddleware: Middleware {
                     try await next(context)
                 }
                 group.addTask {
-                    try await Task.sleep(for: limit)
+                    try await time.sleep(for: limit)
                     throw timeout
                 }
                 // Whichever child finishes first decides; the other is cancelled and awaited by the group.

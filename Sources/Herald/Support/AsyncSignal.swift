@@ -43,6 +43,21 @@ public final class AsyncSignal: Sendable {
         }
     }
 
+    /// Waits for a notification, the moment `deadline` on `time`'s clock, or cancellation, whichever comes
+    /// first.
+    package func wait(until deadline: Moment?, on time: TimeSource) async {
+        guard let deadline else {
+            await waitForNotification()
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForNotification() }
+            group.addTask { try? await time.sleep(until: deadline) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
     private func waitForNotification() async {
         let id = state.withLock { state -> UInt64 in
             state.lastWaiter &+= 1

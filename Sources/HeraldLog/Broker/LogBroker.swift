@@ -66,6 +66,12 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     private let logger: Logger
     /// Tasks in ``waitUntilIdle(groups:timeout:)``.
     package let idleWaiters = IdleWaiters()
+    /// The time ack deadlines, redelivery delays, de-duplication windows, stored times and age retention
+    /// are read from.
+    private let time: TimeSource
+
+    /// The broker's time, for its consumer groups.
+    package var groupTime: TimeSource { time }
     // Mutex: serialises writes of group checkpoint files with the removal of a deleted topic's group
     // directory, so that a checkpoint taken before the deletion cannot write its file after it. Held only
     // on the I/O threads.
@@ -76,7 +82,8 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     private var groupsDirectory: String { "\(configuration.dataDirectory)/groups" }
     private static func journalDirectory(_ configuration: LogBrokerConfiguration) -> String { "\(configuration.dataDirectory)/journal" }
 
-    private init(configuration: LogBrokerConfiguration, threadPool: NIOThreadPool, journal: CommitJournal?, logger: Logger) {
+    private init(configuration: LogBrokerConfiguration, threadPool: NIOThreadPool, journal: CommitJournal?, time: TimeSource, logger: Logger) {
+        self.time = time
         self.configuration = configuration
         self.threadPool = threadPool
         self.journal = journal
@@ -94,7 +101,16 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     /// group. The file work runs on the broker's I/O threads, never on the Swift concurrency pool.
     ///
     /// - Throws: ``StorageError`` when the directory cannot be read or a file cannot be recovered.
-    public static func open(_ configuration: LogBrokerConfiguration, logger: Logger = Logger(label: "herald.log")) async throws -> LogBroker {
+    /// `clock` is what ack deadlines, redelivery delays, de-duplication windows, stored times and age
+    /// retention run on; default `ContinuousClock` (and the system's wall clock). A test passes a manual
+    /// clock (`ManualClock` in HeraldTesting) and advances it instead of sleeping. Syncs and maintenance
+    /// always run on real time.
+    public static func open(
+        _ configuration: LogBrokerConfiguration,
+        clock: some Clock<Duration> = ContinuousClock(),
+        logger: Logger = Logger(label: "herald.log")
+    ) async throws -> LogBroker {
+        let time = TimeSource(clock)
         let threadPool = NIOThreadPool(numberOfThreads: max(1, configuration.ioThreads))
         threadPool.start()
         var journal: CommitJournal?
@@ -118,7 +134,7 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
                     )
                 }
             }
-            let broker = LogBroker(configuration: configuration, threadPool: threadPool, journal: journal, logger: logger)
+            let broker = LogBroker(configuration: configuration, threadPool: threadPool, journal: journal, time: time, logger: logger)
             try await threadPool.runIfActive { try broker.load(replaying: scan) }
             return broker
         } catch {
@@ -282,8 +298,8 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     /// Refills the de-duplication window from the newest events of each partition still inside it.
     private func rebuildDeduplication(_ topic: LogTopic) {
         guard topic.deduplication.isEnabled else { return }
-        let now = ContinuousClock.now
-        let wallNow = Date()
+        let now = time.now.instant
+        let wallNow = time.date.date
         let perPartition = min(topic.configuration.maximumDeduplicationEntries, 100_000)
         var found: [(key: DeduplicationKey, partition: Partition, offset: Offset, age: Duration)] = []
         for partition in topic.partitions {
@@ -345,8 +361,8 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     private func restoreGroups(_ topic: LogTopic) {
         let directory = "\(groupsDirectory)/\(topic.name)"
         guard fileSystem.fileExists(directory) else { return }
-        let now = ContinuousClock.now
-        let date = Date()
+        let now = time.now
+        let date = time.date
         let names: [String]
         do {
             names = try fileSystem.contentsOfDirectory(directory)
@@ -372,7 +388,7 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
                 topic.quarantinedGroups[groupName] = quarantine
                 continue
             }
-            topic.groups.restore(file.group, options: file.options, checkpoint: file.checkpoint, logs: topic.partitions, now: Moment(now), date: WallTime(date))
+            topic.groups.restore(file.group, options: file.options, checkpoint: file.checkpoint, logs: topic.partitions, now: now, date: date)
         }
     }
 
@@ -477,7 +493,7 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     }
 
     private func applyAgeRetention(_ topic: LogTopic, age: Duration) {
-        let cutoff = Int64((Date().timeIntervalSince1970 * 1_000)) - age.milliseconds
+        let cutoff = Int64((time.date.secondsSince1970 * 1_000)) - age.milliseconds
         state.withLock { _ in
             for partition in topic.partitions {
                 // The oldest sealed segments whose newest event is older than the cutoff, stopping at the
@@ -721,7 +737,7 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
                 return false
             }
             claimed.reserveCapacity(events.count)
-            window.expire(now: .now)
+            window.expire(now: time.now.instant)
             for (index, event) in events.enumerated() {
                 let key = event.deduplicationKey.fingerprint
                 switch window.claim(key, publish: publishID, index: index) {
@@ -810,7 +826,7 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
 
     private func write(_ events: [Event], plan: PlannedPublish) async throws -> [PublishReceipt] {
         let topic = plan.topic
-        let timestamp = Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))
+        let timestamp = Int64((time.date.secondsSince1970 * 1_000).rounded(.down))
         var perPartition: [Int: [(index: Int, event: Event)]] = [:]
         for (index, outcome) in plan.outcomes.enumerated() {
             guard case .write(let partition) = outcome else { continue }
@@ -833,7 +849,7 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
                 failure = failure ?? error
             }
         }
-        let now = ContinuousClock.now
+        let now = time.now.instant
         state.withLock { state in
             topic.withDeduplication { window in
                 for (key, index) in plan.claimed {

@@ -68,13 +68,13 @@ public struct TestHarness: Sendable {
     /// - Parameters:
     ///   - group: the consumer group.
     ///   - subscription: subscription options; the default redelivers quickly enough for tests.
-    ///   - failurePolicy: how failures are handled; the default redelivers after 10 ms, quickly enough for
-    ///     tests.
+    ///   - failurePolicy: how failures are handled; the default redelivers at once, so that tests of
+    ///     failures wait for no delay.
     ///   - middleware: added inside the standard set and the failure policy, as ``Consumer`` does.
     public func consumer(
         group: String,
         subscription: SubscriptionOptions = SubscriptionOptions(ackDeadline: .seconds(5)),
-        failurePolicy: FailurePolicy = FailurePolicy(redeliveryDelay: { _ in .milliseconds(10) }),
+        failurePolicy: FailurePolicy = FailurePolicy(redeliveryDelay: { _ in .zero }),
         middleware: [any Middleware] = []
     ) -> Consumer {
         let configuration = ConsumerConfiguration(group: group, source: source, subscription: subscription)

@@ -45,8 +45,9 @@ struct ConsumerShutdownTests {
         let broker = InMemoryBroker()
         try await broker.createTopic(TopicConfiguration(name: "orders"))
         let started = AsyncSignal()
+        let clock = ManualClock()
         var stubborn = Consumer(
-            broker: broker, configuration: ConsumerConfiguration(group: "kitchen", shutdownGracePeriod: .milliseconds(100)), logger: quietLogger)
+            broker: broker, configuration: ConsumerConfiguration(group: "kitchen", shutdownGracePeriod: .seconds(10)), clock: clock, logger: quietLogger)
         stubborn.handle(TestOrderPlaced.self, from: "orders") { _, _ in
             started.notify()
             try await Task.sleep(for: .seconds(3600))
@@ -57,6 +58,9 @@ struct ConsumerShutdownTests {
             group.addTask { try await services.run() }
             await started.wait()
             await services.triggerGracefulShutdown()
+            // The grace period starts once the consumer stopped taking deliveries; pass it on the clock.
+            await clock.waitForSleepers()
+            clock.advance(by: .seconds(10))
             try await group.waitForAll()
         }
         let lag = try await broker.lag(group: "kitchen", on: "orders")

@@ -212,6 +212,7 @@ struct ConsumerTests {
         let harness = TestHarness()
         try await harness.createTopic("orders", partitions: 4)
         let gauge = Mutex((current: 0, peak: 0))
+        let threeRunning = AsyncSignal()
         var consumer = Consumer(
             broker: harness.broker,
             configuration: ConsumerConfiguration(group: "kitchen", concurrency: 3),
@@ -224,11 +225,12 @@ struct ConsumerTests {
             }
             // Each handler stays busy until three have run at once (or 10 s pass), so the peak does not
             // depend on how fast a loaded machine schedules them; more than three must never start.
-            let clock = ContinuousClock()
-            let giveUp = clock.now + .seconds(10)
-            while gauge.withLock({ $0.peak }) < 3, clock.now < giveUp {
-                try await Task.sleep(for: .milliseconds(1))
+            if gauge.withLock({ $0.peak }) >= 3 { threeRunning.notify() }
+            let giveUp = ContinuousClock.now + .seconds(10)
+            while gauge.withLock({ $0.peak }) < 3, ContinuousClock.now < giveUp {
+                await threeRunning.wait(until: giveUp)
             }
+            threeRunning.notify()
             gauge.withLock { $0.current -= 1 }
         }
         for index in 0..<30 {
@@ -248,7 +250,7 @@ struct ConsumerTests {
         var consumer = harness.consumer(
             group: "ledger",
             subscription: SubscriptionOptions(ackDeadline: .seconds(5), ordering: .perKey),
-            failurePolicy: FailurePolicy(redeliveryDelay: { _ in .milliseconds(20) }),
+            failurePolicy: FailurePolicy(redeliveryDelay: { _ in .zero }),
             middleware: [KeyOrderingMiddleware()]
         )
         consumer.handle(TestOrderPlaced.self, from: "orders") { order, context in

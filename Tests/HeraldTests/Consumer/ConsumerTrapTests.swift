@@ -44,7 +44,7 @@ struct ConsumerTrapTests {
                 count += 1
                 return count
             }
-            if attempt == 1 { try await context.delivery.nack(retryAfter: .milliseconds(10)) }
+            if attempt == 1 { try await context.delivery.nack(retryAfter: .zero) }
         }
         try await harness.publish(TestOrderPlaced(orderID: "A-1", item: "latte"), to: "orders")
         try await harness.run([consumer])
@@ -157,8 +157,8 @@ struct ConsumerTrapTests {
             group: "billing",
             subscription: SubscriptionOptions(ackDeadline: .seconds(5), maximumDeliveries: 2),
             failurePolicy: FailurePolicy(
-                retry: RetryPolicy(maximumAttempts: 3, initialDelay: .milliseconds(1), maximumDelay: .milliseconds(2)),
-                redeliveryDelay: { _ in .milliseconds(5) }
+                retry: RetryPolicy(maximumAttempts: 3, initialDelay: .zero, maximumDelay: .zero),
+                redeliveryDelay: { _ in .zero }
             )
         )
         consumer.handle(TestOrderPlaced.self, from: "orders") { _, _ in

@@ -13,9 +13,21 @@ struct GroupLedgerTests {
         let first = fixture.dispatched(1, limit: 10)
         #expect(first.map(\.id) == ["e0", "e2", "e4", "e1"])
         #expect(first.allSatisfy { $0.attempt == 1 })
-        // At the prefetch bound: nothing more, and no time to wake at (only a settlement frees a slot).
-        #expect(fixture.take(1).outcome == .wait(until: nil))
+        // At the prefetch bound: nothing more until a settlement, or the first ack deadline frees a slot.
+        #expect(fixture.take(1).outcome == .wait(until: fixture.now + .seconds(30)))
         #expect(fixture.ledger.members[1]?.inFlight == 4)
+    }
+
+    @Test("a member at its prefetch bound whose delivery expires gets it back at the deadline")
+    func expiryAtPrefetchBound() throws {
+        var fixture = try LedgerFixture(events: 2, options: SubscriptionOptions(prefetch: 1, ackDeadline: .seconds(30)))
+        fixture.ledger.join(1, prefetch: 1)
+        #expect(fixture.dispatched(1).map(\.id) == ["e0"])
+        #expect(fixture.take(1).outcome == .wait(until: fixture.now + .seconds(30)))
+        fixture.advance(by: .seconds(30))
+        let again = fixture.dispatched(1)
+        #expect(again.map(\.id) == ["e0"])
+        #expect(again.map(\.attempt) == [2])
     }
 
     @Test("acknowledging a member at its prefetch bound wakes it; the floor moves over acknowledged events")

@@ -1,4 +1,5 @@
 import Herald
+import HeraldTesting
 import Testing
 
 @Suite struct TimeoutMiddlewareTests {
@@ -19,24 +20,30 @@ import Testing
     }
 
     @Test func cancelsASlowHandlerAndThrowsHandlerTimeoutError() async throws {
-        let middleware = try TimeoutMiddleware(limit: .milliseconds(50))
+        let clock = ManualClock()
+        let middleware = try TimeoutMiddleware(limit: .milliseconds(50), clock: clock)
         let event = try makeTestEvent(id: "slow-1", type: "test.slow.v1")
         let sawCancellation = LockedBox(false)
-        let clock = ContinuousClock()
-        let start = clock.now
 
+        // The handler waits on the same clock for far longer than the limit; the test moves the clock past
+        // the limit once both the handler and the timeout sleep on it.
+        let advancer = Task {
+            await clock.waitForSleepers(2)
+            clock.advance(by: .milliseconds(50))
+        }
         let error = await #expect(throws: HandlerTimeoutError.self) {
             try await middleware.handle(makeTestContext(for: event)) { _ in
                 do {
-                    try await Task.sleep(for: .seconds(30))
+                    try await clock.sleep(for: .seconds(30))
                 } catch is CancellationError {
                     sawCancellation.withLock { $0 = true }
                     throw CancellationError()
                 }
             }
         }
+        await advancer.value
 
-        #expect(clock.now - start < .seconds(10))
+        #expect(clock.now == ManualClock.Instant(offset: .milliseconds(50)), "nothing but the test moved the clock")
         #expect(sawCancellation.withLock { $0 }, "the handler's task must be cancelled")
         #expect(error?.limit == .milliseconds(50))
         #expect(error?.eventID == "slow-1")
