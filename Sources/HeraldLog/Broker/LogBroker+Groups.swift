@@ -1,0 +1,136 @@
+import Herald
+import Logging
+import NIOPosix
+import Synchronization
+
+/// Consumer groups: the coordinator's hooks, cache loads, settling by token.
+extension LogBroker {
+    // MARK: Consumer groups
+
+    /// Runs `body` with the topic under the broker's lock. - Throws: ``BrokerError`` for a topic the log
+    /// does not have or has quarantined.
+    package func withGroupTopic<Result: Sendable>(_ name: String, _ body: @Sendable (LogTopic) throws(BrokerError) -> Result) throws(BrokerError) -> Result {
+        try state.withLock { state throws(BrokerError) in
+            guard let topicState = state.topics[name] else { throw state.missingTopic(name) }
+            return try body(topicState)
+        }
+    }
+
+    /// Runs `body` with every topic under the broker's lock.
+    package func withGroupTopics<Result: Sendable>(_ body: @Sendable ([String: LogTopic]) -> Result) -> Result {
+        state.withLock { state in body(state.topics) }
+    }
+
+    /// Where dead-letter failures are logged.
+    package var groupLogger: Logger { logger }
+
+    /// A group whose checkpoint is quarantined may not join until it is repaired.
+    package func admit(group: String, to topic: LogTopic) throws(BrokerError) {
+        if let quarantine = topic.quarantinedGroups[group] { throw Self.quarantinedGroupError(quarantine) }
+    }
+
+    /// The loads of events a take found not cached, to start on the I/O threads once the lock is left (the
+    /// member is woken once they are in).
+    package func workAfterTake(in topic: LogTopic, name: String) -> (@Sendable () -> Void)? {
+        let loads = PendingLoads(loads: topic.partitions.compactMap { partition in partition.takeLoadRequest().map { (partition, $0) } })
+        guard !loads.loads.isEmpty else { return nil }
+        return { [self] in
+            for (partition, request) in loads.loads {
+                startLoad(request, into: partition, topic: name)
+            }
+        }
+    }
+
+    /// Joins a consumer group. - Throws: ``BrokerError``.
+    public func subscribe(to topic: String, group: String, options: SubscriptionOptions) async throws -> Subscription {
+        try joinGroup(topic: topic, group: group, options: options)
+    }
+
+    /// Runs a cache load on an I/O thread without waiting for it: it installs what it read under the lock
+    /// and wakes the topic's consumers. A consumer with work keeps going meanwhile (a load ahead of its
+    /// position overlaps with its handling); one without waits for the wake-up.
+    func startLoad(_ request: LoadRequest, into partition: LogPartition, topic: String) {
+        let box = LoadTarget(broker: self, partition: partition, topic: topic)
+        threadPool.submit { state in
+            let result: Result<[StoredEvent], StorageError>
+            if case .active = state {
+                result = request.run()
+            } else {
+                // The I/O threads are stopping: the broker is closing.
+                result = .failure(.closed(path: request.reader.directory))
+            }
+            box.finish(request, result: result)
+        }
+    }
+
+    /// Installs a finished load (on the I/O thread that ran it).
+    func finishLoad(_ request: LoadRequest, result: Result<[StoredEvent], StorageError>, partition: LogPartition, topic: String) {
+        state.withLock { state in
+            partition.finishLoad(request, result: result)
+            state.topics[topic]?.groups.wakeAll()
+        }
+    }
+
+    /// Settles a delivery by its token. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws {
+        try await coordinatedSettle(token, settlement, topic: topic, group: group)
+    }
+
+    /// Restarts a delivery's ack deadline by its token. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws(BrokerError) {
+        try coordinatedExtendDeadline(token, topic: topic, group: group)
+    }
+
+    /// Moves a group's position. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func seek(group: String, on topic: String, to target: SeekTarget) async throws {
+        try seekGroup(group, on: topic, to: target)
+    }
+
+    /// A group's lag per partition. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func lag(group: String, on topic: String) async throws -> GroupLag {
+        try groupLag(group, on: topic)
+    }
+
+    /// Reads stored events of one partition (on the I/O threads). - Throws: ``BrokerError``, ``StorageError``.
+    public func read(topic: String, partition: Partition, from offset: Offset, limit: Int) async throws -> [StoredEvent] {
+        try await onIOThread { [self] in
+            try state.withLock { state throws -> [StoredEvent] in
+                guard let topicState = state.topics[topic] else { throw state.missingTopic(topic) }
+                guard topicState.partitions.indices.contains(partition.index) else {
+                    throw BrokerError.unknownPartition(topic: topic, partition: partition, partitions: topicState.partitions.count)
+                }
+                return try topicState.partitions[partition.index].read(from: offset, limit: limit)
+            }
+        }
+    }
+
+    /// Waits until the named groups (or all, with `nil`) have acknowledged every event of their topics.
+    ///
+    /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when `timeout` passes.
+    public func waitUntilIdle(groups: [GroupReference]? = nil, timeout: Duration = .seconds(10)) async throws {
+        try await waitUntilGroupsIdle(groups, timeout: timeout)
+    }
+}
+
+/// Where a load started by ``LogBroker`` goes once it has run.
+///
+/// `@unchecked Sendable` is safe: the partition it carries is only touched under the broker's lock (in
+/// ``LogBroker/finishLoad(_:result:partition:topic:)``), like every other access to it.
+struct LoadTarget: @unchecked Sendable {
+    let broker: LogBroker
+    let partition: LogPartition
+    let topic: String
+
+    func finish(_ request: LoadRequest, result: Result<[StoredEvent], StorageError>) {
+        broker.finishLoad(request, result: result, partition: partition, topic: topic)
+    }
+}
+
+/// Loads a take found, carried to the work that starts them after the lock.
+///
+/// `@unchecked Sendable` is safe: the partitions it carries are only touched under the broker's lock (the
+/// load's result is installed in ``LogBroker/finishLoad(_:result:partition:topic:)``); the work that starts
+/// the loads only hands them to the I/O threads.
+struct PendingLoads: @unchecked Sendable {
+    let loads: [(LogPartition, LoadRequest)]
+}

@@ -1,0 +1,243 @@
+import Herald
+import Synchronization
+
+/// Publishing: planning (de-duplication, limits) and writing through the partitions' writers.
+extension LogBroker {
+    // MARK: Publishing
+
+    enum PublishPlan {
+        /// Another publish is writing an event with the same (source, id); wait for it, then plan again.
+        case wait
+        case write(PlannedPublish)
+    }
+
+    struct PlannedPublish {
+        /// Per event: the receipt of an earlier copy, or the partition to write to.
+        var outcomes: [Outcome]
+        var topic: LogTopic
+        /// This publish's id in the de-duplication window's claims.
+        var publishID: UInt64
+        /// The keys it claimed, with the index of the event that carries each.
+        var claimed: [(key: DeduplicationFingerprint, index: Int)]
+
+        enum Outcome {
+            case duplicate(Partition, Offset)
+            case duplicateInBatch(Int)
+            case write(Int)
+        }
+    }
+
+    /// Stores events and returns their receipts once their topic's durability policy is met.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic, an oversize event or a full topic (nothing is
+    ///   stored); ``BrokerError/Code/storage`` when the disk fails, with the ``StorageError`` as its
+    ///   ``BrokerError/underlying`` error and ``BrokerError/isRetryable`` as the storage error says. Events of a multi-partition batch whose partitions
+    ///   were written before the failure stay stored; publishing the batch again is safe, as the
+    ///   de-duplication window recognises them.
+    public func publish(_ events: [Event], to topicName: String) async throws -> [PublishReceipt] {
+        // One lock round trip in the common case: the publish takes its id, plans, and registers to be
+        // woken only if it must wait for another publish of the same key.
+        var publishID: UInt64 = 0
+        var signal: AsyncSignal?
+        var plan: PlannedPublish
+        while true {
+            let next = try state.withLock { state throws(BrokerError) -> PublishPlan in
+                if publishID == 0 {
+                    state.lastPublishID += 1
+                    publishID = state.lastPublishID
+                }
+                let result: PublishPlan
+                do throws(BrokerError) {
+                    result = try self.plan(events, topicName, publishID: publishID, in: &state)
+                } catch {
+                    state.pendingWaiters[publishID] = nil
+                    throw error
+                }
+                if case .wait = result {
+                    let waiter = signal ?? AsyncSignal()
+                    signal = waiter
+                    state.pendingWaiters[publishID] = waiter
+                } else if signal != nil {
+                    state.pendingWaiters[publishID] = nil
+                }
+                return result
+            }
+            if case .write(let planned) = next {
+                plan = planned
+                break
+            }
+            await signal?.wait(until: .now + .seconds(1))
+            if Task.isCancelled {
+                state.withLock { _ = $0.pendingWaiters.removeValue(forKey: publishID) }
+                throw CancellationError()
+            }
+        }
+        return try await write(events, plan: plan)
+    }
+
+    func plan(_ events: [Event], _ topicName: String, publishID: UInt64, in state: inout State) throws(BrokerError) -> PublishPlan {
+        if state.isShutDown { throw .closed() }
+        guard let topic = state.topics[topicName] else { throw state.missingTopic(topicName) }
+        // An event's size is the bytes it takes on disk (every attribute, its data and its partition key), so
+        // that nothing is acknowledged that a reader would refuse, and the topic's byte bound counts what
+        // is stored.
+        let maximumEventBytes = min(topic.configuration.maximumEventBytes, Self.maximumEventBytes)
+        var payloadBytes: Int64 = 0
+        for event in events {
+            let size = RecordBatch.recordSize(of: event)
+            if size > maximumEventBytes {
+                throw .eventTooLarge(topic: topicName, eventID: event.id, size: size, limit: maximumEventBytes)
+            }
+            payloadBytes += Int64(size)
+        }
+        var outcomes: [PlannedPublish.Outcome] = []
+        outcomes.reserveCapacity(events.count)
+        var claimed: [(key: DeduplicationFingerprint, index: Int)] = []
+        // One access to the window for the whole batch, and one hash lookup per event in it.
+        let mustWait = topic.withDeduplication { window -> Bool in
+            guard window.isEnabled else {
+                for event in events { outcomes.append(.write(topic.partition(for: event))) }
+                return false
+            }
+            claimed.reserveCapacity(events.count)
+            window.expire(now: time.now.instant)
+            for (index, event) in events.enumerated() {
+                let key = event.deduplicationKey.fingerprint
+                switch window.claim(key, publish: publishID, index: index) {
+                case .claimed:
+                    claimed.append((key, index))
+                    outcomes.append(.write(topic.partition(for: event)))
+                case .duplicate(let partition, let offset):
+                    outcomes.append(.duplicate(partition, offset))
+                case .earlierInBatch(let earlier):
+                    outcomes.append(.duplicateInBatch(earlier))
+                case .heldElsewhere:
+                    for (key, _) in claimed { window.release(key, publish: publishID) }
+                    return true
+                }
+            }
+            return false
+        }
+        if mustWait { return .wait }
+        let newEvents = topic.deduplication.isEnabled ? claimed.count : events.count
+        do {
+            try makeRoom(topic, events: newEvents)
+            try makeRoom(topic, bytes: payloadBytes)
+        } catch {
+            topic.withDeduplication { window in
+                for (key, _) in claimed { window.release(key, publish: publishID) }
+            }
+            throw error
+        }
+        return .write(PlannedPublish(outcomes: outcomes, topic: topic, publishID: publishID, claimed: claimed))
+    }
+
+    func write(_ events: [Event], plan: PlannedPublish) async throws -> [PublishReceipt] {
+        let topic = plan.topic
+        let timestamp = Int64((time.date.secondsSince1970 * 1_000).rounded(.down))
+        var perPartition: [Int: [(index: Int, event: Event)]] = [:]
+        for (index, outcome) in plan.outcomes.enumerated() {
+            guard case .write(let partition) = outcome else { continue }
+            perPartition[partition, default: []].append((index, events[index]))
+        }
+        // Each partition's records go to its writer; partitions are written concurrently (a publish to one
+        // partition, the common case for single events, needs no child task).
+        let results = await appendAll(perPartition, to: topic, timestamp: timestamp)
+        var receipts = [PublishReceipt?](repeating: nil, count: events.count)
+        var failure: (any Error)?
+        for (partition, result) in results {
+            switch result {
+            case .success(let base):
+                for (position, record) in (perPartition[partition] ?? []).enumerated() {
+                    receipts[record.index] = PublishReceipt(
+                        topic: topic.name, partition: Partition(partition), offset: Offset(base.value + Int64(position)), isDuplicate: false
+                    )
+                }
+            case .failure(let error):
+                failure = failure ?? error
+            }
+        }
+        let now = time.now.instant
+        state.withLock { state in
+            topic.withDeduplication { window in
+                for (key, index) in plan.claimed {
+                    if let receipt = receipts[index] {
+                        window.confirm(key, partition: receipt.partition, offset: receipt.offset, now: now)
+                    } else {
+                        window.release(key, publish: plan.publishID)
+                    }
+                }
+            }
+            // Consumers were woken by each commit (`committed(_:topic:partition:)`); idle waiters now see
+            // the new events counted.
+            for waiter in state.pendingWaiters.values { waiter.notify() }
+            idleWaiters.notifyAll()
+        }
+        if let failure {
+            guard let storage = failure as? StorageError else { throw failure }
+            throw BrokerError.storage("publishing to topic '\(topic.name)'", error: storage, isRetryable: storage.isRetryable)
+        }
+        return try plan.outcomes.enumerated().map { index, outcome throws(BrokerError) -> PublishReceipt in
+            switch outcome {
+            case .duplicate(let partition, let offset):
+                return PublishReceipt(topic: topic.name, partition: partition, offset: offset, isDuplicate: true)
+            case .duplicateInBatch(let earlier):
+                guard var original = receipts[earlier] else { throw .unavailable("no receipt for event \(events[earlier].id)") }
+                original.isDuplicate = true
+                return original
+            case .write:
+                guard let receipt = receipts[index] else { throw .unavailable("no receipt for event \(events[index].id)") }
+                return receipt
+            }
+        }
+    }
+
+    /// Appends each partition's records through its writer, concurrently; the result per partition.
+    func appendAll(
+        _ perPartition: [Int: [(index: Int, event: Event)]],
+        to topic: LogTopic,
+        timestamp: Int64
+    ) async -> [Int: Result<Offset, any Error>] {
+        if perPartition.count == 1, let (partition, records) = perPartition.first {
+            do {
+                let events = BatchRecords.events(records.map(\.event))
+                return [partition: .success(try await topic.partitions[partition].writer.append(events, timestamp: timestamp))]
+            } catch {
+                return [partition: .failure(error)]
+            }
+        }
+        let appends = perPartition.map { partition, records in
+            PartitionAppend(
+                partition: partition,
+                writer: topic.partitions[partition].writer,
+                records: .events(records.map(\.event))
+            )
+        }
+        return await withTaskGroup(of: (Int, Result<Offset, any Error>).self) { group in
+            for append in appends {
+                group.addTask { await append.run(timestamp: timestamp) }
+            }
+            var results: [Int: Result<Offset, any Error>] = [:]
+            for await (partition, result) in group {
+                results[partition] = result
+            }
+            return results
+        }
+    }
+}
+
+/// One partition's share of a publish, appended by its own child task.
+struct PartitionAppend: Sendable {
+    let partition: Int
+    let writer: PartitionWriter
+    let records: BatchRecords
+
+    /// Appends and reports the first offset or the failure, with the partition.
+    func run(timestamp: Int64) async -> (Int, Result<Offset, any Error>) {
+        do {
+            return (partition, .success(try await writer.append(records, timestamp: timestamp)))
+        } catch {
+            return (partition, .failure(error))
+        }
+    }
+}
