@@ -27,8 +27,9 @@ package protocol GroupCoordinator: GroupMemberBroker, Broker {
     ///
     /// - Throws: the backend's error for a topic it does not have.
     func withGroupTopic<Result: Sendable>(_ name: String, _ body: @Sendable (Topic) throws(BrokerError) -> Result) throws(BrokerError) -> Result
-    /// Runs `body` with every topic, by name, under the lock or locks that guard them.
-    func withGroupTopics<Result: Sendable>(_ body: @Sendable ([String: Topic]) -> Result) -> Result
+    /// The names of the backend's topics (each is then visited with ``withGroupTopic(_:_:)``, under its own
+    /// lock).
+    func groupTopicNames() -> [String]
     /// Tasks waiting for the groups to become idle; notify them under the lock (see ``IdleWaiters``).
     var idleWaiters: IdleWaiters { get }
     /// Where failures to store dead letters are logged.
@@ -280,7 +281,7 @@ extension GroupCoordinator {
     /// - Throws: ``BrokerError/unavailable(_:)`` naming what is still pending when the timeout passes.
     package func waitUntilGroupsIdle(_ groups: [GroupReference]?, timeout: Duration) async throws {
         try await idleWaiters.wait(timeout: timeout, time: groupTime) {
-            withGroupTopics { Self.busyGroups(in: $0, among: groups) }
+            busyGroups(among: groups)
         }
     }
 
@@ -289,14 +290,18 @@ extension GroupCoordinator {
     /// services are ordered, consumers finish settling before the broker closes. Logs the groups still
     /// subscribed when the time is up (their unsettled deliveries come again after a restart).
     package func drainMembers(timeout: Duration) async {
-        withGroupTopics { topics in
-            for topic in topics.values { topic.groups.drainAll() }
-            idleWaiters.notifyAll()
+        for name in groupTopicNames() {
+            try? withGroupTopic(name) { topicState throws(BrokerError) in
+                topicState.groups.drainAll()
+                idleWaiters.notifyAll()
+            }
         }
         do {
             try await idleWaiters.wait(timeout: timeout, time: groupTime) {
-                let subscribed = withGroupTopics { topics in
-                    topics.flatMap { name, topic in topic.groups.subscribedGroups.map { "\(name)/\($0.group) (\($0.members) members)" } }
+                let subscribed = groupTopicNames().flatMap { name in
+                    (try? withGroupTopic(name) { topicState throws(BrokerError) in
+                        topicState.groups.subscribedGroups.map { "\(name)/\($0.group) (\($0.members) members)" }
+                    }) ?? []
                 }
                 return (subscribed.sorted(), nil)
             }
@@ -312,22 +317,30 @@ extension GroupCoordinator {
     }
 
     /// The groups among `wanted` (every group with `nil`) that have not acknowledged every event, named
-    /// `topic/group`, and when the next redelivery or deadline among them falls due.
-    private static func busyGroups(
-        in topics: [String: Topic],
-        among wanted: [GroupReference]?
-    ) -> (pending: [String], wakeUp: Moment?) {
-        let references = wanted ?? topics.flatMap { name, topic in topic.groups.names.map { GroupReference(topic: name, group: $0) } }
+    /// `topic/group`, and when the next redelivery or deadline among them falls due. Each topic is looked at
+    /// under its own lock.
+    private func busyGroups(among wanted: [GroupReference]?) -> (pending: [String], wakeUp: Moment?) {
+        let references =
+            wanted
+            ?? groupTopicNames().flatMap { name in
+                (try? withGroupTopic(name) { topicState throws(BrokerError) in
+                    topicState.groups.names.map { GroupReference(topic: name, group: $0) }
+                }) ?? []
+            }
         var pending: [String] = []
         var wakeUp: Moment?
         for reference in references {
-            guard let topic = topics[reference.topic], let ledger = topic.groups.ledger(reference.group) else {
+            let status = try? withGroupTopic(reference.topic) { topicState throws(BrokerError) -> (caughtUp: Bool, wakeUp: Moment?)? in
+                guard let ledger = topicState.groups.ledger(reference.group) else { return nil }
+                return (ledger.isCaughtUp(logs: topicState.partitionRecords), ledger.nextWakeUp)
+            }
+            guard let status = status ?? nil else {
                 pending.append("\(reference) (not subscribed yet)")
                 continue
             }
-            if !ledger.isCaughtUp(logs: topic.partitionRecords) {
+            if !status.caughtUp {
                 pending.append(reference.description)
-                if let next = ledger.nextWakeUp { wakeUp = min(wakeUp ?? next, next) }
+                if let next = status.wakeUp { wakeUp = min(wakeUp ?? next, next) }
             }
         }
         return (pending.sorted(), wakeUp)

@@ -119,9 +119,9 @@ public final class InMemoryBroker: BrokerAdmin, GroupCoordinator {
         }
     }
 
-    /// Runs `body` with every topic under the broker's lock.
-    package func withGroupTopics<Result: Sendable>(_ body: @Sendable ([String: TopicState]) -> Result) -> Result {
-        state.withLock { state in body(state.topics) }
+    /// The names of the broker's topics.
+    package func groupTopicNames() -> [String] {
+        state.withLock { state in Array(state.topics.keys) }
     }
 
     /// Where dead-letter failures are logged.

@@ -26,53 +26,64 @@ extension LogBroker {
                 rule: "must be at most \(Self.maximumEventBytes), the largest event the log's format stores (LogBroker.maximumEventBytes)"
             )
         }
-        let exists = try state.withLock { state throws(BrokerError) -> Bool in
-            if state.isShutDown { throw .closed() }
-            if state.quarantinedTopics[configuration.name] != nil { throw state.missingTopic(configuration.name) }
-            guard let existing = state.topics[configuration.name] else { return false }
-            if existing.configuration != configuration { throw .topicExists(configuration.name) }
-            return true
-        }
-        if exists { return }
-        let directory = "\(topicsDirectory)/\(configuration.name)"
-        // Created under the lock, where it will live (topics are not Sendable); topic creation is rare. The
-        // file work runs on an I/O thread.
-        let outcome = try await onIOThread { [self] in try createTopicFiles(configuration, options: options, directory: directory) }
-        switch outcome {
-        case .created, .exists: return
-        case .conflict: throw BrokerError.topicExists(configuration.name)
-        case .deleting: throw BrokerError.unavailable("topic '\(configuration.name)' is being deleted; create it again once deleteTopic has returned")
-        }
-    }
-
-    /// How creating a topic's files ended.
-    enum TopicCreation: Sendable {
-        case created
-        case exists
-        case conflict
-        case deleting
-    }
-
-    func createTopicFiles(
-        _ configuration: TopicConfiguration,
-        options: LogTopicOptions,
-        directory: String
-    ) throws -> TopicCreation {
-        try state.withLock { state throws -> TopicCreation in
-            if let existing = state.topics[configuration.name] {
-                return existing.configuration != configuration ? .conflict : .exists
+        let name = configuration.name
+        while true {
+            let step = try state.withLock { state throws(BrokerError) -> TopicCreation in
+                if state.isShutDown { throw .closed() }
+                if state.quarantinedTopics[name] != nil { throw state.missingTopic(name) }
+                if let existing = state.topics[name] {
+                    if existing.configuration != configuration { throw .topicExists(name) }
+                    return .exists
+                }
+                if state.deletingTopics.contains(name) {
+                    throw .unavailable("topic '\(name)' is being deleted; create it again once deleteTopic has returned")
+                }
+                if let creation = state.creations[name] { return .wait(creation) }
+                let creation = AsyncSignal()
+                state.creations[name] = creation
+                // The journal may still hold entries of a topic of this name deleted since the broker
+                // opened: this one files its entries under a name of its own.
+                let incarnation = state.deletedTopics.contains(name) ? String(UUID().uuidString.prefix(8)).lowercased() : nil
+                return .create(creation, incarnation: incarnation)
             }
-            if state.deletingTopics.contains(configuration.name) { return .deleting }
-            // The journal may still hold entries of a topic of this name deleted since the broker opened:
-            // this one files its entries under a name of its own.
-            let incarnation = state.deletedTopics.contains(configuration.name) ? String(UUID().uuidString.prefix(8)).lowercased() : nil
-            let manifest = try TopicManifest(configuration, options: options, incarnation: incarnation).encoded()
-            try fileSystem.createDirectory(directory)
-            try fileSystem.writeAtomically(manifest, to: "\(directory)/topic.json")
-            try fileSystem.syncDirectory(topicsDirectory)
-            state.topics[configuration.name] = try openTopic(configuration, options: options, incarnation: incarnation)
-            return .created
+            switch step {
+            case .exists:
+                return
+            case .wait(let creation):
+                // Another call is creating it: look again once it is done (or in a while, as its signal may
+                // have been taken by another waiter).
+                await creation.wait(until: .now + .milliseconds(100))
+            case .create(let creation, let incarnation):
+                defer {
+                    state.withLock { _ = $0.creations.removeValue(forKey: name) }
+                    creation.notify()
+                }
+                // The files are written and the topic opened on an I/O thread, holding no lock.
+                let topic = try await onIOThread { [self] in try createTopicFiles(configuration, options: options, incarnation: incarnation) }
+                state.withLock { $0.topics[name] = topic }
+                return
+            }
         }
+    }
+
+    /// What a call to create a topic does next.
+    enum TopicCreation: Sendable {
+        /// The topic exists with the same configuration.
+        case exists
+        /// Another call is creating it.
+        case wait(AsyncSignal)
+        /// This call creates it, under the incarnation given.
+        case create(AsyncSignal, incarnation: String?)
+    }
+
+    /// Writes a new topic's manifest and opens it (on an I/O thread, holding no lock).
+    func createTopicFiles(_ configuration: TopicConfiguration, options: LogTopicOptions, incarnation: String?) throws -> LogTopic {
+        let directory = "\(topicsDirectory)/\(configuration.name)"
+        let manifest = try TopicManifest(configuration, options: options, incarnation: incarnation).encoded()
+        try fileSystem.createDirectory(directory)
+        try fileSystem.writeAtomically(manifest, to: "\(directory)/topic.json")
+        try fileSystem.syncDirectory(topicsDirectory)
+        return try openTopic(configuration, options: options, incarnation: incarnation)
     }
 
     /// Every topic's configuration, sorted by name.
@@ -114,11 +125,13 @@ extension LogBroker {
         let removed = try state.withLock { state throws(BrokerError) -> LogTopic in
             if state.isShutDown { throw .closed() }
             guard let topicState = state.topics.removeValue(forKey: topic) else { throw state.missingTopic(topic) }
-            topicState.groups.closeAll()
             state.deletedTopics.insert(topic)
             state.deletingTopics.insert(topic)
-            idleWaiters.notifyAll()
             return topicState
+        }
+        removed.withLock {
+            removed.groups.closeAll()
+            idleWaiters.notifyAll()
         }
         let partitions = removed.partitions.map(\.writer.partition)
         let directory = removed.directory

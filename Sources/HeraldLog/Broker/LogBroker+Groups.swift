@@ -7,18 +7,24 @@ import Synchronization
 extension LogBroker {
     // MARK: Consumer groups
 
-    /// Runs `body` with the topic under the broker's lock. - Throws: ``BrokerError`` for a topic the log
-    /// does not have or has quarantined.
-    package func withGroupTopic<Result: Sendable>(_ name: String, _ body: @Sendable (LogTopic) throws(BrokerError) -> Result) throws(BrokerError) -> Result {
+    /// The open topic `name`. - Throws: ``BrokerError`` for a topic the log does not have or has quarantined.
+    func topic(_ name: String) throws(BrokerError) -> LogTopic {
         try state.withLock { state throws(BrokerError) in
             guard let topicState = state.topics[name] else { throw state.missingTopic(name) }
-            return try body(topicState)
+            return topicState
         }
     }
 
-    /// Runs `body` with every topic under the broker's lock.
-    package func withGroupTopics<Result: Sendable>(_ body: @Sendable ([String: LogTopic]) -> Result) -> Result {
-        state.withLock { state in body(state.topics) }
+    /// Runs `body` with the topic under the topic's own lock. - Throws: ``BrokerError`` for a topic the log
+    /// does not have or has quarantined.
+    package func withGroupTopic<Result: Sendable>(_ name: String, _ body: @Sendable (LogTopic) throws(BrokerError) -> Result) throws(BrokerError) -> Result {
+        let topicState = try topic(name)
+        return try topicState.withLock { () throws(BrokerError) in try body(topicState) }
+    }
+
+    /// The names of the open topics.
+    package func groupTopicNames() -> [String] {
+        state.withLock { state in Array(state.topics.keys) }
     }
 
     /// Where dead-letter failures are logged.
@@ -36,7 +42,7 @@ extension LogBroker {
         guard !loads.loads.isEmpty else { return nil }
         return { [self] in
             for (partition, request) in loads.loads {
-                startLoad(request, into: partition, topic: name)
+                startLoad(request, into: partition, of: topic)
             }
         }
     }
@@ -49,7 +55,7 @@ extension LogBroker {
     /// Runs a cache load on an I/O thread without waiting for it: it installs what it read under the lock
     /// and wakes the topic's consumers. A consumer with work keeps going meanwhile (a load ahead of its
     /// position overlaps with its handling); one without waits for the wake-up.
-    func startLoad(_ request: LoadRequest, into partition: LogPartition, topic: String) {
+    func startLoad(_ request: LoadRequest, into partition: LogPartition, of topic: LogTopic) {
         let box = LoadTarget(broker: self, partition: partition, topic: topic)
         threadPool.submit { state in
             let result: Result<[StoredEvent], StorageError>
@@ -63,11 +69,11 @@ extension LogBroker {
         }
     }
 
-    /// Installs a finished load (on the I/O thread that ran it).
-    func finishLoad(_ request: LoadRequest, result: Result<[StoredEvent], StorageError>, partition: LogPartition, topic: String) {
-        state.withLock { state in
+    /// Installs a finished load under its topic's lock (on the I/O thread that ran it).
+    func finishLoad(_ request: LoadRequest, result: Result<[StoredEvent], StorageError>, partition: LogPartition, topic: LogTopic) {
+        topic.withLock {
             partition.finishLoad(request, result: result)
-            state.topics[topic]?.groups.wakeAll()
+            topic.groups.wakeAll()
         }
     }
 
@@ -93,14 +99,14 @@ extension LogBroker {
 
     /// Reads stored events of one partition (on the I/O threads). - Throws: ``BrokerError``, ``StorageError``.
     public func read(topic: String, partition: Partition, from offset: Offset, limit: Int) async throws -> [StoredEvent] {
-        try await onIOThread { [self] in
-            try state.withLock { state throws -> [StoredEvent] in
-                guard let topicState = state.topics[topic] else { throw state.missingTopic(topic) }
-                guard topicState.partitions.indices.contains(partition.index) else {
-                    throw BrokerError.unknownPartition(topic: topic, partition: partition, partitions: topicState.partitions.count)
-                }
-                return try topicState.partitions[partition.index].read(from: offset, limit: limit)
-            }
+        let topicState = try self.topic(topic)
+        guard topicState.partitions.indices.contains(partition.index) else {
+            throw BrokerError.unknownPartition(topic: topic, partition: partition, partitions: topicState.partitions.count)
+        }
+        // The bounds under the topic's lock; the file reads off it, on an I/O thread.
+        let range = topicState.withLock { topicState.partitions[partition.index].readRange }
+        return try await onIOThread {
+            try range.reader.read(from: max(offset, range.start), before: range.end, limit: limit, maximumBytes: .max)
         }
     }
 
@@ -114,12 +120,12 @@ extension LogBroker {
 
 /// Where a load started by ``LogBroker`` goes once it has run.
 ///
-/// `@unchecked Sendable` is safe: the partition it carries is only touched under the broker's lock (in
+/// `@unchecked Sendable` is safe: the partition it carries is only touched under its topic's lock (in
 /// ``LogBroker/finishLoad(_:result:partition:topic:)``), like every other access to it.
 struct LoadTarget: @unchecked Sendable {
     let broker: LogBroker
     let partition: LogPartition
-    let topic: String
+    let topic: LogTopic
 
     func finish(_ request: LoadRequest, result: Result<[StoredEvent], StorageError>) {
         broker.finishLoad(request, result: result, partition: partition, topic: topic)
@@ -128,7 +134,7 @@ struct LoadTarget: @unchecked Sendable {
 
 /// Loads a take found, carried to the work that starts them after the lock.
 ///
-/// `@unchecked Sendable` is safe: the partitions it carries are only touched under the broker's lock (the
+/// `@unchecked Sendable` is safe: the partitions it carries are only touched under their topic's lock (the
 /// load's result is installed in ``LogBroker/finishLoad(_:result:partition:topic:)``); the work that starts
 /// the loads only hands them to the I/O threads.
 struct PendingLoads: @unchecked Sendable {

@@ -35,30 +35,31 @@ extension LogBroker {
     ///   were written before the failure stay stored; publishing the batch again is safe, as the
     ///   de-duplication window recognises them.
     public func publish(_ events: [Event], to topicName: String) async throws -> [PublishReceipt] {
-        // One lock round trip in the common case: the publish takes its id, plans, and registers to be
-        // woken only if it must wait for another publish of the same key.
-        var publishID: UInt64 = 0
+        // The registry is asked once, for the topic and the publish's id; planning takes only the topic's
+        // lock, and registers to be woken only if it must wait for another publish of the same key.
+        let (topic, publishID) = try state.withLock { state throws(BrokerError) -> (LogTopic, UInt64) in
+            if state.isShutDown { throw .closed() }
+            guard let topic = state.topics[topicName] else { throw state.missingTopic(topicName) }
+            state.lastPublishID += 1
+            return (topic, state.lastPublishID)
+        }
         var signal: AsyncSignal?
         var plan: PlannedPublish
         while true {
-            let next = try state.withLock { state throws(BrokerError) -> PublishPlan in
-                if publishID == 0 {
-                    state.lastPublishID += 1
-                    publishID = state.lastPublishID
-                }
+            let next = try topic.withLock { () throws(BrokerError) -> PublishPlan in
                 let result: PublishPlan
                 do throws(BrokerError) {
-                    result = try self.plan(events, topicName, publishID: publishID, in: &state)
+                    result = try self.plan(events, on: topic, publishID: publishID)
                 } catch {
-                    state.pendingWaiters[publishID] = nil
+                    topic.pendingWaiters[publishID] = nil
                     throw error
                 }
                 if case .wait = result {
                     let waiter = signal ?? AsyncSignal()
                     signal = waiter
-                    state.pendingWaiters[publishID] = waiter
+                    topic.pendingWaiters[publishID] = waiter
                 } else if signal != nil {
-                    state.pendingWaiters[publishID] = nil
+                    topic.pendingWaiters[publishID] = nil
                 }
                 return result
             }
@@ -68,16 +69,16 @@ extension LogBroker {
             }
             await signal?.wait(until: .now + .seconds(1))
             if Task.isCancelled {
-                state.withLock { _ = $0.pendingWaiters.removeValue(forKey: publishID) }
+                topic.withLock { _ = topic.pendingWaiters.removeValue(forKey: publishID) }
                 throw CancellationError()
             }
         }
         return try await write(events, plan: plan)
     }
 
-    func plan(_ events: [Event], _ topicName: String, publishID: UInt64, in state: inout State) throws(BrokerError) -> PublishPlan {
-        if state.isShutDown { throw .closed() }
-        guard let topic = state.topics[topicName] else { throw state.missingTopic(topicName) }
+    /// Plans a publish under `topic`'s lock: sizes, de-duplication claims and room under the limits.
+    func plan(_ events: [Event], on topic: LogTopic, publishID: UInt64) throws(BrokerError) -> PublishPlan {
+        let topicName = topic.name
         // An event's size is the bytes it takes on disk (every attribute, its data and its partition key), so
         // that nothing is acknowledged that a reader would refuse, and the topic's byte bound counts what
         // is stored.
@@ -158,7 +159,7 @@ extension LogBroker {
             }
         }
         let now = time.now.instant
-        state.withLock { state in
+        topic.withLock {
             topic.withDeduplication { window in
                 for (key, index) in plan.claimed {
                     if let receipt = receipts[index] {
@@ -170,7 +171,7 @@ extension LogBroker {
             }
             // Consumers were woken by each commit (`committed(_:topic:partition:)`); idle waiters now see
             // the new events counted.
-            for waiter in state.pendingWaiters.values { waiter.notify() }
+            for waiter in topic.pendingWaiters.values { waiter.notify() }
             idleWaiters.notifyAll()
         }
         if let failure {

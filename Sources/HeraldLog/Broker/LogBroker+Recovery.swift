@@ -254,21 +254,22 @@ extension LogBroker {
     /// of offsets (reads of those fail with a typed error naming them; the rest of the log is served), saved
     /// indexes it rebuilt.
     public func recoveryReport() -> RecoveryReport {
-        state.withLock { state in
+        var (report, topics) = state.withLock { state -> (RecoveryReport, [LogTopic]) in
             var report = RecoveryReport()
             report.journal = state.journalRecovery
             report.quarantinedTopics = state.quarantinedTopics.values.sorted { $0.name < $1.name }
-            for topic in state.topics.values.sorted(by: { $0.name < $1.name }) {
-                report.quarantinedGroups += topic.quarantinedGroups.values.sorted { $0.name < $1.name }
-                for partition in topic.partitions {
-                    partition.writer.partition.withLock { store in
-                        if let truncation = store.recoveredTruncation { report.truncations.append(truncation) }
-                        report.corruptions += store.corruptions
-                        report.rebuiltIndexes += store.rebuiltIndexes
-                    }
+            return (report, state.topics.values.sorted { $0.name < $1.name })
+        }
+        for topic in topics {
+            report.quarantinedGroups += topic.withLock { topic.quarantinedGroups.values.sorted { $0.name < $1.name } }
+            for partition in topic.partitions {
+                partition.writer.partition.withLock { store in
+                    if let truncation = store.recoveredTruncation { report.truncations.append(truncation) }
+                    report.corruptions += store.corruptions
+                    report.rebuiltIndexes += store.rebuiltIndexes
                 }
             }
-            return report
         }
+        return report
     }
 }

@@ -9,7 +9,8 @@ import struct Foundation.Date
 extension LogBroker {
     func applyAgeRetention(_ topic: LogTopic, age: Duration) {
         let cutoff = Int64((time.date.secondsSince1970 * 1_000)) - age.milliseconds
-        state.withLock { _ in
+        // Under this topic's lock only: its file work holds up nothing of another topic's.
+        topic.withLock {
             for partition in topic.partitions {
                 // The oldest sealed segments whose newest event is older than the cutoff, stopping at the
                 // first that is not, or whose timestamps are not known for certain (damaged): when in doubt
@@ -25,7 +26,7 @@ extension LogBroker {
         }
     }
 
-    /// Moves a partition's start forward under the broker lock; groups behind it move too.
+    /// Moves a partition's start forward (under its topic's lock); groups behind it move too.
     func advanceStart(_ topic: LogTopic, _ partition: LogPartition, to offset: Offset) {
         do {
             try partition.advanceStart(to: offset)

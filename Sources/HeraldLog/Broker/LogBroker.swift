@@ -28,7 +28,8 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
         /// The last id given to a publish (it names the publish's claims in de-duplication windows).
         var lastPublishID: UInt64 = 0
         var isShutDown = false
-        var pendingWaiters: [UInt64: AsyncSignal] = [:]
+        /// Topics being created (their files written off this lock), with a signal for callers waiting on them.
+        var creations: [String: AsyncSignal] = [:]
         var journalRecovery = JournalRecovery()
         /// Topics whose metadata could not be taken at its word, by name.
         var quarantinedTopics: [String: Quarantine] = [:]
@@ -57,8 +58,10 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
 
     /// How the broker was opened.
     public let configuration: LogBrokerConfiguration
-    // Mutex: every operation is a short state change; disk writes of publishes happen outside it on the
-    // partitions' writers. Lock order: this lock, then a partition's lock, then a signal's lock.
+    // Mutex: the registry of topics and the broker-wide flags; held only to look a topic up or change the
+    // registry, never during file work. Each topic's own state is behind the topic's lock
+    // (``LogTopic/withLock(_:)``). Lock order: this lock, then a topic's, then a partition's, then a
+    // signal's; this one is never taken while a topic's is held.
     let state = Mutex(State())
     let threadPool: NIOThreadPool
     /// The journal whose syncs acknowledge fsync-before-acknowledge publishes, unless configured off.
@@ -156,9 +159,13 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     public func close() async throws {
         let topics = state.withLock { state -> [LogTopic] in
             state.isShutDown = true
-            for topic in state.topics.values { topic.groups.closeAll() }
-            idleWaiters.notifyAll()
             return Array(state.topics.values)
+        }
+        for topic in topics {
+            topic.withLock {
+                topic.groups.closeAll()
+                idleWaiters.notifyAll()
+            }
         }
         let partitions = topics.flatMap { $0.partitions.map(\.writer.partition) }
         var failure: BrokerError?
@@ -230,8 +237,8 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     /// After a commit made new events readable: caches them for consumers following the partition's tail
     /// (so they need no load from disk) and wakes the topic's consumers.
     func committed(_ committed: [PartitionWriter.Committed], topic: String, partition: Int) {
-        state.withLock { state in
-            guard let topicState = state.topics[topic] else { return }
+        guard let topicState = state.withLock({ $0.topics[topic] }) else { return }
+        topicState.withLock {
             if topicState.partitions.indices.contains(partition) {
                 for batch in committed {
                     topicState.partitions[partition].didCommit(batch)

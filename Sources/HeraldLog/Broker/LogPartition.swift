@@ -238,6 +238,9 @@ package final class LogPartition: PartitionRecords {
         try reader.read(from: max(offset, startOffset), before: endOffset, limit: limit, maximumBytes: maximumBytes)
     }
 
+    /// What a read needs, taken under the topic's lock so that the read itself can run off it.
+    var readRange: (reader: PartitionReader, start: Offset, end: Offset) { (reader, startOffset, endOffset) }
+
     /// Moves the logical start forward (retention), persists it, and deletes segments wholly below it.
     func advanceStart(to offset: Offset) throws(StorageError) {
         guard offset > logicalStart else { return }

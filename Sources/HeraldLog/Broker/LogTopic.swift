@@ -1,11 +1,19 @@
 import Herald
+import NIOConcurrencyHelpers
 import NIOCore
 
 import struct Foundation.Date
 
-/// One topic of the embedded log: its partitions, de-duplication window and consumer groups.
-/// Not thread-safe: the broker's lock guards it (the partitions' writers excepted).
-package final class LogTopic: GroupTopic {
+/// One topic of the embedded log: its partitions, de-duplication window and consumer groups, behind a
+/// lock of its own, so that work on one topic (a publish, a take, a commit, retention's file work) never
+/// waits for another topic's.
+///
+/// `@unchecked Sendable` is safe: its configuration, options, directory and partition list never change,
+/// and every mutable member (groups, the de-duplication window, the publishes waiting on it, the
+/// partitions' caches and offsets) is touched only inside ``withLock(_:)``; the broker keeps to that.
+package final class LogTopic: GroupTopic, @unchecked Sendable {
+    // NIOLock: held for short state changes, and by retention's file work on this topic alone.
+    private let lock = NIOLock()
     let configuration: TopicConfiguration
     let options: LogTopicOptions
     let directory: String
@@ -14,6 +22,8 @@ package final class LogTopic: GroupTopic {
     package let groups: TopicGroups
     /// Where recently stored events are, and which keys publishes in progress have claimed.
     var deduplication: DeduplicationWindow
+    /// Publishes waiting for another publish of the same key to finish, by publish id.
+    var pendingWaiters: [UInt64: AsyncSignal] = [:]
     private var roundRobin = 0
 
     init(configuration: TopicConfiguration, options: LogTopicOptions, directory: String, partitions: [LogPartition]) {
@@ -26,6 +36,13 @@ package final class LogTopic: GroupTopic {
             window: configuration.deduplicationWindow,
             maximumEntries: configuration.maximumDeduplicationEntries
         )
+    }
+
+    /// Runs `body` under the topic's lock.
+    func withLock<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
     }
 
     /// Runs `body` with the de-duplication window, in one access for the whole call rather than one per
