@@ -30,6 +30,8 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         /// that directory.
         var unsyncedEntries: [String: String] = [:]
         var isPoweredOff = false
+        /// Renames and removals of paths containing these fragments wait for their stall to be resumed.
+        var stalls: [(fragment: String, stall: FileSystemStall)] = []
     }
 
     /// The file system every call is passed to.
@@ -182,6 +184,21 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         if state.withLock({ $0.isPoweredOff }) { throw Fault.io.error(operation, path: path) }
     }
 
+    /// Makes every rename and removal of a path containing `fragment` wait, on the thread that called it,
+    /// until the returned stall is resumed: a disk that is slow for one part of the log. Use it to show that
+    /// slow file work on one topic holds up nothing else.
+    public func stall(pathsContaining fragment: String) -> FileSystemStall {
+        let stall = FileSystemStall()
+        state.withLock { $0.stalls.append((fragment, stall)) }
+        return stall
+    }
+
+    /// Waits while a stall covers `path`.
+    private func passStalls(_ path: String) {
+        let stalls = state.withLock { state in state.stalls.filter { path.contains($0.fragment) }.map(\.stall) }
+        for stall in stalls { stall.pass() }
+    }
+
     /// Decides a truncation of `path` to `size`: throws after a power loss; else a shorter size is
     /// taken as durable at once (recovery treats what lies past it as gone anyway).
     func admitTruncate(_ path: String, to size: Int64) throws(StorageError) {
@@ -242,6 +259,7 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     ///
     /// - Throws: what ``base`` throws.
     public func removeItem(_ path: String) throws(StorageError) {
+        passStalls(path)
         try admitChange("unlink", path: path)
         try base.removeItem(path)
     }
@@ -250,6 +268,7 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     ///
     /// - Throws: what ``base`` throws.
     public func rename(_ from: String, to: String) throws(StorageError) {
+        passStalls(from)
         try admitChange("rename", path: from)
         try base.rename(from, to: to)
         state.withLock { state in
