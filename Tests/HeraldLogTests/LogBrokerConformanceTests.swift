@@ -11,6 +11,7 @@ struct LogBrokerConformanceTests {
     /// Brokers in fresh temporary directories, using the commit journal as `commitJournal` says.
     static func environment(commitJournal: CommitJournalMode) -> BrokerConformance.Environment {
         BrokerConformance.Environment(
+            checksTimeOnManualClock: true,
             closeBroker: { broker in
                 guard let log = broker as? LogBroker else { return }
                 try? await log.close()

@@ -6,6 +6,6 @@ import Testing
 struct InMemoryConformanceTests {
     @Test(arguments: BrokerConformance.cases)
     func conformance(_ testCase: BrokerConformance.Case) async throws {
-        try await testCase.run(BrokerConformance.Environment { InMemoryBroker() })
+        try await testCase.run(BrokerConformance.Environment(checksTimeOnManualClock: true) { InMemoryBroker() })
     }
 }

@@ -45,6 +45,7 @@ public enum BrokerClockConformance {
     public static let cases: [Case] = [
         .init("an unsettled delivery comes back when the clock passes its ack deadline, not before", ackDeadline),
         .init("a nack with a delay comes back when the clock passes the delay, not before", delayedNack),
+        .init("inProgress restarts the ack deadline: the delivery comes back a deadline after the last call", inProgress),
         .init("the de-duplication window ends when the clock passes it", deduplicationWindow),
     ]
 
@@ -124,6 +125,22 @@ public enum BrokerClockConformance {
         try checkEqual(again.attempt, 2, "attempt after the delay")
         try await again.ack()
         try await broker.waitUntilIdle(groups: [GroupReference(topic: topic.name, group: "g")], timeout: limit)
+        await subscription.close()
+    }
+
+    static func inProgress(_ clock: ManualClock, _ broker: any BrokerAdmin) async throws {
+        let topic = try await Conformance.makeTopic(broker, "clock-inprogress")
+        let subscription = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions(prefetch: 1, ackDeadline: .seconds(30)))
+        _ = try await broker.publish(try Conformance.event(1), to: topic.name)
+        let first = try await within(limit, "the first delivery") { try await subscription.next() }
+        let pending = PendingDelivery(subscription)
+        try await within(limit, "the subscriber to wait on the clock") { await clock.waitForSleepers(1) }
+        clock.advance(by: .seconds(20))
+        try await first?.inProgress()
+        // 40 s after the delivery, past its first deadline: still held, as inProgress restarted it at 20 s.
+        let again = try await advance(clock, by: .seconds(20), then: .seconds(10), pending, "the delivery kept in progress")
+        try checkEqual(again.attempt, 2, "attempt once the restarted deadline passed")
+        try await again.ack()
         await subscription.close()
     }
 

@@ -25,16 +25,22 @@ public enum BrokerConformance {
         public let closeBroker: @Sendable (any BrokerAdmin) async -> Void
         /// Scales the time limits of waits; raise it for slow backends. Default 1.
         public let patience: Int
+        /// Whether the backend's ack deadlines, delayed redeliveries, `inProgress` and de-duplication
+        /// windows are checked on a manual clock (``BrokerClockConformance``): then the cases here do not
+        /// wait them out in real time. Default `false` (a backend whose time is a server's, such as NATS).
+        public let checksTimeOnManualClock: Bool
 
         /// Creates an environment.
         public init(
             patience: Int = 1,
+            checksTimeOnManualClock: Bool = false,
             closeBroker: @escaping @Sendable (any BrokerAdmin) async -> Void = { _ in },
             makeBroker: @escaping @Sendable () async throws -> any BrokerAdmin
         ) {
             self.makeBroker = makeBroker
             self.closeBroker = closeBroker
             self.patience = patience
+            self.checksTimeOnManualClock = checksTimeOnManualClock
         }
 
         /// Runs `body` with a fresh broker and closes it afterwards, even when `body` throws.

@@ -30,18 +30,24 @@ enum DeduplicationCases {
             let batch = try await broker.publish([second, second], to: topic.name)
             try checkEqual(batch.map(\.isDuplicate), [false, true], "duplicates inside one batch")
 
-            try await Task.sleep(for: .milliseconds(1_800))
-            let late = try await broker.publish(event, to: topic.name)
-            try check(!late.isDuplicate, "the same event after the window is stored again")
-            try check(late.offset != first.offset, "stored at a new offset")
+            var stored = [event.id, otherSource.id, second.id]
+            // The window's end, in real time, where the backend's clock cannot be moved (else
+            // BrokerClockConformance checks it on a manual clock).
+            if !environment.checksTimeOnManualClock {
+                try await Task.sleep(for: .milliseconds(1_800))
+                let late = try await broker.publish(event, to: topic.name)
+                try check(!late.isDuplicate, "the same event after the window is stored again")
+                try check(late.offset != first.offset, "stored at a new offset")
+                stored.append(event.id)
+            }
 
             let subscription = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions())
             var ids: [String] = []
-            for delivery in try await Conformance.receive(4, from: subscription, environment) {
+            for delivery in try await Conformance.receive(stored.count, from: subscription, environment) {
                 ids.append(delivery.event.id)
                 try await delivery.ack()
             }
-            try checkEqual(ids.sorted(), [event.id, event.id, otherSource.id, second.id].sorted(), "stored events")
+            try checkEqual(ids.sorted(), stored.sorted(), "stored events")
             try await Conformance.expectNothing(from: subscription, for: .milliseconds(150), "duplicates are not stored")
             await subscription.close()
         }

@@ -28,6 +28,13 @@ enum RedeliveryCases {
             try checkEqual(second.attempt, 2, "attempt after nack")
             try checkEqual(second.offset, receipt.offset, "redelivered offset")
             try check(abs(second.firstDeliveredAt.timeIntervalSince(first.firstDeliveredAt)) < 0.001, "first delivery time is kept")
+            // Deadlines and delays in real time, where the backend's clock cannot be moved (else
+            // BrokerClockConformance checks them on a manual clock).
+            guard !environment.checksTimeOnManualClock else {
+                try await second.ack()
+                await subscription.close()
+                return
+            }
 
             // Leave it unsettled: it must come back only after the ack deadline.
             let third = try await Conformance.next(subscription, environment, "redelivery after the ack deadline")
@@ -49,6 +56,8 @@ enum RedeliveryCases {
     }
 
     static func inProgress(_ environment: BrokerConformance.Environment) async throws {
+        // Checked on a manual clock by BrokerClockConformance where the backend's clock can be moved.
+        guard !environment.checksTimeOnManualClock else { return }
         try await environment.withBroker { broker in
             let topic = try await Conformance.makeTopic(broker, "inprogress")
             let options = SubscriptionOptions(ackDeadline: .milliseconds(1_000))
