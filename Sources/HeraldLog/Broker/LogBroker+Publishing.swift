@@ -37,12 +37,12 @@ extension LogBroker {
     public func publish(_ events: [Event], to topicName: String) async throws -> [PublishReceipt] {
         // The registry is asked once, for the topic and the publish's id; planning takes only the topic's
         // lock, and registers to be woken only if it must wait for another publish of the same key.
-        let (topic, publishID) = try state.withLock { state throws(BrokerError) -> (LogTopic, UInt64) in
+        let topic = try state.withLock { state throws(BrokerError) -> LogTopic in
             if state.isShutDown { throw .closed() }
             guard let topic = state.topics[topicName] else { throw state.missingTopic(topicName) }
-            state.lastPublishID += 1
-            return (topic, state.lastPublishID)
+            return topic
         }
+        let publishID = lastPublishID.wrappingAdd(1, ordering: .relaxed).newValue
         var signal: AsyncSignal?
         var plan: PlannedPublish
         while true {

@@ -94,6 +94,8 @@ extension LogBroker {
     ) throws(StorageError) -> LogTopic {
         let journalName = TopicManifest.journalName(configuration.name, incarnation: incarnation)
         let directory = "\(topicsDirectory)/\(configuration.name)"
+        // Commits find their topic through this, set once the topic exists (no registry lookup per commit).
+        let owner = TopicOwner()
         var partitions: [LogPartition] = []
         for index in 0..<configuration.partitions {
             let partitionDirectory = "\(directory)/\(index)"
@@ -129,13 +131,12 @@ extension LogBroker {
                     metadata: [LogKey.partition: "\(index)", "herald.start": "\(start.value)"])
                 start = store.startOffset
             }
-            let topicName = configuration.name
             let writer = PartitionWriter(
                 partition: LockedPartition(store),
                 policy: options.durability ?? self.configuration.defaultDurability,
                 threadPool: threadPool,
                 journal: journal.map { ($0, JournalScan.Location(topic: journalName, partition: index)) },
-                onCommit: { [weak self] committed in self?.committed(committed, topic: topicName, partition: index) }
+                onCommit: { committed in owner.topic?.committed(committed, partition: index) }
             )
             partitions.append(
                 LogPartition(
@@ -150,7 +151,9 @@ extension LogBroker {
                 )
             )
         }
-        return LogTopic(configuration: configuration, options: options, directory: directory, partitions: partitions)
+        let topic = LogTopic(configuration: configuration, options: options, directory: directory, partitions: partitions)
+        owner.topic = topic
+        return topic
     }
 
     /// Refills the de-duplication window from the newest events of each partition still inside it.

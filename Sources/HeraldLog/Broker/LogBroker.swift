@@ -25,8 +25,6 @@ import struct Foundation.UUID
 public final class LogBroker: BrokerAdmin, GroupCoordinator {
     struct State {
         var topics: [String: LogTopic] = [:]
-        /// The last id given to a publish (it names the publish's claims in de-duplication windows).
-        var lastPublishID: UInt64 = 0
         var isShutDown = false
         /// Topics being created (their files written off this lock), with a signal for callers waiting on them.
         var creations: [String: AsyncSignal] = [:]
@@ -63,6 +61,8 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     // (``LogTopic/withLock(_:)``). Lock order: this lock, then a topic's, then a partition's, then a
     // signal's; this one is never taken while a topic's is held.
     let state = Mutex(State())
+    // Atomic: every publish takes an id (it names the publish's claims in de-duplication windows).
+    let lastPublishID = Atomic<UInt64>(0)
     let threadPool: NIOThreadPool
     /// The journal whose syncs acknowledge fsync-before-acknowledge publishes, unless configured off.
     let journal: CommitJournal?
@@ -234,17 +234,4 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
         }
     }
 
-    /// After a commit made new events readable: caches them for consumers following the partition's tail
-    /// (so they need no load from disk) and wakes the topic's consumers.
-    func committed(_ committed: [PartitionWriter.Committed], topic: String, partition: Int) {
-        guard let topicState = state.withLock({ $0.topics[topic] }) else { return }
-        topicState.withLock {
-            if topicState.partitions.indices.contains(partition) {
-                for batch in committed {
-                    topicState.partitions[partition].didCommit(batch)
-                }
-            }
-            topicState.groups.wakeAll()
-        }
-    }
 }

@@ -1,6 +1,6 @@
 import Herald
-import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 import struct Foundation.Date
 
@@ -12,8 +12,8 @@ import struct Foundation.Date
 /// and every mutable member (groups, the de-duplication window, the publishes waiting on it, the
 /// partitions' caches and offsets) is touched only inside ``withLock(_:)``; the broker keeps to that.
 package final class LogTopic: GroupTopic, @unchecked Sendable {
-    // NIOLock: held for short state changes, and by retention's file work on this topic alone.
-    private let lock = NIOLock()
+    // Mutex: held for short state changes, and by retention's file work on this topic alone.
+    private let lock = Mutex(())
     let configuration: TopicConfiguration
     let options: LogTopicOptions
     let directory: String
@@ -38,11 +38,22 @@ package final class LogTopic: GroupTopic, @unchecked Sendable {
         )
     }
 
+    /// After a commit made new events readable: caches them for consumers following the partition's tail
+    /// (so they need no load from disk) and wakes the topic's consumers.
+    func committed(_ committed: [PartitionWriter.Committed], partition: Int) {
+        withLock {
+            if partitions.indices.contains(partition) {
+                for batch in committed {
+                    partitions[partition].didCommit(batch)
+                }
+            }
+            groups.wakeAll()
+        }
+    }
+
     /// Runs `body` under the topic's lock.
     func withLock<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
+        try lock.withLock { _ throws(Failure) -> Result in try body() }
     }
 
     /// Runs `body` with the de-duplication window, in one access for the whole call rather than one per
@@ -81,4 +92,12 @@ package final class LogTopic: GroupTopic, @unchecked Sendable {
     func acknowledgedByAll(_ index: Int) -> Offset? {
         groups.acknowledgedByAll(partition: index)
     }
+}
+
+/// The topic a partition's commits belong to, set once the topic is made (its partitions are made first).
+///
+/// `@unchecked Sendable` is safe: ``topic`` is set once, by the thread that opens the topic, before any
+/// publish can reach its partitions (the topic is not yet in the broker), and only read afterwards.
+final class TopicOwner: @unchecked Sendable {
+    weak var topic: LogTopic?
 }
