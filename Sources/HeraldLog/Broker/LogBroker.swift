@@ -12,7 +12,7 @@ import struct Foundation.UUID
 /// Herald's default broker: topics kept on disk in segment files (see `Docs/storage-format.md`), crash
 /// safe, with consumer groups whose positions survive restarts.
 ///
-/// Open it with ``open(_:logger:)``; run it as a ServiceLifecycle `Service` so that interval syncs, age
+/// Open it with ``open(_:clock:logger:)``; run it as a ServiceLifecycle `Service` so that interval syncs, age
 /// retention and group checkpoints happen; ``close()`` (or graceful shutdown) checkpoints and closes it.
 ///
 /// Topic limits: `maximumEvents` is exact (a persisted logical start offset hides what is dropped);

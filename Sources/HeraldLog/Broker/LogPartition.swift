@@ -8,13 +8,13 @@ import struct Foundation.Date
 
 /// One partition of a log topic as the broker sees it: the store behind its lock, its group-commit writer,
 /// the logical start offset retention has moved to, and a bounded cache of decoded events for consumers.
-/// Not thread-safe apart from the writer: the broker's lock guards it.
+/// Not thread-safe apart from the writer: its topic's lock guards it.
 package final class LogPartition: PartitionRecords {
     let index: Partition
     let writer: PartitionWriter
     private let directory: String
     private let fileSystem: any LogFileSystem
-    /// Reads the partition's events off the broker's lock.
+    /// Reads the partition's events off its topic's lock.
     private let reader: PartitionReader
     private let logger: Logger
     /// The offset whose read failure was last logged, so a consumer stuck on damage logs it once.
@@ -65,7 +65,7 @@ package final class LogPartition: PartitionRecords {
     private var storeStart: Offset
 
     /// The offset the next event gets, as committed and announced by the writer (see ``didCommit(_:)``):
-    /// consumers read it once per event, so it is kept here under the broker's lock rather than read
+    /// consumers read it once per event, so it is kept here under the topic's lock rather than read
     /// through the store's.
     package private(set) var endOffset: Offset
 
@@ -117,7 +117,7 @@ package final class LogPartition: PartitionRecords {
     }
 
     /// A load of what consumers wait for, if one is wanted and none is running; the caller must finish it
-    /// with ``finishLoad(_:result:)``. Called under the broker's lock.
+    /// with ``finishLoad(_:result:)``. Called under the topic's lock.
     func takeLoadRequest() -> LoadRequest? {
         guard let offset = wantedOffset, !isLoading else { return nil }
         wantedOffset = nil
@@ -132,7 +132,7 @@ package final class LogPartition: PartitionRecords {
         )
     }
 
-    /// Installs what a load read (under the broker's lock).
+    /// Installs what a load read (under the topic's lock).
     func finishLoad(_ request: LoadRequest, result: Result<[StoredEvent], StorageError>) {
         isLoading = false
         switch result {
@@ -167,7 +167,7 @@ package final class LogPartition: PartitionRecords {
     }
 
     /// Makes a commit's records readable: moves the end past them and caches their events (see
-    /// ``cacheCommitted(_:from:timestamp:)``). Called under the broker's lock by the writer's commit
+    /// ``cacheCommitted(_:from:timestamp:)``). Called under the topic's lock by the writer's commit
     /// callback, before any publisher of the commit resumes.
     func didCommit(_ batch: PartitionWriter.Committed) {
         endOffset = max(endOffset, Offset(batch.base.value + Int64(batch.count)))
@@ -196,7 +196,7 @@ package final class LogPartition: PartitionRecords {
 
     /// Adds just-committed events to the cache when they continue it (or the cache is empty): a consumer
     /// following the tail then finds them without a load from disk. The cache keeps its bounds by dropping
-    /// its oldest events. Called under the broker's lock.
+    /// its oldest events. Called under the topic's lock.
     private func cacheCommitted(_ events: [Event], from base: Offset, timestamp: Int64) {
         let cacheEnd = Offset(cacheStart.value + Int64(cache.count))
         if cache.isEmpty {

@@ -53,7 +53,7 @@ struct PartitionReader: Sendable {
     }
 }
 
-/// A cache load a consumer is waiting for: what to read, captured under the broker's lock, to run off it.
+/// A cache load a consumer is waiting for: what to read, captured under its topic's lock, to run off it.
 struct LoadRequest: Sendable {
     let reader: PartitionReader
     let offset: Offset
