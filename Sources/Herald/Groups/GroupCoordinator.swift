@@ -43,6 +43,14 @@ package protocol GroupCoordinator: GroupMemberBroker, Broker {
     /// Work found under the lock during a take, to start once it is left (the log's loads of events that
     /// are not cached); `nil` for none.
     func workAfterTake(in topic: Topic, name: String) -> (@Sendable () -> Void)?
+    /// The object a member keeps for its topic (see ``GroupMember/topicHandle``), or `nil` to have every
+    /// member operation look the topic up by name.
+    func memberHandle(for topic: Topic) -> (any AnyObject & Sendable)?
+    /// Runs `body` with the member's topic under the lock that guards it: through the member's handle when
+    /// it has one, else by name.
+    ///
+    /// - Throws: the backend's error for a topic it does not have.
+    func withMemberTopic<Result: Sendable>(_ member: GroupMember, _ body: @Sendable (Topic) throws(BrokerError) -> Result) throws(BrokerError) -> Result
 }
 
 extension GroupCoordinator {
@@ -51,6 +59,17 @@ extension GroupCoordinator {
 
     /// No work by default.
     package func workAfterTake(in topic: Topic, name: String) -> (@Sendable () -> Void)? { nil }
+
+    /// No handle by default: members look their topic up by name.
+    package func memberHandle(for topic: Topic) -> (any AnyObject & Sendable)? { nil }
+
+    /// By name, by default.
+    package func withMemberTopic<Result: Sendable>(
+        _ member: GroupMember,
+        _ body: @Sendable (Topic) throws(BrokerError) -> Result
+    ) throws(BrokerError) -> Result {
+        try withGroupTopic(member.topic, body)
+    }
 
     // MARK: Members
 
@@ -61,12 +80,13 @@ extension GroupCoordinator {
     package func joinGroup(topic: String, group: String, options: SubscriptionOptions) throws -> Subscription {
         try options.validate(topic: topic, group: group)
         let signal = AsyncSignal()
-        let memberID = try withGroupTopic(topic) { topicState throws(BrokerError) in
+        let (memberID, handle) = try withGroupTopic(topic) { topicState throws(BrokerError) -> (UInt64, (any AnyObject & Sendable)?) in
             try admit(group: group, to: topicState)
-            return try topicState.groups.join(group, options: options, logs: topicState.partitionRecords, signal: signal)
+            let id = try topicState.groups.join(group, options: options, logs: topicState.partitionRecords, signal: signal)
+            return (id, memberHandle(for: topicState))
         }
         let source = GroupMemberSource(
-            broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal), options: options
+            broker: self, member: GroupMember(topic: topic, group: group, id: memberID, signal: signal, topicHandle: handle), options: options
         )
         return Subscription(topic: topic, group: group, source: source)
     }
@@ -75,7 +95,7 @@ extension GroupCoordinator {
     package func take(for member: GroupMember, limit: Int) async -> TakeOutcome {
         let now = groupTime.now
         let date = groupTime.date
-        let found = try? withGroupTopic(member.topic) { topicState throws(BrokerError) -> TakeFound? in
+        let found = try? withMemberTopic(member) { topicState throws(BrokerError) -> TakeFound? in
             let logs = topicState.partitionRecords
             guard
                 let take = topicState.groups.withLedger(
@@ -103,14 +123,14 @@ extension GroupCoordinator {
 
     /// Stops handing deliveries to a member; it can still settle what it holds.
     package func drain(_ member: GroupMember) {
-        try? withGroupTopic(member.topic) { topicState throws(BrokerError) in
+        try? withMemberTopic(member) { topicState throws(BrokerError) in
             _ = topicState.groups.withLedger(member.group) { $0.drain(member.id) }
         }
     }
 
     /// Removes a member and hands its unsettled deliveries to the others.
     package func leave(_ member: GroupMember) {
-        try? withGroupTopic(member.topic) { topicState throws(BrokerError) in
+        try? withMemberTopic(member) { topicState throws(BrokerError) in
             topicState.groups.leave(member.id, group: member.group, now: groupTime.now)
             idleWaiters.notifyAll()
         }
@@ -144,10 +164,10 @@ extension GroupCoordinator {
         }
     }
 
-    /// Acknowledges several deliveries of `group` on `topic` in one step.
-    package func acknowledge(_ tokens: [DeliveryToken], topic: String, group: String) throws(BrokerError) {
-        try withGroupTopic(topic) { topicState throws(BrokerError) in
-            _ = topicState.groups.update(group) { ledger in
+    /// Acknowledges several of a member's deliveries in one step.
+    package func acknowledge(_ tokens: [DeliveryToken], member: GroupMember) throws(BrokerError) {
+        try withMemberTopic(member) { topicState throws(BrokerError) in
+            _ = topicState.groups.update(member.group) { ledger in
                 tokens.count == 1 ? ledger.acknowledge(tokens[0]) : ledger.acknowledge(tokens)
             }
             idleWaiters.notifyAll()

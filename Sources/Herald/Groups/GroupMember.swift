@@ -13,8 +13,8 @@ package protocol GroupMemberBroker: AnyObject, Sendable {
     func leave(_ member: GroupMember)
     /// Applies a settlement of one of the group's deliveries.
     func settle(_ token: DeliveryToken, _ settlement: Settlement, topic: String, group: String) async throws
-    /// Acknowledges several of the group's deliveries in one step.
-    func acknowledge(_ tokens: [DeliveryToken], topic: String, group: String) throws
+    /// Acknowledges several of a member's deliveries in one step.
+    func acknowledge(_ tokens: [DeliveryToken], member: GroupMember) throws
     /// Restarts a delivery's ack deadline.
     func extendDeadline(_ token: DeliveryToken, topic: String, group: String) throws
     /// Gives back deliveries the member took but never handed to its consumer: they are due again at
@@ -36,13 +36,17 @@ package struct GroupMember: Sendable {
     package let id: UInt64
     /// Wakes the member when a change may have given it work.
     package let signal: AsyncSignal
+    /// The backend's object for the topic, when it can be kept: the member's operations then go to it
+    /// without looking the topic up by name each time (see ``GroupCoordinator/withMemberTopic(_:_:)``).
+    package let topicHandle: (any AnyObject & Sendable)?
 
     /// Creates a member.
-    package init(topic: String, group: String, id: UInt64, signal: AsyncSignal) {
+    package init(topic: String, group: String, id: UInt64, signal: AsyncSignal, topicHandle: (any AnyObject & Sendable)? = nil) {
         self.topic = topic
         self.group = group
         self.id = id
         self.signal = signal
+        self.topicHandle = topicHandle
     }
 }
 
@@ -82,7 +86,7 @@ package struct GroupMemberSource: SubscriptionSource {
     package init(broker: any GroupMemberBroker, member: GroupMember, options: SubscriptionOptions) {
         self.broker = broker
         self.member = member
-        self.acknowledger = GroupMemberAcknowledger(broker: broker, topic: member.topic, group: member.group)
+        self.acknowledger = GroupMemberAcknowledger(broker: broker, member: member)
         self.readAhead = ReadAhead(for: options)
     }
 
@@ -178,13 +182,13 @@ package struct GroupMemberSource: SubscriptionSource {
 /// rather than a boxed copy.
 package final class GroupMemberAcknowledger: DeliveryAcknowledger {
     let broker: any GroupMemberBroker
-    let topic: String
-    let group: String
+    let member: GroupMember
+    var topic: String { member.topic }
+    var group: String { member.group }
 
-    init(broker: any GroupMemberBroker, topic: String, group: String) {
+    init(broker: any GroupMemberBroker, member: GroupMember) {
         self.broker = broker
-        self.topic = topic
-        self.group = group
+        self.member = member
     }
 
     /// Settles a delivery through the broker.
@@ -198,7 +202,7 @@ package final class GroupMemberAcknowledger: DeliveryAcknowledger {
             for token in tokens { try await broker.settle(token, settlement, topic: topic, group: group) }
             return
         }
-        try broker.acknowledge(tokens, topic: topic, group: group)
+        try broker.acknowledge(tokens, member: member)
     }
 
     /// Restarts a delivery's deadline through the broker.

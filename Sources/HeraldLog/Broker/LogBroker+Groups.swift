@@ -22,6 +22,19 @@ extension LogBroker {
         return try topicState.withLock { () throws(BrokerError) in try body(topicState) }
     }
 
+    /// Members keep their topic, so their takes and acknowledgements take its lock alone.
+    package func memberHandle(for topic: LogTopic) -> (any AnyObject & Sendable)? { topic }
+
+    /// Runs `body` with the member's topic under the topic's lock, found through the member's handle (a
+    /// deleted topic's member reaches the deleted topic, whose groups are closed).
+    package func withMemberTopic<Result: Sendable>(
+        _ member: GroupMember,
+        _ body: @Sendable (LogTopic) throws(BrokerError) -> Result
+    ) throws(BrokerError) -> Result {
+        guard let topicState = member.topicHandle as? LogTopic else { return try withGroupTopic(member.topic, body) }
+        return try topicState.withLock { () throws(BrokerError) in try body(topicState) }
+    }
+
     /// The names of the open topics.
     package func groupTopicNames() -> [String] {
         state.withLock { state in Array(state.topics.keys) }
