@@ -6,27 +6,34 @@ import Synchronization
 public final class AsyncSignal: Sendable {
     private struct State {
         var isNotified = false
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        var lastWaiter: UInt64 = 0
+        /// The first waiter, kept apart: almost always the only one (a subscription's reader).
+        var first: (id: UInt64, continuation: CheckedContinuation<Void, Never>)?
+        /// Any other waiters.
+        var others: [UInt64: CheckedContinuation<Void, Never>] = [:]
     }
 
     // Mutex: notify() comes from any task; each continuation must be resumed exactly once.
     private let state = Mutex(State())
+    // Atomic: names each wait, for its cancellation.
+    private let lastWaiter = Atomic<UInt64>(0)
 
     /// Creates a signal with no pending notification.
     public init() {}
 
     /// Wakes every waiter, or keeps the notification for the next wait when nobody waits.
     public func notify() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard !state.waiters.isEmpty else {
+        let (first, others) = state.withLock { state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
+            guard let first = state.first else {
                 state.isNotified = true
-                return []
+                return (nil, [])
             }
-            defer { state.waiters.removeAll(keepingCapacity: true) }
-            return Array(state.waiters.values)
+            state.first = nil
+            guard !state.others.isEmpty else { return (first.continuation, []) }
+            defer { state.others.removeAll(keepingCapacity: true) }
+            return (first.continuation, Array(state.others.values))
         }
-        for waiter in waiters { waiter.resume() }
+        first?.resume()
+        for waiter in others { waiter.resume() }
     }
 
     /// Waits for a notification, the `deadline`, or cancellation, whichever comes first.
@@ -59,10 +66,7 @@ public final class AsyncSignal: Sendable {
     }
 
     private func waitForNotification() async {
-        let id = state.withLock { state -> UInt64 in
-            state.lastWaiter &+= 1
-            return state.lastWaiter
-        }
+        let id = lastWaiter.wrappingAdd(1, ordering: .relaxed).newValue
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
@@ -71,13 +75,23 @@ public final class AsyncSignal: Sendable {
                         return true
                     }
                     if Task.isCancelled { return true }
-                    state.waiters[id] = continuation
+                    if state.first == nil {
+                        state.first = (id, continuation)
+                    } else {
+                        state.others[id] = continuation
+                    }
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let continuation = state.withLock { $0.waiters.removeValue(forKey: id) }
+            let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                if let first = state.first, first.id == id {
+                    state.first = nil
+                    return first.continuation
+                }
+                return state.others.removeValue(forKey: id)
+            }
             continuation?.resume()
         }
     }
