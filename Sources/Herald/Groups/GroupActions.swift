@@ -37,9 +37,6 @@ package struct GroupActions: Equatable, Sendable {
 
     /// Nothing to do.
     package static let none = GroupActions()
-
-    /// Whether there is nothing to do.
-    package var isEmpty: Bool { wake == .nobody && deadLetters.isEmpty }
 }
 
 /// A request to move an event to the group's dead-letter topic. The owner reads the event, stores the

@@ -167,9 +167,7 @@ extension GroupCoordinator {
     /// Acknowledges several of a member's deliveries in one step.
     package func acknowledge(_ tokens: [DeliveryToken], member: GroupMember) throws(BrokerError) {
         try withMemberTopic(member) { topicState throws(BrokerError) in
-            _ = topicState.groups.update(member.group) { ledger in
-                tokens.count == 1 ? ledger.acknowledge(tokens[0]) : ledger.acknowledge(tokens)
-            }
+            _ = topicState.groups.update(member.group) { $0.acknowledge(tokens) }
             idleWaiters.notifyAll()
         }
     }
@@ -287,11 +285,6 @@ extension GroupCoordinator {
                 )
             }
         }
-    }
-
-    /// The names of the consumer groups of a topic, sorted. - Throws: ``BrokerError`` for an unknown topic.
-    package func groupNames(of topic: String) throws(BrokerError) -> [String] {
-        try withGroupTopic(topic) { topicState throws(BrokerError) in topicState.groups.names }
     }
 
     /// Waits until the named groups exist and have acknowledged every event of their topics (every existing

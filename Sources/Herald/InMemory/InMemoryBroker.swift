@@ -154,10 +154,7 @@ public final class InMemoryBroker: BrokerAdmin, GroupCoordinator {
 
     /// Reads stored events of one partition. - Throws: ``BrokerError``.
     public func read(topic: String, partition: Partition, from offset: Offset, limit: Int) async throws -> [StoredEvent] {
-        try state.withLock { state throws(BrokerError) in
-            guard let topicState = state.topics[topic] else { throw .unknownTopic(topic) }
-            return try topicState.read(partition: partition, from: offset, limit: limit)
-        }
+        try withGroupTopic(topic) { topicState throws(BrokerError) in try topicState.read(partition: partition, from: offset, limit: limit) }
     }
 
     // MARK: Admin

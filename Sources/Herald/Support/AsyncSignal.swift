@@ -38,16 +38,7 @@ public final class AsyncSignal: Sendable {
 
     /// Waits for a notification, the `deadline`, or cancellation, whichever comes first.
     public func wait(until deadline: ContinuousClock.Instant? = nil) async {
-        guard let deadline else {
-            await waitForNotification()
-            return
-        }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForNotification() }
-            group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
-            await group.next()
-            group.cancelAll()
-        }
+        await wait(until: deadline.map(Moment.init), on: .system)
     }
 
     /// Waits for a notification, the moment `deadline` on `time`'s clock, or cancellation, whichever comes
