@@ -64,4 +64,64 @@ struct TopicIsolationTests {
             try await broker.close()
         }
     }
+
+    @Test("while a topic's own retention waits on a slow disk, that topic's publishes, takes and acks go through")
+    func ownRetentionOffTheLock() async throws {
+        try await withTemporaryDirectory { directory in
+            let fileSystem = FaultInjectingFileSystem()
+            let clock = ManualClock()
+            let configuration = LogBrokerConfiguration(
+                dataDirectory: directory, defaultDurability: .operatingSystem, segmentBytes: 4 * 1024, fileSystem: fileSystem
+            )
+            let broker = try await LogBroker.open(configuration, clock: clock)
+            try await broker.createTopic(TopicConfiguration(name: "retiring", deduplicationWindow: .zero), options: LogTopicOptions(retentionAge: .seconds(60)))
+            for batch in 0..<8 {
+                _ = try await broker.publish(try (0..<10).map { try event("old-\(batch)-\($0)", size: 200) }, to: "retiring")
+            }
+            clock.advance(by: .seconds(120))
+            _ = try await broker.publish(try event("fresh", size: 200), to: "retiring")
+            let subscription = try await broker.subscribe(
+                to: "retiring", group: "readers", options: SubscriptionOptions(startPosition: .latest)
+            )
+
+            // Retention of "retiring" decides, then waits on the disk for its start file, on a thread of its own.
+            let stall = fileSystem.stall(pathsContaining: "/topics/retiring/")
+            let maintained = AsyncSignal()
+            Thread {
+                broker.maintain()
+                maintained.notify()
+            }.start()
+            await stall.reached()
+            let retiredStart = try await broker.describeTopic("retiring").partitions[0].startOffset
+            #expect(retiredStart > 0, "the events retention dropped are gone for readers before their files are")
+
+            let delivered = Mutex<String?>(nil)
+            let finished = AsyncSignal()
+            let work = Task {
+                _ = try await broker.publish(try event("new-1"), to: "retiring")
+                let delivery = try await subscription.next()
+                try await delivery?.ack()
+                delivered.withLock { $0 = delivery?.event.id }
+                finished.notify()
+            }
+            await finished.wait(until: .now + .seconds(10))
+            #expect(
+                delivered.withLock { $0 } == "new-1",
+                "the publish, take and ack on 'retiring' did not finish while its own retention waited on its disk")
+            #expect(stall.waiting == 1, "retention's file work was still waiting when they finished")
+
+            stall.resume()
+            try await work.value
+            await maintained.wait()
+            await subscription.close()
+            try await broker.close()
+
+            // The start was persisted and the dropped segments deleted: a reopened log starts there too.
+            let reopened = try await LogBroker.open(
+                LogBrokerConfiguration(dataDirectory: directory, defaultDurability: .operatingSystem, segmentBytes: 4 * 1024))
+            #expect(try await reopened.describeTopic("retiring").partitions[0].startOffset == retiredStart)
+            #expect(reopened.recoveryReport().corruptions.isEmpty)
+            try await reopened.close()
+        }
+    }
 }

@@ -130,6 +130,7 @@ extension LogBroker {
             return topicState
         }
         removed.withLock {
+            removed.isDeleted = true
             removed.groups.closeAll()
             idleWaiters.notifyAll()
         }
@@ -142,7 +143,11 @@ extension LogBroker {
                 try? partition.withLock { (store: PartitionStore) throws(StorageError) in try store.close() }
             }
             let aside = "\(topicsDirectory)/.deleted-\(UUID().uuidString)"
-            try fileSystem.rename(directory, to: aside)
+            // Retention's file work on the topic is finished or will not start: none writes into a
+            // directory a new topic of the same name takes.
+            try removed.retirementFiles.withLock { _ throws(StorageError) in
+                try fileSystem.rename(directory, to: aside)
+            }
             try fileSystem.syncDirectory(topicsDirectory)
             try fileSystem.removeItem(aside)
             try groupFiles.withLock { _ throws(StorageError) in

@@ -19,6 +19,8 @@ extension LogBroker {
         var publishID: UInt64
         /// The keys it claimed, with the index of the event that carries each.
         var claimed: [(key: DeduplicationFingerprint, index: Int)]
+        /// Whether making room left retention file work, done before the write.
+        var retires: Bool
 
         enum Outcome {
             case duplicate(Partition, Offset)
@@ -73,6 +75,11 @@ extension LogBroker {
                 throw CancellationError()
             }
         }
+        if plan.retires {
+            // The publish that made room deletes what it dropped, off the topic's lock; a failure is
+            // logged and maintenance tries again.
+            try? await onIOThread { self.retireFiles(of: topic) }
+        }
         return try await write(events, plan: plan)
     }
 
@@ -121,16 +128,16 @@ extension LogBroker {
         }
         if mustWait { return .wait }
         let newEvents = topic.deduplication.isEnabled ? claimed.count : events.count
+        let retires: Bool
         do {
-            try makeRoom(topic, events: newEvents)
-            try makeRoom(topic, bytes: payloadBytes)
+            retires = try makeRoom(topic, events: newEvents, bytes: payloadBytes)
         } catch {
             topic.withDeduplication { window in
                 for (key, _) in claimed { window.release(key, publish: publishID) }
             }
             throw error
         }
-        return .write(PlannedPublish(outcomes: outcomes, topic: topic, publishID: publishID, claimed: claimed))
+        return .write(PlannedPublish(outcomes: outcomes, topic: topic, publishID: publishID, claimed: claimed, retires: retires))
     }
 
     func write(_ events: [Event], plan: PlannedPublish) async throws -> [PublishReceipt] {

@@ -131,6 +131,10 @@ extension LogBroker {
                     metadata: [LogKey.partition: "\(index)", "herald.start": "\(start.value)"])
                 start = store.startOffset
             }
+            // Segments wholly below the start are what retention dropped before it could delete them.
+            if store.segments.count > 1, store.segments[0].nextOffset <= start {
+                try store.deleteOldSegments { segment, _ in segment.nextOffset <= start }
+            }
             let writer = PartitionWriter(
                 partition: LockedPartition(store),
                 policy: options.durability ?? self.configuration.defaultDurability,

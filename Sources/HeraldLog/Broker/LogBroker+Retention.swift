@@ -3,102 +3,68 @@ import Logging
 import Metrics
 import Synchronization
 
-import struct Foundation.Date
-
-/// Retention: making room under the topic limits and dropping events by age.
+/// Retention: the topic's ``RetentionPolicy`` decides under the topic's lock, the plan is applied there in
+/// memory, and the file work runs after the lock is left (``retireFiles(of:)``).
 extension LogBroker {
+    /// Drops the sealed segments whose newest event is older than `age`, then deletes their files.
     func applyAgeRetention(_ topic: LogTopic, age: Duration) {
         let cutoff = Int64((time.date.secondsSince1970 * 1_000)) - age.milliseconds
-        // Under this topic's lock only: its file work holds up nothing of another topic's.
         topic.withLock {
+            apply(RetentionPolicy.expired(before: cutoff, in: topic.retentionViews), to: topic)
+        }
+        retireFiles(of: topic)
+    }
+
+    /// Makes room for a publish of `events` events and `bytes` bytes under the topic's lock. Returns whether
+    /// it left file work for ``retireFiles(of:)``.
+    ///
+    /// - Throws: ``BrokerError/topicFull(_:limit:)`` when the publish cannot fit (nothing moved).
+    func makeRoom(_ topic: LogTopic, events: Int, bytes: Int64) throws(BrokerError) -> Bool {
+        let policy = topic.retentionPolicy
+        guard !policy.fits(events: Int64(events), bytes: bytes, heldEvents: topic.eventCount, heldBytes: topic.storedBytes) else { return false }
+        let plan = try policy.room(forEvents: Int64(events), bytes: bytes, in: topic.retentionViews) { partition, offset in
+            topic.partitions[partition].ingestTime(at: offset)
+        }
+        apply(plan, to: topic)
+        return !plan.isEmpty
+    }
+
+    /// Applies a plan in memory, under the topic's lock: the partitions' starts move, and groups behind a
+    /// new start move with it (counted and logged as missed events).
+    func apply(_ plan: RetentionPlan, to topic: LogTopic) {
+        for (index, offset) in plan.starts.sorted(by: { $0.key < $1.key }) {
+            topic.partitions[index].retire(below: offset)
+            for (group, missed) in topic.groups.retentionRemoved(partition: index, below: offset) {
+                Counter(label: "herald_group_missed_events_total", dimensions: [("topic", topic.name), ("group", group)])
+                    .increment(by: missed)
+                logger.warning(
+                    "retention removed events the group had not acknowledged; the group moved to the earliest retained event",
+                    metadata: [
+                        LogKey.topic: "\(topic.name)", LogKey.group: "\(group)", LogKey.partition: "\(index)",
+                        "herald.missed": "\(missed)",
+                    ]
+                )
+            }
+        }
+    }
+
+    /// Does the file work retention left on `topic` (start files, segment deletions), holding none of the
+    /// locks a publish, a take or a commit needs. What fails is logged and tried again at the next call
+    /// (maintenance calls it every round). Runs on the calling thread: an I/O thread.
+    func retireFiles(of topic: LogTopic) {
+        topic.retirementFiles.withLock { _ in
             for partition in topic.partitions {
-                // The oldest sealed segments whose newest event is older than the cutoff, stopping at the
-                // first that is not, or whose timestamps are not known for certain (damaged): when in doubt
-                // the data is kept.
-                let target = partition.writer.partition.withLock { store -> Offset? in
-                    store.segments.dropLast().prefix { segment in
-                        guard segment.damages.isEmpty, let newest = segment.index.maxTimestamp else { return false }
-                        return newest < cutoff
-                    }.last?.nextOffset
+                while let work = topic.withLock({ topic.isDeleted ? nil : partition.takeRetirement() }) {
+                    let (left, failure) = partition.perform(work)
+                    guard let failure else { continue }
+                    topic.withLock { partition.returnRetirement(left) }
+                    logger.error(
+                        "retention could not persist a partition's new start or delete its old segments; it is tried again",
+                        metadata: [LogKey.topic: "\(topic.name)", LogKey.partition: "\(partition.index.index)", LogKey.error: "\(failure)"]
+                    )
+                    break
                 }
-                if let target { advanceStart(topic, partition, to: target) }
             }
-        }
-    }
-
-    /// Moves a partition's start forward (under its topic's lock); groups behind it move too.
-    func advanceStart(_ topic: LogTopic, _ partition: LogPartition, to offset: Offset) {
-        do {
-            try partition.advanceStart(to: offset)
-        } catch {
-            logger.error("retention could not advance the partition start", metadata: [LogKey.topic: "\(topic.name)", LogKey.error: "\(error)"])
-            return
-        }
-        for (group, missed) in topic.groups.retentionRemoved(partition: partition.index.index, below: offset) {
-            Counter(label: "herald_group_missed_events_total", dimensions: [("topic", topic.name), ("group", group)])
-                .increment(by: missed)
-            logger.warning(
-                "retention removed events the group had not acknowledged; the group moved to the earliest retained event",
-                metadata: [
-                    LogKey.topic: "\(topic.name)", LogKey.group: "\(group)", LogKey.partition: "\(partition.index.index)",
-                    "herald.missed": "\(missed)",
-                ]
-            )
-        }
-    }
-
-    /// Applies the topic's event limit: first events every group acknowledged, then the overflow policy.
-    func makeRoom(_ topic: LogTopic, events: Int) throws(BrokerError) {
-        let limit = Int64(topic.configuration.maximumEvents)
-        guard topic.eventCount + Int64(events) > limit else { return }
-        if Int64(events) > limit {
-            throw .topicFull(topic.name, limit: "\(limit) events; the batch alone holds \(events)")
-        }
-        for partition in topic.partitions {
-            if let floor = topic.acknowledgedByAll(partition.index.index), floor > partition.startOffset {
-                let excess = topic.eventCount + Int64(events) - limit
-                guard excess > 0 else { break }
-                let target = Offset(min(floor.value, partition.startOffset.value + excess))
-                advanceStart(topic, partition, to: target)
-            }
-        }
-        guard topic.eventCount + Int64(events) > limit else { return }
-        guard topic.configuration.overflowPolicy == .dropOldest else {
-            throw .topicFull(topic.name, limit: "\(limit) events; it holds \(topic.eventCount)")
-        }
-        while topic.eventCount + Int64(events) > limit {
-            // The partition whose oldest event was stored first.
-            let candidates = topic.partitions.filter { $0.startOffset < $0.endOffset }
-            guard
-                let oldest = candidates.min(by: {
-                    ($0.record(at: $0.startOffset)?.storedAt ?? .distantFuture) < ($1.record(at: $1.startOffset)?.storedAt ?? .distantFuture)
-                })
-            else { break }
-            advanceStart(topic, oldest, to: oldest.startOffset.next)
-        }
-    }
-
-    /// Applies the topic's byte limit to the bytes on disk (payloads plus envelope and batch overhead), a
-    /// whole segment at a time: first segments every group acknowledged, then the overflow policy.
-    func makeRoom(_ topic: LogTopic, bytes incoming: Int64) throws(BrokerError) {
-        let limit = Int64(topic.configuration.maximumBytes)
-        func fits() -> Bool { topic.storedBytes + incoming <= limit }
-        guard !fits() else { return }
-        if incoming > limit {
-            throw .topicFull(topic.name, limit: "\(limit) bytes; the batch alone holds \(incoming)")
-        }
-        for partition in topic.partitions where !fits() {
-            if let floor = topic.acknowledgedByAll(partition.index.index), let end = partition.oldestSegmentEnd, end <= floor {
-                advanceStart(topic, partition, to: end)
-            }
-        }
-        guard !fits() else { return }
-        guard topic.configuration.overflowPolicy == .dropOldest else {
-            throw .topicFull(topic.name, limit: "\(limit) bytes on disk; it holds \(topic.storedBytes)")
-        }
-        while !fits() {
-            guard let oldest = topic.partitions.compactMap({ partition in partition.oldestSegmentEnd.map { (partition, $0) } }).first else { break }
-            advanceStart(topic, oldest.0, to: oldest.1)
         }
     }
 }

@@ -172,6 +172,8 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
         do {
             failure = try await onIOThread { [self] () -> String? in
                 var firstError: String?
+                // Retention's pending file work first: it closes the files of the segments it dropped.
+                for topic in topics { retireFiles(of: topic) }
                 do { try checkpointGroups(all: true) } catch { firstError = "\(error)" }
                 for partition in partitions {
                     do {
@@ -225,6 +227,9 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
             }
             if let age = topic.options.retentionAge {
                 applyAgeRetention(topic, age: age)
+            } else {
+                // Work a publish's retention left after a failure is tried again.
+                retireFiles(of: topic)
             }
         }
         do {

@@ -73,10 +73,8 @@ package final class LogPartition: PartitionRecords {
     /// deletes segments, so that every publish's size check needs no store lock.
     private(set) var storedBytes: Int64
 
-    /// The offset after the oldest sealed segment (deleting it moves the start there), if there is one.
-    var oldestSegmentEnd: Offset? {
-        writer.partition.withLock { store in store.segments.count > 1 ? store.segments[0].nextOffset : nil }
-    }
+    /// Retention's file work decided and not yet done (see ``retire(below:)``).
+    private var pendingRetirement = PartitionRetirement()
 
     private func cached(_ offset: Offset) -> StoredEvent? {
         guard offset >= cacheStart, offset.value < cacheStart.value + Int64(cache.count) else { return nil }
@@ -241,20 +239,61 @@ package final class LogPartition: PartitionRecords {
     /// What a read needs, taken under the topic's lock so that the read itself can run off it.
     var readRange: (reader: PartitionReader, start: Offset, end: Offset) { (reader, startOffset, endOffset) }
 
-    /// Moves the logical start forward (retention), persists it, and deletes segments wholly below it.
-    func advanceStart(to offset: Offset) throws(StorageError) {
+    // MARK: Retention
+
+    /// The partition as retention sees it (under the topic's lock).
+    func retentionView(acknowledgedByAll floor: Offset?) -> PartitionRetentionView {
+        let (sealed, activeBytes) = writer.partition.withLock { $0.retentionSummaries }
+        let start = startOffset
+        return PartitionRetentionView(
+            partition: index.index, start: start, end: endOffset, acknowledgedByAll: floor,
+            sealedSegments: sealed.filter { $0.nextOffset > start }, activeBytes: activeBytes
+        )
+    }
+
+    /// When the event at `offset` was stored, as the segments' time indexes know it (milliseconds since 1970).
+    func ingestTime(at offset: Offset) -> Int64? {
+        writer.partition.withLock { $0.ingestTime(at: offset) }
+    }
+
+    /// Moves the logical start forward (retention) in memory, under the topic's lock: the events below are
+    /// gone for readers at once, and the segments wholly below leave the store. Persisting the start and
+    /// deleting the files is left to ``takeRetirement()``, for after the lock.
+    func retire(below offset: Offset) {
         guard offset > logicalStart else { return }
         logicalStart = offset
-        try fileSystem.writeAtomically(ChecksummedText.seal(ByteBuffer(string: String(offset.value))), to: Self.startFile(directory))
-        defer { (storeStart, storedBytes) = writer.partition.withLock { ($0.startOffset, $0.bytes) } }
-        try writer.partition.withLock { (store: PartitionStore) throws(StorageError) in
-            _ = try store.deleteOldSegments { segment, _ in segment.nextOffset <= offset }
+        let detached = writer.partition.withLock { store in
+            let detached = store.detachSegments(below: offset)
+            (storeStart, storedBytes) = (store.startOffset, store.bytes)
+            return detached
         }
+        pendingRetirement.merge(PartitionRetirement(start: offset, segments: detached))
         if cacheStart < offset {
             cache.removeAll()
             cachedBytes = 0
         }
         if let wanted = wantedOffset, wanted < offset { wantedOffset = nil }
+    }
+
+    /// The file work retention left, to run off the topic's lock (taken under it); `nil` when there is none.
+    func takeRetirement() -> PartitionRetirement? {
+        guard !pendingRetirement.isEmpty else { return nil }
+        defer { pendingRetirement = PartitionRetirement() }
+        return pendingRetirement
+    }
+
+    /// Gives back file work that failed, to be tried again (under the topic's lock): a start decided since
+    /// replaces the failed one.
+    func returnRetirement(_ left: PartitionRetirement) {
+        var returned = left
+        returned.merge(pendingRetirement)
+        pendingRetirement = returned
+    }
+
+    /// Does retention's file work, off the topic's lock: it touches only the partition's directory and file
+    /// system, which never change. Returns what is left after a failure, with the failure.
+    func perform(_ retirement: PartitionRetirement) -> (left: PartitionRetirement, failure: StorageError?) {
+        retirement.run(directory: directory, fileSystem: fileSystem)
     }
 
     /// The first offset stored at or after `date`.

@@ -6,14 +6,22 @@ import struct Foundation.Date
 
 /// One topic of the embedded log: its partitions, de-duplication window and consumer groups, behind a
 /// lock of its own, so that work on one topic (a publish, a take, a commit, retention's file work) never
-/// waits for another topic's.
+/// waits for another topic's. Retention's file work runs off this lock too.
 ///
 /// `@unchecked Sendable` is safe: its configuration, options, directory and partition list never change,
 /// and every mutable member (groups, the de-duplication window, the publishes waiting on it, the
 /// partitions' caches and offsets) is touched only inside ``withLock(_:)``; the broker keeps to that.
 package final class LogTopic: GroupTopic, @unchecked Sendable {
-    // Mutex: held for short state changes, and by retention's file work on this topic alone.
+    // Mutex: held for short state changes only; never during file work.
     private let lock = Mutex(())
+    // Mutex: held by retention's file work on this topic (``LogBroker/retireFiles(of:)``), one at a time,
+    // and by the topic's deletion around the removal of its directory, so that no start file is written
+    // into a directory a later topic of the same name took over. Lock order: this, then ``withLock(_:)``.
+    let retirementFiles = Mutex(())
+    /// Set under the lock when the topic is deleted: its retention writes no more files.
+    var isDeleted = false
+    /// What the topic's limits drop.
+    let retentionPolicy: RetentionPolicy
     let configuration: TopicConfiguration
     let options: LogTopicOptions
     let directory: String
@@ -32,6 +40,7 @@ package final class LogTopic: GroupTopic, @unchecked Sendable {
         self.directory = directory
         self.partitions = partitions
         self.groups = TopicGroups(topic: configuration.name)
+        self.retentionPolicy = RetentionPolicy(configuration)
         self.deduplication = DeduplicationWindow(
             window: configuration.deduplicationWindow,
             maximumEntries: configuration.maximumDeduplicationEntries
@@ -87,6 +96,11 @@ package final class LogTopic: GroupTopic, @unchecked Sendable {
 
     /// Events held, all partitions.
     var eventCount: Int64 { partitions.reduce(0) { $0 + ($1.endOffset.value - $1.startOffset.value) } }
+
+    /// The partitions as retention sees them (under the lock).
+    var retentionViews: [PartitionRetentionView] {
+        partitions.map { $0.retentionView(acknowledgedByAll: acknowledgedByAll($0.index.index)) }
+    }
 
     /// The offset below which every group has acknowledged everything, per partition (nil without groups).
     func acknowledgedByAll(_ index: Int) -> Offset? {

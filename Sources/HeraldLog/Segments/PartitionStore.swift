@@ -320,10 +320,7 @@ final class PartitionStore {
         }
         while segments.count > 1 {
             let oldest = segments[0]
-            let summary = SegmentSummary(
-                baseOffset: oldest.baseOffset, nextOffset: oldest.nextOffset, bytes: oldest.size, maxTimestamp: oldest.index.maxTimestamp,
-                isDamaged: !oldest.damages.isEmpty
-            )
+            let summary = oldest.summary
             guard shouldDelete(summary, total) else { break }
             try oldest.delete()
             segments.removeFirst()
@@ -331,6 +328,35 @@ final class PartitionStore {
         }
         try fileSystem.syncDirectory(directory)
         return startOffset
+    }
+
+    /// The sealed segments, oldest first, as retention sees them, and the active segment's bytes.
+    var retentionSummaries: (sealed: [SegmentSummary], activeBytes: Int64) {
+        (segments.dropLast().map(\.summary), active.size)
+    }
+
+    /// Takes the sealed segments wholly below `offset` out of the store (and forgets a leading gap below it)
+    /// without touching their files: the caller deletes them with ``Segment/delete()`` after leaving the
+    /// locks. Readers no longer see them; the start offset moves past them.
+    func detachSegments(below offset: Offset) -> [Segment] {
+        if let gap = leadingGap, gap.endOffset <= offset { leadingGap = nil }
+        var detached: [Segment] = []
+        while segments.count > 1, segments[0].nextOffset <= offset {
+            detached.append(segments.removeFirst())
+        }
+        return detached
+    }
+
+    /// When the event at `offset` was stored (milliseconds since 1970), as the time indexes know it: the
+    /// newest time stored up to its batch. `nil` when the offset is not held.
+    func ingestTime(at offset: Offset) -> Int64? {
+        guard offset >= startOffset, offset < endOffset else { return nil }
+        return segments.last { $0.baseOffset <= offset }?.ingestTime(at: offset)
+    }
+
+    /// Syncs the partition's directory (after segment files were deleted).
+    func syncDirectory() throws(StorageError) {
+        try fileSystem.syncDirectory(directory)
     }
 
     /// Saves the active segment's indexes and closes every file.
@@ -371,17 +397,4 @@ struct PreparedAppend: @unchecked Sendable {
     let baseOffsets: [Offset]
     /// Each batch's size in bytes, in the order given.
     let batchSizes: [Int]
-}
-
-/// What retention sees of a sealed segment.
-struct SegmentSummary: Sendable {
-    var baseOffset: Offset
-    var nextOffset: Offset
-    var bytes: Int64
-    /// The largest ingest time in the segment, from its index (checksummed when loaded, else rebuilt from
-    /// the segment's batches).
-    var maxTimestamp: Int64?
-    /// Whether damage was found in the segment: its timestamps are then not known for certain.
-    var isDamaged: Bool
-    var eventCount: Int64 { nextOffset.value - baseOffset.value }
 }

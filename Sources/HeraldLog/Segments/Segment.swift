@@ -207,6 +207,16 @@ final class Segment {
         nextOffset = end
     }
 
+    /// What retention sees of the segment.
+    var summary: SegmentSummary {
+        SegmentSummary(baseOffset: baseOffset, nextOffset: nextOffset, bytes: size, maxTimestamp: index.maxTimestamp, isDamaged: !damages.isEmpty)
+    }
+
+    /// When the event at `offset` (in this segment) was stored, as the time index knows it.
+    func ingestTime(at offset: Offset) -> Int64? {
+        index.newestTimestamp(upTo: UInt32(clamping: offset.value - baseOffset.value))
+    }
+
     /// Closes the file.
     func close() throws(StorageError) {
         try file.close()

@@ -48,6 +48,18 @@ struct SegmentIndex: Sendable {
         times.first { $0.timestamp >= timestamp }?.relativeOffset
     }
 
+    /// The largest timestamp stored up to the batch holding the relative offset `relative` (that batch
+    /// included), if any.
+    func newestTimestamp(upTo relative: UInt32) -> Int64? {
+        var low = 0
+        var high = times.count
+        while low < high {
+            let middle = (low + high) / 2
+            if times[middle].relativeOffset <= relative { low = middle + 1 } else { high = middle }
+        }
+        return low > 0 ? times[low - 1].timestamp : nil
+    }
+
     /// The largest timestamp in the segment, if it holds anything.
     var maxTimestamp: Int64? { times.last?.timestamp }
 
