@@ -150,13 +150,7 @@ extension LogBroker {
             }
             try fileSystem.syncDirectory(topicsDirectory)
             try fileSystem.removeItem(aside)
-            try groupFiles.withLock { _ throws(StorageError) in
-                let groups = "\(groupsDirectory)/\(topic)"
-                if fileSystem.fileExists(groups) {
-                    try fileSystem.removeItem(groups)
-                    try fileSystem.syncDirectory(groupsDirectory)
-                }
-            }
+            try checkpointer.removeCheckpoints(ofTopic: topic)
         }
     }
 }

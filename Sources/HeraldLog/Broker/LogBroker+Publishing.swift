@@ -1,34 +1,8 @@
 import Herald
 import Synchronization
 
-/// Publishing: planning (de-duplication, limits) and writing through the partitions' writers.
+/// Publishing: planned under the topic's lock (``PublishPlanner``), then written through the partitions' writers.
 extension LogBroker {
-    // MARK: Publishing
-
-    enum PublishPlan {
-        /// Another publish is writing an event with the same (source, id); wait for it, then plan again.
-        case wait
-        case write(PlannedPublish)
-    }
-
-    struct PlannedPublish {
-        /// Per event: the receipt of an earlier copy, or the partition to write to.
-        var outcomes: [Outcome]
-        var topic: LogTopic
-        /// This publish's id in the de-duplication window's claims.
-        var publishID: UInt64
-        /// The keys it claimed, with the index of the event that carries each.
-        var claimed: [(key: DeduplicationFingerprint, index: Int)]
-        /// Whether making room left retention file work, done before the write.
-        var retires: Bool
-
-        enum Outcome {
-            case duplicate(Partition, Offset)
-            case duplicateInBatch(Int)
-            case write(Int)
-        }
-    }
-
     /// Stores events and returns their receipts once their topic's durability policy is met.
     ///
     /// - Throws: ``BrokerError`` for an unknown topic, an oversize event or a full topic (nothing is
@@ -46,12 +20,12 @@ extension LogBroker {
         }
         let publishID = lastPublishID.wrappingAdd(1, ordering: .relaxed).newValue
         var signal: AsyncSignal?
-        var plan: PlannedPublish
+        var plan: PublishPlanner.PlannedPublish
         while true {
-            let next = try topic.withLock { () throws(BrokerError) -> PublishPlan in
-                let result: PublishPlan
+            let next = try topic.withLock { () throws(BrokerError) -> PublishPlanner.Plan in
+                let result: PublishPlanner.Plan
                 do throws(BrokerError) {
-                    result = try self.plan(events, on: topic, publishID: publishID)
+                    result = try planner.plan(events, on: topic, publishID: publishID)
                 } catch {
                     topic.pendingWaiters[publishID] = nil
                     throw error
@@ -78,69 +52,12 @@ extension LogBroker {
         if plan.retires {
             // The publish that made room deletes what it dropped, off the topic's lock; a failure is
             // logged and maintenance tries again.
-            try? await onIOThread { self.retireFiles(of: topic) }
+            try? await onIOThread { [logger] in topic.retireFiles(logger: logger) }
         }
         return try await write(events, plan: plan)
     }
 
-    /// Plans a publish under `topic`'s lock: sizes, de-duplication claims and room under the limits.
-    func plan(_ events: [Event], on topic: LogTopic, publishID: UInt64) throws(BrokerError) -> PublishPlan {
-        let topicName = topic.name
-        // An event's size is the bytes it takes on disk (every attribute, its data and its partition key), so
-        // that nothing is acknowledged that a reader would refuse, and the topic's byte bound counts what
-        // is stored.
-        let maximumEventBytes = min(topic.configuration.maximumEventBytes, Self.maximumEventBytes)
-        var payloadBytes: Int64 = 0
-        for event in events {
-            let size = RecordBatch.recordSize(of: event)
-            if size > maximumEventBytes {
-                throw .eventTooLarge(topic: topicName, eventID: event.id, size: size, limit: maximumEventBytes)
-            }
-            payloadBytes += Int64(size)
-        }
-        var outcomes: [PlannedPublish.Outcome] = []
-        outcomes.reserveCapacity(events.count)
-        var claimed: [(key: DeduplicationFingerprint, index: Int)] = []
-        // One access to the window for the whole batch, and one hash lookup per event in it.
-        let mustWait = topic.withDeduplication { window -> Bool in
-            guard window.isEnabled else {
-                for event in events { outcomes.append(.write(topic.partition(for: event))) }
-                return false
-            }
-            claimed.reserveCapacity(events.count)
-            window.expire(now: time.now.instant)
-            for (index, event) in events.enumerated() {
-                let key = event.deduplicationKey.fingerprint
-                switch window.claim(key, publish: publishID, index: index) {
-                case .claimed:
-                    claimed.append((key, index))
-                    outcomes.append(.write(topic.partition(for: event)))
-                case .duplicate(let partition, let offset):
-                    outcomes.append(.duplicate(partition, offset))
-                case .earlierInBatch(let earlier):
-                    outcomes.append(.duplicateInBatch(earlier))
-                case .heldElsewhere:
-                    for (key, _) in claimed { window.release(key, publish: publishID) }
-                    return true
-                }
-            }
-            return false
-        }
-        if mustWait { return .wait }
-        let newEvents = topic.deduplication.isEnabled ? claimed.count : events.count
-        let retires: Bool
-        do {
-            retires = try makeRoom(topic, events: newEvents, bytes: payloadBytes)
-        } catch {
-            topic.withDeduplication { window in
-                for (key, _) in claimed { window.release(key, publish: publishID) }
-            }
-            throw error
-        }
-        return .write(PlannedPublish(outcomes: outcomes, topic: topic, publishID: publishID, claimed: claimed, retires: retires))
-    }
-
-    func write(_ events: [Event], plan: PlannedPublish) async throws -> [PublishReceipt] {
+    func write(_ events: [Event], plan: PublishPlanner.PlannedPublish) async throws -> [PublishReceipt] {
         let topic = plan.topic
         let timestamp = Int64((time.date.secondsSince1970 * 1_000).rounded(.down))
         var perPartition: [Int: [(index: Int, event: Event)]] = [:]

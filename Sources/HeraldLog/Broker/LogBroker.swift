@@ -75,14 +75,14 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
 
     /// The broker's time, for its consumer groups.
     package var groupTime: TimeSource { time }
-    // Mutex: serialises writes of group checkpoint files with the removal of a deleted topic's group
-    // directory, so that a checkpoint taken before the deletion cannot write its file after it. Held only
-    // on the I/O threads.
-    let groupFiles = Mutex(())
+    /// Writes the consumer groups' checkpoint files.
+    let checkpointer: GroupCheckpointer
+    /// Plans each publish under its topic's lock.
+    let planner: PublishPlanner
     /// The configured file system behind the cap on open files.
     let fileSystem: LimitedFileSystem
     var topicsDirectory: String { "\(configuration.dataDirectory)/topics" }
-    var groupsDirectory: String { "\(configuration.dataDirectory)/groups" }
+    var groupsDirectory: String { checkpointer.directory }
     static func journalDirectory(_ configuration: LogBrokerConfiguration) -> String { "\(configuration.dataDirectory)/journal" }
 
     private init(configuration: LogBrokerConfiguration, threadPool: NIOThreadPool, journal: CommitJournal?, time: TimeSource, logger: Logger) {
@@ -92,6 +92,8 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
         self.journal = journal
         self.logger = logger
         self.fileSystem = LimitedFileSystem(wrapping: configuration.fileSystem, maximumOpenFiles: configuration.maximumOpenFiles)
+        self.planner = PublishPlanner(time: time, logger: logger)
+        self.checkpointer = GroupCheckpointer(directory: "\(configuration.dataDirectory)/groups", fileSystem: fileSystem)
     }
 
     /// Files the broker holds open now: at most ``LogBrokerConfiguration/maximumOpenFiles``.
@@ -173,8 +175,8 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
             failure = try await onIOThread { [self] () -> String? in
                 var firstError: String?
                 // Retention's pending file work first: it closes the files of the segments it dropped.
-                for topic in topics { retireFiles(of: topic) }
-                do { try checkpointGroups(all: true) } catch { firstError = "\(error)" }
+                for topic in topics { topic.retireFiles(logger: logger) }
+                do { try checkpointer.checkpoint(topics, all: true) } catch { firstError = "\(error)" }
                 for partition in partitions {
                     do {
                         try partition.withLock { (store: PartitionStore) throws(StorageError) in try store.close() }
@@ -201,12 +203,7 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     /// leave; then it checkpoints and closes. So no acknowledgement is lost whatever the order of a
     /// `ServiceGroup`'s services (though running the broker first, so that it stops last, is the clearer one).
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: self.configuration.maintenanceInterval)
-                try? await self.onIOThread { self.maintain() }
-            }
-        }
+        try await LogMaintenance(broker: self, interval: configuration.maintenanceInterval).run()
         if Task.isShuttingDownGracefully {
             await drainMembers(timeout: configuration.shutdownGracePeriod)
         }
@@ -226,14 +223,14 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
                 }
             }
             if let age = topic.options.retentionAge {
-                applyAgeRetention(topic, age: age)
+                topic.retireExpired(before: Int64((time.date.secondsSince1970 * 1_000)) - age.milliseconds, logger: logger)
             } else {
                 // Work a publish's retention left after a failure is tried again.
-                retireFiles(of: topic)
+                topic.retireFiles(logger: logger)
             }
         }
         do {
-            try checkpointGroups(all: false)
+            try checkpointer.checkpoint(topics, all: false)
         } catch {
             logger.error("consumer group checkpoint failed; it is retried", metadata: [LogKey.error: "\(error)"])
         }

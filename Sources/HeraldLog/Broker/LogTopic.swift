@@ -14,7 +14,7 @@ import struct Foundation.Date
 package final class LogTopic: GroupTopic, @unchecked Sendable {
     // Mutex: held for short state changes only; never during file work.
     private let lock = Mutex(())
-    // Mutex: held by retention's file work on this topic (``LogBroker/retireFiles(of:)``), one at a time,
+    // Mutex: held by retention's file work on this topic (``retireFiles(logger:)``), one at a time,
     // and by the topic's deletion around the removal of its directory, so that no start file is written
     // into a directory a later topic of the same name took over. Lock order: this, then ``withLock(_:)``.
     let retirementFiles = Mutex(())
