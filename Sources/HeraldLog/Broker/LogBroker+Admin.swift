@@ -50,9 +50,12 @@ extension LogBroker {
             case .exists:
                 return
             case .wait(let creation):
-                // Another call is creating it: look again once it is done (or in a while, as its signal may
-                // have been taken by another waiter).
-                await creation.wait(until: .now + .milliseconds(100))
+                // Another call is creating it: look again once it is done. The creator notifies once; a
+                // notification that came before this wait is kept for one waiter only, so each waiter passes
+                // it on to the next.
+                await creation.wait()
+                creation.notify()
+                try Task.checkCancellation()
             case .create(let creation, let incarnation):
                 defer {
                     state.withLock { _ = $0.creations.removeValue(forKey: name) }
