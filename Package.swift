@@ -18,6 +18,7 @@ enum Dependency {
     static let metricsTestKit = Target.Dependency.product(name: "MetricsTestKit", package: "swift-metrics")
     static let tracing = Target.Dependency.product(name: "Tracing", package: "swift-distributed-tracing")
     static let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
     static let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
     static let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
     static let nioFoundationCompat = Target.Dependency.product(name: "NIOFoundationCompat", package: "swift-nio")
@@ -26,6 +27,9 @@ enum Dependency {
     static let heap = Target.Dependency.product(name: "HeapModule", package: "swift-collections")
     static let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
     static let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
+    static let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+    static let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
+    static let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
 }
 
 let package = Package(
@@ -36,6 +40,7 @@ let package = Package(
         .library(name: "HeraldLog", targets: ["HeraldLog"]),
         .library(name: "HeraldTesting", targets: ["HeraldTesting"]),
         .library(name: "HeraldNATS", targets: ["HeraldNATS"]),
+        .library(name: "HeraldServer", targets: ["HeraldServer"]),
         .executable(name: "herald", targets: ["HeraldCommand"]),
         .executable(name: "herald-crash-writer", targets: ["HeraldCrashWriter"]),
     ],
@@ -49,6 +54,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -96,6 +104,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "HeraldServer",
+            dependencies: [
+                "Herald",
+                Dependency.hummingbird,
+                Dependency.httpTypes,
+                Dependency.logging,
+                Dependency.serviceLifecycle,
+                Dependency.nioCore,
+                Dependency.nioFoundationCompat,
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "HeraldTesting",
             dependencies: [
                 "Herald",
@@ -111,7 +132,9 @@ let package = Package(
                 "Herald",
                 "HeraldLog",
                 "HeraldNATS",
+                "HeraldServer",
                 Dependency.argumentParser,
+                Dependency.unixSignals,
                 Dependency.deque,
                 Dependency.histogram,
                 Dependency.logging,
@@ -150,6 +173,20 @@ let package = Package(
                 Dependency.logging,
                 Dependency.nioCore,
                 Dependency.nioPosix,
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HeraldServerTests",
+            dependencies: [
+                "Herald",
+                "HeraldServer",
+                "HeraldTesting",
+                Dependency.httpClient,
+                Dependency.logging,
+                Dependency.nioCore,
+                Dependency.nioFoundationCompat,
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -8,10 +8,10 @@ struct HeraldCommand: AsyncParsableCommand {
         abstract: "Herald: event-driven messaging for Swift on the server.",
         discussion: """
             Run `herald demo` to watch a coffee shop's events flow through Herald, retries, dead letters and \
-            stopped duplicates included. `herald bench` measures the broker in release mode.
+            stopped duplicates included. `herald bench` measures the broker in release mode. `herald serve` serves a broker over HTTP.
             """,
         version: HeraldVersion.current,
-        subcommands: [DemoCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, BenchCommand.self, ServeCommand.self]
     )
 }
 

@@ -3,7 +3,7 @@
 ///
 /// ``path`` says where: the member names and array indices from the top of the document down to the
 /// value being read (for a duplicate member, down to the object that holds it).
-struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of rule was broken.
     enum Kind: Sendable, Hashable {
         /// The bytes are not JSON.
@@ -58,7 +58,7 @@ struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The reason, the offset and the path.
-    var description: String {
+    package var description: String {
         if case .limit = kind { return reason }
         let location = pathDescription.map { " (in \($0))" } ?? ""
         return "\(reason) at byte \(offset)\(location)"

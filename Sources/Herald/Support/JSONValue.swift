@@ -8,7 +8,7 @@ import class Foundation.JSONEncoder
 /// Integers that fit in `Int64` are kept exactly as ``integer(_:)``; other numbers become ``number(_:)``.
 /// Serialisation is compact, with object keys sorted and `/` left unescaped, so the same value always
 /// produces the same text.
-enum JSONValue: Sendable, Hashable {
+package enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -21,7 +21,7 @@ enum JSONValue: Sendable, Hashable {
     ///
     /// - Throws: ``JSONParseError`` when `buffer` breaks `limits`, is not JSON, holds a string that is not
     ///   Unicode or names a member twice in one object.
-    init(parsing buffer: ByteBuffer, limits: JSONLimits = JSONLimits()) throws(JSONParseError) {
+    package init(parsing buffer: ByteBuffer, limits: JSONLimits = JSONLimits()) throws(JSONParseError) {
         let parsed = buffer.withUnsafeReadableBytes { raw in
             Result { () throws(JSONParseError) in try JSONParser.parse(raw, limits: limits) }
         }
@@ -31,14 +31,14 @@ enum JSONValue: Sendable, Hashable {
     /// The compact JSON text of this value.
     ///
     /// - Throws: the encoder's error (only for numbers JSON cannot represent, which parsing never yields).
-    func serialized() throws -> ByteBuffer {
+    package func serialized() throws -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encodeAsByteBuffer(self, allocator: ByteBufferAllocator())
     }
 
     /// The JSON type's name, for error messages.
-    var kindDescription: String {
+    package var kindDescription: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -51,7 +51,7 @@ enum JSONValue: Sendable, Hashable {
 }
 
 extension JSONValue: Encodable {
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()

@@ -1,10 +1,10 @@
 /// The percent-encoding of CloudEvents attribute values in NATS (and HTTP) headers: space, `"`, `%`, and
 /// every byte outside printable ASCII (`0x21`-`0x7E`) become `%XY` of their UTF-8 bytes, upper case.
-enum PercentEncoding {
+package enum PercentEncoding {
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     /// Encodes `value` for a header.
-    static func encode(_ value: String) -> String {
+    package static func encode(_ value: String) -> String {
         let utf8 = value.utf8
         if !utf8.contains(where: needsEncoding) { return value }
         var bytes: [UInt8] = []
@@ -24,7 +24,7 @@ enum PercentEncoding {
     /// Decodes a header value: first the quoted-string form (`"a \" b"`) older senders may use, then one
     /// round of percent-decoding (either case). `nil` when an escape is malformed or the bytes are not
     /// valid UTF-8 (overlong forms included).
-    static func decode(_ value: String) -> String? {
+    package static func decode(_ value: String) -> String? {
         var source = Array(value.utf8)
         if source.count >= 2, source.first == UInt8(ascii: "\""), source.last == UInt8(ascii: "\"") {
             var unquoted: [UInt8] = []

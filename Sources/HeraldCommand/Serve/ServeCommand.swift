@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Herald
+import HeraldLog
+import HeraldNATS
+import HeraldServer
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `herald serve`: a broker behind an HTTP API.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a broker over HTTP: publish CloudEvents, probe health.",
+        discussion: """
+            Runs the embedded durable log in --data-dir (created if missing) behind an HTTP API, or NATS \
+            JetStream with --nats URL. Events are published with POST /topics/{topic}/events in the CloudEvents \
+            HTTP binding's binary, structured or batch mode. --config FILE reads a JSON file (host, port, \
+            limits, topics to create); command-line options win over it. SIGINT or SIGTERM stops accepting, \
+            finishes the requests in flight, then flushes and closes the broker.
+            """
+    )
+
+    @Option(help: "Where the embedded log keeps its files.")
+    var dataDir: String?
+
+    @Option(help: "Serve NATS JetStream at this URL (e.g. nats://127.0.0.1:4222) instead of the embedded log.")
+    var nats: String?
+
+    @Option(help: "The address to listen on (default 127.0.0.1, from the config file if it sets one).")
+    var host: String?
+
+    @Option(help: "The TCP port (default 8080; 0 takes a free one, printed at start).")
+    var port: Int?
+
+    @Option(help: "A JSON configuration file (see Docs/server.md).")
+    var config: String?
+
+    @Flag(name: .long, help: "Log at info level (default: warnings and errors).")
+    var verbose = false
+
+    func validate() throws {
+        if nats != nil, dataDir != nil {
+            throw ValidationError("--nats and --data-dir name two brokers; give one")
+        }
+        if nats == nil, dataDir == nil {
+            throw ValidationError("give --data-dir DIR (the embedded log) or --nats URL")
+        }
+        if let port, !(0...65_535).contains(port) {
+            throw ValidationError("--port \(port) is not a TCP port (0 to 65535)")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "herald.serve")
+        logger.logLevel = verbose ? .info : .warning
+        var configuration = ServerConfiguration()
+        if let config {
+            do {
+                configuration = try ServerConfigurationFile.load(config)
+            } catch {
+                throw ValidationError("the configuration is refused: \(error)")
+            }
+        }
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        let broker: any BrokerAdmin
+        if let nats {
+            broker = try await NATSBroker.connect(NATSBrokerOptions(servers: nats.split(separator: ",").map(String.init)), logger: logger)
+        } else if let dataDir {
+            broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: dataDir), logger: logger)
+        } else {
+            throw ValidationError("give --data-dir DIR or --nats URL")
+        }
+        let host = configuration.host
+        let server = HeraldServer(broker: broker, configuration: configuration, logger: logger) { port in
+            print("herald serve: listening on http://\(host):\(port)")
+        }
+        // The broker first: services stop in reverse order, so the server stops before the broker closes.
+        let group = ServiceGroup(services: [broker, server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}

@@ -1,0 +1,64 @@
+import Herald
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// A Herald broker behind an HTTP API: publishing by the CloudEvents HTTP binding, and probes. A
+/// ServiceLifecycle `Service`: run it in a `ServiceGroup` after the broker (services stop in reverse order,
+/// so on SIGTERM the server stops accepting and finishes its requests before the broker closes).
+///
+/// ```swift
+/// let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: "data"))
+/// let server = HeraldServer(broker: broker, configuration: ServerConfiguration(port: 8080))
+/// try await ServiceGroup(services: [broker, server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+/// ```
+public struct HeraldServer: Service {
+    /// The broker served.
+    public let broker: any BrokerAdmin
+    /// How the server listens and what it bounds.
+    public let configuration: ServerConfiguration
+    private let logger: Logger
+    private let onListening: @Sendable (Int) async -> Void
+
+    /// A server of `broker`; `onListening` gets the port once the server accepts connections (the one taken
+    /// when the configuration's port is 0).
+    public init(
+        broker: any BrokerAdmin,
+        configuration: ServerConfiguration = ServerConfiguration(),
+        logger: Logger = Logger(label: "herald.server"),
+        onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) {
+        self.broker = broker
+        self.configuration = configuration
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    /// Creates the configured topics, then serves until graceful shutdown or cancellation; on graceful
+    /// shutdown it stops accepting connections and finishes the requests in flight.
+    ///
+    /// - Throws: ``Herald/BrokerError`` when a configured topic cannot be created; the server's error when
+    ///   it cannot listen.
+    public func run() async throws {
+        for topic in configuration.topics {
+            try await broker.createTopic(topic)
+        }
+        let router = Router()
+        PublishRoutes(broker: broker, limits: configuration.limits).register(on: router)
+        HealthRoutes(broker: broker).register(on: router)
+        let logger = logger
+        let onListening = onListening
+        let application = Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "herald"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("herald serve is listening", metadata: ["herald.port": "\(port)"])
+                await onListening(port)
+            },
+            logger: logger
+        )
+        try await application.run()
+    }
+}

@@ -1,0 +1,21 @@
+import Herald
+
+/// How `herald serve` listens, what it bounds, and which topics it makes sure exist at start.
+public struct ServerConfiguration: Sendable {
+    /// The address to listen on. Default `127.0.0.1`: only this machine reaches the server.
+    public var host: String
+    /// The TCP port. Default 8080; 0 takes any free port (the server reports the one it took).
+    public var port: Int
+    /// Bounds on requests.
+    public var limits: ServerLimits
+    /// Topics created at start if missing (an existing topic of another configuration stops the start).
+    public var topics: [TopicConfiguration]
+
+    /// A configuration with the defaults stated on each property.
+    public init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), topics: [TopicConfiguration] = []) {
+        self.host = host
+        self.port = port
+        self.limits = limits
+        self.topics = topics
+    }
+}
