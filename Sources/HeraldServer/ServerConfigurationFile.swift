@@ -52,7 +52,7 @@ public enum ServerConfigurationFile {
         } catch {
             throw ServerConfigurationError(path: path, key: nil, message: "is not valid JSON: \(error)")
         }
-        var reader = KeyReader(path: path)
+        let reader = KeyReader(path: path)
         let object = try reader.object(root, at: nil)
         var configuration = base
         try reader.onlyKeys(["host", "port", "limits", "topics"], in: object, at: nil)
