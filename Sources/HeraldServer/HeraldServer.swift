@@ -4,7 +4,8 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// A Herald broker behind an HTTP API: publishing by the CloudEvents HTTP binding, and probes. A
+/// A Herald broker behind an HTTP API: publishing by the CloudEvents HTTP binding, pull consumers that
+/// settle by token, and probes. A
 /// ServiceLifecycle `Service`: run it in a `ServiceGroup` after the broker (services stop in reverse order,
 /// so on SIGTERM the server stops accepting and finishes its requests before the broker closes).
 ///
@@ -36,7 +37,8 @@ public struct HeraldServer: Service {
     }
 
     /// Creates the configured topics, then serves until graceful shutdown or cancellation; on graceful
-    /// shutdown it stops accepting connections and finishes the requests in flight.
+    /// shutdown it stops accepting connections, finishes the requests in flight, and releases the
+    /// deliveries pull consumers still hold.
     ///
     /// - Throws: ``Herald/BrokerError`` when a configured topic cannot be created; the server's error when
     ///   it cannot listen.
@@ -45,7 +47,9 @@ public struct HeraldServer: Service {
             try await broker.createTopic(topic)
         }
         let router = Router()
+        let pulls = PullSubscriptions(broker: broker, options: SubscriptionOptions(prefetch: Self.pullPrefetch))
         PublishRoutes(broker: broker, limits: configuration.limits).register(on: router)
+        ConsumeRoutes(broker: broker, pulls: pulls, limits: configuration.limits).register(on: router)
         HealthRoutes(broker: broker).register(on: router)
         let logger = logger
         let onListening = onListening
@@ -59,6 +63,16 @@ public struct HeraldServer: Service {
             },
             logger: logger
         )
-        try await application.run()
+        do {
+            try await application.run()
+        } catch {
+            await pulls.closeAll()
+            throw error
+        }
+        // Deliveries HTTP consumers still hold go back to their groups at once.
+        await pulls.closeAll()
     }
+
+    /// Unsettled deliveries the server's pull consumers of one group may hold together.
+    public static let pullPrefetch = 1_000
 }
