@@ -26,6 +26,9 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         /// Per file opened here, the size its last successful sync made durable (its size when first
         /// opened, until a sync).
         var durableSizes: [String: Int64] = [:]
+        /// Per file, how many times it was truncated: a sync that a truncation overtook makes nothing more
+        /// durable (the size it read may include bytes the truncation cut and later writes put back).
+        var truncations: [String: Int] = [:]
         /// Files created here whose directory entry no sync of their directory has made durable yet, with
         /// that directory.
         var unsyncedEntries: [String: String] = [:]
@@ -169,12 +172,21 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         }
     }
 
-    /// Notes a successful sync of `path` at `size` bytes; `false` if the power went off while it ran (the
-    /// sync then did not complete: nothing more is durable).
-    func recordSynced(_ path: String, size: Int64) -> Bool {
+    /// Counts of truncations of `path` so far; a sync reads it before it reads the file's size.
+    func truncationCount(of path: String) -> Int {
+        state.withLock { $0.truncations[path, default: 0] }
+    }
+
+    /// Notes a successful sync of `path` that found `size` bytes when it started (after `truncations`
+    /// truncations); `false` if the power went off while it ran (the sync then did not complete: nothing
+    /// more is durable). Syncs of one file may overlap (a journal checkpoint and a segment roll): one that
+    /// started earlier and ends later never makes the durable size smaller, as a real `fsync` never undoes
+    /// what another one made durable.
+    func recordSynced(_ path: String, size: Int64, truncations: Int) -> Bool {
         state.withLock { state in
             guard !state.isPoweredOff else { return false }
-            state.durableSizes[path] = size
+            guard state.truncations[path, default: 0] == truncations else { return true }
+            state.durableSizes[path] = max(state.durableSizes[path] ?? 0, size)
             return true
         }
     }
@@ -204,6 +216,7 @@ public final class FaultInjectingFileSystem: LogFileSystem {
     func admitTruncate(_ path: String, to size: Int64) throws(StorageError) {
         try state.withLock { (state: inout State) throws(StorageError) in
             if state.isPoweredOff { throw Fault.io.error("ftruncate", path: path) }
+            state.truncations[path, default: 0] += 1
             if let durable = state.durableSizes[path], durable > size { state.durableSizes[path] = size }
         }
     }
@@ -234,7 +247,11 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         if isNew { try admitChange("open", path: path) }
         let file = try base.open(path, creating: creating)
         if isNew {
-            state.withLock { $0.unsyncedEntries[path] = Self.parentDirectory(of: path) }
+            state.withLock { state in
+                state.unsyncedEntries[path] = Self.parentDirectory(of: path)
+                // A path removed and made again starts empty: nothing of the old file's is durable in it.
+                state.durableSizes[path] = nil
+            }
         }
         recordOpened(path, size: try file.size())
         return FaultInjectingLogFile(base: file, faults: self)
@@ -262,6 +279,10 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         passStalls(path)
         try admitChange("unlink", path: path)
         try base.removeItem(path)
+        state.withLock { state in
+            state.durableSizes[path] = nil
+            state.unsyncedEntries[path] = nil
+        }
     }
 
     /// Passes through to ``base``; the file keeps what it made durable under its new name.

@@ -29,9 +29,10 @@ struct FaultInjectingLogFile: LogFile {
 
     func sync() throws(StorageError) {
         if let fault = faults.admitSync() { throw fault.error("sync", path: path) }
+        let truncations = faults.truncationCount(of: path)
         let size = try base.size()
         try base.sync()
-        if !faults.recordSynced(path, size: size) { throw FaultInjectingFileSystem.Fault.io.error("sync", path: path) }
+        if !faults.recordSynced(path, size: size, truncations: truncations) { throw FaultInjectingFileSystem.Fault.io.error("sync", path: path) }
     }
 
     func truncate(to size: Int64) throws(StorageError) {
