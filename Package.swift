@@ -30,6 +30,7 @@ enum Dependency {
     static let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
     static let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
     static let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+    static let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 }
 
 let package = Package(
@@ -57,6 +58,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .target(
@@ -109,6 +111,7 @@ let package = Package(
                 "Herald",
                 Dependency.hummingbird,
                 Dependency.httpTypes,
+                Dependency.crypto,
                 Dependency.logging,
                 Dependency.serviceLifecycle,
                 Dependency.nioCore,

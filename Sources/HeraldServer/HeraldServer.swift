@@ -48,8 +48,10 @@ public struct HeraldServer: Service {
         }
         let router = Router()
         let pulls = PullSubscriptions(broker: broker, options: SubscriptionOptions(prefetch: Self.pullPrefetch))
-        PublishRoutes(broker: broker, limits: configuration.limits).register(on: router)
-        ConsumeRoutes(broker: broker, pulls: pulls, limits: configuration.limits).register(on: router)
+        let authorizer = Authorizer(configuration.access)
+        PublishRoutes(broker: broker, limits: configuration.limits, authorizer: authorizer).register(on: router)
+        ConsumeRoutes(broker: broker, pulls: pulls, limits: configuration.limits, authorizer: authorizer).register(on: router)
+        AdminRoutes(broker: broker, authorizer: authorizer).register(on: router)
         HealthRoutes(broker: broker).register(on: router)
         let logger = logger
         let onListening = onListening

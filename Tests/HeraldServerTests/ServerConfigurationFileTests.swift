@@ -19,6 +19,20 @@ struct ServerConfigurationFileTests {
         #expect(configuration.topics == [TopicConfiguration(name: "orders", partitions: 4, deduplicationWindow: .seconds(60), overflowPolicy: .dropOldest)])
     }
 
+    private static let digest = String(repeating: "ab", count: 32)
+
+    @Test("access: tokens by digest with grants per topic pattern")
+    func access() throws {
+        let digest = TokenDigest.sha256(of: "hrd_example")
+        let configuration = try parse(
+            #"{"access":{"tokens":[{"name":"billing","sha256":"\#(digest)","grants":[{"topics":"orders*","permissions":["publish","consume"]}]}]}}"#)
+        #expect(!configuration.access.allowsAnonymous)
+        let token = try #require(configuration.access.tokens.first)
+        #expect(token.name == "billing" && token.sha256 == digest)
+        #expect(token.allows(.publish, topic: "orders.eu") && token.allows(.consume, topic: "orders"))
+        #expect(!token.allows(.admin, topic: "orders") && !token.allows(.publish, topic: "payments"))
+    }
+
     @Test(
         "an invalid file is refused with the offending key named",
         arguments: [
@@ -30,6 +44,12 @@ struct ServerConfigurationFileTests {
             (#"{"topics":[{"partitions":2}]}"#, "topics[0].name"),
             (#"{"topics":[{"name":"a","overflowPolicy":"drop"}]}"#, "topics[0].overflowPolicy"),
             (#"{"topics":[{"name":"bad name!"}]}"#, "topics[0]"),
+            (#"{"access":{"tokens":[{"name":"ci","sha256":"hrd_the-token-itself","grants":[]}]}}"#, "access.tokens[0].sha256"),
+            (#"{"access":{"tokens":[{"name":"ci","sha256":"\#(Self.digest)","grants":[{"topics":"*","permissions":["read"]}]}]}}"#, "access.tokens[0].grants[0].permissions[0]"),
+            (#"{"access":{"tokens":[{"name":"ci","sha256":"\#(Self.digest)","grants":[{"topics":"a/b","permissions":[]}]}]}}"#, "access.tokens[0].grants[0].topics"),
+            (#"{"access":{"tokens":[{"name":"ci","sha256":"\#(Self.digest)"}]}}"#, "access.tokens[0].grants"),
+            (#"{"access":{"allowAnonymous":"yes"}}"#, "access.allowAnonymous"),
+            (#"{"access":{"tokens":[{"name":"a","sha256":"\#(Self.digest)","grants":[]},{"name":"b","sha256":"\#(Self.digest)","grants":[]}]}}"#, "access.tokens[1].sha256"),
         ])
     func invalid(_ text: String, key: String) {
         do {

@@ -57,10 +57,11 @@ struct ServerClient {
     }
 }
 
-/// Runs `body` against a ``HeraldServer`` of `broker` on a free loopback port, then stops the server.
+/// Runs `body` against a ``HeraldServer`` of `broker` on a free loopback port, then stops the server. By
+/// default requests need no token (the access tests configure their own).
 func withServer<T: Sendable>(
     _ broker: any BrokerAdmin,
-    configuration: ServerConfiguration = ServerConfiguration(),
+    configuration: ServerConfiguration = ServerConfiguration(access: ServerAccess(allowsAnonymous: true)),
     _ body: @Sendable (ServerClient) async throws -> T
 ) async throws -> T {
     var configuration = configuration

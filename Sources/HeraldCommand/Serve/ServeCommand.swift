@@ -12,13 +12,15 @@ import UnixSignals
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a broker over HTTP: publish CloudEvents, probe health.",
+        abstract: "Serve a broker over HTTP: publish and consume CloudEvents, administer topics and groups.",
         discussion: """
             Runs the embedded durable log in --data-dir (created if missing) behind an HTTP API, or NATS \
             JetStream with --nats URL. Events are published with POST /topics/{topic}/events in the CloudEvents \
             HTTP binding's binary, structured or batch mode. --config FILE reads a JSON file (host, port, \
-            limits, topics to create); command-line options win over it. SIGINT or SIGTERM stops accepting, \
-            finishes the requests in flight, then flushes and closes the broker.
+            limits, topics to create, access tokens); command-line options win over it. Every request but \
+            /healthz and /readyz needs a bearer token from the configuration's access.tokens (make one with \
+            `herald token`), unless --allow-anonymous lets requests without one do everything. SIGINT or \
+            SIGTERM stops accepting, finishes the requests in flight, then flushes and closes the broker.
             """
     )
 
@@ -36,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "A JSON configuration file (see Docs/server.md).")
     var config: String?
+
+    @Flag(name: .long, help: "Let requests without a token do everything (for a development machine).")
+    var allowAnonymous = false
 
     @Flag(name: .long, help: "Log at info level (default: warnings and errors).")
     var verbose = false
@@ -58,13 +63,17 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         if let config {
             do {
-                configuration = try ServerConfigurationFile.load(config)
+                configuration = try ServerConfigurationFile.load(config, over: configuration)
             } catch {
                 throw ValidationError("the configuration is refused: \(error)")
             }
         }
         if let host { configuration.host = host }
         if let port { configuration.port = port }
+        if allowAnonymous { configuration.access.allowsAnonymous = true }
+        if !configuration.access.allowsAnonymous && configuration.access.tokens.isEmpty {
+            logger.warning("no access token is configured and --allow-anonymous is not given: every request but the probes gets 401")
+        }
         let broker: any BrokerAdmin
         if let nats {
             broker = try await NATSBroker.connect(NATSBrokerOptions(servers: nats.split(separator: ",").map(String.init)), logger: logger)

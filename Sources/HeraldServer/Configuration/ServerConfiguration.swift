@@ -10,12 +10,19 @@ public struct ServerConfiguration: Sendable {
     public var limits: ServerLimits
     /// Topics created at start if missing (an existing topic of another configuration stops the start).
     public var topics: [TopicConfiguration]
+    /// Who may use the server. Default: no token and no anonymous access (every request but the probes
+    /// gets 401).
+    public var access: ServerAccess
 
     /// A configuration with the defaults stated on each property.
-    public init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), topics: [TopicConfiguration] = []) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), topics: [TopicConfiguration] = [],
+        access: ServerAccess = ServerAccess()
+    ) {
         self.host = host
         self.port = port
         self.limits = limits
         self.topics = topics
+        self.access = access
     }
 }

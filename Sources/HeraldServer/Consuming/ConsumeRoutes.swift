@@ -17,9 +17,8 @@ struct ConsumeRoutes: Sendable {
     let broker: any BrokerAdmin
     let pulls: PullSubscriptions
     let limits: ServerLimits
+    let authorizer: Authorizer
 
-    /// The largest fetch or settle body read.
-    static let maximumRequestBytes = 1024 * 1024
     /// The longest a fetch waits.
     static let maximumWait = Duration.seconds(30)
 
@@ -35,14 +34,15 @@ struct ConsumeRoutes: Sendable {
     private func fetch(_ request: Request, context: some RequestContext) async throws -> Response {
         let topic = try context.parameters.require("topic")
         let group = try context.parameters.require("group")
-        let body = try await decodeBody(FetchRequest.self, request, topic: topic, empty: FetchRequest())
+        _ = try authorizer.authorize(request.headers, .consume, topic: topic)
+        let body = try await JSONRequest.decode(FetchRequest.self, from: request, topic: topic, empty: FetchRequest())
         let maximum = body.maxEvents ?? 1
         guard (1...limits.maximumBatchEvents).contains(maximum) else {
-            throw invalid("maxEvents", "must be from 1 to \(limits.maximumBatchEvents) (limits.maximumBatchEvents); it is \(maximum)", topic: topic)
+            throw Problem.invalidRequest("maxEvents", "must be from 1 to \(limits.maximumBatchEvents) (limits.maximumBatchEvents); it is \(maximum)", topic: topic)
         }
         let waitMilliseconds = body.waitMilliseconds ?? 0
         guard (0...30_000).contains(waitMilliseconds) else {
-            throw invalid("waitMilliseconds", "must be from 0 to 30000; it is \(waitMilliseconds)", topic: topic)
+            throw Problem.invalidRequest("waitMilliseconds", "must be from 0 to 30000; it is \(waitMilliseconds)", topic: topic)
         }
         let deliveries: [Delivery]
         do {
@@ -92,15 +92,16 @@ struct ConsumeRoutes: Sendable {
     private func settle(_ request: Request, context: some RequestContext) async throws -> Response {
         let topic = try context.parameters.require("topic")
         let group = try context.parameters.require("group")
-        let body = try await decodeBody(SettleRequest.self, request, topic: topic, empty: nil)
+        _ = try authorizer.authorize(request.headers, .consume, topic: topic)
+        let body = try await JSONRequest.decode(SettleRequest.self, from: request, topic: topic)
         guard body.settlements.count <= limits.maximumBatchEvents else {
-            throw invalid("settlements", "holds \(body.settlements.count); at most \(limits.maximumBatchEvents) per request", topic: topic)
+            throw Problem.invalidRequest("settlements", "holds \(body.settlements.count); at most \(limits.maximumBatchEvents) per request", topic: topic)
         }
         // Every item is checked before any is applied.
         var planned: [(token: DeliveryToken, settlement: Settlement?)] = []
         for (index, item) in body.settlements.enumerated() {
             guard let token = DeliveryToken(wireValue: item.token) else {
-                throw invalid("settlements[\(index)].token", "'\(item.token.prefix(100))' is not a delivery token of this server", topic: topic, index: index)
+                throw Problem.invalidRequest("settlements[\(index)].token", "'\(item.token.prefix(100))' is not a delivery token of this server", topic: topic, index: index)
             }
             let failure = DeliveryFailure(errorType: item.errorType ?? "HTTPConsumerError", message: item.reason ?? "settled over HTTP")
             switch item.action {
@@ -108,13 +109,13 @@ struct ConsumeRoutes: Sendable {
             case "nack":
                 let delay = item.retryAfterMilliseconds ?? 0
                 guard (0...(7 * 86_400_000)).contains(delay) else {
-                    throw invalid("settlements[\(index)].retryAfterMilliseconds", "must be from 0 to 604800000; it is \(delay)", topic: topic, index: index)
+                    throw Problem.invalidRequest("settlements[\(index)].retryAfterMilliseconds", "must be from 0 to 604800000; it is \(delay)", topic: topic, index: index)
                 }
                 planned.append((token, .nack(retryAfter: .milliseconds(delay), failure: failure)))
             case "reject": planned.append((token, .reject(failure: failure)))
             case "extend": planned.append((token, nil))
             default:
-                throw invalid(
+                throw Problem.invalidRequest(
                     "settlements[\(index)].action", "must be ack, nack, reject or extend; it is '\(item.action.prefix(100))'", topic: topic, index: index)
             }
         }
@@ -130,32 +131,5 @@ struct ConsumeRoutes: Sendable {
             throw Problem(error, topic: topic)
         }
         return try JSONResponse.make(SettleResponse(settled: planned.count))
-    }
-
-    /// The request's JSON body as `T`; `empty` stands for an empty body when given.
-    private func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request, topic: String, empty: T?) async throws -> T {
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: Self.maximumRequestBytes)
-        } catch is NIOTooManyBytesError {
-            throw Problem(
-                status: .contentTooLarge, code: "bodyTooLarge", title: "The request body is too large",
-                detail: "the body is larger than \(Self.maximumRequestBytes) bytes", topic: topic)
-        }
-        if body.readableBytes == 0, let empty { return empty }
-        do {
-            return try JSONDecoder().decode(T.self, from: body)
-        } catch {
-            throw Problem(
-                status: .badRequest, code: "invalidRequest", title: "The request body is not what this endpoint takes",
-                detail: "the body must be a JSON object as documented: \(error)", topic: topic)
-        }
-    }
-
-    private func invalid(_ attribute: String, _ detail: String, topic: String, index: Int? = nil) -> Problem {
-        Problem(
-            status: .badRequest, code: "invalidRequest", title: "The request body is not what this endpoint takes", detail: "\(attribute) \(detail)",
-            attribute: attribute, topic: topic, index: index)
     }
 }

@@ -26,6 +26,8 @@ public struct Problem: Error, Sendable, Hashable, HTTPResponseError {
     public var index: Int?
     /// Seconds after which the same request may succeed (sent as `Retry-After` too).
     public var retryAfterSeconds: Int?
+    /// The `WWW-Authenticate` challenge of a 401 answer.
+    public var challenge: String?
 
     /// A problem of kind `code` (the last part of its type URI).
     public init(
@@ -72,9 +74,12 @@ public struct Problem: Error, Sendable, Hashable, HTTPResponseError {
         var retryAfter: Int?
     }
 
+    /// The problem as an HTTP answer: its status, the JSON body, and `Retry-After` or `WWW-Authenticate`
+    /// when set.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: Self.mediaType]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        if let challenge { headers[.wwwAuthenticate] = challenge }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 }

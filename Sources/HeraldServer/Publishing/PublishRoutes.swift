@@ -11,6 +11,7 @@ import NIOCore
 struct PublishRoutes: Sendable {
     let broker: any BrokerAdmin
     let limits: ServerLimits
+    let authorizer: Authorizer
 
     func register(on router: Router<some RequestContext>) {
         router.post("topics/:topic/events") { request, context in
@@ -20,6 +21,7 @@ struct PublishRoutes: Sendable {
 
     private func publish(_ request: Request, context: some RequestContext) async throws -> Response {
         let topic = try context.parameters.require("topic")
+        _ = try authorizer.authorize(request.headers, .publish, topic: topic)
         let mode = try EventContentMode(contentType: request.headers[.contentType])
         var request = request
         let body: ByteBuffer

@@ -1,0 +1,89 @@
+import Foundation
+import Herald
+import NIOCore
+
+/// Reads a server configuration from a JSON file (JSON, not YAML: no parser beyond Foundation's is needed,
+/// and JSON Schema tooling reads it). Every key is checked: an unknown key, a wrong type or a value out of
+/// range is refused with its path named, so that a typo never silently falls back to a default.
+///
+/// ```json
+/// {
+///   "host": "127.0.0.1",
+///   "port": 8080,
+///   "limits": { "maximumBodyBytes": 16777216, "maximumBatchEvents": 10000 },
+///   "topics": [
+///     { "name": "orders", "partitions": 4, "deduplicationWindowSeconds": 120, "maximumEvents": 1000000,
+///       "maximumBytes": 536870912, "maximumEventBytes": 1048576, "overflowPolicy": "rejectPublish" }
+///   ],
+///   "access": {
+///     "allowAnonymous": false,
+///     "tokens": [
+///       { "name": "billing-service", "sha256": "<64 hex digits: herald token prints them>",
+///         "grants": [ { "topics": "orders*", "permissions": ["publish", "consume"] } ] }
+///     ]
+///   }
+/// }
+/// ```
+public enum ServerConfigurationFile {
+    /// The largest configuration file read.
+    public static let maximumBytes = 1024 * 1024
+
+    /// The configuration in the file at `path`, over `base` (command-line values the file does not set).
+    ///
+    /// - Throws: ``ServerConfigurationError`` naming the offending key.
+    public static func load(_ path: String, over base: ServerConfiguration = ServerConfiguration()) throws(ServerConfigurationError) -> ServerConfiguration {
+        let data: Data
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            if let size = attributes[.size] as? Int, size > maximumBytes {
+                throw ServerConfigurationError(path: path, key: nil, message: "the file holds \(size) bytes; at most \(maximumBytes) are read")
+            }
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch let error as ServerConfigurationError {
+            throw error
+        } catch {
+            throw ServerConfigurationError(path: path, key: nil, message: "cannot be read: \(error.localizedDescription)")
+        }
+        return try parse(data, path: path, over: base)
+    }
+
+    /// The configuration in `data` (the file's bytes; `path` names it in errors).
+    ///
+    /// - Throws: ``ServerConfigurationError`` naming the offending key.
+    public static func parse(
+        _ data: Data, path: String, over base: ServerConfiguration = ServerConfiguration()
+    ) throws(ServerConfigurationError) -> ServerConfiguration {
+        let root: JSONValue
+        do {
+            root = try JSONValue(parsing: ByteBuffer(bytes: data), limits: JSONLimits(maximumDepth: 16, maximumBytes: maximumBytes))
+        } catch {
+            throw ServerConfigurationError(path: path, key: nil, message: "is not valid JSON: \(error)")
+        }
+        let reader = ConfigurationKeyReader(path: path)
+        let object = try reader.object(root, at: nil)
+        var configuration = base
+        try reader.onlyKeys(["host", "port", "limits", "topics", "access"], in: object, at: nil)
+        if let host = try reader.string(object["host"], at: "host") { configuration.host = host }
+        if let port = try reader.integer(object["port"], at: "port", in: 0...65_535) { configuration.port = port }
+        if let limits = object["limits"] {
+            let limitsObject = try reader.object(limits, at: "limits")
+            try reader.onlyKeys(["maximumBodyBytes", "maximumBatchEvents"], in: limitsObject, at: "limits")
+            if let bytes = try reader.integer(limitsObject["maximumBodyBytes"], at: "limits.maximumBodyBytes", in: 1...(1 << 30)) {
+                configuration.limits.maximumBodyBytes = bytes
+            }
+            if let events = try reader.integer(limitsObject["maximumBatchEvents"], at: "limits.maximumBatchEvents", in: 1...1_000_000) {
+                configuration.limits.maximumBatchEvents = events
+            }
+        }
+        if let topics = object["topics"] {
+            guard case .array(let list) = topics else { throw reader.error("topics", "must be a list of topic objects") }
+            configuration.topics = try list.enumerated().map { index, item throws(ServerConfigurationError) in
+                try reader.topic(item, at: "topics[\(index)]")
+            }
+        }
+        if let access = object["access"] {
+            configuration.access = try reader.access(access, at: "access", over: configuration.access)
+        }
+        return configuration
+    }
+}
