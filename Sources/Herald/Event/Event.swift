@@ -222,8 +222,15 @@ extension Event {
     /// The number of payload bytes (0 without data): what topic size limits count.
     public var payloadSize: Int { data?.readableBytes ?? 0 }
 
-    /// The key brokers de-duplicate on: `source` and `id` together, as the spec defines uniqueness.
+    /// The key brokers de-duplicate on: `source` and `id` together, as the spec defines uniqueness. A
+    /// redriven event (extension `heraldredrive` = n) is the same event sent again on purpose: its key's id
+    /// is `<id> (redrive n)`, so that the broker keeps it apart from the original and from other redrives
+    /// (and from its own dead letter, should it fail again), while the same redrive sent twice is still
+    /// recognised as a duplicate.
     public var deduplicationKey: DeduplicationKey {
-        DeduplicationKey(source: source, id: id)
+        guard !storage.attributes.extensions.isEmpty, let redrive = storage.attributes.extensions[ExtensionAttributeName.redrive.rawValue] else {
+            return DeduplicationKey(source: source, id: id)
+        }
+        return DeduplicationKey(source: source, id: "\(id) (redrive \(redrive))")
     }
 }

@@ -64,4 +64,14 @@ public struct ExtensionAttributeName: Sendable, Hashable, RawRepresentable {
     public static let causationID = Self(known: "causationid")
     /// `idempotencykey`: a producer-chosen key for consumer-side idempotency.
     public static let idempotencyKey = Self(known: "idempotencykey")
+    /// `heraldredrive`: how many times an operator sent this dead-lettered event back to its topic (1 for
+    /// the first redrive). Brokers de-duplicate each redrive apart from the original and the other
+    /// redrives (see ``Event/deduplicationKey``).
+    public static let redrive = Self(known: "heraldredrive")
+    /// `heraldredriveof`: the dead letter a redriven event came from, as `<partition>:<offset>` of the
+    /// group's dead-letter topic.
+    public static let redriveOf = Self(known: "heraldredriveof")
+    /// `heraldreplaces`: on an event an operator edited from a dead letter, the dead letter it replaces,
+    /// as `<dead-letter topic>/<partition>:<offset>`.
+    public static let replaces = Self(known: "heraldreplaces")
 }

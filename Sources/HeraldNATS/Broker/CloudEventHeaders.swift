@@ -105,9 +105,10 @@ enum CloudEventHeaders {
     }
 
     /// The `Nats-Msg-Id` that de-duplicates `event` within a stream's duplicate window: its `source` and
-    /// `id` percent-encoded and joined by a space (which the encoding never produces, so the pair is
-    /// recovered unambiguously).
+    /// `id` (its de-duplication key's: a redrive's id names the redrive) percent-encoded and joined by a
+    /// space (which the encoding never produces, so the pair is recovered unambiguously).
     static func messageID(for event: Event) -> String {
-        "\(PercentEncoding.encode(event.source)) \(PercentEncoding.encode(event.id))"
+        let key = event.deduplicationKey
+        return "\(PercentEncoding.encode(key.source)) \(PercentEncoding.encode(key.id))"
     }
 }

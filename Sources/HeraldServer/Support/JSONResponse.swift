@@ -8,9 +8,14 @@ import NIOFoundationCompat
 enum JSONResponse {
     /// A response with `value` as its JSON body.
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let body = try encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
+    }
+
+    /// `value` as JSON bytes.
+    static func encode(_ value: some Encodable) throws -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = try encoder.encodeAsByteBuffer(value, allocator: ByteBufferAllocator())
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
+        return try encoder.encodeAsByteBuffer(value, allocator: ByteBufferAllocator())
     }
 }
