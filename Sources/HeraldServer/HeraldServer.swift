@@ -52,7 +52,7 @@ public struct HeraldServer: Service {
         PublishRoutes(broker: broker, limits: configuration.limits, authorizer: authorizer).register(on: router)
         ConsumeRoutes(broker: broker, pulls: pulls, limits: configuration.limits, authorizer: authorizer).register(on: router)
         AdminRoutes(broker: broker, authorizer: authorizer).register(on: router)
-        TriageRoutes(triage: DeadLetterTriage(broker: broker), authorizer: authorizer).register(on: router)
+        TriageRoutes(triage: DeadLetterTriage(broker: broker), authorizer: authorizer, limits: configuration.limits).register(on: router)
         HealthRoutes(broker: broker).register(on: router)
         let logger = logger
         let onListening = onListening

@@ -182,3 +182,39 @@ struct TriageOverHTTPTests {
         #expect(FailureMessagePattern.normalize("deadbeef is a word") == "deadbeef is a word", "hex without a digit is a word")
     }
 }
+
+extension TriageOverHTTPTests {
+    @Test("export writes every dead letter as JSON lines; import into another server stores them once, open, in the same categories")
+    func exportAndImport() async throws {
+        let source = try await Self.broker(deadLetters: 25)
+        let lines = try await withServer(source, configuration: ServerConfiguration(access: try Self.access())) { server in
+            let archived = try await send(server, .POST, "/topics/orders/groups/billing/deadletters/archive", body: #"{"positions":["0:0"]}"#)
+            #expect(archived.json["count"] as? Int == 1)
+            let export = try await send(server, .GET, "/topics/orders/groups/billing/deadletters/export", token: Self.consumerToken)
+            #expect(export.status == 200)
+            #expect(export.headers["Content-Type"].first == "application/x-ndjson")
+            return String(buffer: export.body)
+        }
+        let rows = lines.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(rows.count == 25)
+        #expect(rows.filter { $0["open"] as? Bool == false }.map { $0["position"] as? String } == ["0:0"])
+
+        let target = InMemoryBroker()
+        try await target.createTopic(TopicConfiguration(name: "orders", partitions: 4))
+        let member = try await target.subscribe(to: "orders", group: "billing")
+        await member.close()
+        try await withServer(target, configuration: ServerConfiguration(access: try Self.access())) { server in
+            let refused = try await send(server, .POST, "/topics/orders/groups/billing/deadletters/import", token: Self.consumerToken, body: lines)
+            #expect(refused.status == 403, "importing needs admin")
+            let imported = try await send(server, .POST, "/topics/orders/groups/billing/deadletters/import", body: lines)
+            #expect(imported.status == 200, "\(String(buffer: imported.body))")
+            #expect(imported.json["count"] as? Int == 25 && imported.json["duplicates"] as? Int == 0)
+            let again = try await send(server, .POST, "/topics/orders/groups/billing/deadletters/import", body: lines)
+            #expect(again.json["count"] as? Int == 0 && again.json["duplicates"] as? Int == 25, "an import sent twice stores nothing twice")
+            let categories = try await send(server, .GET, "/topics/orders/groups/billing/deadletters/categories")
+            #expect((categories.json["categories"] as? [Any])?.count == 5 && categories.json["open"] as? Int == 25)
+            let wrongGroup = try await send(server, .POST, "/topics/orders/groups/shipping/deadletters/import", body: lines)
+            #expect(wrongGroup.status == 404 || wrongGroup.status == 400, "\(wrongGroup.status)")
+        }
+    }
+}

@@ -81,7 +81,53 @@ actor DeadLetterTriage {
         return try await audit.entries(from: Offset(offset), limit: limit)
     }
 
+    /// Every dead letter of the group, open or closed, in position order, for an export.
+    func export(topic: String, group: String) async throws -> (letters: [(letter: OpenDeadLetter, isOpen: Bool)], truncated: Bool) {
+        let scan = try await self.scan(topic: topic, group: group, includeClosed: true)
+        let closedHere = closed[scan.deadLetterTopic] ?? DeadLetterPositions()
+        return (scan.open.map { ($0, !closedHere.contains($0.position)) }, scan.truncated)
+    }
+
     // MARK: Changing
+
+    /// Stores exported dead letters (events with the dead-letter attributes, of this topic and group) in
+    /// the group's dead-letter topic, creating it if needed. Dead letters it holds already (the same
+    /// `source` and `id` within its de-duplication window) are counted as duplicates, not stored twice.
+    func importDeadLetters(_ events: [Event], topic: String, group: String, actor: String) async throws -> TriageReport {
+        await acquire()
+        defer { release() }
+        try await readAudit()
+        for (index, event) in events.enumerated() {
+            guard let letter = DeadLetter(event) else { throw TriageError.notADeadLetter(index: index) }
+            guard letter.originTopic == topic, letter.group == group else {
+                throw TriageError.foreignDeadLetter(index: index, topic: letter.originTopic, group: letter.group)
+            }
+        }
+        let description = try await broker.describeGroup(group, on: topic)
+        let partitions = try await broker.describeTopic(topic).configuration.partitions
+        if !(try await broker.topics().contains { $0.name == description.deadLetterTopic }) {
+            try await broker.createTopic(TopicConfiguration(name: description.deadLetterTopic, partitions: partitions))
+        }
+        var stored: [DeadLetterPosition] = []
+        var duplicates = 0
+        for start in stride(from: 0, to: events.count, by: Self.publishBatch) {
+            let receipts = try await broker.publish(Array(events[start..<min(start + Self.publishBatch, events.count)]), to: description.deadLetterTopic)
+            for receipt in receipts {
+                if receipt.isDuplicate { duplicates += 1 } else { stored.append(DeadLetterPosition(partition: receipt.partition.index, offset: receipt.offset.value)) }
+            }
+        }
+        let selection = TriageSelection.positions(stored)
+        if !stored.isEmpty {
+            try await audit.append(
+                TriageAuditEntry(
+                    action: .import, actor: actor, at: ISO8601DateFormatter().string(from: Date()), topic: topic, group: group,
+                    deadLetterTopic: description.deadLetterTopic, selection: "import of \(events.count)", count: stored.count, newEventID: nil,
+                    positions: DeadLetterPositions()))
+        }
+        return TriageReport(
+            dryRun: false, action: .import, selection: selection.description, count: stored.count, categories: [:],
+            topics: [description.deadLetterTopic: stored.count], duplicates: duplicates, skipped: [:], positions: stored.prefix(100).map(\.description))
+    }
 
     /// Sends the selected open dead letters back to their origin topic, each as its original event with
     /// `heraldredrive` counting the redrives and `heraldredriveof` naming the dead letter. With `dryRun`,
@@ -163,7 +209,10 @@ actor DeadLetterTriage {
 
     // MARK: Internals
 
-    private func scan(topic: String, group: String) async throws -> (deadLetterTopic: String, open: [OpenDeadLetter], scanned: Int, truncated: Bool) {
+    /// The group's dead letters: the open ones, or with `includeClosed` every one.
+    private func scan(
+        topic: String, group: String, includeClosed: Bool = false
+    ) async throws -> (deadLetterTopic: String, open: [OpenDeadLetter], scanned: Int, truncated: Bool) {
         try await readAudit()
         let deadLetterTopic = try await broker.describeGroup(group, on: topic).deadLetterTopic
         let description: TopicDescription
@@ -184,7 +233,7 @@ actor DeadLetterTriage {
                 for item in stored {
                     scanned += 1
                     let letter = OpenDeadLetter(item, group: group)
-                    if !closedHere.contains(letter.position) { open.append(letter) }
+                    if includeClosed || !closedHere.contains(letter.position) { open.append(letter) }
                 }
                 next = last.offset.next
             }

@@ -10,6 +10,10 @@ public enum TriageError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownCategory(String)
     /// An edited event kept the original's `source` and `id`: the broker would take it for the original.
     case editKeepsIdentity(id: String)
+    /// An imported event lacks the dead-letter attributes.
+    case notADeadLetter(index: Int)
+    /// An imported dead letter belongs to another topic or group.
+    case foreignDeadLetter(index: Int, topic: String, group: String)
 
     public var description: String {
         switch self {
@@ -21,6 +25,10 @@ public enum TriageError: Error, Sendable, Hashable, CustomStringConvertible {
             return "the event at \(position) of '\(topic)' carries no dead-letter attributes, so its origin is unknown; archive it instead"
         case .unknownCategory(let id):
             return "no open dead letter is of the category '\(id)'; list the categories with GET …/deadletters/categories"
+        case .notADeadLetter(let index):
+            return "line \(index + 1) is not a dead letter: its event lacks the dead-letter attributes (dlerrortype, dlerror, …); import what an export wrote"
+        case .foreignDeadLetter(let index, let topic, let group):
+            return "line \(index + 1) is a dead letter of group '\(group)' on topic '\(topic)'; import it under that topic and group"
         case .editKeepsIdentity(let id):
             return "the edited event keeps the original's source and id '\(id)'; an edited event is a new event: give it a new id"
         }

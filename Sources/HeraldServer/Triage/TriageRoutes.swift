@@ -14,12 +14,16 @@ import NIOCore
 /// - `POST …/redrive` and `POST …/archive` with `{"category": ID}`, `{"positions": ["0:4"]}` or
 ///   `{"all": true}`, and `"dryRun": true` to see what would happen;
 /// - `POST …/{partition}/{offset}/edit` with `{"event": {…}}`: publish an edited event in its place;
+/// - `GET …/export`: every dead letter as JSON lines (`position`, `open`, `event`);
+///   `POST …/import`: those lines into the group's dead-letter topic;
 /// - `GET /audit`: the audit log.
 ///
-/// Reading, redriving and archiving need `consume` or `admin` on the topic; editing needs `admin`.
+/// Reading, exporting, redriving and archiving need `consume` or `admin` on the topic; editing and
+/// importing need `admin`.
 struct TriageRoutes: Sendable {
     let triage: DeadLetterTriage
     let authorizer: Authorizer
+    let limits: ServerLimits
 
     /// The most dead letters one list answer holds.
     static let maximumListed = 10_000
@@ -87,6 +91,34 @@ struct TriageRoutes: Sendable {
                 ])
             }
             return try JSONResponse.make(JSONValue.object(members))
+        }
+        router.get("\(base)/export") { request, context in
+            let (topic, group, _) = try names(request, context, permission: .consume)
+            let exported = try await triageCall(topic) { try await triage.export(topic: topic, group: group) }
+            var lines: [ByteBuffer] = []
+            var chunk = ByteBuffer()
+            for (letter, isOpen) in exported.letters {
+                let line = JSONValue.object([
+                    "position": .string(letter.position.description), "open": .bool(isOpen),
+                    "event": try JSONValue(parsing: CloudEventJSON.encode(letter.stored.event)),
+                ])
+                chunk.writeImmutableBuffer(try line.serialized())
+                chunk.writeString("\n")
+                if chunk.readableBytes >= 64 * 1024 {
+                    lines.append(chunk)
+                    chunk = ByteBuffer()
+                }
+            }
+            if chunk.readableBytes > 0 { lines.append(chunk) }
+            var headers: HTTPFields = [.contentType: "application/x-ndjson"]
+            if exported.truncated, let truncated = HTTPField.Name("herald-truncated") { headers[truncated] = "true" }
+            return Response(status: .ok, headers: headers, body: ResponseBody(contentsOf: lines))
+        }
+        router.post("\(base)/import") { request, context in
+            let (topic, group, principal) = try names(request, context, permission: .admin)
+            let events = try await Self.importedEvents(request, topic: topic, limits: limits)
+            let report = try await triageCall(topic) { try await triage.importDeadLetters(events, topic: topic, group: group, actor: principal.name) }
+            return try JSONResponse.make(report)
         }
         router.get("audit") { request, _ in
             let principal = try authorizer.authorize(request.headers, .admin, topic: nil)
@@ -170,6 +202,41 @@ struct TriageRoutes: Sendable {
         }
     }
 
+    /// The events of an import body: JSON lines, each an object with the exported `event`.
+    private static func importedEvents(_ request: Request, topic: String, limits: ServerLimits) async throws -> [Event] {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limits.maximumBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw Problem(
+                status: .contentTooLarge, code: "bodyTooLarge", title: "The request body is too large",
+                detail: "the import is larger than the server's limit of \(limits.maximumBodyBytes) bytes (limits.maximumBodyBytes); send it in parts",
+                topic: topic)
+        }
+        var events: [Event] = []
+        for (index, line) in body.readableBytesView.split(separator: UInt8(ascii: "\n")).enumerated() {
+            guard events.count < limits.maximumBatchEvents else {
+                throw Problem.invalidRequest("body", "holds more than \(limits.maximumBatchEvents) lines (limits.maximumBatchEvents); send it in parts", topic: topic)
+            }
+            let document: JSONValue
+            do {
+                document = try JSONValue(parsing: ByteBuffer(bytes: line), limits: JSONLimits(maximumBytes: limits.maximumBodyBytes))
+            } catch {
+                throw Problem.invalidRequest("line \(index + 1)", "is not JSON: \(error)", topic: topic, index: index)
+            }
+            guard case .object(let members) = document, let event = members["event"] else {
+                throw Problem.invalidRequest("line \(index + 1)", "must be an object with the exported event under \"event\"", topic: topic, index: index)
+            }
+            do {
+                events.append(try CloudEventJSON.decode(try event.serialized()))
+            } catch let error as CloudEventError {
+                throw Problem(error, topic: topic)
+            }
+        }
+        return events
+    }
+
     /// A dead letter's record and its event (as stored: the original with the dead-letter attributes).
     static func document(_ letter: OpenDeadLetter) throws -> JSONValue {
         var members: [String: JSONValue] = ["event": try JSONValue(parsing: CloudEventJSON.encode(letter.deadLetter?.event ?? letter.stored.event))]
@@ -191,6 +258,8 @@ func triageCall<T: Sendable>(_ topic: String, _ body: () async throws -> T) asyn
             throw Problem(status: .notFound, code: "noSuchDeadLetter", title: "No such dead letter", detail: error.description, topic: topic)
         case .notOpen, .unreadable:
             throw Problem(status: .conflict, code: "deadLetterNotOpen", title: "The dead letter cannot be changed so", detail: error.description, topic: topic)
+        case .notADeadLetter, .foreignDeadLetter:
+            throw Problem(status: .badRequest, code: "invalidImport", title: "The import holds what is not a dead letter of this group", detail: error.description, topic: topic)
         case .editKeepsIdentity:
             throw Problem(status: .badRequest, code: "invalidEdit", title: "The edited event is not a new event", detail: error.description, attribute: "id", topic: topic)
         }
