@@ -16,15 +16,15 @@ struct AccessTests {
 
     private static func access() throws -> ServerAccess {
         ServerAccess(tokens: [
-        AccessToken(
-            name: "shop", sha256: TokenDigest.sha256(of: publisher),
-            grants: [AccessGrant(topics: try TopicPattern("orders*"), permissions: [.publish])]),
-        AccessToken(
-            name: "billing", sha256: TokenDigest.sha256(of: consumer),
-            grants: [AccessGrant(topics: try TopicPattern("orders"), permissions: [.consume])]),
-        AccessToken(
-            name: "operator", sha256: TokenDigest.sha256(of: administrator),
-            grants: [AccessGrant(topics: try TopicPattern("orders*"), permissions: [.admin])]),
+            AccessToken(
+                name: "shop", sha256: TokenDigest.sha256(of: publisher),
+                grants: [AccessGrant(topics: try TopicPattern("orders*"), permissions: [.publish])]),
+            AccessToken(
+                name: "billing", sha256: TokenDigest.sha256(of: consumer),
+                grants: [AccessGrant(topics: try TopicPattern("orders"), permissions: [.consume])]),
+            AccessToken(
+                name: "operator", sha256: TokenDigest.sha256(of: administrator),
+                grants: [AccessGrant(topics: try TopicPattern("orders*"), permissions: [.admin])]),
         ])
     }
 

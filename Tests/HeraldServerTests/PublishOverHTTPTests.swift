@@ -72,7 +72,9 @@ struct PublishOverHTTPTests {
     @Test("bad input gets a problem body naming what is wrong, and stores nothing")
     func problems() async throws {
         let broker = try await broker(TopicConfiguration(name: "orders"), TopicConfiguration(name: "tiny", maximumEvents: 1))
-        try await withServer(broker, configuration: ServerConfiguration(limits: ServerLimits(maximumBodyBytes: 1_024), access: ServerAccess(allowsAnonymous: true))) { server in
+        try await withServer(
+            broker, configuration: ServerConfiguration(limits: ServerLimits(maximumBodyBytes: 1_024), access: ServerAccess(allowsAnonymous: true))
+        ) { server in
             let binary = [("ce-specversion", "1.0"), ("ce-id", "x-1"), ("ce-type", "t.v1")]
             let missingSource = try await server.send(.POST, "/topics/orders/events", headers: binary, body: ByteBuffer(string: "x"))
             #expect(missingSource.status == 400)

@@ -45,11 +45,20 @@ struct ServerConfigurationFileTests {
             (#"{"topics":[{"name":"a","overflowPolicy":"drop"}]}"#, "topics[0].overflowPolicy"),
             (#"{"topics":[{"name":"bad name!"}]}"#, "topics[0]"),
             (#"{"access":{"tokens":[{"name":"ci","sha256":"hrd_the-token-itself","grants":[]}]}}"#, "access.tokens[0].sha256"),
-            (#"{"access":{"tokens":[{"name":"ci","sha256":"\#(Self.digest)","grants":[{"topics":"*","permissions":["read"]}]}]}}"#, "access.tokens[0].grants[0].permissions[0]"),
-            (#"{"access":{"tokens":[{"name":"ci","sha256":"\#(Self.digest)","grants":[{"topics":"a/b","permissions":[]}]}]}}"#, "access.tokens[0].grants[0].topics"),
+            (
+                #"{"access":{"tokens":[{"name":"ci","sha256":"\#(Self.digest)","grants":[{"topics":"*","permissions":["read"]}]}]}}"#,
+                "access.tokens[0].grants[0].permissions[0]"
+            ),
+            (
+                #"{"access":{"tokens":[{"name":"ci","sha256":"\#(Self.digest)","grants":[{"topics":"a/b","permissions":[]}]}]}}"#,
+                "access.tokens[0].grants[0].topics"
+            ),
             (#"{"access":{"tokens":[{"name":"ci","sha256":"\#(Self.digest)"}]}}"#, "access.tokens[0].grants"),
             (#"{"access":{"allowAnonymous":"yes"}}"#, "access.allowAnonymous"),
-            (#"{"access":{"tokens":[{"name":"a","sha256":"\#(Self.digest)","grants":[]},{"name":"b","sha256":"\#(Self.digest)","grants":[]}]}}"#, "access.tokens[1].sha256"),
+            (
+                #"{"access":{"tokens":[{"name":"a","sha256":"\#(Self.digest)","grants":[]},{"name":"b","sha256":"\#(Self.digest)","grants":[]}]}}"#,
+                "access.tokens[1].sha256"
+            ),
         ])
     func invalid(_ text: String, key: String) {
         do {

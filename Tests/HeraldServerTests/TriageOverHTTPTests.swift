@@ -30,7 +30,8 @@ struct TriageOverHTTPTests {
         case 0: DeliveryFailure(errorType: "PaymentDeclined", message: "card ending \(1000 + index % 9000) declined for order o-\(index)")
         case 1: DeliveryFailure(errorType: "TimeoutError", message: "upstream timed out after \(index % 50 + 1).5 s calling /v1/charges/\(UUID().uuidString)")
         case 2: DeliveryFailure(errorType: "DecodingError", message: "missing field 'amount' at index \(index)")
-        case 3: DeliveryFailure(errorType: "InventoryError", message: "sku \(String(index * 7919 + 0x1000_0000, radix: 16)) out of stock in warehouse \(index % 7)")
+        case 3:
+            DeliveryFailure(errorType: "InventoryError", message: "sku \(String(index * 7919 + 0x1000_0000, radix: 16)) out of stock in warehouse \(index % 7)")
         default: DeliveryFailure(errorType: "PermanentFailure", message: "customer c-\(index)@example.com is blocked")
         }
     }

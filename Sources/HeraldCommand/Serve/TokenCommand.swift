@@ -38,6 +38,8 @@ struct TokenCommand: ParsableCommand {
         let token = TokenDigest.newToken()
         let list = permissions.map { "\"\($0)\"" }.joined(separator: ", ")
         print("token:  \(token)")
-        print("entry:  { \"name\": \"\(name)\", \"sha256\": \"\(TokenDigest.sha256(of: token))\", \"grants\": [ { \"topics\": \"\(topics)\", \"permissions\": [\(list)] } ] }")
+        print(
+            "entry:  { \"name\": \"\(name)\", \"sha256\": \"\(TokenDigest.sha256(of: token))\", \"grants\": [ { \"topics\": \"\(topics)\", \"permissions\": [\(list)] } ] }"
+        )
     }
 }

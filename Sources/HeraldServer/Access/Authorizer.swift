@@ -22,7 +22,8 @@ struct Authorizer: Sendable {
             let target = topic.map { "topic '\($0)'" } ?? "any topic"
             throw Problem(
                 status: .forbidden, code: "forbidden", title: "The token lacks the permission",
-                detail: "the token '\(principal.name)' has no \(permission.rawValue) permission on \(target); add a grant to its entry in the server's configuration",
+                detail:
+                    "the token '\(principal.name)' has no \(permission.rawValue) permission on \(target); add a grant to its entry in the server's configuration",
                 topic: topic
             )
         }
@@ -45,7 +46,8 @@ struct Authorizer: Sendable {
         }
         let digest = TokenDigest.sha256(of: String(parts[1].trimmingSpaces()))
         guard let token = tokens[digest] else {
-            throw Self.unauthorized("the token is not one this server accepts (its SHA-256 digest is in no entry of the configuration's access.tokens)", error: "invalid_token")
+            throw Self.unauthorized(
+                "the token is not one this server accepts (its SHA-256 digest is in no entry of the configuration's access.tokens)", error: "invalid_token")
         }
         return Principal(name: token.name, token: token)
     }

@@ -61,7 +61,9 @@ struct ConfigurationKeyReader {
         }
         if let value = try integer(object["maximumEvents"], at: self.key("maximumEvents", under: key), in: 1...Int(Int32.max)) { topic.maximumEvents = value }
         if let value = try integer(object["maximumBytes"], at: self.key("maximumBytes", under: key), in: 1...(1 << 50)) { topic.maximumBytes = value }
-        if let value = try integer(object["maximumEventBytes"], at: self.key("maximumEventBytes", under: key), in: 1...(64 << 20)) { topic.maximumEventBytes = value }
+        if let value = try integer(object["maximumEventBytes"], at: self.key("maximumEventBytes", under: key), in: 1...(64 << 20)) {
+            topic.maximumEventBytes = value
+        }
         if let policy = try string(object["overflowPolicy"], at: self.key("overflowPolicy", under: key)) {
             switch policy {
             case "rejectPublish": topic.overflowPolicy = .rejectPublish

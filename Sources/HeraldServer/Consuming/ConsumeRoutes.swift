@@ -38,7 +38,8 @@ struct ConsumeRoutes: Sendable {
         let body = try await JSONRequest.decode(FetchRequest.self, from: request, topic: topic, empty: FetchRequest())
         let maximum = body.maxEvents ?? 1
         guard (1...limits.maximumBatchEvents).contains(maximum) else {
-            throw Problem.invalidRequest("maxEvents", "must be from 1 to \(limits.maximumBatchEvents) (limits.maximumBatchEvents); it is \(maximum)", topic: topic)
+            throw Problem.invalidRequest(
+                "maxEvents", "must be from 1 to \(limits.maximumBatchEvents) (limits.maximumBatchEvents); it is \(maximum)", topic: topic)
         }
         let waitMilliseconds = body.waitMilliseconds ?? 0
         guard (0...30_000).contains(waitMilliseconds) else {
@@ -101,7 +102,8 @@ struct ConsumeRoutes: Sendable {
         var planned: [(token: DeliveryToken, settlement: Settlement?)] = []
         for (index, item) in body.settlements.enumerated() {
             guard let token = DeliveryToken(wireValue: item.token) else {
-                throw Problem.invalidRequest("settlements[\(index)].token", "'\(item.token.prefix(100))' is not a delivery token of this server", topic: topic, index: index)
+                throw Problem.invalidRequest(
+                    "settlements[\(index)].token", "'\(item.token.prefix(100))' is not a delivery token of this server", topic: topic, index: index)
             }
             let failure = DeliveryFailure(errorType: item.errorType ?? "HTTPConsumerError", message: item.reason ?? "settled over HTTP")
             switch item.action {
@@ -109,7 +111,8 @@ struct ConsumeRoutes: Sendable {
             case "nack":
                 let delay = item.retryAfterMilliseconds ?? 0
                 guard (0...(7 * 86_400_000)).contains(delay) else {
-                    throw Problem.invalidRequest("settlements[\(index)].retryAfterMilliseconds", "must be from 0 to 604800000; it is \(delay)", topic: topic, index: index)
+                    throw Problem.invalidRequest(
+                        "settlements[\(index)].retryAfterMilliseconds", "must be from 0 to 604800000; it is \(delay)", topic: topic, index: index)
                 }
                 planned.append((token, .nack(retryAfter: .milliseconds(delay), failure: failure)))
             case "reject": planned.append((token, .reject(failure: failure)))

@@ -113,7 +113,11 @@ actor DeadLetterTriage {
         for start in stride(from: 0, to: events.count, by: Self.publishBatch) {
             let receipts = try await broker.publish(Array(events[start..<min(start + Self.publishBatch, events.count)]), to: description.deadLetterTopic)
             for receipt in receipts {
-                if receipt.isDuplicate { duplicates += 1 } else { stored.append(DeadLetterPosition(partition: receipt.partition.index, offset: receipt.offset.value)) }
+                if receipt.isDuplicate {
+                    duplicates += 1
+                } else {
+                    stored.append(DeadLetterPosition(partition: receipt.partition.index, offset: receipt.offset.value))
+                }
             }
         }
         let selection = TriageSelection.positions(stored)

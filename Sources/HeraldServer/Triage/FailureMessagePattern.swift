@@ -24,7 +24,9 @@ public enum FailureMessagePattern {
 
     /// What splits a message into the tokens masked one by one: spaces, path and query punctuation,
     /// brackets and quotes.
-    private static let separators: Set<Character> = [" ", "\t", "\n", "/", ":", "=", ";", "(", ")", "[", "]", "{", "}", "<", ">", "'", "\"", "?", "&", "#", "|"]
+    private static let separators: Set<Character> = [
+        " ", "\t", "\n", "/", ":", "=", ";", "(", ")", "[", "]", "{", "}", "<", ">", "'", "\"", "?", "&", "#", "|",
+    ]
 
     private static func normalizeToken(_ token: String) -> String {
         guard !token.isEmpty else { return token }

@@ -126,14 +126,18 @@ struct TriageRoutes: Sendable {
             let limit = min(request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100, Self.maximumListed)
             let entries = try await brokerCall(nil) { try await triage.auditEntries(from: max(0, from), limit: max(1, limit)) }
             let visible = entries.filter { principal.allows(.admin, topic: $0.entry.topic) }
-            return try JSONResponse.make(JSONValue.object(["entries": .array(try visible.map { item in
-                var document = try JSONValue(parsing: try JSONResponse.encode(item.entry))
-                if case .object(var members) = document {
-                    members["offset"] = .integer(item.offset.value)
-                    document = .object(members)
-                }
-                return document
-            })]))
+            return try JSONResponse.make(
+                JSONValue.object([
+                    "entries": .array(
+                        try visible.map { item in
+                            var document = try JSONValue(parsing: try JSONResponse.encode(item.entry))
+                            if case .object(var members) = document {
+                                members["offset"] = .integer(item.offset.value)
+                                document = .object(members)
+                            }
+                            return document
+                        })
+                ]))
         }
     }
 
@@ -217,7 +221,8 @@ struct TriageRoutes: Sendable {
         var events: [Event] = []
         for (index, line) in body.readableBytesView.split(separator: UInt8(ascii: "\n")).enumerated() {
             guard events.count < limits.maximumBatchEvents else {
-                throw Problem.invalidRequest("body", "holds more than \(limits.maximumBatchEvents) lines (limits.maximumBatchEvents); send it in parts", topic: topic)
+                throw Problem.invalidRequest(
+                    "body", "holds more than \(limits.maximumBatchEvents) lines (limits.maximumBatchEvents); send it in parts", topic: topic)
             }
             let document: JSONValue
             do {
@@ -259,9 +264,13 @@ func triageCall<T: Sendable>(_ topic: String, _ body: () async throws -> T) asyn
         case .notOpen, .unreadable:
             throw Problem(status: .conflict, code: "deadLetterNotOpen", title: "The dead letter cannot be changed so", detail: error.description, topic: topic)
         case .notADeadLetter, .foreignDeadLetter:
-            throw Problem(status: .badRequest, code: "invalidImport", title: "The import holds what is not a dead letter of this group", detail: error.description, topic: topic)
+            throw Problem(
+                status: .badRequest, code: "invalidImport", title: "The import holds what is not a dead letter of this group", detail: error.description,
+                topic: topic)
         case .editKeepsIdentity:
-            throw Problem(status: .badRequest, code: "invalidEdit", title: "The edited event is not a new event", detail: error.description, attribute: "id", topic: topic)
+            throw Problem(
+                status: .badRequest, code: "invalidEdit", title: "The edited event is not a new event", detail: error.description, attribute: "id", topic: topic
+            )
         }
     }
 }
