@@ -84,7 +84,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let host = configuration.host
         let server = HeraldServer(broker: broker, configuration: configuration, logger: logger) { port in
-            print("herald serve: listening on http://\(host):\(port)")
+            // Written straight to the file descriptor: scripts (and tests) read the port from a pipe, where
+            // print's buffer would hold the line back.
+            FileHandle.standardOutput.write(Data("herald serve: listening on http://\(host):\(port)\n".utf8))
         }
         // The broker first: services stop in reverse order, so the server stops before the broker closes.
         let group = ServiceGroup(services: [broker, server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -47,7 +47,8 @@ struct ConsumeRoutes: Sendable {
         }
         let deliveries: [Delivery]
         do {
-            let subscription = try await pulls.subscription(topic: topic, group: group)
+            try body.group?.validate(topic: topic)
+            let subscription = try await pulls.subscription(topic: topic, group: group, settings: body.group)
             deliveries = try await Self.take(upTo: maximum, from: subscription, waiting: .milliseconds(waitMilliseconds))
         } catch let error as BrokerError {
             throw Problem(error, topic: topic)

@@ -19,18 +19,20 @@ actor PullSubscriptions {
         self.options = options
     }
 
-    /// The subscription of `group` on `topic`, joined on first use.
+    /// The subscription of `group` on `topic`, joined on first use with `settings` (a new group takes them;
+    /// an existing group keeps its own, as for any subscriber).
     ///
-    /// - Throws: ``BrokerError`` for an unknown topic or an invalid group name; `.closed` once the server
-    ///   stops.
-    func subscription(topic: String, group: String) async throws -> Subscription {
+    /// - Throws: ``BrokerError`` for an unknown topic, an invalid group name or settings; `.closed` once the
+    ///   server stops.
+    func subscription(topic: String, group: String, settings: GroupSettings? = nil) async throws -> Subscription {
         if isClosed { throw BrokerError.closed() }
         let key = Key(topic: topic, group: group)
         if let existing = subscriptions[key] {
             return try await existing.value
         }
         let broker = broker
-        let options = options
+        var options = options
+        settings?.apply(to: &options)
         let joining = Task { try await broker.subscribe(to: topic, group: group, options: options) }
         subscriptions[key] = joining
         do {
