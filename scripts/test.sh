@@ -95,6 +95,12 @@ if command -v python3 >/dev/null; then
         python3 -m pip install -q nats-py >/dev/null 2>&1 || echo "warning: pip install nats-py failed; interop tests will be skipped (or fail under CI)" >&2
     fi
     if python3 -c 'import nats' 2>/dev/null; then export HERALD_PYTHON="$(command -v python3)"; fi
+    # The CloudEvents Python SDK, for the HTTP server's interop tests (HERALD_CLOUDEVENTS_PYTHON).
+    if ! python3 -c 'import cloudevents.core' 2>/dev/null; then
+        echo "==> pip install cloudevents"
+        python3 -m pip install -q 'cloudevents>=2.2' >/dev/null 2>&1 || echo "warning: pip install cloudevents failed; its interop tests will be skipped (or fail under CI)" >&2
+    fi
+    if python3 -c 'import cloudevents.core' 2>/dev/null; then export HERALD_CLOUDEVENTS_PYTHON="$(command -v python3)"; fi
 fi
 
 echo "==> swift format lint"
