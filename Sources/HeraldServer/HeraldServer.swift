@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Herald
 import Hummingbird
 import Logging
@@ -53,6 +54,12 @@ public struct HeraldServer: Service {
         ConsumeRoutes(broker: broker, pulls: pulls, limits: configuration.limits, authorizer: authorizer).register(on: router)
         AdminRoutes(broker: broker, authorizer: authorizer).register(on: router)
         TriageRoutes(triage: DeadLetterTriage(broker: broker), authorizer: authorizer, limits: configuration.limits).register(on: router)
+        let board = WebhookStatusBoard()
+        router.get("webhooks") { request, _ in
+            let principal = try authorizer.authorize(request.headers, .admin, topic: nil)
+            let visible = await board.all().filter { principal.allows(.admin, topic: $0.topic) }
+            return try JSONResponse.make(["webhooks": visible])
+        }
         HealthRoutes(broker: broker).register(on: router)
         let logger = logger
         let onListening = onListening
@@ -66,14 +73,34 @@ public struct HeraldServer: Service {
             },
             logger: logger
         )
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let dispatchers = configuration.webhooks.map {
+            WebhookDispatcher(configuration: $0, broker: broker, client: client, board: board, logger: logger)
+        }
+        let result: Result<Void, any Error>
         do {
-            try await application.run()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await application.run() }
+                // Each webhook on its own task: a slow endpoint holds up only its own deliveries.
+                for dispatcher in dispatchers {
+                    group.addTask {
+                        do {
+                            try await dispatcher.run()
+                        } catch {
+                            logger.error("a webhook stopped", metadata: ["herald.webhook": "\(dispatcher.configuration.name)", "herald.error": "\(error)"])
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            result = .success(())
         } catch {
-            await pulls.closeAll()
-            throw error
+            result = .failure(error)
         }
         // Deliveries HTTP consumers still hold go back to their groups at once.
         await pulls.closeAll()
+        try? await client.shutdown()
+        try result.get()
     }
 
     /// Unsettled deliveries the server's pull consumers of one group may hold together.

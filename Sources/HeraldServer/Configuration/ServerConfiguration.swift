@@ -13,16 +13,19 @@ public struct ServerConfiguration: Sendable {
     /// Who may use the server. Default: no token and no anonymous access (every request but the probes
     /// gets 401).
     public var access: ServerAccess
+    /// Push subscriptions: topics delivered to HTTP endpoints.
+    public var webhooks: [WebhookConfiguration]
 
     /// A configuration with the defaults stated on each property.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), topics: [TopicConfiguration] = [],
-        access: ServerAccess = ServerAccess()
+        access: ServerAccess = ServerAccess(), webhooks: [WebhookConfiguration] = []
     ) {
         self.host = host
         self.port = port
         self.limits = limits
         self.topics = topics
         self.access = access
+        self.webhooks = webhooks
     }
 }

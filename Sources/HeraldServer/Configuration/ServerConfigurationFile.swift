@@ -15,6 +15,10 @@ import NIOCore
 ///     { "name": "orders", "partitions": 4, "deduplicationWindowSeconds": 120, "maximumEvents": 1000000,
 ///       "maximumBytes": 536870912, "maximumEventBytes": 1048576, "overflowPolicy": "rejectPublish" }
 ///   ],
+///   "webhooks": [
+///     { "name": "billing", "topic": "orders", "url": "https://billing.example/events", "maximumConcurrency": 4,
+///       "timeoutMilliseconds": 10000, "maximumDeliveries": 8, "initialRetryMilliseconds": 1000, "maximumRetryMilliseconds": 300000 }
+///   ],
 ///   "access": {
 ///     "allowAnonymous": false,
 ///     "tokens": [
@@ -62,7 +66,7 @@ public enum ServerConfigurationFile {
         let reader = ConfigurationKeyReader(path: path)
         let object = try reader.object(root, at: nil)
         var configuration = base
-        try reader.onlyKeys(["host", "port", "limits", "topics", "access"], in: object, at: nil)
+        try reader.onlyKeys(["host", "port", "limits", "topics", "access", "webhooks"], in: object, at: nil)
         if let host = try reader.string(object["host"], at: "host") { configuration.host = host }
         if let port = try reader.integer(object["port"], at: "port", in: 0...65_535) { configuration.port = port }
         if let limits = object["limits"] {
@@ -79,6 +83,16 @@ public enum ServerConfigurationFile {
             guard case .array(let list) = topics else { throw reader.error("topics", "must be a list of topic objects") }
             configuration.topics = try list.enumerated().map { index, item throws(ServerConfigurationError) in
                 try reader.topic(item, at: "topics[\(index)]")
+            }
+        }
+        if let webhooks = object["webhooks"] {
+            let list = try reader.array(webhooks, at: "webhooks")
+            configuration.webhooks = try list.enumerated().map { index, item throws(ServerConfigurationError) in
+                try reader.webhook(item, at: "webhooks[\(index)]")
+            }
+            var names: Set<String> = []
+            for (index, webhook) in configuration.webhooks.enumerated() where !names.insert(webhook.name).inserted {
+                throw ServerConfigurationError(path: path, key: "webhooks[\(index)].name", message: "'\(webhook.name)' names an earlier webhook")
             }
         }
         if let access = object["access"] {
