@@ -101,6 +101,12 @@ if command -v python3 >/dev/null; then
         python3 -m pip install -q 'cloudevents>=2.2' >/dev/null 2>&1 || echo "warning: pip install cloudevents failed; its interop tests will be skipped (or fail under CI)" >&2
     fi
     if python3 -c 'import cloudevents.core' 2>/dev/null; then export HERALD_CLOUDEVENTS_PYTHON="$(command -v python3)"; fi
+    # schemathesis checks the running server against its OpenAPI document (HERALD_SCHEMATHESIS).
+    if ! command -v schemathesis >/dev/null; then
+        echo "==> pip install schemathesis"
+        python3 -m pip install -q 'schemathesis>=4' >/dev/null 2>&1 || echo "warning: pip install schemathesis failed; its test will be skipped (or fail under CI)" >&2
+    fi
+    if command -v schemathesis >/dev/null; then export HERALD_SCHEMATHESIS="$(command -v schemathesis)"; fi
 fi
 
 echo "==> swift format lint"

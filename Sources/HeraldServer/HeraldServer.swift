@@ -61,6 +61,7 @@ public struct HeraldServer: Service {
             return try JSONResponse.make(["webhooks": visible])
         }
         HealthRoutes(broker: broker).register(on: router)
+        OpenAPIRoutes().register(on: router)
         let logger = logger
         let onListening = onListening
         let application = Application(

@@ -1,0 +1,2126 @@
+/// The OpenAPI 3.1 description of the server's HTTP API, served at `GET /openapi.json`; the tests check
+/// the running server against it (schemathesis).
+enum OpenAPIDocument {
+    /// The document, as JSON.
+    static let json = #"""
+        {
+          "openapi": "3.1.0",
+          "info": {
+            "title": "Herald server",
+            "version": "0.1.0",
+            "description": "The HTTP API of herald serve: CloudEvents publishing, pull consumers settling by token, the admin API, dead-letter triage, webhooks and probes. Every 4xx and 5xx answer is an RFC 9457 problem."
+          },
+          "servers": [
+            {
+              "url": "http://127.0.0.1:8080"
+            }
+          ],
+          "security": [
+            {
+              "bearer": []
+            },
+            {}
+          ],
+          "paths": {
+            "/topics/{topic}/events": {
+              "post": {
+                "summary": "Publish events (CloudEvents HTTP binding: binary, structured or batch mode)",
+                "operationId": "publish",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/PublishResponse"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/cloudevents+json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/CloudEvent"
+                      }
+                    },
+                    "application/cloudevents-batch+json": {
+                      "schema": {
+                        "type": "array",
+                        "items": {
+                          "$ref": "#/components/schemas/CloudEvent"
+                        }
+                      }
+                    },
+                    "application/octet-stream": {
+                      "schema": {
+                        "type": "string",
+                        "format": "binary"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/topics/{topic}/groups/{group}/fetch": {
+              "post": {
+                "summary": "Fetch deliveries of a consumer group (long poll)",
+                "operationId": "fetch",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/FetchResponse"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": false,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/FetchRequest"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/topics/{topic}/groups/{group}/settle": {
+              "post": {
+                "summary": "Settle deliveries by token",
+                "operationId": "settle",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/SettleResponse"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/SettleRequest"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/topics": {
+              "get": {
+                "summary": "List topics",
+                "operationId": "listTopics",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/TopicList"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "post": {
+                "summary": "Create a topic",
+                "operationId": "createTopic",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Topic"
+                        }
+                      }
+                    }
+                  },
+                  "201": {
+                    "description": "Created",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Topic"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/TopicSettings"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/topics/{topic}": {
+              "get": {
+                "summary": "Describe a topic",
+                "operationId": "describeTopic",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Topic"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              },
+              "delete": {
+                "summary": "Delete a topic",
+                "operationId": "deleteTopic",
+                "responses": {
+                  "204": {
+                    "description": "Deleted"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/topics/{topic}/groups": {
+              "get": {
+                "summary": "List a topic's consumer groups",
+                "operationId": "listGroups",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/GroupList"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/topics/{topic}/groups/{group}": {
+              "get": {
+                "summary": "Describe a consumer group",
+                "operationId": "describeGroup",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Group"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/topics/{topic}/groups/{group}/seek": {
+              "post": {
+                "summary": "Move a group's position",
+                "operationId": "seek",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Group"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/SeekRequest"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/topics/{topic}/groups/{group}/deadletters/categories": {
+              "get": {
+                "summary": "Dead letters by failure category",
+                "operationId": "deadLetterCategories",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/CategoryList"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/topics/{topic}/groups/{group}/deadletters": {
+              "get": {
+                "summary": "List open dead letters",
+                "operationId": "listDeadLetters",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/DeadLetterList"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "category",
+                    "in": "query",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 10000
+                    }
+                  }
+                ]
+              }
+            },
+            "/topics/{topic}/groups/{group}/deadletters/{partition}/{offset}": {
+              "get": {
+                "summary": "Show a dead letter with its history",
+                "operationId": "showDeadLetter",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/DeadLetterDetail"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "partition",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "offset",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/topics/{topic}/groups/{group}/deadletters/redrive": {
+              "post": {
+                "summary": "Redrive dead letters to their origin topic",
+                "operationId": "redrive",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/TriageReport"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Selection"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/topics/{topic}/groups/{group}/deadletters/archive": {
+              "post": {
+                "summary": "Archive dead letters",
+                "operationId": "archive",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/TriageReport"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Selection"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/topics/{topic}/groups/{group}/deadletters/{partition}/{offset}/edit": {
+              "post": {
+                "summary": "Replace a dead letter by an edited event",
+                "operationId": "editDeadLetter",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/EditResult"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "partition",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "offset",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/EditRequest"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/topics/{topic}/groups/{group}/deadletters/export": {
+              "get": {
+                "summary": "Export dead letters as JSON lines",
+                "operationId": "exportDeadLetters",
+                "responses": {
+                  "200": {
+                    "description": "JSON lines",
+                    "content": {
+                      "application/x-ndjson": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/topics/{topic}/groups/{group}/deadletters/import": {
+              "post": {
+                "summary": "Import exported dead letters",
+                "operationId": "importDeadLetters",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/TriageReport"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/x-ndjson": {
+                      "schema": {
+                        "type": "string"
+                      }
+                    },
+                    "text/plain": {
+                      "schema": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/audit": {
+              "get": {
+                "summary": "The triage audit log",
+                "operationId": "audit",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/AuditLog"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "from",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 10000
+                    }
+                  }
+                ]
+              }
+            },
+            "/webhooks": {
+              "get": {
+                "summary": "Webhook states",
+                "operationId": "webhooks",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/WebhookList"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/healthz": {
+              "get": {
+                "operationId": "healthz",
+                "summary": "Liveness",
+                "security": [
+                  {}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Alive"
+                  }
+                }
+              }
+            },
+            "/readyz": {
+              "get": {
+                "operationId": "readyz",
+                "summary": "Readiness",
+                "security": [
+                  {}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Ready"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/openapi.json": {
+              "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "security": [
+                  {}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The OpenAPI document",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "components": {
+            "securitySchemes": {
+              "bearer": {
+                "type": "http",
+                "scheme": "bearer"
+              }
+            },
+            "responses": {
+              "Problem": {
+                "description": "An RFC 9457 problem",
+                "content": {
+                  "application/problem+json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Problem"
+                    }
+                  }
+                }
+              }
+            },
+            "schemas": {
+              "Problem": {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "type": "string"
+                  },
+                  "title": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "type": "integer"
+                  },
+                  "detail": {
+                    "type": "string"
+                  },
+                  "attribute": {
+                    "type": "string"
+                  },
+                  "topic": {
+                    "type": "string"
+                  },
+                  "index": {
+                    "type": "integer"
+                  },
+                  "retryAfter": {
+                    "type": "integer"
+                  }
+                },
+                "required": [
+                  "type",
+                  "title",
+                  "status",
+                  "detail"
+                ]
+              },
+              "CloudEvent": {
+                "type": "object",
+                "properties": {
+                  "specversion": {
+                    "type": "string"
+                  },
+                  "id": {
+                    "type": "string"
+                  },
+                  "source": {
+                    "type": "string"
+                  },
+                  "type": {
+                    "type": "string"
+                  },
+                  "subject": {
+                    "type": "string"
+                  },
+                  "time": {
+                    "type": "string"
+                  },
+                  "datacontenttype": {
+                    "type": "string"
+                  },
+                  "dataschema": {
+                    "type": "string"
+                  },
+                  "data": {},
+                  "data_base64": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "specversion",
+                  "id",
+                  "source",
+                  "type"
+                ]
+              },
+              "PublishResponse": {
+                "type": "object",
+                "properties": {
+                  "receipts": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "string"
+                        },
+                        "partition": {
+                          "type": "integer"
+                        },
+                        "offset": {
+                          "type": "integer"
+                        },
+                        "duplicate": {
+                          "type": "boolean"
+                        }
+                      },
+                      "required": [
+                        "id",
+                        "partition",
+                        "offset",
+                        "duplicate"
+                      ]
+                    }
+                  }
+                },
+                "required": [
+                  "receipts"
+                ]
+              },
+              "GroupSettings": {
+                "type": "object",
+                "properties": {
+                  "ackDeadlineMilliseconds": {
+                    "type": "integer"
+                  },
+                  "maximumDeliveries": {
+                    "type": "integer"
+                  },
+                  "ordering": {
+                    "enum": [
+                      "unordered",
+                      "perKey"
+                    ]
+                  },
+                  "startPosition": {
+                    "enum": [
+                      "earliest",
+                      "latest"
+                    ]
+                  }
+                }
+              },
+              "FetchRequest": {
+                "type": "object",
+                "properties": {
+                  "maxEvents": {
+                    "type": "integer"
+                  },
+                  "waitMilliseconds": {
+                    "type": "integer"
+                  },
+                  "group": {
+                    "$ref": "#/components/schemas/GroupSettings"
+                  }
+                }
+              },
+              "FetchResponse": {
+                "type": "object",
+                "properties": {
+                  "deliveries": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "token": {
+                          "type": "string"
+                        },
+                        "attempt": {
+                          "type": "integer"
+                        },
+                        "partition": {
+                          "type": "integer"
+                        },
+                        "offset": {
+                          "type": "integer"
+                        },
+                        "event": {
+                          "$ref": "#/components/schemas/CloudEvent"
+                        }
+                      },
+                      "required": [
+                        "token",
+                        "attempt",
+                        "partition",
+                        "offset",
+                        "event"
+                      ]
+                    }
+                  }
+                },
+                "required": [
+                  "deliveries"
+                ]
+              },
+              "SettleRequest": {
+                "type": "object",
+                "properties": {
+                  "settlements": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "token": {
+                          "type": "string"
+                        },
+                        "action": {
+                          "enum": [
+                            "ack",
+                            "nack",
+                            "reject",
+                            "extend"
+                          ]
+                        },
+                        "retryAfterMilliseconds": {
+                          "type": "integer"
+                        },
+                        "reason": {
+                          "type": "string"
+                        },
+                        "errorType": {
+                          "type": "string"
+                        }
+                      },
+                      "required": [
+                        "token",
+                        "action"
+                      ]
+                    }
+                  }
+                },
+                "required": [
+                  "settlements"
+                ]
+              },
+              "SettleResponse": {
+                "type": "object",
+                "properties": {
+                  "settled": {
+                    "type": "integer"
+                  }
+                },
+                "required": [
+                  "settled"
+                ]
+              },
+              "TopicSettings": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "partitions": {
+                    "type": "integer"
+                  },
+                  "deduplicationWindowSeconds": {
+                    "type": "integer"
+                  },
+                  "maximumDeduplicationEntries": {
+                    "type": "integer"
+                  },
+                  "maximumEvents": {
+                    "type": "integer"
+                  },
+                  "maximumBytes": {
+                    "type": "integer"
+                  },
+                  "maximumEventBytes": {
+                    "type": "integer"
+                  },
+                  "overflowPolicy": {
+                    "enum": [
+                      "rejectPublish",
+                      "dropOldest"
+                    ]
+                  }
+                },
+                "required": [
+                  "name"
+                ]
+              },
+              "TopicList": {
+                "type": "object",
+                "properties": {
+                  "topics": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/TopicSettings"
+                    }
+                  }
+                },
+                "required": [
+                  "topics"
+                ]
+              },
+              "Topic": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "configuration": {
+                    "$ref": "#/components/schemas/TopicSettings"
+                  },
+                  "retention": {
+                    "type": "object",
+                    "properties": {
+                      "maximumEvents": {
+                        "type": "integer"
+                      },
+                      "maximumBytes": {
+                        "type": "integer"
+                      },
+                      "maximumAgeSeconds": {
+                        "type": "integer"
+                      },
+                      "overflowPolicy": {
+                        "type": "string"
+                      }
+                    }
+                  },
+                  "events": {
+                    "type": "integer"
+                  },
+                  "bytes": {
+                    "type": "integer"
+                  },
+                  "partitions": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "partition": {
+                          "type": "integer"
+                        },
+                        "startOffset": {
+                          "type": "integer"
+                        },
+                        "endOffset": {
+                          "type": "integer"
+                        },
+                        "events": {
+                          "type": "integer"
+                        },
+                        "bytes": {
+                          "type": "integer"
+                        }
+                      },
+                      "required": [
+                        "partition",
+                        "startOffset",
+                        "endOffset",
+                        "events"
+                      ]
+                    }
+                  }
+                },
+                "required": [
+                  "name",
+                  "configuration",
+                  "retention",
+                  "events",
+                  "partitions"
+                ]
+              },
+              "Group": {
+                "type": "object",
+                "properties": {
+                  "topic": {
+                    "type": "string"
+                  },
+                  "group": {
+                    "type": "string"
+                  },
+                  "deadLetterTopic": {
+                    "type": "string"
+                  },
+                  "options": {
+                    "type": "object",
+                    "properties": {
+                      "ackDeadlineMilliseconds": {
+                        "type": "integer"
+                      },
+                      "maximumDeliveries": {
+                        "type": "integer"
+                      },
+                      "ordering": {
+                        "type": "string"
+                      },
+                      "startPosition": {
+                        "type": "string"
+                      }
+                    }
+                  },
+                  "members": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "integer"
+                        },
+                        "prefetch": {
+                          "type": "integer"
+                        },
+                        "inFlight": {
+                          "type": "integer"
+                        },
+                        "draining": {
+                          "type": "boolean"
+                        }
+                      }
+                    }
+                  },
+                  "pending": {
+                    "type": "integer"
+                  },
+                  "inFlight": {
+                    "type": "integer"
+                  },
+                  "partitions": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "partition": {
+                          "type": "integer"
+                        },
+                        "committedOffset": {
+                          "type": "integer"
+                        },
+                        "endOffset": {
+                          "type": "integer"
+                        },
+                        "pending": {
+                          "type": "integer"
+                        },
+                        "inFlight": {
+                          "type": "integer"
+                        },
+                        "awaitingRedelivery": {
+                          "type": "integer"
+                        }
+                      }
+                    }
+                  }
+                },
+                "required": [
+                  "topic",
+                  "group",
+                  "members",
+                  "pending",
+                  "partitions"
+                ]
+              },
+              "GroupList": {
+                "type": "object",
+                "properties": {
+                  "groups": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Group"
+                    }
+                  }
+                },
+                "required": [
+                  "groups"
+                ]
+              },
+              "SeekRequest": {
+                "type": "object",
+                "properties": {
+                  "to": {
+                    "enum": [
+                      "earliest",
+                      "latest"
+                    ]
+                  },
+                  "offset": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "offsets": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  },
+                  "time": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "CategoryList": {
+                "type": "object",
+                "properties": {
+                  "categories": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "string"
+                        },
+                        "errorType": {
+                          "type": "string"
+                        },
+                        "pattern": {
+                          "type": "string"
+                        },
+                        "eventType": {
+                          "type": "string"
+                        },
+                        "group": {
+                          "type": "string"
+                        },
+                        "count": {
+                          "type": "integer"
+                        },
+                        "firstSeen": {
+                          "type": "string"
+                        },
+                        "lastSeen": {
+                          "type": "string"
+                        },
+                        "example": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "open": {
+                    "type": "integer"
+                  },
+                  "scanned": {
+                    "type": "integer"
+                  },
+                  "truncated": {
+                    "type": "boolean"
+                  }
+                },
+                "required": [
+                  "categories",
+                  "open",
+                  "scanned",
+                  "truncated"
+                ]
+              },
+              "DeadLetter": {
+                "type": "object",
+                "properties": {
+                  "position": {
+                    "type": "string"
+                  },
+                  "category": {
+                    "type": "string"
+                  },
+                  "errorType": {
+                    "type": "string"
+                  },
+                  "message": {
+                    "type": "string"
+                  },
+                  "attempts": {
+                    "type": "integer"
+                  },
+                  "firstFailureAt": {
+                    "type": "string"
+                  },
+                  "lastFailureAt": {
+                    "type": "string"
+                  },
+                  "originTopic": {
+                    "type": "string"
+                  },
+                  "originPartition": {
+                    "type": "integer"
+                  },
+                  "originOffset": {
+                    "type": "integer"
+                  },
+                  "redrives": {
+                    "type": "integer"
+                  },
+                  "event": {
+                    "$ref": "#/components/schemas/CloudEvent"
+                  }
+                },
+                "required": [
+                  "position",
+                  "category",
+                  "errorType",
+                  "event",
+                  "redrives"
+                ]
+              },
+              "DeadLetterList": {
+                "type": "object",
+                "properties": {
+                  "deadLetters": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/DeadLetter"
+                    }
+                  }
+                },
+                "required": [
+                  "deadLetters"
+                ]
+              },
+              "DeadLetterDetail": {
+                "allOf": [
+                  {
+                    "$ref": "#/components/schemas/DeadLetter"
+                  },
+                  {
+                    "type": "object",
+                    "properties": {
+                      "open": {
+                        "type": "boolean"
+                      },
+                      "history": {
+                        "type": "array",
+                        "items": {
+                          "$ref": "#/components/schemas/DeadLetter"
+                        }
+                      }
+                    },
+                    "required": [
+                      "open",
+                      "history"
+                    ]
+                  }
+                ]
+              },
+              "Selection": {
+                "type": "object",
+                "properties": {
+                  "positions": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "category": {
+                    "type": "string"
+                  },
+                  "all": {
+                    "type": "boolean"
+                  },
+                  "dryRun": {
+                    "type": "boolean"
+                  }
+                }
+              },
+              "EditRequest": {
+                "type": "object",
+                "properties": {
+                  "event": {
+                    "$ref": "#/components/schemas/CloudEvent"
+                  },
+                  "dryRun": {
+                    "type": "boolean"
+                  }
+                },
+                "required": [
+                  "event"
+                ]
+              },
+              "TriageReport": {
+                "type": "object",
+                "properties": {
+                  "dryRun": {
+                    "type": "boolean"
+                  },
+                  "action": {
+                    "enum": [
+                      "redrive",
+                      "archive",
+                      "edit",
+                      "import"
+                    ]
+                  },
+                  "selection": {
+                    "type": "string"
+                  },
+                  "count": {
+                    "type": "integer"
+                  },
+                  "categories": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "integer"
+                    }
+                  },
+                  "topics": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "integer"
+                    }
+                  },
+                  "duplicates": {
+                    "type": "integer"
+                  },
+                  "skipped": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "string"
+                    }
+                  },
+                  "positions": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "required": [
+                  "dryRun",
+                  "action",
+                  "count"
+                ]
+              },
+              "EditResult": {
+                "type": "object",
+                "properties": {
+                  "report": {
+                    "$ref": "#/components/schemas/TriageReport"
+                  },
+                  "receipt": {
+                    "type": "object",
+                    "properties": {
+                      "id": {
+                        "type": "string"
+                      },
+                      "partition": {
+                        "type": "integer"
+                      },
+                      "offset": {
+                        "type": "integer"
+                      },
+                      "duplicate": {
+                        "type": "boolean"
+                      }
+                    }
+                  }
+                },
+                "required": [
+                  "report"
+                ]
+              },
+              "AuditLog": {
+                "type": "object",
+                "properties": {
+                  "entries": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "offset": {
+                          "type": "integer"
+                        },
+                        "action": {
+                          "type": "string"
+                        },
+                        "actor": {
+                          "type": "string"
+                        },
+                        "at": {
+                          "type": "string"
+                        },
+                        "topic": {
+                          "type": "string"
+                        },
+                        "group": {
+                          "type": "string"
+                        },
+                        "deadLetterTopic": {
+                          "type": "string"
+                        },
+                        "selection": {
+                          "type": "string"
+                        },
+                        "count": {
+                          "type": "integer"
+                        },
+                        "newEventID": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  }
+                },
+                "required": [
+                  "entries"
+                ]
+              },
+              "WebhookList": {
+                "type": "object",
+                "properties": {
+                  "webhooks": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "name": {
+                          "type": "string"
+                        },
+                        "topic": {
+                          "type": "string"
+                        },
+                        "group": {
+                          "type": "string"
+                        },
+                        "url": {
+                          "type": "string"
+                        },
+                        "state": {
+                          "enum": [
+                            "validating",
+                            "active",
+                            "refused"
+                          ]
+                        },
+                        "refusal": {
+                          "type": "string"
+                        },
+                        "allowedRatePerMinute": {
+                          "type": "integer"
+                        },
+                        "delivered": {
+                          "type": "integer"
+                        },
+                        "retried": {
+                          "type": "integer"
+                        },
+                        "deadLettered": {
+                          "type": "integer"
+                        },
+                        "lastFailure": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  }
+                },
+                "required": [
+                  "webhooks"
+                ]
+              }
+            }
+          }
+        }
+        """#
+}
