@@ -139,6 +139,8 @@ let package = Package(
                 "HeraldNATS",
                 "HeraldServer",
                 Dependency.argumentParser,
+                Dependency.httpClient,
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 Dependency.unixSignals,
                 Dependency.deque,
                 Dependency.histogram,

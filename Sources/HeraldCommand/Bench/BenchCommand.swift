@@ -57,6 +57,12 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(
         help:
+            "Instead of the other scenarios: publish this many events over HTTP to a herald serve child process from 32 publishers, one per request, then ten times as many in batches of 100, with the same events published in process as the reference."
+    )
+    var http: Int?
+
+    @Option(
+        help:
             "Durability policies to run on the embedded log (repeatable): fsync, interval, os; fsync-journal or fsync-partitions run fsync before ack with the commit journal always or never used (fsync uses it automatically: with more partitions than twice the I/O threads). Default: fsync, interval, os."
     )
     var durability: [BenchDurability] = BenchDurability.defaults
@@ -83,6 +89,12 @@ struct BenchCommand: AsyncParsableCommand {
     var json: String?
 
     func validate() throws {
+        if let http, http < HTTPScenario.publishers {
+            throw ValidationError("--http \(http): at least \(HTTPScenario.publishers) events, one per publisher")
+        }
+        if http != nil, backlog != nil || nats != nil {
+            throw ValidationError("--http runs on its own; drop --backlog and --nats")
+        }
         guard events > 0, singleEvents >= 4, size >= 0, partitions > 0, batch > 0, prefetch > 0 else {
             throw ValidationError("--events, --partitions, --batch and --prefetch must be positive, --single-events at least 4, --size not negative")
         }
@@ -102,6 +114,10 @@ struct BenchCommand: AsyncParsableCommand {
             print(
                 "consumed \(result.events) events in \(String(format: "%.1f", result.consumeSeconds)) s; resident memory before consuming \(mib(result.residentBeforeConsuming)), largest while consuming \(mib(result.largestResidentWhileConsuming)) (growth \(mib(result.largestResidentWhileConsuming - result.residentBeforeConsuming)))"
             )
+            return
+        }
+        if let http {
+            try await runHTTP(events: http)
             return
         }
         print("herald bench: \(events) events of \(size) bytes, \(partitions) partitions, \(broker.rawValue) broker")
@@ -513,4 +529,27 @@ struct BenchReport: Codable {
     var eventSize: Int
     var partitions: Int
     var results: [BenchResult]
+}
+
+extension BenchCommand {
+    /// The HTTP scenarios (``HTTPScenario``) and their table.
+    func runHTTP(events: Int) async throws {
+        let root = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("herald-http-\(UUID().uuidString)").path
+        defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: root) } }
+        print("herald bench --http: \(events) single events and \(events * 10) in batches of 100, \(size) bytes each, \(partitions) partitions, embedded log")
+        let report = try await HTTPScenario(events: events, size: size, partitions: partitions, directory: root).run()
+        let format = { (value: Double) in String(format: "%.2f", value) }
+        var rows: [[String]] = []
+        for (http, local) in zip(report.http, report.inProcess) {
+            for result in [http, local] {
+                rows.append([
+                    result.name, String(Int(result.eventsPerSecond)), format(result.p50Milliseconds), format(result.p99Milliseconds),
+                    format(result.eventsPerSecond / max(1, local.eventsPerSecond)),
+                ])
+            }
+        }
+        print(TextTable(header: ["scenario", "events/s", "p50 ms", "p99 ms", "vs in process"], rows: rows).render())
+        let mib = { (bytes: Int) in String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+        print("server resident memory: \(mib(report.serverResidentBefore)) before, \(mib(report.serverResidentAfter)) after")
+    }
 }
