@@ -187,6 +187,7 @@ let package = Package(
             name: "HeraldServerTests",
             dependencies: [
                 "Herald",
+                "HeraldLog",
                 "HeraldServer",
                 "HeraldTesting",
                 Dependency.httpClient,

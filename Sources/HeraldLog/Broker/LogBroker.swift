@@ -72,6 +72,8 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     /// The time ack deadlines, redelivery delays, de-duplication windows, stored times and age retention
     /// are read from.
     let time: TimeSource
+    /// Keeps other processes out of the data directory until the broker closes.
+    let directoryLock: DataDirectoryLock
 
     /// The broker's time, for its consumer groups.
     package var groupTime: TimeSource { time }
@@ -85,7 +87,11 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
     var groupsDirectory: String { checkpointer.directory }
     static func journalDirectory(_ configuration: LogBrokerConfiguration) -> String { "\(configuration.dataDirectory)/journal" }
 
-    private init(configuration: LogBrokerConfiguration, threadPool: NIOThreadPool, journal: CommitJournal?, time: TimeSource, logger: Logger) {
+    private init(
+        configuration: LogBrokerConfiguration, threadPool: NIOThreadPool, journal: CommitJournal?, directoryLock: DataDirectoryLock, time: TimeSource,
+        logger: Logger
+    ) {
+        self.directoryLock = directoryLock
         self.time = time
         self.configuration = configuration
         self.threadPool = threadPool
@@ -116,6 +122,9 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
         logger: Logger = Logger(label: "herald.log")
     ) async throws -> LogBroker {
         let time = TimeSource(clock)
+        // Before anything is read: no other process may have this log open.
+        try configuration.fileSystem.createDirectory(configuration.dataDirectory)
+        let directoryLock = try DataDirectoryLock.acquire(configuration.dataDirectory)
         let threadPool = NIOThreadPool(numberOfThreads: max(1, configuration.ioThreads))
         threadPool.start()
         var journal: CommitJournal?
@@ -139,12 +148,14 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
                     )
                 }
             }
-            let broker = LogBroker(configuration: configuration, threadPool: threadPool, journal: journal, time: time, logger: logger)
+            let broker = LogBroker(
+                configuration: configuration, threadPool: threadPool, journal: journal, directoryLock: directoryLock, time: time, logger: logger)
             try await threadPool.runIfActive { try broker.load(replaying: scan) }
             return broker
         } catch {
             await journal?.close(deleteFiles: false)
             try? await threadPool.shutdownGracefully()
+            directoryLock.release()
             throw error
         }
     }
@@ -192,6 +203,7 @@ public final class LogBroker: BrokerAdmin, GroupCoordinator {
         // Every segment was synced as it closed: the journal's content is no longer needed.
         await journal?.close(deleteFiles: failure == nil)
         try? await threadPool.shutdownGracefully()
+        directoryLock.release()
         if let failure { throw failure }
     }
 

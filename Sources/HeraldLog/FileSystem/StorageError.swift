@@ -15,6 +15,7 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case corruption
         case closed
         case notFound
+        case inUse
     }
 
     private let code: Code
@@ -116,6 +117,18 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         )
     }
 
+    /// Another process has the log in `directory` open (its pid, when the system says).
+    public static func inUse(directory: String, pid: Int32?) -> Self {
+        let holder = pid.map { "process \($0)" } ?? "another process"
+        return Self(
+            .inUse,
+            "the log in '\(directory)' is open in \(holder); two processes must never write one log. Stop that process first, or reach its broker through it (herald serve: the HTTP API)",
+            path: directory, operation: "lock")
+    }
+
+    /// Whether the error says another process has the log open.
+    public var isInUse: Bool { code == .inUse }
+
     /// The error for a system call that failed with `errno`: ``noSpace(_:path:errno:)`` for
     /// `ENOSPC` and `EDQUOT`, ``notFound(path:operation:)`` for `ENOENT`, else ``io(_:path:errno:)``.
     public static func system(_ operation: String, path: String, errno: Int32) -> Self {
@@ -132,7 +145,7 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         switch code {
         case .noSpace: true
         case .io: errno.map(Self.isTransient) ?? false
-        case .corruption, .closed, .notFound: false
+        case .corruption, .closed, .notFound, .inUse: false
         }
     }
 
