@@ -11,7 +11,10 @@ struct HeraldCommand: AsyncParsableCommand {
             stopped duplicates included. `herald bench` measures the broker in release mode. `herald serve` serves a broker over HTTP.
             """,
         version: HeraldVersion.current,
-        subcommands: [DemoCommand.self, BenchCommand.self, ServeCommand.self, TokenCommand.self]
+        subcommands: [
+            DemoCommand.self, BenchCommand.self, ServeCommand.self, TokenCommand.self, TopicsCommand.self, GroupsCommand.self, DeadLetterCommand.self,
+            PublishCommand.self, TailCommand.self,
+        ]
     )
 }
 

@@ -1921,6 +1921,10 @@ enum OpenAPIDocument {
                   },
                   "dryRun": {
                     "type": "boolean"
+                  },
+                  "limit": {
+                    "type": "integer",
+                    "minimum": 1
                   }
                 }
               },

@@ -136,11 +136,14 @@ actor DeadLetterTriage {
     /// Sends the selected open dead letters back to their origin topic, each as its original event with
     /// `heraldredrive` counting the redrives and `heraldredriveof` naming the dead letter. With `dryRun`,
     /// only reports what it would do.
-    func redrive(topic: String, group: String, selection: TriageSelection, dryRun: Bool, actor: String) async throws -> TriageReport {
+    func redrive(
+        topic: String, group: String, selection: TriageSelection, dryRun: Bool, limit: Int? = nil, actor: String
+    ) async throws -> TriageReport {
         await acquire()
         defer { release() }
         let scan = try await self.scan(topic: topic, group: group)
         var (selected, skipped) = try Self.select(selection, from: scan.open, closed: closed[scan.deadLetterTopic])
+        if let limit { selected = Array(selected.prefix(limit)) }
         var planned: [(letter: OpenDeadLetter, event: Event, topic: String)] = []
         for letter in selected {
             guard let deadLetter = letter.deadLetter else {
@@ -174,11 +177,14 @@ actor DeadLetterTriage {
     }
 
     /// Sets the selected open dead letters aside: kept in the dead-letter topic, out of the counts.
-    func archive(topic: String, group: String, selection: TriageSelection, dryRun: Bool, actor: String) async throws -> TriageReport {
+    func archive(
+        topic: String, group: String, selection: TriageSelection, dryRun: Bool, limit: Int? = nil, actor: String
+    ) async throws -> TriageReport {
         await acquire()
         defer { release() }
         let scan = try await self.scan(topic: topic, group: group)
-        let (selected, skipped) = try Self.select(selection, from: scan.open, closed: closed[scan.deadLetterTopic])
+        var (selected, skipped) = try Self.select(selection, from: scan.open, closed: closed[scan.deadLetterTopic])
+        if let limit { selected = Array(selected.prefix(limit)) }
         let report = Self.report(.archive, selection, dryRun: dryRun, letters: selected, topics: [], skipped: skipped)
         if !dryRun, !selected.isEmpty {
             try await record(.archive, topic: topic, group: group, scan.deadLetterTopic, selection, selected.map(\.position), actor: actor)

@@ -9,6 +9,8 @@ enum TriageDocuments {
         var category: String?
         var all: Bool?
         var dryRun: Bool?
+        /// At most this many of the selection (the first by position): a long redrive in steps.
+        var limit: Int?
     }
 
     /// The body of an edit: the new event in the JSON event format, under `event`.

@@ -62,17 +62,17 @@ struct TriageRoutes: Sendable {
         }
         router.post("\(base)/redrive") { request, context in
             let (topic, group, principal) = try names(request, context, permission: .consume)
-            let (selection, dryRun) = try await Self.selection(request, topic: topic)
+            let (selection, dryRun, limit) = try await Self.selection(request, topic: topic)
             let report = try await triageCall(topic) {
-                try await triage.redrive(topic: topic, group: group, selection: selection, dryRun: dryRun, actor: principal.name)
+                try await triage.redrive(topic: topic, group: group, selection: selection, dryRun: dryRun, limit: limit, actor: principal.name)
             }
             return try JSONResponse.make(report)
         }
         router.post("\(base)/archive") { request, context in
             let (topic, group, principal) = try names(request, context, permission: .consume)
-            let (selection, dryRun) = try await Self.selection(request, topic: topic)
+            let (selection, dryRun, limit) = try await Self.selection(request, topic: topic)
             let report = try await triageCall(topic) {
-                try await triage.archive(topic: topic, group: group, selection: selection, dryRun: dryRun, actor: principal.name)
+                try await triage.archive(topic: topic, group: group, selection: selection, dryRun: dryRun, limit: limit, actor: principal.name)
             }
             return try JSONResponse.make(report)
         }
@@ -162,8 +162,9 @@ struct TriageRoutes: Sendable {
         return position
     }
 
-    private static func selection(_ request: Request, topic: String) async throws -> (TriageSelection, Bool) {
+    private static func selection(_ request: Request, topic: String) async throws -> (TriageSelection, Bool, Int?) {
         let body = try await JSONRequest.decode(TriageDocuments.SelectionRequest.self, from: request, topic: topic)
+        if let limit = body.limit, limit < 1 { throw Problem.invalidRequest("limit", "must be at least 1; it is \(limit)", topic: topic) }
         let given = [body.positions != nil, body.category != nil, body.all == true].filter { $0 }.count
         guard given == 1 else {
             throw Problem.invalidRequest("body", "must select with exactly one of positions, category and all (true); it gives \(given)", topic: topic)
@@ -176,10 +177,10 @@ struct TriageRoutes: Sendable {
                 }
                 return position
             }
-            return (.positions(parsed), body.dryRun ?? false)
+            return (.positions(parsed), body.dryRun ?? false, body.limit)
         }
-        if let category = body.category { return (.category(category), body.dryRun ?? false) }
-        return (.all, body.dryRun ?? false)
+        if let category = body.category { return (.category(category), body.dryRun ?? false, body.limit) }
+        return (.all, body.dryRun ?? false, body.limit)
     }
 
     private static func editedEvent(_ request: Request, topic: String) async throws -> (Event, Bool) {

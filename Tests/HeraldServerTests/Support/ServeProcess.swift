@@ -27,12 +27,12 @@ final class ServeProcess: Sendable {
         self.exited = exited
     }
 
-    /// Starts `herald serve --data-dir directory --port 0 --allow-anonymous` and waits (up to 60 s) until it
+    /// Starts `herald serve --data-dir directory --port 0` (with `--allow-anonymous` unless told not to) and waits (up to 60 s) until it
     /// prints the address it listens on.
-    static func start(dataDirectory directory: String, extraArguments: [String] = []) async throws -> ServeProcess {
+    static func start(dataDirectory directory: String, extraArguments: [String] = [], allowAnonymous: Bool = true) async throws -> ServeProcess {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["serve", "--data-dir", directory, "--port", "0", "--allow-anonymous"] + extraArguments
+        process.arguments = ["serve", "--data-dir", directory, "--port", "0"] + (allowAnonymous ? ["--allow-anonymous"] : []) + extraArguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
