@@ -27,7 +27,8 @@ final class OperatorSession: Sendable {
 
     /// Connects as `options` say.
     static func open(_ options: ServerOptions) async throws -> OperatorSession {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        // A server that refuses connections is reported after 3 s, not the client's default 10.
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(3))))
         if let server = options.server {
             return OperatorSession(base: server.hasSuffix("/") ? String(server.dropLast()) : server, client: client, token: options.effectiveToken, local: nil)
         }
