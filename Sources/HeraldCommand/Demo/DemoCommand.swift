@@ -25,14 +25,23 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Show Herald's own log lines (info level) as well.")
     var verbose = false
 
-    @Option(help: "The backend: log (the embedded durable log) or memory.")
-    var broker: BrokerChoice = .log
+    @Option(help: "The backend: log (the embedded durable log, the default) or memory.")
+    var broker: BrokerChoice?
 
     @Option(help: "Where the embedded log keeps its files (default: a temporary directory removed at the end).")
     var dataDir: String?
 
     @Option(help: "Run on NATS JetStream at this URL (e.g. nats://127.0.0.1:4222; several separated by commas) instead of the embedded log.")
     var nats: String?
+
+    func validate() throws {
+        if nats != nil, broker != nil || dataDir != nil {
+            throw ValidationError("--nats runs the demo on NATS JetStream; --broker and --data-dir choose a local broker instead: give one or the other")
+        }
+        if broker == .memory, dataDir != nil {
+            throw ValidationError("--data-dir is where the embedded log keeps its files; the in-memory broker (--broker memory) keeps none")
+        }
+    }
 
     func run() async throws {
         var logger = Logger(label: "herald.demo")
@@ -49,7 +58,7 @@ struct DemoCommand: AsyncParsableCommand {
             await run.finish(broker)
             return
         }
-        switch broker {
+        switch broker ?? .log {
         case .memory:
             try await runShop(on: InMemoryBroker(logger: logger), services: [], logger: logger, backend: "the in-memory broker")
         case .log:
