@@ -31,6 +31,7 @@ enum Dependency {
     static let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
     static let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
     static let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+    static let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 }
 
 let package = Package(
@@ -59,6 +60,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -114,6 +116,8 @@ let package = Package(
                 Dependency.httpClient,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 Dependency.crypto,
+                Dependency.prometheus,
+                Dependency.metrics,
                 Dependency.logging,
                 Dependency.serviceLifecycle,
                 Dependency.nioCore,
@@ -139,6 +143,8 @@ let package = Package(
                 "HeraldNATS",
                 "HeraldServer",
                 Dependency.argumentParser,
+                Dependency.prometheus,
+                Dependency.metrics,
                 Dependency.httpClient,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 Dependency.unixSignals,

@@ -20,6 +20,8 @@ public struct HeraldServer: Service {
     public let broker: any BrokerAdmin
     /// How the server listens and what it bounds.
     public let configuration: ServerConfiguration
+    /// The metrics `GET /metrics` emits.
+    public let metrics: ServerMetrics
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
 
@@ -28,11 +30,13 @@ public struct HeraldServer: Service {
     public init(
         broker: any BrokerAdmin,
         configuration: ServerConfiguration = ServerConfiguration(),
+        metrics: ServerMetrics = ServerMetrics(),
         logger: Logger = Logger(label: "herald.server"),
         onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) {
         self.broker = broker
         self.configuration = configuration
+        self.metrics = metrics
         self.logger = logger
         self.onListening = onListening
     }
@@ -48,10 +52,13 @@ public struct HeraldServer: Service {
             try await broker.createTopic(topic)
         }
         let router = Router()
+        // Request counts and durations, through the process's metrics system (herald serve points it at
+        // the same registry).
+        router.add(middleware: MetricsMiddleware())
         let pulls = PullSubscriptions(broker: broker, options: SubscriptionOptions(prefetch: Self.pullPrefetch))
         let authorizer = Authorizer(configuration.access)
-        PublishRoutes(broker: broker, limits: configuration.limits, authorizer: authorizer).register(on: router)
-        ConsumeRoutes(broker: broker, pulls: pulls, limits: configuration.limits, authorizer: authorizer).register(on: router)
+        PublishRoutes(broker: broker, limits: configuration.limits, authorizer: authorizer, metrics: metrics).register(on: router)
+        ConsumeRoutes(broker: broker, pulls: pulls, limits: configuration.limits, authorizer: authorizer, metrics: metrics).register(on: router)
         AdminRoutes(broker: broker, authorizer: authorizer).register(on: router)
         TriageRoutes(triage: DeadLetterTriage(broker: broker), authorizer: authorizer, limits: configuration.limits).register(on: router)
         let board = WebhookStatusBoard()
@@ -62,6 +69,7 @@ public struct HeraldServer: Service {
         }
         HealthRoutes(broker: broker).register(on: router)
         OpenAPIRoutes().register(on: router)
+        MetricsRoutes(broker: broker, metrics: metrics).register(on: router)
         let logger = logger
         let onListening = onListening
         let application = Application(
@@ -76,7 +84,7 @@ public struct HeraldServer: Service {
         )
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let dispatchers = configuration.webhooks.map {
-            WebhookDispatcher(configuration: $0, broker: broker, client: client, board: board, logger: logger)
+            WebhookDispatcher(configuration: $0, broker: broker, client: client, board: board, metrics: metrics, logger: logger)
         }
         let result: Result<Void, any Error>
         do {

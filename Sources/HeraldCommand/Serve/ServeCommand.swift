@@ -5,6 +5,8 @@ import HeraldLog
 import HeraldNATS
 import HeraldServer
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -83,7 +85,11 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("give --data-dir DIR or --nats URL")
         }
         let host = configuration.host
-        let server = HeraldServer(broker: broker, configuration: configuration, logger: logger) { port in
+        // One registry for /metrics: the server's own metrics, and through the metrics system the request
+        // metrics and Herald's consumer metrics.
+        let metrics = ServerMetrics()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+        let server = HeraldServer(broker: broker, configuration: configuration, metrics: metrics, logger: logger) { port in
             // Written straight to the file descriptor: scripts (and tests) read the port from a pipe, where
             // print's buffer would hold the line back.
             FileHandle.standardOutput.write(Data("herald serve: listening on http://\(host):\(port)\n".utf8))

@@ -18,6 +18,7 @@ struct ConsumeRoutes: Sendable {
     let pulls: PullSubscriptions
     let limits: ServerLimits
     let authorizer: Authorizer
+    let metrics: ServerMetrics
 
     /// The longest a fetch waits.
     static let maximumWait = Duration.seconds(30)
@@ -53,6 +54,7 @@ struct ConsumeRoutes: Sendable {
         } catch let error as BrokerError {
             throw Problem(error, topic: topic)
         }
+        metrics.delivered(topic: topic, group: group, via: "pull", count: deliveries.count, redelivered: deliveries.filter { $0.attempt > 1 }.count)
         var items: [JSONValue] = []
         items.reserveCapacity(deliveries.count)
         for delivery in deliveries {
@@ -133,6 +135,9 @@ struct ConsumeRoutes: Sendable {
             }
         } catch let error as BrokerError {
             throw Problem(error, topic: topic)
+        }
+        for (action, items) in Dictionary(grouping: body.settlements, by: \.action) {
+            metrics.settled(topic: topic, group: group, via: "pull", action: action, count: items.count)
         }
         return try JSONResponse.make(SettleResponse(settled: planned.count))
     }

@@ -1237,6 +1237,27 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/metrics": {
+              "get": {
+                "operationId": "metrics",
+                "summary": "Prometheus metrics (text format 0.0.4)",
+                "security": [
+                  {}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The metrics",
+                    "content": {
+                      "text/plain": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
             "/openapi.json": {
               "get": {
                 "operationId": "openapi",

@@ -12,6 +12,7 @@ struct PublishRoutes: Sendable {
     let broker: any BrokerAdmin
     let limits: ServerLimits
     let authorizer: Authorizer
+    let metrics: ServerMetrics
 
     func register(on router: Router<some RequestContext>) {
         router.post("topics/:topic/events") { request, context in
@@ -41,6 +42,8 @@ struct PublishRoutes: Sendable {
         } catch let error as BrokerError {
             throw Problem(error, topic: topic)
         }
+        let stored = zip(events, receipts).filter { !$0.1.isDuplicate }
+        metrics.published(topic: topic, events: stored.count, bytes: stored.reduce(0) { $0 + $1.0.payloadSize })
         return try JSONResponse.make(PublishResponse(events: events, receipts: receipts))
     }
 

@@ -18,6 +18,7 @@ struct WebhookDispatcher: Sendable {
     let broker: any BrokerAdmin
     let client: HTTPClient
     let board: WebhookStatusBoard
+    let metrics: ServerMetrics
     let logger: Logger
 
     /// How long a refused endpoint waits before it is asked again.
@@ -91,6 +92,8 @@ struct WebhookDispatcher: Sendable {
 
     /// POSTs one delivery and settles it by the answer.
     private func deliver(_ delivery: Delivery) async {
+        metrics.delivered(
+            topic: configuration.topic, group: configuration.group, via: "webhook", count: 1, redelivered: delivery.attempt > 1 ? 1 : 0)
         var request = HTTPClientRequest(url: configuration.url)
         request.method = .POST
         for field in HTTPBinaryEvent.headers(for: delivery.event) {
@@ -112,10 +115,12 @@ struct WebhookDispatcher: Sendable {
             switch outcome {
             case .acknowledged:
                 try await delivery.ack()
+                metrics.settled(topic: configuration.topic, group: configuration.group, via: "webhook", action: "ack")
                 await board.update(configuration.name) { $0.delivered += 1 }
             case .retry(let after, let failure):
                 let delay = after ?? configuration.retry.delay(beforeRetry: delivery.attempt)
                 try await delivery.nack(retryAfter: delay, failure: failure)
+                metrics.settled(topic: configuration.topic, group: configuration.group, via: "webhook", action: "nack")
                 let isLast = delivery.attempt >= configuration.retry.maximumAttempts
                 await board.update(configuration.name) {
                     if isLast { $0.deadLettered += 1 } else { $0.retried += 1 }
@@ -123,6 +128,7 @@ struct WebhookDispatcher: Sendable {
                 }
             case .deadLetter(let failure):
                 try await delivery.reject(failure: failure)
+                metrics.settled(topic: configuration.topic, group: configuration.group, via: "webhook", action: "reject")
                 await board.update(configuration.name) {
                     $0.deadLettered += 1
                     $0.lastFailure = failure.message
