@@ -17,6 +17,15 @@ struct DeadLetterCommand: AsyncParsableCommand {
         @Argument(help: "The consumer group.") var group: String
 
         var path: String { "/topics/\(pathSegment(topic))/groups/\(pathSegment(group))/deadletters" }
+
+        /// The path of the dead letter at `position` (`<partition>:<offset>`).
+        func path(of position: String) throws -> String {
+            let parts = position.split(separator: ":")
+            guard parts.count == 2, parts.allSatisfy({ Int64($0) != nil }) else {
+                throw ValidationError("the position '\(position)' is not <partition>:<offset>")
+            }
+            return path + "/\(parts[0])/\(parts[1])"
+        }
     }
 
     /// Which dead letters a redrive or archive means.
@@ -92,9 +101,8 @@ struct DeadLetterCommand: AsyncParsableCommand {
         @Argument(help: "Its position, <partition>:<offset>.") var position: String
 
         func run() async throws {
-            let parts = position.split(separator: ":")
-            guard parts.count == 2 else { throw ValidationError("the position '\(position)' is not <partition>:<offset>") }
-            try await withSession { session in print(prettyJSON(try await session.json(.GET, target.path + "/\(parts[0])/\(parts[1])"))) }
+            let path = try target.path(of: position)
+            try await withSession { session in print(prettyJSON(try await session.json(.GET, path))) }
         }
     }
 
@@ -158,13 +166,12 @@ struct DeadLetterCommand: AsyncParsableCommand {
         @Flag(help: "Only say what would happen.") var dryRun = false
 
         func run() async throws {
-            let parts = position.split(separator: ":")
-            guard parts.count == 2 else { throw ValidationError("the position '\(position)' is not <partition>:<offset>") }
+            let path = try target.path(of: position) + "/edit"
             guard let data = FileManager.default.contents(atPath: file), let event = String(data: data, encoding: .utf8) else {
                 throw ValidationError("cannot read --file \(file)")
             }
             try await withSession { session in
-                let answer = try await session.json(.POST, target.path + "/\(parts[0])/\(parts[1])/edit", json: #"{"dryRun":\#(dryRun),"event":\#(event)}"#)
+                let answer = try await session.json(.POST, path, json: #"{"dryRun":\#(dryRun),"event":\#(event)}"#)
                 print(prettyJSON(answer))
             }
         }

@@ -57,15 +57,7 @@ struct AdminRoutes: Sendable {
     }
 
     private func createTopic(_ request: Request) async throws -> Response {
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: JSONRequest.maximumBytes)
-        } catch is NIOTooManyBytesError {
-            throw Problem(
-                status: .contentTooLarge, code: "bodyTooLarge", title: "The request body is too large",
-                detail: "the body is larger than \(JSONRequest.maximumBytes) bytes")
-        }
+        let body = try await JSONRequest.body(of: request, upTo: JSONRequest.maximumBytes, topic: nil)
         let configuration: TopicConfiguration
         do {
             let document = try JSONValue(parsing: body, limits: JSONLimits(maximumDepth: 8, maximumBytes: JSONRequest.maximumBytes))

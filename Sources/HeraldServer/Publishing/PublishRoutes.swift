@@ -24,17 +24,7 @@ struct PublishRoutes: Sendable {
         let topic = try context.parameters.require("topic")
         _ = try authorizer.authorize(request.headers, .publish, topic: topic)
         let mode = try EventContentMode(contentType: request.headers[.contentType])
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: limits.maximumBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw Problem(
-                status: .contentTooLarge, code: "bodyTooLarge", title: "The request body is too large",
-                detail: "the body is larger than the server's limit of \(limits.maximumBodyBytes) bytes (limits.maximumBodyBytes); split the batch",
-                topic: topic
-            )
-        }
+        let body = try await JSONRequest.body(of: request, upTo: limits.maximumBodyBytes, topic: topic, limit: "limits.maximumBodyBytes")
         let events = try decode(body, mode: mode, headers: request.headers, topic: topic)
         let receipts: [PublishReceipt]
         do {

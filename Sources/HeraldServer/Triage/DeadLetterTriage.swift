@@ -141,9 +141,8 @@ actor DeadLetterTriage {
     ) async throws -> TriageReport {
         await acquire()
         defer { release() }
-        let scan = try await self.scan(topic: topic, group: group)
-        var (selected, skipped) = try Self.select(selection, from: scan.open, closed: closed[scan.deadLetterTopic])
-        if let limit { selected = Array(selected.prefix(limit)) }
+        let (scan, selected, initiallySkipped) = try await selected(selection, topic: topic, group: group, limit: limit)
+        var skipped = initiallySkipped
         var planned: [(letter: OpenDeadLetter, event: Event, topic: String)] = []
         for letter in selected {
             guard let deadLetter = letter.deadLetter else {
@@ -182,9 +181,7 @@ actor DeadLetterTriage {
     ) async throws -> TriageReport {
         await acquire()
         defer { release() }
-        let scan = try await self.scan(topic: topic, group: group)
-        var (selected, skipped) = try Self.select(selection, from: scan.open, closed: closed[scan.deadLetterTopic])
-        if let limit { selected = Array(selected.prefix(limit)) }
+        let (scan, selected, skipped) = try await selected(selection, topic: topic, group: group, limit: limit)
         let report = Self.report(.archive, selection, dryRun: dryRun, letters: selected, topics: [], skipped: skipped)
         if !dryRun, !selected.isEmpty {
             try await record(.archive, topic: topic, group: group, scan.deadLetterTopic, selection, selected.map(\.position), actor: actor)
@@ -218,6 +215,18 @@ actor DeadLetterTriage {
     }
 
     // MARK: Internals
+
+    /// The open dead letters `selection` means (at most `limit`), with the positions it names that are not
+    /// open and why, and the scan they came from.
+    private func selected(
+        _ selection: TriageSelection, topic: String, group: String, limit: Int?
+    ) async throws -> (
+        scan: (deadLetterTopic: String, open: [OpenDeadLetter], scanned: Int, truncated: Bool), selected: [OpenDeadLetter], skipped: [String: String]
+    ) {
+        let scan = try await self.scan(topic: topic, group: group)
+        let (selected, skipped) = try Self.select(selection, from: scan.open, closed: closed[scan.deadLetterTopic])
+        return (scan, limit.map { Array(selected.prefix($0)) } ?? selected, skipped)
+    }
 
     /// The group's dead letters: the open ones, or with `includeClosed` every one.
     private func scan(

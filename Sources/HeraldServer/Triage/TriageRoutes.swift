@@ -60,21 +60,17 @@ struct TriageRoutes: Sendable {
             }
             return try JSONResponse.make(document)
         }
-        router.post("\(base)/redrive") { request, context in
-            let (topic, group, principal) = try names(request, context, permission: .consume)
-            let (selection, dryRun, limit) = try await Self.selection(request, topic: topic)
-            let report = try await triageCall(topic) {
-                try await triage.redrive(topic: topic, group: group, selection: selection, dryRun: dryRun, limit: limit, actor: principal.name)
+        for action in [TriageAuditEntry.Action.redrive, .archive] {
+            router.post("\(base)/\(action.rawValue)") { request, context in
+                let (topic, group, principal) = try names(request, context, permission: .consume)
+                let (selection, dryRun, limit) = try await Self.selection(request, topic: topic)
+                let report = try await triageCall(topic) {
+                    action == .redrive
+                        ? try await triage.redrive(topic: topic, group: group, selection: selection, dryRun: dryRun, limit: limit, actor: principal.name)
+                        : try await triage.archive(topic: topic, group: group, selection: selection, dryRun: dryRun, limit: limit, actor: principal.name)
+                }
+                return try JSONResponse.make(report)
             }
-            return try JSONResponse.make(report)
-        }
-        router.post("\(base)/archive") { request, context in
-            let (topic, group, principal) = try names(request, context, permission: .consume)
-            let (selection, dryRun, limit) = try await Self.selection(request, topic: topic)
-            let report = try await triageCall(topic) {
-                try await triage.archive(topic: topic, group: group, selection: selection, dryRun: dryRun, limit: limit, actor: principal.name)
-            }
-            return try JSONResponse.make(report)
         }
         router.post("\(base)/:partition/:offset/edit") { request, context in
             let (topic, group, principal) = try names(request, context, permission: .admin)
@@ -184,8 +180,7 @@ struct TriageRoutes: Sendable {
     }
 
     private static func editedEvent(_ request: Request, topic: String) async throws -> (Event, Bool) {
-        var request = request
-        let body = try await request.collectBody(upTo: JSONRequest.maximumBytes)
+        let body = try await JSONRequest.body(of: request, upTo: JSONRequest.maximumBytes, topic: topic)
         let document: JSONValue
         do {
             document = try JSONValue(parsing: body, limits: JSONLimits(maximumBytes: JSONRequest.maximumBytes))
@@ -209,16 +204,7 @@ struct TriageRoutes: Sendable {
 
     /// The events of an import body: JSON lines, each an object with the exported `event`.
     private static func importedEvents(_ request: Request, topic: String, limits: ServerLimits) async throws -> [Event] {
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: limits.maximumBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw Problem(
-                status: .contentTooLarge, code: "bodyTooLarge", title: "The request body is too large",
-                detail: "the import is larger than the server's limit of \(limits.maximumBodyBytes) bytes (limits.maximumBodyBytes); send it in parts",
-                topic: topic)
-        }
+        let body = try await JSONRequest.body(of: request, upTo: limits.maximumBodyBytes, topic: topic, limit: "limits.maximumBodyBytes")
         var events: [Event] = []
         for (index, line) in body.readableBytesView.split(separator: UInt8(ascii: "\n")).enumerated() {
             guard events.count < limits.maximumBatchEvents else {
