@@ -55,6 +55,7 @@ public struct HeraldServer: Service {
         // Request counts and durations, through the process's metrics system (herald serve points it at
         // the same registry).
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestIDMiddleware())
         let pulls = PullSubscriptions(broker: broker, options: SubscriptionOptions(prefetch: Self.pullPrefetch))
         let authorizer = Authorizer(configuration.access)
         PublishRoutes(broker: broker, limits: configuration.limits, authorizer: authorizer, metrics: metrics).register(on: router)

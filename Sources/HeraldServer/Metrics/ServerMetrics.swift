@@ -17,22 +17,30 @@ public final class ServerMetrics: Sendable {
 
     /// Events published to `topic` over HTTP.
     func published(topic: String, events: Int, bytes: Int) {
-        registry.makeCounter(name: "herald_published_events_total", labels: [("topic", topic)]).increment(by: Int64(events))
-        registry.makeCounter(name: "herald_published_bytes_total", labels: [("topic", topic)]).increment(by: Int64(bytes))
+        counter("published_events", "Events published over HTTP.", [("topic", topic)]).increment(by: Int64(events))
+        counter("published_bytes", "Payload bytes published over HTTP.", [("topic", topic)]).increment(by: Int64(bytes))
     }
 
     /// Deliveries handed to an HTTP consumer or a webhook (`via`: `pull` or `webhook`), `redelivered` of
     /// them not for the first time.
     func delivered(topic: String, group: String, via: String, count: Int, redelivered: Int) {
         let labels = [("topic", topic), ("group", group), ("via", via)]
-        registry.makeCounter(name: "herald_delivered_total", labels: labels).increment(by: Int64(count))
-        if redelivered > 0 { registry.makeCounter(name: "herald_redelivered_total", labels: labels).increment(by: Int64(redelivered)) }
+        counter("delivered", "Deliveries to HTTP consumers and webhooks.", labels).increment(by: Int64(count))
+        if redelivered > 0 { counter("redelivered", "Deliveries that were not the first.", labels).increment(by: Int64(redelivered)) }
     }
 
     /// Settlements (`ack`, `nack`, `reject`, `extend`; `reject` and a last `nack` dead-letter).
     func settled(topic: String, group: String, via: String, action: String, count: Int = 1) {
-        registry.makeCounter(name: "herald_settled_total", labels: [("topic", topic), ("group", group), ("via", via), ("action", action)])
+        counter("settled", "Settlements by action.", [("topic", topic), ("group", group), ("via", via), ("action", action)])
             .increment(by: Int64(count))
+    }
+
+    private func counter(_ name: String, _ help: String, _ labels: [(String, String)]) -> Counter {
+        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "herald", metricName: name, unitName: "total", helpText: help), labels: labels)
+    }
+
+    private func gauge(_ name: String, _ help: String, _ labels: [(String, String)]) -> Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "herald", metricName: name, unitName: "", helpText: help), labels: labels)
     }
 
     /// Sets the lag and dead-letter gauges from the broker's view of every group.
@@ -42,11 +50,11 @@ public final class ServerMetrics: Sendable {
             guard let groups = try? await broker.describeGroups(of: topic.name) else { continue }
             for group in groups {
                 let labels = [("topic", topic.name), ("group", group.group)]
-                registry.makeGauge(name: "herald_group_pending", labels: labels).set(Double(group.lag.totalPending))
-                registry.makeGauge(name: "herald_group_in_flight", labels: labels).set(Double(group.lag.partitions.reduce(0) { $0 + $1.inFlight }))
-                registry.makeGauge(name: "herald_group_members", labels: labels).set(Double(group.members.count))
+                gauge("group_pending", "Events the group has not acknowledged.", labels).set(Double(group.lag.totalPending))
+                gauge("group_in_flight", "Deliveries held unsettled.", labels).set(Double(group.lag.partitions.reduce(0) { $0 + $1.inFlight }))
+                gauge("group_members", "Subscribers of the group.", labels).set(Double(group.members.count))
                 let deadLetters = (try? await broker.describeTopic(group.deadLetterTopic))?.events ?? 0
-                registry.makeGauge(name: "herald_group_dead_letters", labels: labels).set(Double(deadLetters))
+                gauge("group_dead_letters", "Events in the group's dead-letter topic.", labels).set(Double(deadLetters))
             }
         }
     }

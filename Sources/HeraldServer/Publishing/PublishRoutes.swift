@@ -25,7 +25,7 @@ struct PublishRoutes: Sendable {
         _ = try authorizer.authorize(request.headers, .publish, topic: topic)
         let mode = try EventContentMode(contentType: request.headers[.contentType])
         let body = try await JSONRequest.body(of: request, upTo: limits.maximumBodyBytes, topic: topic, limit: "limits.maximumBodyBytes")
-        let events = try decode(body, mode: mode, headers: request.headers, topic: topic)
+        let events = TraceContext.apply(request.headers, to: try decode(body, mode: mode, headers: request.headers, topic: topic))
         let receipts: [PublishReceipt]
         do {
             receipts = try await broker.publish(events, to: topic)
