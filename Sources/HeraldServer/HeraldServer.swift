@@ -60,6 +60,7 @@ public struct HeraldServer: Service {
         let authorizer = Authorizer(configuration.access)
         PublishRoutes(broker: broker, limits: configuration.limits, authorizer: authorizer, metrics: metrics).register(on: router)
         ConsumeRoutes(broker: broker, pulls: pulls, limits: configuration.limits, authorizer: authorizer, metrics: metrics).register(on: router)
+        StreamRoutes(broker: broker, authorizer: authorizer, metrics: metrics).register(on: router)
         AdminRoutes(broker: broker, authorizer: authorizer).register(on: router)
         TriageRoutes(triage: DeadLetterTriage(broker: broker), authorizer: authorizer, limits: configuration.limits).register(on: router)
         let board = WebhookStatusBoard()

@@ -23,14 +23,15 @@ struct SchemathesisTests {
                 let created = try await server.send(
                     .POST, "/topics", headers: [("Content-Type", "application/json")], body: ByteBuffer(string: #"{"name":"orders","partitions":2}"#))
                 #expect(created.status == 201)
-                // One worker: with several, hypothesis describes its strategies from threads, and CPython 3.11's
+                // The stream never ends by design (its test is StreamOverHTTPTests), so it is left out. One
+                // worker: with several, hypothesis describes its strategies from threads, and CPython 3.11's
                 // parser can fail there ("AST constructor recursion depth mismatch"), an error of the tool.
                 let (status, output) = try await CloudEventsInteropTests.run(
                     schemathesis,
                     [
                         "run", "\(server.base)/openapi.json", "--checks",
                         "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance",
-                        "--max-examples", "30", "--workers", "1", "--seed", "20261203", "--no-color",
+                        "--max-examples", "30", "--workers", "1", "--exclude-operation-id", "stream", "--seed", "20261203", "--no-color",
                     ])
                 #expect(status == 0, "\(output.suffix(6_000))")
                 #expect(output.contains("passed"), "\(output.suffix(2_000))")

@@ -1,5 +1,20 @@
 import Herald
 
+/// The JSON forms pull and streaming consumers share.
+enum ConsumeMessages {
+    /// A delivery as fetch and stream send it: its `token`, `attempt`, `partition`, `offset`, and the
+    /// `event` in the JSON event format.
+    static func deliveryDocument(_ delivery: Delivery) throws -> JSONValue {
+        .object([
+            "token": .string(delivery.token.wireValue),
+            "attempt": .integer(Int64(delivery.attempt)),
+            "partition": .integer(Int64(delivery.partition.index)),
+            "offset": .integer(delivery.offset.value),
+            "event": try JSONValue(parsing: CloudEventJSON.encode(delivery.event)),
+        ])
+    }
+}
+
 /// The body of `POST /topics/{topic}/groups/{group}/fetch`.
 struct FetchRequest: Decodable, Sendable {
     /// The most deliveries to return (1 to the server's batch limit). Default 1.

@@ -58,15 +58,7 @@ struct ConsumeRoutes: Sendable {
         var items: [JSONValue] = []
         items.reserveCapacity(deliveries.count)
         for delivery in deliveries {
-            let event = try JSONValue(parsing: CloudEventJSON.encode(delivery.event))
-            items.append(
-                .object([
-                    "token": .string(delivery.token.wireValue),
-                    "attempt": .integer(Int64(delivery.attempt)),
-                    "partition": .integer(Int64(delivery.partition.index)),
-                    "offset": .integer(delivery.offset.value),
-                    "event": event,
-                ]))
+            items.append(try ConsumeMessages.deliveryDocument(delivery))
         }
         return try JSONResponse.make(JSONValue.object(["deliveries": .array(items)]))
     }

@@ -168,6 +168,54 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/topics/{topic}/groups/{group}/stream": {
+              "get": {
+                "summary": "Stream deliveries as Server-Sent Events, at most credit unsettled",
+                "operationId": "stream",
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "credit",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 1000
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "An endless stream of `event: delivery` messages (id: the token; data: a delivery as fetch returns it)",
+                    "content": {
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
             "/topics/{topic}/groups/{group}/settle": {
               "post": {
                 "summary": "Settle deliveries by token",

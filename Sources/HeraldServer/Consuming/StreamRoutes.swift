@@ -1,0 +1,102 @@
+import Foundation
+import HTTPTypes
+import Herald
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+
+/// Streaming to a long-lived client by Server-Sent Events: `GET /topics/{topic}/groups/{group}/stream?credit=N`.
+///
+/// Each stream is a member of the group of its own whose prefetch is its credit (1 to 1,000, default 10):
+/// the server sends at most `credit` deliveries the client has not settled yet, and the next as soon as
+/// one is settled (`POST …/settle` with the delivery's token, as for a fetch). Each delivery is an SSE
+/// message `event: delivery` whose `id` is the token and whose `data` is the delivery as a fetch returns
+/// it. A comment line every 15 s keeps idle connections open and finds closed ones. When the client
+/// goes away, or the server stops, the stream's unsettled deliveries go back to the group at once.
+struct StreamRoutes: Sendable {
+    let broker: any BrokerAdmin
+    let authorizer: Authorizer
+    let metrics: ServerMetrics
+
+    /// The most unsettled deliveries one stream may hold.
+    static let maximumCredit = 1_000
+    /// How often an idle stream sends a keep-alive comment.
+    static let keepAlive = Duration.seconds(15)
+
+    func register(on router: Router<some RequestContext>) {
+        router.get("topics/:topic/groups/:group/stream") { request, context in
+            let topic = try context.parameters.require("topic")
+            let group = try context.parameters.require("group")
+            _ = try authorizer.authorize(request.headers, .consume, topic: topic)
+            let credit = request.uri.queryParameters.get("credit").flatMap { Int($0) } ?? 10
+            guard (1...Self.maximumCredit).contains(credit) else {
+                throw Problem.invalidRequest("credit", "must be from 1 to \(Self.maximumCredit); it is \(credit)", topic: topic)
+            }
+            let subscription = try await brokerCall(topic) {
+                try await broker.subscribe(to: topic, group: group, options: SubscriptionOptions(prefetch: credit))
+            }
+            let metrics = metrics
+            let body = ResponseBody { writer in
+                defer { Task { await subscription.close() } }
+                try await writer.write(ByteBuffer(string: ": herald stream of \(topic)/\(group), credit \(credit)\n\n"))
+                while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                    // On graceful shutdown the wait ends and so does the stream: the server's stop does not
+                    // wait for a client that never hangs up.
+                    let next: [Delivery]??
+                    do {
+                        next = try await cancelWhenGracefulShutdown { try await Self.next(subscription, upTo: credit) }
+                    } catch is CancellationError {
+                        break
+                    }
+                    guard let deliveries = next ?? [] else {
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        continue
+                    }
+                    if deliveries.isEmpty { break }
+                    metrics.delivered(
+                        topic: topic, group: group, via: "stream", count: deliveries.count, redelivered: deliveries.filter { $0.attempt > 1 }.count)
+                    var chunk = ByteBuffer()
+                    for delivery in deliveries {
+                        chunk.writeString("id: \(delivery.token.wireValue)\nevent: delivery\ndata: ")
+                        chunk.writeImmutableBuffer(try ConsumeMessages.deliveryDocument(delivery).serialized())
+                        chunk.writeString("\n\n")
+                    }
+                    try await writer.write(chunk)
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        }
+    }
+
+    /// The next deliveries, or `nil` when none came within ``keepAlive``, or `[]` when the subscription
+    /// ended (the server is stopping or the topic was deleted).
+    static func next(_ subscription: Subscription, upTo credit: Int) async throws -> [Delivery]? {
+        try await withThrowingTaskGroup(of: [Delivery]?.self) { group in
+            group.addTask {
+                do {
+                    return try await subscription.next(upTo: credit)
+                } catch let error as BrokerError where error.code == .closed {
+                    return []
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: keepAlive)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            if first == nil {
+                // The keep-alive came first: the take goes on in the next round; cancel it here so it
+                // gives back anything it took (the subscription re-offers it).
+                group.cancelAll()
+                var taken: [Delivery] = []
+                while let result = try? await group.next() {
+                    if let deliveries = result { taken += deliveries }
+                }
+                return taken.isEmpty ? nil : taken
+            }
+            group.cancelAll()
+            return first
+        }
+    }
+}
