@@ -50,7 +50,7 @@ struct ConsumeRoutes: Sendable {
         do {
             try body.group?.validate(topic: topic)
             let subscription = try await pulls.subscription(topic: topic, group: group, settings: body.group)
-            deliveries = try await Self.take(upTo: maximum, from: subscription, waiting: .milliseconds(waitMilliseconds))
+            deliveries = try await Self.take(upTo: maximum, from: subscription, waiting: .milliseconds(waitMilliseconds)) ?? []
         } catch let error as BrokerError {
             throw Problem(error, topic: topic)
         }
@@ -63,23 +63,24 @@ struct ConsumeRoutes: Sendable {
         return try JSONResponse.make(JSONValue.object(["deliveries": .array(items)]))
     }
 
-    /// Up to `maximum` deliveries, waiting at most `wait` for the first. Deliveries taken while the wait
-    /// ran out are returned, never dropped.
-    static func take(upTo maximum: Int, from subscription: Subscription, waiting wait: Duration) async throws -> [Delivery] {
+    /// Up to `maximum` deliveries, waiting at most `wait` for the first; `nil` when the wait ran out with
+    /// nothing taken, `[]` when the subscription ended. Deliveries taken while the wait ran out are
+    /// returned, never dropped. Fetches and streams both wait this way.
+    static func take(upTo maximum: Int, from subscription: Subscription, waiting wait: Duration) async throws -> [Delivery]? {
         try await withThrowingTaskGroup(of: [Delivery]?.self) { group in
             group.addTask { try await subscription.next(upTo: maximum) }
             group.addTask {
                 try? await Task.sleep(for: wait)
                 return nil
             }
-            var taken: [Delivery] = []
+            var taken: [Delivery]?
             if case .some(.some(let deliveries)) = try await group.next() {
                 taken = deliveries
             }
             group.cancelAll()
             // The other child: the timer, or a take that may still return what it took.
             while let result = try? await group.next() {
-                if let deliveries = result { taken += deliveries }
+                if let deliveries = result, !deliveries.isEmpty { taken = (taken ?? []) + deliveries }
             }
             return taken
         }

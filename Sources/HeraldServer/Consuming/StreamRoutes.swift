@@ -42,13 +42,19 @@ struct StreamRoutes: Sendable {
                 while !Task.isCancelled, !Task.isShuttingDownGracefully {
                     // On graceful shutdown the wait ends and so does the stream: the server's stop does not
                     // wait for a client that never hangs up.
-                    let next: [Delivery]??
+                    let next: [Delivery]?
                     do {
-                        next = try await cancelWhenGracefulShutdown { try await Self.next(subscription, upTo: credit) }
+                        next = try await cancelWhenGracefulShutdown {
+                            do {
+                                return try await ConsumeRoutes.take(upTo: credit, from: subscription, waiting: Self.keepAlive)
+                            } catch let error as BrokerError where error.code == .closed {
+                                return []
+                            }
+                        }
                     } catch is CancellationError {
                         break
                     }
-                    guard let deliveries = next ?? [] else {
+                    guard let deliveries = next else {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         continue
                     }
@@ -66,37 +72,6 @@ struct StreamRoutes: Sendable {
                 try await writer.finish(nil)
             }
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
-        }
-    }
-
-    /// The next deliveries, or `nil` when none came within ``keepAlive``, or `[]` when the subscription
-    /// ended (the server is stopping or the topic was deleted).
-    static func next(_ subscription: Subscription, upTo credit: Int) async throws -> [Delivery]? {
-        try await withThrowingTaskGroup(of: [Delivery]?.self) { group in
-            group.addTask {
-                do {
-                    return try await subscription.next(upTo: credit)
-                } catch let error as BrokerError where error.code == .closed {
-                    return []
-                }
-            }
-            group.addTask {
-                try await Task.sleep(for: keepAlive)
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            if first == nil {
-                // The keep-alive came first: the take goes on in the next round; cancel it here so it
-                // gives back anything it took (the subscription re-offers it).
-                group.cancelAll()
-                var taken: [Delivery] = []
-                while let result = try? await group.next() {
-                    if let deliveries = result { taken += deliveries }
-                }
-                return taken.isEmpty ? nil : taken
-            }
-            group.cancelAll()
-            return first
         }
     }
 }

@@ -51,9 +51,7 @@ actor DeadLetterTriage {
 
     /// Up to `limit` open dead letters, of one category when given, in position order.
     func list(topic: String, group: String, category: String?, limit: Int) async throws -> [OpenDeadLetter] {
-        let scan = try await self.scan(topic: topic, group: group)
-        let matching = category.map { id in scan.open.filter { $0.categoryID == id } } ?? scan.open
-        return Array(matching.prefix(limit))
+        try await scan(topic: topic, group: group, limit: limit) { letter in category.map { letter.categoryID == $0 } ?? true }.open
     }
 
     /// The dead letter at `position`, whether it is open, and the dead letters it was redriven from,
@@ -223,14 +221,22 @@ actor DeadLetterTriage {
     ) async throws -> (
         scan: (deadLetterTopic: String, open: [OpenDeadLetter], scanned: Int, truncated: Bool), selected: [OpenDeadLetter], skipped: [String: String]
     ) {
-        let scan = try await self.scan(topic: topic, group: group)
+        // A category or all of them is read only as far as the limit: a long redrive in steps reads each
+        // step's share, not the whole dead-letter topic every time.
+        let scan: (deadLetterTopic: String, open: [OpenDeadLetter], scanned: Int, truncated: Bool)
+        switch selection {
+        case .all: scan = try await self.scan(topic: topic, group: group, limit: limit)
+        case .category(let id): scan = try await self.scan(topic: topic, group: group, limit: limit) { $0.categoryID == id }
+        case .positions: scan = try await self.scan(topic: topic, group: group)
+        }
         let (selected, skipped) = try Self.select(selection, from: scan.open, closed: closed[scan.deadLetterTopic])
         return (scan, limit.map { Array(selected.prefix($0)) } ?? selected, skipped)
     }
 
-    /// The group's dead letters: the open ones, or with `includeClosed` every one.
+    /// The group's dead letters that `matches` accepts, in position order: the open ones, or with
+    /// `includeClosed` every one; reading stops once `limit` are found.
     private func scan(
-        topic: String, group: String, includeClosed: Bool = false
+        topic: String, group: String, includeClosed: Bool = false, limit: Int? = nil, where matches: (OpenDeadLetter) -> Bool = { _ in true }
     ) async throws -> (deadLetterTopic: String, open: [OpenDeadLetter], scanned: Int, truncated: Bool) {
         try await readAudit()
         let deadLetterTopic = try await broker.describeGroup(group, on: topic).deadLetterTopic
@@ -243,16 +249,17 @@ actor DeadLetterTriage {
         let closedHere = closed[deadLetterTopic] ?? DeadLetterPositions()
         var open: [OpenDeadLetter] = []
         var scanned = 0
-        for partition in description.partitions {
+        let wanted = limit ?? Int.max
+        for partition in description.partitions where open.count < wanted {
             var next = partition.startOffset
-            while next < partition.endOffset, scanned < Self.maximumScan {
+            while next < partition.endOffset, scanned < Self.maximumScan, open.count < wanted {
                 let stored = try await broker.read(
                     topic: deadLetterTopic, partition: partition.partition, from: next, limit: min(1_000, Self.maximumScan - scanned))
                 guard let last = stored.last else { break }
-                for item in stored {
+                for item in stored where open.count < wanted {
                     scanned += 1
                     let letter = OpenDeadLetter(item, group: group)
-                    if includeClosed || !closedHere.contains(letter.position) { open.append(letter) }
+                    if includeClosed || !closedHere.contains(letter.position), matches(letter) { open.append(letter) }
                 }
                 next = last.offset.next
             }
