@@ -47,6 +47,40 @@ struct LogBrokerRestartTests {
         }
     }
 
+    @Test("a paused group is in its checkpoint once pause returns, and stays paused after a restart until resumed")
+    func pauseSurvivesRestart() async throws {
+        try await withTemporaryDirectory { directory in
+            let first = try await open(directory)
+            try await first.createTopic(TopicConfiguration(name: "orders"))
+            _ = try await first.publish(try (0..<3).map { try event($0) }, to: "orders")
+            let subscription = try await first.subscribe(to: "orders", group: "g", options: SubscriptionOptions(prefetch: 1))
+            try await first.pause(group: "g", on: "orders")
+            let file = try String(contentsOfFile: "\(directory)/groups/orders/g.json", encoding: .utf8)
+            #expect(file.contains("\"paused\":true"), "the checkpoint written by pause: \(file)")
+            await subscription.close()
+            try await first.close()
+
+            let second = try await open(directory)
+            #expect(try await second.describeGroup("g", on: "orders").isPaused)
+            let again = try await second.subscribe(to: "orders", group: "g", options: SubscriptionOptions(prefetch: 1))
+            let early = try await second.lag(group: "g", on: "orders")
+            #expect(early.partitions.reduce(0) { $0 + $1.inFlight } == 0, "nothing handed out while paused")
+            try await second.resume(group: "g", on: "orders")
+            var received: [String] = []
+            for _ in 0..<3 {
+                let delivery = try #require(try await again.next())
+                received.append(delivery.event.id)
+                try await delivery.ack()
+            }
+            #expect(Set(received) == ["evt-0", "evt-1", "evt-2"])
+            await again.close()
+            try await second.close()
+            let third = try await open(directory)
+            #expect(try await third.describeGroup("g", on: "orders").isPaused == false, "the resume is kept too")
+            try await third.close()
+        }
+    }
+
     @Test("after a restart between deliveries and acks, nothing acknowledged comes back and nothing unacknowledged is lost")
     func restartBetweenDeliveriesAndAcks() async throws {
         try await withTemporaryDirectory { directory in

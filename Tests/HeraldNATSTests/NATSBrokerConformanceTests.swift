@@ -25,6 +25,7 @@ struct NATSBrokerConformanceTests {
         let prefix = "HT\(UUID().uuidString.prefix(8).replacingOccurrences(of: "-", with: ""))"
         let environment = BrokerConformance.Environment(
             patience: 3,
+            pausesGroups: false,
             closeBroker: { broker in
                 await (broker as? NATSBroker)?.close()
             },

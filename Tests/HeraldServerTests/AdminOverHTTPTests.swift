@@ -82,4 +82,35 @@ struct AdminOverHTTPTests {
         }
         await subscription.close()
     }
+
+    @Test("groups: pause and resume; a paused group is listed as paused and its pull consumers get nothing")
+    func pauseAndResume() async throws {
+        let broker = InMemoryBroker()
+        try await broker.createTopic(TopicConfiguration(name: "orders"))
+        _ = try await broker.publish([try Event(id: "o-1", source: "/shop", type: "shop.order.placed.v1")], to: "orders")
+        try await withServer(broker) { server in
+            let fetch = ByteBuffer(string: #"{"maxEvents":1,"waitMilliseconds":0}"#)
+            // The first fetch creates the group (and takes the event, which is nacked back at once).
+            let first = try await server.send(.POST, "/topics/orders/groups/billing/fetch", headers: json, body: fetch)
+            let token = try #require((first.json["deliveries"] as? [[String: Any]])?.first?["token"] as? String)
+            let nack = ByteBuffer(string: #"{"settlements":[{"token":"\#(token)","action":"nack","retryAfterMilliseconds":0}]}"#)
+            #expect(try await server.send(.POST, "/topics/orders/groups/billing/settle", headers: json, body: nack).status == 200)
+
+            let paused = try await server.send(.POST, "/topics/orders/groups/billing/pause")
+            #expect(paused.status == 200, "\(String(buffer: paused.body))")
+            #expect(paused.json["paused"] as? Bool == true)
+            let listed = try await server.send(.GET, "/topics/orders/groups")
+            #expect((listed.json["groups"] as? [[String: Any]])?.first?["paused"] as? Bool == true)
+            let nothing = try await server.send(
+                .POST, "/topics/orders/groups/billing/fetch", headers: json, body: ByteBuffer(string: #"{"maxEvents":1,"waitMilliseconds":200}"#))
+            #expect((nothing.json["deliveries"] as? [Any])?.isEmpty == true, "\(String(buffer: nothing.body))")
+
+            let resumed = try await server.send(.POST, "/topics/orders/groups/billing/resume")
+            #expect(resumed.json["paused"] as? Bool == false)
+            let again = try await server.send(
+                .POST, "/topics/orders/groups/billing/fetch", headers: json, body: ByteBuffer(string: #"{"maxEvents":1,"waitMilliseconds":5000}"#))
+            #expect((again.json["deliveries"] as? [[String: Any]])?.count == 1, "\(String(buffer: again.body))")
+            #expect(try await server.send(.POST, "/topics/orders/groups/nobody/pause").status == 404)
+        }
+    }
 }

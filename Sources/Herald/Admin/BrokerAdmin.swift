@@ -18,6 +18,22 @@ public protocol BrokerAdmin: Broker {
     ///
     /// - Throws: ``BrokerError`` for an unknown topic or when the backend cannot delete it.
     func deleteTopic(_ topic: String) async throws
+
+    /// Pauses a consumer group: it hands out no delivery, new or redelivered, until ``resume(group:on:)``,
+    /// however many members it has. Deliveries already out may still be settled, and their ack deadlines
+    /// still expire (the events wait for the resume). A durable backend keeps the pause across restarts.
+    /// Pausing a paused group changes nothing.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or a group that never subscribed, or
+    ///   ``BrokerError/Code-swift.struct/unsupported`` when the backend cannot pause a group.
+    func pause(group: String, on topic: String) async throws
+
+    /// Resumes a paused group: its members get deliveries again at once. Resuming a group that is not
+    /// paused changes nothing.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or a group that never subscribed, or
+    ///   ``BrokerError/Code-swift.struct/unsupported`` when the backend cannot pause a group.
+    func resume(group: String, on topic: String) async throws
 }
 
 extension BrokerAdmin {

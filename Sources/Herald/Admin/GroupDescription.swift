@@ -11,14 +11,24 @@ public struct GroupDescription: Sendable, Hashable {
     public var members: [GroupMemberDescription]
     /// How far behind it is, per partition.
     public var lag: GroupLag
+    /// Whether an operator paused it (``BrokerAdmin/pause(group:on:)``): it hands out nothing until resumed.
+    public var isPaused: Bool
 
     /// Creates a description.
-    public init(topic: String, group: String, options: SubscriptionOptions, members: [GroupMemberDescription], lag: GroupLag) {
+    public init(
+        topic: String,
+        group: String,
+        options: SubscriptionOptions,
+        members: [GroupMemberDescription],
+        lag: GroupLag,
+        isPaused: Bool = false
+    ) {
         self.topic = topic
         self.group = group
         self.options = options
         self.members = members
         self.lag = lag
+        self.isPaused = isPaused
     }
 
     /// The topic its dead letters go to.

@@ -7,6 +7,7 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case unknownTopic, topicExists, invalidTopicName, invalidGroupName, invalidConfiguration, invalidSubscription
             case topicFull, eventTooLarge, invalidSeek, unknownGroup, unknownPartition, closed, unavailable, storage
+            case unsupported
         }
 
         private let base: Base
@@ -43,6 +44,8 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unavailable = Code(.unavailable)
         /// The broker's storage failed (the disk, a damaged file); ``BrokerError/underlying`` holds the cause.
         public static let storage = Code(.storage)
+        /// The backend cannot do what was asked (its server lacks the feature); another backend may.
+        public static let unsupported = Code(.unsupported)
 
         /// The code's name, as in `unknownTopic`.
         public var description: String { base.rawValue }
@@ -166,6 +169,11 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `isRetryable` says whether trying again may succeed (a full disk may be freed; damage stays).
     public static func storage(_ operation: String, error: any Error, isRetryable: Bool) -> Self {
         Self(.storage, "\(operation) failed in the broker's storage: \(error)", reason: "\(error)", underlying: error, retryable: isRetryable)
+    }
+
+    /// The backend cannot do `operation`; `reason` says why and what would.
+    public static func unsupported(_ operation: String, reason: String) -> Self {
+        Self(.unsupported, "this broker cannot \(operation): \(reason)", reason: reason)
     }
 
     /// Whether the same request may succeed if tried again later: a full topic, an unavailable broker, a

@@ -258,6 +258,17 @@ extension GroupCoordinator {
         }
     }
 
+    /// Pauses or resumes a group (see ``BrokerAdmin/pause(group:on:)``).
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or a group that never subscribed.
+    package func setGroupPaused(_ paused: Bool, group: String, on topic: String) throws(BrokerError) {
+        try withGroupTopic(topic) { topicState throws(BrokerError) in
+            guard topicState.groups.ledger(group) != nil else { throw .unknownGroup(topic: topic, group: group) }
+            _ = topicState.groups.update(group) { $0.setPaused(paused) }
+            idleWaiters.notifyAll()
+        }
+    }
+
     /// A group's lag per partition.
     ///
     /// - Throws: ``BrokerError`` for an unknown topic or a group that never subscribed.
@@ -281,7 +292,8 @@ extension GroupCoordinator {
                     members: ledger.members.sorted { $0.key < $1.key }.map { id, member in
                         GroupMemberDescription(id: id, prefetch: member.prefetch, inFlight: member.inFlight, isDraining: member.isDraining)
                     },
-                    lag: ledger.lag(logs: topicState.partitionRecords)
+                    lag: ledger.lag(logs: topicState.partitionRecords),
+                    isPaused: ledger.isPaused
                 )
             }
         }

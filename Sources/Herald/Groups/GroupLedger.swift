@@ -34,6 +34,9 @@ package struct GroupLedger {
     package internal(set) var needsCheckpoint = false
     /// Whether the ledger was closed (its broker shut down): every take finds ``TakeOutcome/closed``.
     package private(set) var isClosed = false
+    /// Whether an operator paused the group: it hands out nothing (deliveries out may still be settled, and
+    /// their deadlines still expire) until resumed.
+    package private(set) var isPaused = false
     var nextPartition = 0
     var lastDeliveryID: UInt64 = 0
 
@@ -83,6 +86,14 @@ package struct GroupLedger {
             }
         }
         return GroupActions(wake: .everyone)
+    }
+
+    /// Pauses or resumes handing out deliveries; resuming wakes every member.
+    package mutating func setPaused(_ paused: Bool) -> GroupActions {
+        guard paused != isPaused else { return .none }
+        isPaused = paused
+        needsCheckpoint = true
+        return paused ? .none : GroupActions(wake: .everyone)
     }
 
     /// Closes the ledger: members find nothing more to take.
@@ -148,6 +159,11 @@ package struct GroupLedger {
         into taken: inout [DispatchedRecord]
     ) -> TakeStep {
         guard var member = members[id], !member.isDraining else { return .closed }
+        if isPaused {
+            // Paused: deadlines of what is out still expire; nothing is handed out until resumed (which wakes).
+            for index in partitions.indices { expireDeadlines(index, now: now, date: date, actions: &actions) }
+            return .wait(until: partitions.compactMap(\.earliestDeadline).min())
+        }
         if member.inFlight >= member.prefetch {
             // Full: only an expiring deadline (or a settlement, which wakes it) can free a slot.
             for index in partitions.indices { expireDeadlines(index, now: now, date: date, actions: &actions) }

@@ -64,12 +64,14 @@ package final class TopicGroups {
         _ name: String,
         options: SubscriptionOptions,
         checkpoint: [PartitionCheckpoint],
+        isPaused: Bool = false,
         logs: [Records],
         now: Moment,
         date: WallTime
     ) {
         add(name, options: options, logs: logs)
         slots[name]?.ledger.restore(checkpoint, logs: logs, now: now, date: date)
+        _ = slots[name]?.ledger.setPaused(isPaused)
     }
 
     /// Adds a member to group `name` (creating the group with `options` if needed) and returns its id.
@@ -160,11 +162,11 @@ package final class TopicGroups {
     }
 
     /// The positions to persist: every group's with `force`, else those that changed since the last call.
-    package func takeCheckpoints(force: Bool) -> [(group: String, options: SubscriptionOptions, checkpoint: [PartitionCheckpoint])] {
-        var result: [(group: String, options: SubscriptionOptions, checkpoint: [PartitionCheckpoint])] = []
+    package func takeCheckpoints(force: Bool) -> [GroupCheckpoint] {
+        var result: [GroupCheckpoint] = []
         for name in slots.keys {
-            if let checkpoint = slots[name]?.ledger.takeCheckpoint(force: force), let options = slots[name]?.ledger.options {
-                result.append((name, options, checkpoint))
+            if let checkpoint = slots[name]?.ledger.takeCheckpoint(force: force), let ledger = slots[name]?.ledger {
+                result.append(GroupCheckpoint(group: name, options: ledger.options, isPaused: ledger.isPaused, partitions: checkpoint))
             }
         }
         return result

@@ -137,6 +137,16 @@ public final class InMemoryBroker: BrokerAdmin, GroupCoordinator {
         try seekGroup(group, on: topic, to: target)
     }
 
+    /// Pauses a group until resumed. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func pause(group: String, on topic: String) async throws {
+        try setGroupPaused(true, group: group, on: topic)
+    }
+
+    /// Resumes a paused group. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func resume(group: String, on topic: String) async throws {
+        try setGroupPaused(false, group: group, on: topic)
+    }
+
     /// A group's lag per partition. - Throws: ``BrokerError`` for an unknown topic or group.
     public func lag(group: String, on topic: String) async throws -> GroupLag {
         try groupLag(group, on: topic)

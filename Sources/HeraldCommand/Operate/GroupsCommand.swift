@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import NIOHTTP1
 
-/// `herald groups`: a topic's consumer groups, with lag; seek.
+/// `herald groups`: a topic's consumer groups, with lag; seek, pause, resume.
 struct GroupsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "groups", abstract: "List a topic's consumer groups with their lag, describe one, seek.",
-        subcommands: [List.self, Describe.self, Seek.self], defaultSubcommand: List.self)
+        commandName: "groups", abstract: "List a topic's consumer groups with their lag, describe one, seek, pause, resume.",
+        subcommands: [List.self, Describe.self, Seek.self, Pause.self, Resume.self], defaultSubcommand: List.self)
 
     struct List: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "List a topic's groups: members, pending, in flight.")
@@ -21,10 +21,10 @@ struct GroupsCommand: AsyncParsableCommand {
                 let rows = (answer["groups"] as? [[String: Any]] ?? []).map { group in
                     [
                         "\(group["group"] ?? "")", "\((group["members"] as? [Any])?.count ?? 0)", "\(group["pending"] ?? 0)", "\(group["inFlight"] ?? 0)",
-                        "\(group["deadLetterTopic"] ?? "")",
+                        group["paused"] as? Bool == true ? "paused" : "running", "\(group["deadLetterTopic"] ?? "")",
                     ]
                 }
-                print(TextTable(header: ["group", "members", "pending", "in flight", "dead letters in"], rows: rows).render())
+                print(TextTable(header: ["group", "members", "pending", "in flight", "state", "dead letters in"], rows: rows).render())
             }
         }
     }
@@ -62,6 +62,35 @@ struct GroupsCommand: AsyncParsableCommand {
             try await withSession { session in
                 let answer = try await session.json(.POST, "/topics/\(pathSegment(topic))/groups/\(pathSegment(group))/seek", json: prettyJSON(body))
                 print("group \(group) on \(topic): \(answer["pending"] ?? 0) pending")
+            }
+        }
+    }
+
+    struct Pause: OperatorCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pause a group: it hands out nothing, new or redelivered, until resumed (kept across restarts).")
+        @OptionGroup var connection: ServerOptions
+        @Argument(help: "The topic.") var topic: String
+        @Argument(help: "The group.") var group: String
+
+        func run() async throws {
+            try await withSession { session in
+                let answer = try await session.json(.POST, "/topics/\(pathSegment(topic))/groups/\(pathSegment(group))/pause")
+                print("group \(group) on \(topic): paused, \(answer["pending"] ?? 0) pending")
+            }
+        }
+    }
+
+    struct Resume: OperatorCommand {
+        static let configuration = CommandConfiguration(abstract: "Resume a paused group: its consumers get deliveries again at once.")
+        @OptionGroup var connection: ServerOptions
+        @Argument(help: "The topic.") var topic: String
+        @Argument(help: "The group.") var group: String
+
+        func run() async throws {
+            try await withSession { session in
+                let answer = try await session.json(.POST, "/topics/\(pathSegment(topic))/groups/\(pathSegment(group))/resume")
+                print("group \(group) on \(topic): running, \(answer["pending"] ?? 0) pending")
             }
         }
     }

@@ -4,7 +4,8 @@ import NIOCore
 import NIOFoundationCompat
 
 /// A consumer group's persisted state: its settings and, per partition, the acknowledged floor, the
-/// acknowledged offsets above it and the delivery counts of unacknowledged events (`groups/<topic>/<group>.json`).
+/// acknowledged offsets above it and the delivery counts of unacknowledged events, and whether it is paused
+/// (`groups/<topic>/<group>.json`).
 struct GroupCheckpointFile: Codable {
     struct PartitionState: Codable {
         var floor: Int64
@@ -21,11 +22,16 @@ struct GroupCheckpointFile: Codable {
     var deadLetterTopic: String?
     var startsAtLatest: Bool
     var perKeyOrdering: Bool
+    /// Whether an operator paused the group; absent (files written before pausing existed) means no.
+    var paused: Bool?
     var partitions: [PartitionState]
 
-    init(topic: String, group: String, options: SubscriptionOptions, checkpoint: [PartitionCheckpoint]) {
+    init(topic: String, checkpoint group: GroupCheckpoint) {
         self.topic = topic
-        self.group = group
+        self.group = group.group
+        let options = group.options
+        let checkpoint = group.partitions
+        paused = group.isPaused ? true : nil
         ackDeadlineMilliseconds = options.ackDeadline.milliseconds
         maximumDeliveries = options.maximumDeliveries
         deadLetterTopic = options.deadLetterTopic

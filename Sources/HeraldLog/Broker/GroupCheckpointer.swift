@@ -26,8 +26,8 @@ final class GroupCheckpointer: Sendable {
         var pending: [(LogTopic, String, GroupCheckpointFile)] = []
         for topic in topics {
             topic.withLock {
-                for (group, options, checkpoint) in topic.groups.takeCheckpoints(force: all) {
-                    pending.append((topic, group, GroupCheckpointFile(topic: topic.name, group: group, options: options, checkpoint: checkpoint)))
+                for checkpoint in topic.groups.takeCheckpoints(force: all) {
+                    pending.append((topic, checkpoint.group, GroupCheckpointFile(topic: topic.name, checkpoint: checkpoint)))
                 }
             }
         }

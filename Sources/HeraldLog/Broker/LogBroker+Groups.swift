@@ -105,6 +105,25 @@ extension LogBroker {
         try seekGroup(group, on: topic, to: target)
     }
 
+    /// Pauses a group until resumed; the pause is in the group's checkpoint, written before this returns,
+    /// so it holds across a restart. - Throws: ``BrokerError`` for an unknown topic or group, ``StorageError``
+    /// when the checkpoint cannot be written (the group is paused in this process all the same).
+    public func pause(group: String, on topic: String) async throws {
+        try await setPausedDurably(true, group: group, on: topic)
+    }
+
+    /// Resumes a paused group, in its checkpoint too. - Throws: as ``pause(group:on:)``.
+    public func resume(group: String, on topic: String) async throws {
+        try await setPausedDurably(false, group: group, on: topic)
+    }
+
+    private func setPausedDurably(_ paused: Bool, group: String, on topic: String) async throws {
+        try setGroupPaused(paused, group: group, on: topic)
+        let topicState = try self.topic(topic)
+        let checkpointer = checkpointer
+        try await onIOThread { try checkpointer.checkpoint([topicState], all: false) }
+    }
+
     /// A group's lag per partition. - Throws: ``BrokerError`` for an unknown topic or group.
     public func lag(group: String, on topic: String) async throws -> GroupLag {
         try groupLag(group, on: topic)

@@ -253,7 +253,10 @@ extension LogBroker {
                 topic.quarantinedGroups[groupName] = quarantine
                 continue
             }
-            topic.groups.restore(file.group, options: file.options, checkpoint: file.checkpoint, logs: topic.partitions, now: now, date: date)
+            topic.groups.restore(
+                file.group, options: file.options, checkpoint: file.checkpoint, isPaused: file.paused ?? false, logs: topic.partitions, now: now,
+                date: date
+            )
         }
     }
 

@@ -30,6 +30,31 @@ extension NATSBroker: BrokerAdmin {
         _ = try await groupDescriptor(try await topicHandle(topic), group: group)
     }
 
+    // MARK: Pausing
+
+    /// Refused: nats-server before 2.11 has no consumer pause, and a pause this process kept alone would
+    /// not hold other processes' members of the group (nor survive a restart).
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or group, else
+    ///   ``BrokerError/Code-swift.struct/unsupported``.
+    public func pause(group: String, on topic: String) async throws {
+        _ = try await groupDescriptor(try await topicHandle(topic), group: group)
+        throw BrokerError.unsupported("pause a consumer group", reason: Self.pauseUnsupported)
+    }
+
+    /// Refused, as ``pause(group:on:)``.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or group, else
+    ///   ``BrokerError/Code-swift.struct/unsupported``.
+    public func resume(group: String, on topic: String) async throws {
+        _ = try await groupDescriptor(try await topicHandle(topic), group: group)
+        throw BrokerError.unsupported("resume a consumer group", reason: Self.pauseUnsupported)
+    }
+
+    private static let pauseUnsupported =
+        "the NATS backend does not pause groups (JetStream has no consumer pause before nats-server 2.11); "
+        + "stop the group's consumers instead, or use the embedded log or PostgreSQL"
+
     // MARK: Waiting until idle
 
     /// Waits until the named groups exist and have acknowledged every event of their topics (with `nil`,

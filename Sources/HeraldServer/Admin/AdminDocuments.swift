@@ -97,6 +97,8 @@ enum AdminDocuments {
         var deadLetterTopic: String
         var options: Options
         var members: [Member]
+        /// Whether an operator paused it (it hands out nothing until resumed).
+        var paused: Bool
         /// Events not yet acknowledged, over every partition (the figure an autoscaler reads).
         var pending: Int64
         var inFlight: Int
@@ -112,6 +114,7 @@ enum AdminDocuments {
                 ordering: description.options.ordering == .perKey ? "perKey" : "unordered",
                 startPosition: description.options.startPosition == .latest ? "latest" : "earliest")
             members = description.members.map { Member(id: $0.id, prefetch: $0.prefetch, inFlight: $0.inFlight, draining: $0.isDraining) }
+            paused = description.isPaused
             pending = description.lag.totalPending
             inFlight = description.lag.partitions.reduce(0) { $0 + $1.inFlight }
             partitions = description.lag.partitions.map {

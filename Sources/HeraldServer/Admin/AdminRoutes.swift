@@ -14,6 +14,7 @@ import NIOCore
 /// - `GET /topics/{topic}/groups`, `GET /topics/{topic}/groups/{group}`
 /// - `POST /topics/{topic}/groups/{group}/seek` with `{"to": "earliest"}`, `{"offset": 42}`,
 ///   `{"offsets": {"0": 42}}` or `{"time": "2026-12-01T00:00:00Z"}`
+/// - `POST /topics/{topic}/groups/{group}/pause`, `POST …/resume` (no body; 501 from a backend that cannot)
 struct AdminRoutes: Sendable {
     let broker: any BrokerAdmin
     let authorizer: Authorizer
@@ -47,6 +48,26 @@ struct AdminRoutes: Sendable {
         router.post("topics/:topic/groups/:group/seek") { request, context in
             try await seek(request, context: context)
         }
+        router.post("topics/:topic/groups/:group/pause") { request, context in
+            try await setPaused(true, request, context: context)
+        }
+        router.post("topics/:topic/groups/:group/resume") { request, context in
+            try await setPaused(false, request, context: context)
+        }
+    }
+
+    private func setPaused(_ paused: Bool, _ request: Request, context: some RequestContext) async throws -> Response {
+        let topic = try context.parameters.require("topic")
+        let group = try context.parameters.require("group")
+        _ = try authorizer.authorize(request.headers, .admin, topic: topic)
+        try await brokerCall(topic) {
+            if paused {
+                try await broker.pause(group: group, on: topic)
+            } else {
+                try await broker.resume(group: group, on: topic)
+            }
+        }
+        return try JSONResponse.make(AdminDocuments.Group(try await brokerCall(topic) { try await broker.describeGroup(group, on: topic) }))
     }
 
     private func listTopics(_ request: Request) async throws -> Response {

@@ -553,6 +553,114 @@ enum OpenAPIDocument {
                 ]
               }
             },
+            "/topics/{topic}/groups/{group}/pause": {
+              "post": {
+                "summary": "Pause a group: it hands out nothing until resumed",
+                "operationId": "pauseGroup",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Group"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "501": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/topics/{topic}/groups/{group}/resume": {
+              "post": {
+                "summary": "Resume a paused group",
+                "operationId": "resumeGroup",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Group"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "501": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
             "/topics/{topic}/groups/{group}/seek": {
               "post": {
                 "summary": "Move a group's position",
@@ -1712,6 +1820,9 @@ enum OpenAPIDocument {
                   },
                   "deadLetterTopic": {
                     "type": "string"
+                  },
+                  "paused": {
+                    "type": "boolean"
                   },
                   "options": {
                     "type": "object",

@@ -12,6 +12,7 @@ extension Problem {
         case .topicFull: .tooManyRequests
         case .eventTooLarge: .contentTooLarge
         case .closed, .unavailable, .storage: .serviceUnavailable
+        case .unsupported: .notImplemented
         default: .internalServerError
         }
     }
@@ -58,6 +59,7 @@ extension Problem {
         case .closed: "The broker is shut down"
         case .unavailable: "The broker cannot serve the request now"
         case .storage: "The broker's storage failed"
+        case .unsupported: "The broker cannot do this"
         default: "The broker refused the request"
         }
     }

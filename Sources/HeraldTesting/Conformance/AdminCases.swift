@@ -9,7 +9,46 @@ enum AdminCases {
         .init("a group's dead letters are listed and read back with their failures", deadLetters),
         .init("deliveries are settled by their token alone, through the broker", settleByToken),
         .init("the idle wait returns once every event is acknowledged and names what is pending when it times out", idleWait),
+        .init("a paused group hands out nothing until resumed, and what it holds still settles", pauseAndResume),
     ]
+
+    static func pauseAndResume(_ environment: BrokerConformance.Environment) async throws {
+        try await environment.withBroker { broker in
+            let topic = try await Conformance.makeTopic(broker, "pause")
+            // A prefetch of 1: the member holds exactly what it received, nothing read ahead.
+            let subscription = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions(prefetch: 1))
+            _ = try await broker.publish(try Conformance.events(3), to: topic.name)
+            let held = try await Conformance.next(subscription, environment, "the delivery held across the pause")
+            guard environment.pausesGroups else {
+                try await Conformance.expectBrokerError("pausing on a backend that cannot", { $0.code == .unsupported }) {
+                    try await broker.pause(group: "g", on: topic.name)
+                }
+                try await held.ack()
+                await subscription.close()
+                return
+            }
+            try await broker.pause(group: "g", on: topic.name)
+            try await broker.pause(group: "g", on: topic.name)  // a second pause changes nothing
+            let paused = try await broker.describeGroup("g", on: topic.name)
+            try check(paused.isPaused, "the group is described as paused")
+            _ = try await broker.publish(try (3..<5).map { try Conformance.event($0) }, to: topic.name)
+            try await held.ack()
+            try await Conformance.expectNothing(from: subscription, for: .milliseconds(200), "the group is paused")
+            let lag = try await broker.lag(group: "g", on: topic.name)
+            try checkEqual(lag.totalPending, 4, "pending while paused (the held delivery was acknowledged)")
+            try await Conformance.expectBrokerError("pausing a group that never subscribed", { $0.isUnknownGroup }) {
+                try await broker.pause(group: "never", on: topic.name)
+            }
+
+            try await broker.resume(group: "g", on: topic.name)
+            let resumed = try await broker.describeGroup("g", on: topic.name)
+            try check(!resumed.isPaused, "the group is described as running")
+            let rest = try await Conformance.consume(4, from: subscription, environment)
+            try checkEqual(Set(rest.compactMap { Conformance.sequence(of: $0.event) }), [1, 2, 3, 4], "the events that waited")
+            try await broker.resume(group: "g", on: topic.name)  // resuming a running group changes nothing
+            await subscription.close()
+        }
+    }
 
     static func describeTopic(_ environment: BrokerConformance.Environment) async throws {
         try await environment.withBroker { broker in

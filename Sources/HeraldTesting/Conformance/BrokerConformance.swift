@@ -29,11 +29,15 @@ public enum BrokerConformance {
         /// windows are checked on a manual clock (``BrokerClockConformance``): then the cases here do not
         /// wait them out in real time. Default `false` (a backend whose time is a server's, such as NATS).
         public let checksTimeOnManualClock: Bool
+        /// Whether the backend pauses groups (``BrokerAdmin/pause(group:on:)``); when not, the suite checks
+        /// that it refuses with ``BrokerError/Code-swift.struct/unsupported``. Default `true`.
+        public let pausesGroups: Bool
 
         /// Creates an environment.
         public init(
             patience: Int = 1,
             checksTimeOnManualClock: Bool = false,
+            pausesGroups: Bool = true,
             closeBroker: @escaping @Sendable (any BrokerAdmin) async -> Void = { _ in },
             makeBroker: @escaping @Sendable () async throws -> any BrokerAdmin
         ) {
@@ -41,6 +45,7 @@ public enum BrokerConformance {
             self.closeBroker = closeBroker
             self.patience = patience
             self.checksTimeOnManualClock = checksTimeOnManualClock
+            self.pausesGroups = pausesGroups
         }
 
         /// Runs `body` with a fresh broker and closes it afterwards, even when `body` throws.
