@@ -28,6 +28,7 @@ enum Dependency {
     static let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
     static let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
     static let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+    static let hummingbirdTLS = Target.Dependency.product(name: "HummingbirdTLS", package: "hummingbird")
     static let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
     static let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
     static let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
@@ -112,6 +113,8 @@ let package = Package(
             dependencies: [
                 "Herald",
                 Dependency.hummingbird,
+                Dependency.hummingbirdTLS,
+                Dependency.nioSSL,
                 Dependency.httpTypes,
                 Dependency.httpClient,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -146,6 +149,7 @@ let package = Package(
                 Dependency.prometheus,
                 Dependency.metrics,
                 Dependency.httpClient,
+                Dependency.nioSSL,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 Dependency.unixSignals,
                 Dependency.deque,
@@ -200,6 +204,7 @@ let package = Package(
                 Dependency.logging,
                 Dependency.nioCore,
                 Dependency.nioFoundationCompat,
+                Dependency.nioSSL,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["Interop/cloudevents_interop.py", "Interop/cloudevents_receiver.py"],

@@ -53,6 +53,13 @@ wait_for_port() {
     return 1
 }
 
+# openssl makes the certificates of the TLS tests (server and NATS client).
+if ! command -v openssl >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> apt-get install openssl"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null 2>&1 \
+        || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null 2>&1; } || true
+fi
+
 # NATS: install the Debian package if missing and we are root, start it with JetStream on a loopback
 # port in a temporary store, and export its address. Tests that restart their own servers find the
 # binary through HERALD_NATS_SERVER.

@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Herald
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -24,21 +26,24 @@ public struct HeraldServer: Service {
     public let metrics: ServerMetrics
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
+    private let limiter: RequestLimiter
 
     /// A server of `broker`; `onListening` gets the port once the server accepts connections (the one taken
-    /// when the configuration's port is 0).
-    public init(
+    /// when the configuration's port is 0). `clock` times the request rate limits.
+    public init<C: Clock>(
         broker: any BrokerAdmin,
         configuration: ServerConfiguration = ServerConfiguration(),
         metrics: ServerMetrics = ServerMetrics(),
         logger: Logger = Logger(label: "herald.server"),
+        clock: C = ContinuousClock(),
         onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
-    ) {
+    ) where C.Duration == Duration {
         self.broker = broker
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
         self.onListening = onListening
+        self.limiter = RequestLimiter(defaults: configuration.limits.perToken, clock: clock)
     }
 
     /// Creates the configured topics, then serves until graceful shutdown or cancellation; on graceful
@@ -56,8 +61,10 @@ public struct HeraldServer: Service {
         // the same registry).
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestIDMiddleware())
-        let pulls = PullSubscriptions(broker: broker, options: SubscriptionOptions(prefetch: Self.pullPrefetch))
         let authorizer = Authorizer(configuration.access)
+        // After the request id, so that a refusal carries one.
+        router.add(middleware: RequestLimitMiddleware(limiter: limiter, authorizer: authorizer))
+        let pulls = PullSubscriptions(broker: broker, options: SubscriptionOptions(prefetch: Self.pullPrefetch))
         PublishRoutes(broker: broker, limits: configuration.limits, authorizer: authorizer, metrics: metrics).register(on: router)
         ConsumeRoutes(broker: broker, pulls: pulls, limits: configuration.limits, authorizer: authorizer, metrics: metrics).register(on: router)
         StreamRoutes(broker: broker, authorizer: authorizer, metrics: metrics).register(on: router)
@@ -74,9 +81,14 @@ public struct HeraldServer: Service {
         MetricsRoutes(broker: broker, metrics: metrics).register(on: router)
         let logger = logger
         let onListening = onListening
+        let server: HTTPServerBuilder = try configuration.tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1()
         let application = Application(
             router: router,
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "herald"),
+            server: server,
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "herald",
+                availableConnectionsDelegate: .maximum(configuration.limits.maximumConnections, logger: logger)
+            ),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.info("herald serve is listening", metadata: ["herald.port": "\(port)"])

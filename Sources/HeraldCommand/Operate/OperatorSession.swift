@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOSSL
 import ServiceLifecycle
 
 /// One operator command's connection to a broker, always over the HTTP API: to the `--server` given, or,
@@ -28,7 +29,16 @@ final class OperatorSession: Sendable {
     /// Connects as `options` say.
     static func open(_ options: ServerOptions) async throws -> OperatorSession {
         // A server that refuses connections is reported after 3 s, not the client's default 10.
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(3))))
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(3)))
+        if let authorities = options.effectiveCACertificate {
+            guard FileManager.default.isReadableFile(atPath: authorities) else {
+                throw OperatorFailure(message: "the certificate file '\(authorities)' cannot be read", exitCode: OperatorExit.usage)
+            }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(authorities)
+            configuration.tlsConfiguration = tls
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         if let server = options.server {
             return OperatorSession(base: server.hasSuffix("/") ? String(server.dropLast()) : server, client: client, token: options.effectiveToken, local: nil)
         }

@@ -14,6 +14,13 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "The bearer token for --server (default: the HERALD_TOKEN environment variable).")
     var token: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A PEM file of the certificate authorities to trust for an https:// --server, instead of the system's "
+                + "(default: the HERALD_CA_CERTIFICATE environment variable).",
+            valueName: "file"))
+    var caCertificate: String?
+
     func validate() throws {
         if server != nil, dataDir != nil { throw ValidationError("--server and --data-dir name two brokers; give one") }
         if server == nil, dataDir == nil { throw ValidationError("give --server URL (a running herald serve) or --data-dir DIR (an embedded log)") }
@@ -21,6 +28,14 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError("--server \(server) is not an http:// or https:// URL")
         }
         if token != nil, dataDir != nil { throw ValidationError("--token is for --server; an embedded log opened here needs none") }
+        if caCertificate != nil, !(server?.hasPrefix("https://") ?? false) {
+            throw ValidationError("--ca-certificate is for an https:// --server")
+        }
+    }
+
+    /// The certificate authorities to trust: `--ca-certificate`, else `HERALD_CA_CERTIFICATE`.
+    var effectiveCACertificate: String? {
+        caCertificate ?? ProcessInfo.processInfo.environment["HERALD_CA_CERTIFICATE"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The token to send: `--token`, else `HERALD_TOKEN`.

@@ -18,8 +18,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Runs the embedded durable log in --data-dir (created if missing) behind an HTTP API, or NATS \
             JetStream with --nats URL. Events are published with POST /topics/{topic}/events in the CloudEvents \
-            HTTP binding's binary, structured or batch mode. --config FILE reads a JSON file (host, port, \
-            limits, topics to create, access tokens); command-line options win over it. Every request but \
+            HTTP binding's binary, structured or batch mode. --config FILE reads a JSON file (host, port, TLS, \
+            limits, topics to create, access tokens, webhooks); command-line options win over it. Every request but \
             /healthz and /readyz needs a bearer token from the configuration's access.tokens (make one with \
             `herald token`), unless --allow-anonymous lets requests without one do everything. SIGINT or \
             SIGTERM stops accepting, finishes the requests in flight, then flushes and closes the broker.
@@ -41,6 +41,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A JSON configuration file (see Docs/server.md).")
     var config: String?
 
+    @Option(help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (with --tls-key; wins over the config file's tls).", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(help: ArgumentHelp("The PEM private key of --tls-certificate.", valueName: "file"))
+    var tlsKey: String?
+
     @Flag(name: .long, help: "Let requests without a token do everything (for a development machine).")
     var allowAnonymous = false
 
@@ -53,6 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if nats == nil, dataDir == nil {
             throw ValidationError("give --data-dir DIR (the embedded log) or --nats URL")
+        }
+        if (tlsCertificate == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-certificate and --tls-key go together; give both or neither")
         }
         if let port, !(0...65_535).contains(port) {
             throw ValidationError("--port \(port) is not a TCP port (0 to 65535)")
@@ -73,6 +82,13 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         if allowAnonymous { configuration.access.allowsAnonymous = true }
+        if let tlsCertificate, let tlsKey {
+            do {
+                configuration.tls = try ServerTLS(certificateChainPath: tlsCertificate, privateKeyPath: tlsKey)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         if !configuration.access.allowsAnonymous && configuration.access.tokens.isEmpty {
             logger.warning("no access token is configured and --allow-anonymous is not given: every request but the probes gets 401")
         }
@@ -85,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("give --data-dir DIR or --nats URL")
         }
         let host = configuration.host
+        let scheme = configuration.scheme
         // One registry for /metrics: the server's own metrics, and through the metrics system the request
         // metrics and Herald's consumer metrics.
         let metrics = ServerMetrics()
@@ -92,7 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server = HeraldServer(broker: broker, configuration: configuration, metrics: metrics, logger: logger) { port in
             // Written straight to the file descriptor: scripts (and tests) read the port from a pipe, where
             // print's buffer would hold the line back.
-            FileHandle.standardOutput.write(Data("herald serve: listening on http://\(host):\(port)\n".utf8))
+            FileHandle.standardOutput.write(Data("herald serve: listening on \(scheme)://\(host):\(port)\n".utf8))
         }
         // The broker first: services stop in reverse order, so the server stops before the broker closes.
         let group = ServiceGroup(services: [broker, server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

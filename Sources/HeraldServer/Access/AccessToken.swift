@@ -7,12 +7,15 @@ public struct AccessToken: Sendable, Hashable {
     public var sha256: String
     /// What the holder may do.
     public var grants: [AccessGrant]
+    /// Its own bounds, over the server's ``ServerLimits/perToken`` (each bound it sets wins).
+    public var limits: TokenLimits?
 
     /// A token named `name`, known by its digest.
-    public init(name: String, sha256: String, grants: [AccessGrant]) {
+    public init(name: String, sha256: String, grants: [AccessGrant], limits: TokenLimits? = nil) {
         self.name = name
         self.sha256 = sha256.lowercased()
         self.grants = grants
+        self.limits = limits
     }
 
     /// Whether the token allows `permission` on `topic` (on some topic when `topic` is `nil`).

@@ -34,7 +34,7 @@ extension ConfigurationKeyReader {
 
     private func token(_ value: JSONValue, at key: String) throws(ServerConfigurationError) -> AccessToken {
         let object = try object(value, at: key)
-        try onlyKeys(["name", "sha256", "grants"], in: object, at: key)
+        try onlyKeys(["name", "sha256", "grants", "limits"], in: object, at: key)
         guard let name = try string(object["name"], at: self.key("name", under: key)) else { throw error(self.key("name", under: key), "is required") }
         guard let digest = try string(object["sha256"], at: self.key("sha256", under: key)) else {
             throw error(self.key("sha256", under: key), "is required: the SHA-256 digest of the token (herald token prints a token and its digest)")
@@ -46,11 +46,13 @@ extension ConfigurationKeyReader {
         }
         guard let grants = object["grants"] else { throw error(self.key("grants", under: key), "is required: what the token may do") }
         let list = try array(grants, at: self.key("grants", under: key))
+        let limits = try object["limits"].map { value throws(ServerConfigurationError) in try tokenLimits(value, at: self.key("limits", under: key)) }
         return AccessToken(
             name: name, sha256: digest,
             grants: try list.enumerated().map { index, item throws(ServerConfigurationError) in
                 try grant(item, at: "\(self.key("grants", under: key))[\(index)]")
-            }
+            },
+            limits: limits
         )
     }
 

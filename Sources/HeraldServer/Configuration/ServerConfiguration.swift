@@ -15,11 +15,13 @@ public struct ServerConfiguration: Sendable {
     public var access: ServerAccess
     /// Push subscriptions: topics delivered to HTTP endpoints.
     public var webhooks: [WebhookConfiguration]
+    /// The TLS identity; `nil` (the default) serves plain HTTP.
+    public var tls: ServerTLS?
 
     /// A configuration with the defaults stated on each property.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), topics: [TopicConfiguration] = [],
-        access: ServerAccess = ServerAccess(), webhooks: [WebhookConfiguration] = []
+        access: ServerAccess = ServerAccess(), webhooks: [WebhookConfiguration] = [], tls: ServerTLS? = nil
     ) {
         self.host = host
         self.port = port
@@ -27,5 +29,9 @@ public struct ServerConfiguration: Sendable {
         self.topics = topics
         self.access = access
         self.webhooks = webhooks
+        self.tls = tls
     }
+
+    /// `https` with TLS, else `http`.
+    public var scheme: String { tls == nil ? "http" : "https" }
 }

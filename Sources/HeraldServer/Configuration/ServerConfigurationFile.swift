@@ -10,7 +10,9 @@ import NIOCore
 /// {
 ///   "host": "127.0.0.1",
 ///   "port": 8080,
-///   "limits": { "maximumBodyBytes": 16777216, "maximumBatchEvents": 10000 },
+///   "tls": { "certificateChain": "/etc/herald/cert.pem", "privateKey": "/etc/herald/key.pem" },
+///   "limits": { "maximumBodyBytes": 16777216, "maximumBatchEvents": 10000, "maximumConnections": 1024,
+///               "perToken": { "requestsPerSecond": 500, "burst": 1000, "concurrentRequests": 256 } },
 ///   "topics": [
 ///     { "name": "orders", "partitions": 4, "deduplicationWindowSeconds": 120, "maximumEvents": 1000000,
 ///       "maximumBytes": 536870912, "maximumEventBytes": 1048576, "overflowPolicy": "rejectPublish" }
@@ -23,7 +25,8 @@ import NIOCore
 ///     "allowAnonymous": false,
 ///     "tokens": [
 ///       { "name": "billing-service", "sha256": "<64 hex digits: herald token prints them>",
-///         "grants": [ { "topics": "orders*", "permissions": ["publish", "consume"] } ] }
+///         "grants": [ { "topics": "orders*", "permissions": ["publish", "consume"] } ],
+///         "limits": { "requestsPerSecond": 50 } }
 ///     ]
 ///   }
 /// }
@@ -66,18 +69,14 @@ public enum ServerConfigurationFile {
         let reader = ConfigurationKeyReader(path: path)
         let object = try reader.object(root, at: nil)
         var configuration = base
-        try reader.onlyKeys(["host", "port", "limits", "topics", "access", "webhooks"], in: object, at: nil)
+        try reader.onlyKeys(["host", "port", "tls", "limits", "topics", "access", "webhooks"], in: object, at: nil)
         if let host = try reader.string(object["host"], at: "host") { configuration.host = host }
         if let port = try reader.integer(object["port"], at: "port", in: 0...65_535) { configuration.port = port }
         if let limits = object["limits"] {
-            let limitsObject = try reader.object(limits, at: "limits")
-            try reader.onlyKeys(["maximumBodyBytes", "maximumBatchEvents"], in: limitsObject, at: "limits")
-            if let bytes = try reader.integer(limitsObject["maximumBodyBytes"], at: "limits.maximumBodyBytes", in: 1...(1 << 30)) {
-                configuration.limits.maximumBodyBytes = bytes
-            }
-            if let events = try reader.integer(limitsObject["maximumBatchEvents"], at: "limits.maximumBatchEvents", in: 1...1_000_000) {
-                configuration.limits.maximumBatchEvents = events
-            }
+            configuration.limits = try reader.limits(limits, at: "limits", over: configuration.limits)
+        }
+        if let tls = object["tls"] {
+            configuration.tls = try reader.tls(tls, at: "tls")
         }
         if let topics = object["topics"] {
             guard case .array(let list) = topics else { throw reader.error("topics", "must be a list of topic objects") }

@@ -59,7 +59,7 @@ final class ServeProcess: Sendable {
                 if !answered { continuation.resume(returning: nil) }
             }.start()
         }
-        guard let base, base.hasPrefix("http://") else {
+        guard let base, base.hasPrefix("http://") || base.hasPrefix("https://") else {
             process.terminate()
             throw ServerTestError.notListening
         }

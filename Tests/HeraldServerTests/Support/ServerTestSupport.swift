@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 
 /// The port a server took, handed from its `onListening` callback to the test.
@@ -59,17 +60,19 @@ struct ServerClient {
 
 /// Runs `body` against a ``HeraldServer`` of `broker` on a free loopback port, then stops the server. By
 /// default requests need no token (the access tests configure their own).
-func withServer<T: Sendable>(
+func withServer<T: Sendable, C: Clock>(
     _ broker: any BrokerAdmin,
     configuration: ServerConfiguration = ServerConfiguration(access: ServerAccess(allowsAnonymous: true)),
+    clock: C = ContinuousClock(),
+    trusting authorities: String? = nil,
     _ body: @Sendable (ServerClient) async throws -> T
-) async throws -> T {
+) async throws -> T where C.Duration == Duration {
     var configuration = configuration
     configuration.host = "127.0.0.1"
     configuration.port = 0
     let listening = ListeningPort()
     let logger = Logger(label: "herald.server.tests", factory: { _ in SwiftLogNoOpLogHandler() })
-    let server = HeraldServer(broker: broker, configuration: configuration, logger: logger) { listening.set($0) }
+    let server = HeraldServer(broker: broker, configuration: configuration, logger: logger, clock: clock) { listening.set($0) }
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             // A server that cannot start never reports a port: the test fails on that.
@@ -80,10 +83,16 @@ func withServer<T: Sendable>(
             group.cancelAll()
             throw ServerTestError.notListening
         }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var clientConfiguration = HTTPClient.Configuration()
+        if let authorities {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(authorities)
+            clientConfiguration.tlsConfiguration = tls
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let result: Result<T, any Error>
         do {
-            result = .success(try await body(ServerClient(base: "http://127.0.0.1:\(port)", client: client)))
+            result = .success(try await body(ServerClient(base: "\(configuration.scheme)://127.0.0.1:\(port)", client: client)))
         } catch {
             result = .failure(error)
         }
