@@ -205,6 +205,7 @@ let package = Package(
                 Dependency.nioCore,
                 Dependency.nioFoundationCompat,
                 Dependency.nioSSL,
+                Dependency.hummingbird,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["Interop/cloudevents_interop.py", "Interop/cloudevents_receiver.py"],

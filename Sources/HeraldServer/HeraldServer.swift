@@ -27,9 +27,11 @@ public struct HeraldServer: Service {
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
     private let limiter: RequestLimiter
+    private let time: TimeSource
 
     /// A server of `broker`; `onListening` gets the port once the server accepts connections (the one taken
-    /// when the configuration's port is 0). `clock` times the request rate limits.
+    /// when the configuration's port is 0). `clock` times the request rate limits and the webhooks' waits
+    /// (revalidation, the endpoint's allowed rate).
     public init<C: Clock>(
         broker: any BrokerAdmin,
         configuration: ServerConfiguration = ServerConfiguration(),
@@ -43,7 +45,8 @@ public struct HeraldServer: Service {
         self.metrics = metrics
         self.logger = logger
         self.onListening = onListening
-        self.limiter = RequestLimiter(defaults: configuration.limits.perToken, clock: clock)
+        self.time = TimeSource(clock)
+        self.limiter = RequestLimiter(defaults: configuration.limits.perToken, time: time)
     }
 
     /// Creates the configured topics, then serves until graceful shutdown or cancellation; on graceful
@@ -98,7 +101,7 @@ public struct HeraldServer: Service {
         )
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let dispatchers = configuration.webhooks.map {
-            WebhookDispatcher(configuration: $0, broker: broker, client: client, board: board, metrics: metrics, logger: logger)
+            WebhookDispatcher(configuration: $0, broker: broker, client: client, board: board, metrics: metrics, time: time, logger: logger)
         }
         let result: Result<Void, any Error>
         do {

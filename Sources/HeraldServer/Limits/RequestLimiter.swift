@@ -1,3 +1,4 @@
+import Herald
 import Synchronization
 
 /// Keeps each token's request rate and requests in progress within its ``TokenLimits``. Shared by every
@@ -17,22 +18,21 @@ final class RequestLimiter: Sendable {
     }
 
     private let defaults: TokenLimits
-    private let elapsed: @Sendable () -> Duration
+    private let time: TimeSource
     // Mutex: every request of every connection counts in it; held for a dictionary update, never across await.
     private let accounts = Mutex<[String: Account]>([:])
 
-    /// A limiter whose `defaults` apply to tokens that set no limits of their own, on `clock`.
-    init<C: Clock>(defaults: TokenLimits, clock: C) where C.Duration == Duration {
+    /// A limiter whose `defaults` apply to tokens that set no limits of their own, on `time`.
+    init(defaults: TokenLimits, time: TimeSource) {
         self.defaults = defaults
-        let start = clock.now
-        self.elapsed = { start.duration(to: clock.now) }
+        self.time = time
     }
 
     /// Admits a request of `principal`, or says why not; an admitted request must be ended with
     /// ``end(_:)``.
     func admit(_ principal: Principal) -> Refusal? {
         let limits = defaults.overridden(by: principal.token?.limits)
-        let now = elapsed()
+        let now = time.now.sinceOrigin
         return accounts.withLock { accounts -> Refusal? in
             var account = accounts[principal.name] ?? Account()
             if let limit = limits.concurrentRequests, account.inProgress >= limit {

@@ -19,6 +19,8 @@ struct WebhookDispatcher: Sendable {
     let client: HTTPClient
     let board: WebhookStatusBoard
     let metrics: ServerMetrics
+    /// The clock of the waits: revalidation and the endpoint's allowed rate.
+    let time: TimeSource
     let logger: Logger
 
     /// How long a refused endpoint waits before it is asked again.
@@ -35,7 +37,7 @@ struct WebhookDispatcher: Sendable {
         let spacing: Duration? = rate.map { .milliseconds(60_000 / max(1, $0)) }
         await withTaskGroup(of: Void.self) { group in
             var inFlight = 0
-            var nextStart = ContinuousClock.now
+            var nextStart = time.now
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 if inFlight >= configuration.maximumConcurrency {
                     _ = await group.next()
@@ -51,8 +53,8 @@ struct WebhookDispatcher: Sendable {
                 }
                 for delivery in deliveries {
                     if let spacing {
-                        if nextStart > .now { try? await Task.sleep(until: nextStart) }
-                        nextStart = max(nextStart, .now) + spacing
+                        if nextStart > time.now { try? await time.sleep(until: nextStart) }
+                        nextStart = max(nextStart, time.now) + spacing
                     }
                     group.addTask { await deliver(delivery) }
                     inFlight += 1
@@ -84,7 +86,7 @@ struct WebhookDispatcher: Sendable {
                 logger.warning(
                     "webhook endpoint refused the validation handshake; nothing is delivered to it, asking again in 30 s",
                     metadata: ["herald.webhook": "\(configuration.name)", "herald.reason": "\(reason)"])
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.revalidationInterval) }
+                try? await cancelWhenGracefulShutdown { try await time.sleep(for: Self.revalidationInterval) }
             }
         }
         return nil
