@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds Herald and runs every test: unit tests and the broker conformance suite on every backend.
 #
-# Backends that need a server (NATS, PostgreSQL: coming) get a real one from Debian's packages, started
-# here on a loopback port in a temporary directory; its address is exported in an environment variable.
+# Backends that need a server (NATS, PostgreSQL with a streaming replica) get a real one from Debian's
+# packages, started here on a loopback port in a temporary directory; its address is exported in an
+# environment variable (HERALD_NATS_URL, HERALD_POSTGRES_URL, HERALD_POSTGRES_REPLICA_URL).
 # Locally an unset variable skips those tests with a printed reason; under CI (CI=true)
 # HERALD_REQUIRE_SERVICES=1 turns a missing server into a failure.
 #
@@ -17,12 +18,20 @@ fi
 log=$(mktemp)
 nats_dir=""
 nats_pid=""
+pg_dir=""
+pg_bin=""
 cleanup() {
     if [ -n "$nats_pid" ]; then
         kill "$nats_pid" 2>/dev/null || true
         wait "$nats_pid" 2>/dev/null || true
     fi
     if [ -n "$nats_dir" ]; then rm -rf "$nats_dir"; fi
+    if [ -n "$pg_dir" ]; then
+        for cluster in replica primary; do
+            if [ -f "$pg_dir/$cluster/postmaster.pid" ]; then as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/$cluster" -m immediate -w stop >/dev/null 2>&1 || true; fi
+        done
+        rm -rf "$pg_dir"
+    fi
     rm -f "$log"
 }
 trap cleanup EXIT
@@ -92,6 +101,76 @@ elif [ -n "$nats_server" ]; then
     fi
 else
     echo "warning: nats-server is not installed; NATS tests will be skipped (or fail under CI)" >&2
+fi
+
+# PostgreSQL: Debian's packages (installed if missing and we are root), a throwaway primary cluster made
+# with initdb in a temporary directory on a loopback port, and a streaming replica of it made with
+# pg_basebackup -R on a second port. PostgreSQL refuses to run as root, so as root the clusters belong to
+# the postgres user (created by the package).
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+find_pg_bin() {
+    local dir
+    for dir in /usr/lib/postgresql/*/bin; do
+        if [ -x "$dir/initdb" ]; then pg_bin="$dir"; fi
+    done
+}
+find_pg_bin
+if [ -z "$pg_bin" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> apt-get install postgresql"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1; then
+        apt-get update -qq >/dev/null 2>&1 || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1 || true
+    fi
+    find_pg_bin
+fi
+if [ -n "${HERALD_POSTGRES_URL:-}" ]; then
+    echo "==> using the PostgreSQL server at $HERALD_POSTGRES_URL"
+elif [ -n "$pg_bin" ] && { [ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1; }; then
+    pg_dir=$(mktemp -d)
+    if [ "$(id -u)" = 0 ]; then chown postgres "$pg_dir"; fi
+    pg_port=$(free_port)
+    pg_replica_port=$(free_port)
+    pg_ok=1
+    as_postgres "$pg_bin/initdb" -D "$pg_dir/primary" -U herald --auth=trust -E UTF8 --locale=C.UTF-8 >"$pg_dir/initdb.log" 2>&1 || pg_ok=0
+    if [ "$pg_ok" = 1 ]; then
+        {
+            echo "listen_addresses = '127.0.0.1'"
+            echo "port = $pg_port"
+            echo "unix_socket_directories = '$pg_dir'"
+            echo "wal_level = replica"
+            echo "max_wal_senders = 4"
+            echo "max_connections = 200"
+            echo "fsync = off"
+            echo "synchronous_commit = off"
+            echo "full_page_writes = off"
+        } | as_postgres tee -a "$pg_dir/primary/postgresql.conf" >/dev/null
+        echo "host replication herald 127.0.0.1/32 trust" | as_postgres tee -a "$pg_dir/primary/pg_hba.conf" >/dev/null
+        as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/primary" -l "$pg_dir/primary.log" -w -t 30 start >/dev/null 2>&1 || pg_ok=0
+    fi
+    if [ "$pg_ok" = 1 ]; then
+        export HERALD_POSTGRES_URL="postgres://herald@127.0.0.1:$pg_port/postgres"
+        echo "==> PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port"
+        if as_postgres "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$pg_port" -U herald -D "$pg_dir/replica" -R -X stream >"$pg_dir/basebackup.log" 2>&1; then
+            echo "port = $pg_replica_port" | as_postgres tee -a "$pg_dir/replica/postgresql.conf" >/dev/null
+            if as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/replica" -l "$pg_dir/replica.log" -w -t 30 start >/dev/null 2>&1; then
+                export HERALD_POSTGRES_REPLICA_URL="postgres://herald@127.0.0.1:$pg_replica_port/postgres"
+                echo "==> PostgreSQL streaming replica on 127.0.0.1:$pg_replica_port"
+            else
+                echo "warning: the PostgreSQL replica did not start; its log:" >&2
+                cat "$pg_dir/replica.log" >&2 || true
+            fi
+        else
+            echo "warning: pg_basebackup failed; replica tests will be skipped (or fail under CI):" >&2
+            cat "$pg_dir/basebackup.log" >&2 || true
+        fi
+    else
+        echo "warning: PostgreSQL did not start; PostgreSQL tests will be skipped (or fail under CI):" >&2
+        cat "$pg_dir/initdb.log" "$pg_dir/primary.log" 2>/dev/null >&2 || true
+    fi
+else
+    echo "warning: PostgreSQL is not installed; PostgreSQL tests will be skipped (or fail under CI)" >&2
 fi
 
 # Python's official NATS client (nats-py, from PyPI) for the interop tests; they find Python through
