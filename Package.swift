@@ -28,6 +28,7 @@ enum Dependency {
     static let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
     static let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
     static let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+    static let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
     static let hummingbirdTLS = Target.Dependency.product(name: "HummingbirdTLS", package: "hummingbird")
     static let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
     static let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
@@ -44,6 +45,7 @@ let package = Package(
         .library(name: "HeraldTesting", targets: ["HeraldTesting"]),
         .library(name: "HeraldNATS", targets: ["HeraldNATS"]),
         .library(name: "HeraldServer", targets: ["HeraldServer"]),
+        .library(name: "HeraldPostgres", targets: ["HeraldPostgres"]),
         .executable(name: "herald", targets: ["HeraldCommand"]),
         .executable(name: "herald-crash-writer", targets: ["HeraldCrashWriter"]),
     ],
@@ -62,6 +64,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -125,6 +128,17 @@ let package = Package(
                 Dependency.serviceLifecycle,
                 Dependency.nioCore,
                 Dependency.nioFoundationCompat,
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "HeraldPostgres",
+            dependencies: [
+                "Herald",
+                Dependency.postgres,
+                Dependency.logging,
+                Dependency.serviceLifecycle,
+                Dependency.nioCore,
             ],
             swiftSettings: strictSettings
         ),
@@ -209,6 +223,17 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["Interop/cloudevents_interop.py", "Interop/cloudevents_receiver.py"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HeraldPostgresTests",
+            dependencies: [
+                "Herald",
+                "HeraldPostgres",
+                "HeraldTesting",
+                Dependency.postgres,
+                Dependency.logging,
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

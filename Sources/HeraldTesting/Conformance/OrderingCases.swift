@@ -64,7 +64,10 @@ enum OrderingCases {
         try await environment.withBroker { broker in
             let topic = try await Conformance.makeTopic(broker, "order", partitions: 1)
             _ = try await broker.publish(try Conformance.events(200), to: topic.name)
-            let subscription = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions(prefetch: 200))
+            // Nothing is acknowledged until all 200 are in: an ack deadline long enough that a machine loaded by
+            // the other suites cannot run it out (at 30 s it did once: offset 0 came again before 199).
+            let options = SubscriptionOptions(prefetch: 200, ackDeadline: .seconds(600))
+            let subscription = try await broker.subscribe(to: topic.name, group: "g", options: options)
             let deliveries = try await Conformance.receive(200, from: subscription, environment)
             try checkEqual(deliveries.map(\.offset.value), Array(0..<200), "offsets in delivery order")
             try checkEqual(deliveries.compactMap { Conformance.sequence(of: $0.event) }, Array(0..<200), "events in publish order")

@@ -1,0 +1,127 @@
+import Foundation
+import Herald
+import PostgresNIO
+import Synchronization
+
+extension PostgresBroker {
+    /// Creates a topic with its partitions' counter rows, or does nothing if the same topic exists.
+    ///
+    /// - Throws: ``BrokerError`` for an invalid configuration, a different topic of that name, or a
+    ///   database failure.
+    public func createTopic(_ configuration: TopicConfiguration) async throws {
+        try configuration.validate()
+        try checkOpen()
+        try await transaction("creating topic '\(configuration.name)'") { connection in
+            try await self.createTopic(configuration, on: connection)
+        }
+        state.withLock { $0.topics[configuration.name] = configuration }
+    }
+
+    /// Creates the topic in the transaction of `connection` unless the same one exists.
+    ///
+    /// - Throws: ``BrokerError/topicExists(_:)`` when a different topic of that name exists.
+    func createTopic(_ configuration: TopicConfiguration, on connection: PostgresConnection) async throws {
+        let document = TopicConfigurationDocument(configuration)
+        let inserted = try await connection.query(
+            """
+            INSERT INTO \(unescaped: tables.topics) (name, partitions, configuration)
+            VALUES (\(configuration.name), \(Int32(configuration.partitions)), \(document.text))
+            ON CONFLICT (name) DO NOTHING RETURNING name
+            """, logger: logger
+        ).collect()
+        if inserted.isEmpty {
+            let existing = try await storedConfiguration(configuration.name, on: connection)
+            if existing != configuration { throw BrokerError.topicExists(configuration.name) }
+            return
+        }
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: tables.partitions) (topic, partition)
+            SELECT \(configuration.name), generate_series(0, \(Int32(configuration.partitions - 1)))
+            """, logger: logger)
+    }
+
+    /// The configurations of all topics, sorted by name.
+    ///
+    /// - Throws: ``BrokerError`` on a database failure.
+    public func topics() async throws -> [TopicConfiguration] {
+        try checkOpen()
+        let rows = try await database("listing topics") {
+            try await primary.query("SELECT name, configuration FROM \(unescaped: tables.topics) ORDER BY name", logger: logger).collect()
+        }
+        return try rows.map { row in
+            let (name, text) = try row.decode((String, String).self)
+            return try TopicConfigurationDocument.configuration(name: name, text: text)
+        }
+    }
+
+    /// Deletes a topic with its events, partitions, groups and their deliveries; subscriptions to it end.
+    ///
+    /// - Throws: ``BrokerError/unknownTopic(_:)`` for an unknown topic, or on a database failure.
+    public func deleteTopic(_ topic: String) async throws {
+        try checkOpen()
+        let deleted = try await transaction("deleting topic '\(topic)'") { connection in
+            let rows = try await connection.query(
+                "DELETE FROM \(unescaped: self.tables.topics) WHERE name = \(topic) RETURNING name", logger: self.logger
+            ).collect()
+            if !rows.isEmpty { try await self.wakeups.notify(topic, on: connection, logger: self.logger) }
+            return !rows.isEmpty
+        }
+        state.withLock { _ = $0.topics.removeValue(forKey: topic) }
+        guard deleted else { throw BrokerError.unknownTopic(topic) }
+        wakeups.wake(topic: topic)
+    }
+
+    /// A topic's configuration: from this broker's cache, else from the database.
+    ///
+    /// - Throws: ``BrokerError/unknownTopic(_:)``, or on a database failure.
+    func configuration(of topic: String) async throws -> TopicConfiguration {
+        if let cached = state.withLock({ $0.topics[topic] }) { return cached }
+        let configuration = try await database("reading topic '\(topic)'") {
+            try await primary.withConnection { connection in try await storedConfiguration(topic, on: connection) }
+        }
+        state.withLock { $0.topics[topic] = configuration }
+        return configuration
+    }
+
+    /// Forgets a cached configuration (the topic turned out to be gone).
+    func forget(_ topic: String) {
+        state.withLock { _ = $0.topics.removeValue(forKey: topic) }
+    }
+
+    /// The configuration stored for `topic`.
+    ///
+    /// - Throws: ``BrokerError/unknownTopic(_:)``.
+    func storedConfiguration(_ topic: String, on connection: PostgresConnection) async throws -> TopicConfiguration {
+        let rows = try await connection.query(
+            "SELECT configuration FROM \(unescaped: tables.topics) WHERE name = \(topic)", logger: logger
+        ).collect()
+        guard let row = rows.first else { throw BrokerError.unknownTopic(topic) }
+        return try TopicConfigurationDocument.configuration(name: topic, text: try row.decode(String.self))
+    }
+
+    /// A topic's configuration, retention and partitions (offsets, events held, bytes of event data),
+    /// read from the replica when there is one (so they may lag the primary by its replication delay).
+    ///
+    /// - Throws: ``BrokerError/unknownTopic(_:)``, or on a database failure.
+    public func describeTopic(_ topic: String) async throws -> TopicDescription {
+        try checkOpen()
+        let client = replica ?? primary
+        let rows = try await database("describing topic '\(topic)'") {
+            try await client.query(
+                """
+                SELECT t.configuration, p.partition, p.start_offset, p.next_offset, p.bytes
+                FROM \(unescaped: tables.topics) t JOIN \(unescaped: tables.partitions) p ON p.topic = t.name
+                WHERE t.name = \(topic) ORDER BY p.partition
+                """, logger: logger
+            ).collect()
+        }
+        guard let first = rows.first else { throw BrokerError.unknownTopic(topic) }
+        let configuration = try TopicConfigurationDocument.configuration(name: topic, text: try first.decode((String, Int32, Int64, Int64, Int64).self).0)
+        let partitions = try rows.map { row in
+            let (_, partition, start, end, bytes) = try row.decode((String, Int32, Int64, Int64, Int64).self)
+            return PartitionDescription(partition: Partition(Int(partition)), startOffset: Offset(start), endOffset: Offset(end), bytes: bytes)
+        }
+        return TopicDescription(configuration: configuration, retention: TopicRetention(configuration), partitions: partitions)
+    }
+}

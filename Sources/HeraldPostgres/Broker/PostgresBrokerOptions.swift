@@ -1,0 +1,37 @@
+/// How a ``PostgresBroker`` connects and where it keeps its tables.
+public struct PostgresBrokerOptions: Sendable {
+    /// The primary: every write, lease, acknowledgement and read that must be current goes here.
+    public var primary: PostgresURL
+    /// A streaming replica for reads that may lag (``PostgresBroker/read(topic:partition:from:limit:)`` of
+    /// old events, lag figures, topic descriptions); `nil` sends those to the primary too.
+    public var replica: PostgresURL?
+    /// The schema of Herald's tables: 1 to 40 lowercase ASCII letters, digits or `_`, starting with a
+    /// letter. Default `herald`. Two brokers with different schemas in one database do not see each other.
+    public var schema: String
+    /// The most connections to the primary at once. Default 16.
+    public var maximumConnections: Int
+    /// How long a waiting consumer sleeps at most before it looks again, in case a notification was
+    /// missed (a dropped listener connection). Default 1 s.
+    public var pollInterval: Duration
+    /// How long graceful shutdown (``PostgresBroker/run()``) waits for this process's subscribers to settle
+    /// what they hold and leave. Default 30 seconds.
+    public var shutdownGracePeriod: Duration
+
+    /// Options for `primary` with every other setting at its default.
+    public init(primary: PostgresURL, replica: PostgresURL? = nil, schema: String = "herald") {
+        self.primary = primary
+        self.replica = replica
+        self.schema = schema
+        self.maximumConnections = 16
+        self.pollInterval = .seconds(1)
+        self.shutdownGracePeriod = .seconds(30)
+    }
+
+    /// Whether `name` may be a schema name: it is put into SQL text as it is, so only plain identifiers.
+    static func isValidSchema(_ name: String) -> Bool {
+        guard let first = name.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first), name.utf8.count <= 40 else { return false }
+        return name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Herald
+import Synchronization
+
+/// A subscription to a group on PostgreSQL: each take is one transaction that leases deliveries; between
+/// takes it waits for a notification, the next due redelivery or deadline, or the poll interval.
+struct PostgresSubscriptionSource: SubscriptionSource {
+    let broker: PostgresBroker
+    let member: PostgresMember
+    let acknowledger: PostgresAcknowledger
+    private let draining = DrainFlag()
+
+    init(broker: PostgresBroker, member: PostgresMember) {
+        self.broker = broker
+        self.member = member
+        self.acknowledger = PostgresAcknowledger(broker: broker, topic: member.topic, group: member.group)
+    }
+
+    /// Whether the subscription was drained or closed. Atomic: `drain()` may run on another task than `next()`.
+    private final class DrainFlag: Sendable {
+        private let value = Atomic<Bool>(false)
+        func load() -> Bool { value.load(ordering: .relaxed) }
+        func set() { value.store(true, ordering: .relaxed) }
+    }
+
+    func next() async throws -> Delivery? {
+        try await next(upTo: 1).first
+    }
+
+    func next(upTo maximum: Int) async throws -> [Delivery] {
+        guard maximum > 0 else { return [] }
+        while true {
+            try Task.checkCancellation()
+            if draining.load() || broker.isDrainingOrClosed { return [] }
+            switch try await broker.take(for: member, limit: maximum) {
+            case .taken(let records):
+                return records.map { record in
+                    Delivery(
+                        event: record.stored.event, topic: member.topic, group: member.group, partition: record.stored.partition,
+                        offset: record.stored.offset, attempt: record.attempt, firstDeliveredAt: record.firstDeliveredAt,
+                        storedAt: record.stored.storedAt, token: record.token, acknowledger: acknowledger
+                    )
+                }
+            case .ended:
+                return []
+            case .wait(let seconds):
+                let limit = min(broker.options.pollInterval, seconds.map { .milliseconds(max(1, Int64(($0 * 1_000).rounded(.up)))) } ?? .seconds(3_600))
+                await member.signal.wait(until: ContinuousClock.now + limit)
+            }
+        }
+    }
+
+    func drain() async {
+        draining.set()
+        member.signal.notify()
+    }
+
+    func close() async {
+        draining.set()
+        await broker.leave(member)
+        member.signal.notify()
+    }
+
+    var endedByBrokerShutdown: Bool {
+        get async { broker.state.withLock { $0.isDraining } }
+    }
+}
+
+/// Settles deliveries of one group through the broker, by token.
+final class PostgresAcknowledger: DeliveryAcknowledger {
+    let broker: PostgresBroker
+    let topic: String
+    let group: String
+
+    init(broker: PostgresBroker, topic: String, group: String) {
+        self.broker = broker
+        self.topic = topic
+        self.group = group
+    }
+
+    func settle(_ token: DeliveryToken, _ settlement: Settlement) async throws {
+        try await broker.settle(token, settlement, topic: topic, group: group)
+    }
+
+    func settle(_ tokens: [DeliveryToken], _ settlement: Settlement) async throws {
+        guard case .ack = settlement else {
+            for token in tokens { try await broker.settle(token, settlement, topic: topic, group: group) }
+            return
+        }
+        try await broker.acknowledge(tokens, topic: topic, group: group)
+    }
+
+    func extendDeadline(_ token: DeliveryToken) async throws {
+        try await broker.extendDeadline(token, topic: topic, group: group)
+    }
+
+    var batchIdentity: ObjectIdentifier? { ObjectIdentifier(self) }
+}
