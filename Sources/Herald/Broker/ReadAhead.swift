@@ -10,12 +10,12 @@ import Synchronization
 /// counting as an attempt (the consumer never saw them), so a slow consumer neither holds events that
 /// competing members could handle nor runs down their ack deadlines. Bounded by ``maximum`` and, as all
 /// deliveries are, by the member's prefetch.
-final class ReadAhead: Sendable {
+package final class ReadAhead: Sendable {
     /// The most deliveries taken ahead in one step: a quarter of the prefetch, at most 64.
-    let maximum: Int
+    package let maximum: Int
     /// How long deliveries may wait here before they are given back: 100 ms, or a quarter of the ack
     /// deadline if that is shorter (so a delivery never waits here long enough to run out its deadline).
-    let maximumAge: Duration
+    package let maximumAge: Duration
 
     private struct State {
         var buffered: Deque<Delivery> = []
@@ -27,13 +27,13 @@ final class ReadAhead: Sendable {
     private let state = Mutex(State())
 
     /// A buffer sized for a subscription with `options`.
-    init(for options: SubscriptionOptions) {
+    package init(for options: SubscriptionOptions) {
         self.maximum = min(64, max(1, options.prefetch / 4))
         self.maximumAge = min(.milliseconds(100), options.ackDeadline / 4)
     }
 
     /// What ``pop()`` found.
-    enum Popped {
+    package enum Popped {
         /// A buffered delivery to hand out.
         case delivery(Delivery)
         /// Nothing buffered: take `batch` deliveries from the broker.
@@ -43,7 +43,7 @@ final class ReadAhead: Sendable {
     }
 
     /// The next buffered delivery, or what to do instead.
-    func pop() -> Popped {
+    package func pop() -> Popped {
         state.withLock { state in
             let isRecent = ContinuousClock.now - state.takenAt <= maximumAge
             guard let first = state.buffered.first else {
@@ -63,7 +63,7 @@ final class ReadAhead: Sendable {
     }
 
     /// Keeps `deliveries` (taken just now) for the next calls.
-    func store(_ deliveries: ArraySlice<Delivery>) {
+    package func store(_ deliveries: ArraySlice<Delivery>) {
         state.withLock { state in
             state.buffered.append(contentsOf: deliveries)
             state.takenAt = .now
@@ -71,7 +71,7 @@ final class ReadAhead: Sendable {
     }
 
     /// Up to `maximum` buffered deliveries, oldest first.
-    func take(upTo maximum: Int) -> [Delivery] {
+    package func take(upTo maximum: Int) -> [Delivery] {
         state.withLock { state in
             var taken: [Delivery] = []
             while taken.count < maximum, let first = state.buffered.popFirst() { taken.append(first) }
@@ -80,7 +80,7 @@ final class ReadAhead: Sendable {
     }
 
     /// Empties the buffer, returning what it held.
-    func removeAll() -> [Delivery] {
+    package func removeAll() -> [Delivery] {
         state.withLock { state in
             defer { state.buffered.removeAll() }
             return Array(state.buffered)

@@ -196,7 +196,10 @@ extension PostgresBroker {
         if !fits(target, bytes) {
             guard configuration.overflowPolicy == .dropOldest else {
                 throw BrokerError.topicFull(
-                    topic, limit: "partition \(partition) holds \(counter.next - target) events and \(bytes) bytes of its share of \(maximumEvents) events and \(maximumBytes) bytes")
+                    topic,
+                    limit:
+                        "partition \(partition) holds \(counter.next - target) events and \(bytes) bytes of its share of \(maximumEvents) events and \(maximumBytes) bytes"
+                )
             }
             // The oldest events whatever their state, one step by count, then by bytes.
             let byCount = counter.next + adding.events - maximumEvents

@@ -24,7 +24,8 @@ import Synchronization
 /// LOCKED`, so two consumers never take the same row), then new events from a partition whose cursor
 /// row they lock with `SKIP LOCKED`. A delivery is a row with its deadline, attempts and delivery id;
 /// acknowledging deletes it. **Waking** is by LISTEN/NOTIFY on one channel per schema, and a consumer
-/// that heard nothing looks again after ``PostgresBrokerOptions/pollInterval``.
+/// that heard nothing looks again after ``PostgresBrokerOptions/pollInterval``. **Acknowledgements** of
+/// subscriptions are written in batches (``PostgresBrokerOptions/confirmAcknowledgements``).
 public final class PostgresBroker: BrokerAdmin, Sendable {
     /// How the broker connects.
     public let options: PostgresBrokerOptions
@@ -35,6 +36,8 @@ public final class PostgresBroker: BrokerAdmin, Sendable {
     /// Names this broker instance's members apart from other processes' in `deliveries.member`.
     let instance = String(UUID().uuidString.prefix(8)).lowercased()
     let wakeups: PostgresWakeups
+    /// Writes the acknowledgements of subscriptions in batches.
+    let acks: PostgresAckWriter
     // Mutex: the broker is shared by every subscription and caller; held only to read or change the
     // fields, never across a query.
     let state = Mutex(State())
@@ -58,7 +61,12 @@ public final class PostgresBroker: BrokerAdmin, Sendable {
         self.replica = replica
         self.tables = PostgresTables(schema: options.schema)
         self.logger = logger
-        self.wakeups = PostgresWakeups(channel: "herald_\(options.schema)")
+        let tables = PostgresTables(schema: options.schema)
+        let wakeups = PostgresWakeups(channel: "herald_\(options.schema)")
+        self.wakeups = wakeups
+        self.acks = PostgresAckWriter(logger: logger) { tokens, topic, group in
+            _ = try await Self.writeAcknowledgements(tokens, topic: topic, group: group, client: primary, tables: tables, wakeups: wakeups, logger: logger)
+        }
     }
 
     /// Connects to `url` with every other option at its default.
@@ -123,6 +131,7 @@ public final class PostgresBroker: BrokerAdmin, Sendable {
             return Array(state.members.values)
         }
         guard let members else { return }
+        await acks.flush()
         for member in members {
             await releaseHeld(by: member)
             member.signal.notify()

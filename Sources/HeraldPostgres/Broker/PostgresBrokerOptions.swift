@@ -13,6 +13,12 @@ public struct PostgresBrokerOptions: Sendable {
     /// How long a waiting consumer sleeps at most before it looks again, in case a notification was
     /// missed (a dropped listener connection). Default 1 s.
     public var pollInterval: Duration
+    /// Whether a subscription's `Delivery.ack()` returns only once the acknowledgement is written. Default
+    /// `false`: it is queued and written with others in one statement moments later (see
+    /// ``PostgresBroker``), and one lost before that (the process died) means the event is delivered
+    /// again, as at-least-once delivery allows. Settling by token through the broker is always written
+    /// before it returns.
+    public var confirmAcknowledgements: Bool
     /// How long graceful shutdown (``PostgresBroker/run()``) waits for this process's subscribers to settle
     /// what they hold and leave. Default 30 seconds.
     public var shutdownGracePeriod: Duration
@@ -24,6 +30,7 @@ public struct PostgresBrokerOptions: Sendable {
         self.schema = schema
         self.maximumConnections = 16
         self.pollInterval = .seconds(1)
+        self.confirmAcknowledgements = false
         self.shutdownGracePeriod = .seconds(30)
     }
 

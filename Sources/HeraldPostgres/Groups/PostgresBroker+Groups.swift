@@ -71,7 +71,7 @@ extension PostgresBroker {
         }
         _ = configuration
         wakeups.register(member.id, topic: topic, signal: signal)
-        return Subscription(topic: topic, group: group, source: PostgresSubscriptionSource(broker: self, member: member))
+        return Subscription(topic: topic, group: group, source: PostgresSubscriptionSource(broker: self, member: member, options: options))
     }
 
     /// Leaves the group: what the member holds in flight is due again at once (its attempts count).
@@ -84,6 +84,8 @@ extension PostgresBroker {
 
     /// Makes what `member` holds in flight due at once.
     func releaseHeld(by member: PostgresMember) async {
+        // Acknowledged but not yet written would otherwise be released and delivered again.
+        await acks.flush()
         do {
             try await transaction("releasing the deliveries of a member of group '\(member.group)'") { connection in
                 let released = try await connection.query(
@@ -131,12 +133,13 @@ extension PostgresBroker {
         let options = try GroupOptionsDocument.options(text: optionsText, topic: topic, group: group)
         let deadline = Self.interval(options.ackDeadline)
         let perKey = options.ordering == .perKey
-        let held = try await connection.query(
-            """
-            SELECT count(*) FROM \(unescaped: tables.deliveries)
-            WHERE topic = \(topic) AND "group" = \(group) AND member = \(member.name) AND in_flight AND visible_at > clock_timestamp()
-            """, logger: logger
-        ).collect().first?.decode(Int64.self) ?? 0
+        let held =
+            try await connection.query(
+                """
+                SELECT count(*) FROM \(unescaped: tables.deliveries)
+                WHERE topic = \(topic) AND "group" = \(group) AND member = \(member.name) AND in_flight AND visible_at > clock_timestamp()
+                """, logger: logger
+            ).collect().first?.decode(Int64.self) ?? 0
         var room = min(limit, member.prefetch - Int(held))
         if room <= 0 {
             return .wait(seconds: try await secondsUntilVisible(topic: topic, group: group, member: member.name, on: connection))
@@ -336,7 +339,9 @@ extension PostgresBroker {
     }
 
     /// The events at the given positions, by partition and offset.
-    func events(topic: String, at positions: [(partition: Int32, offset: Int64)], on connection: PostgresConnection) async throws -> [Int64: [Int64: StoredEvent]] {
+    func events(
+        topic: String, at positions: [(partition: Int32, offset: Int64)], on connection: PostgresConnection
+    ) async throws -> [Int64: [Int64: StoredEvent]] {
         var result: [Int64: [Int64: StoredEvent]] = [:]
         guard !positions.isEmpty else { return result }
         for try await row in try await connection.query(

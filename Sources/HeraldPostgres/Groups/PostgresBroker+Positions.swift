@@ -15,6 +15,7 @@ extension PostgresBroker {
 
     /// The group's lag as `client` sees it.
     func lag(group: String, on topic: String, client: PostgresClient) async throws -> GroupLag {
+        await acks.flush()
         let rows = try await database("reading the lag of group '\(group)'") {
             try await client.query(
                 """
@@ -96,6 +97,7 @@ extension PostgresBroker {
     /// - Throws: ``BrokerError`` for an unknown topic or group, or a database failure.
     public func seek(group: String, on topic: String, to target: SeekTarget) async throws {
         try checkOpen()
+        await acks.flush()
         let found = try await transaction("seeking group '\(group)' on topic '\(topic)'") { connection -> Bool in
             let locked = try await connection.query(
                 "SELECT epoch FROM \(unescaped: self.tables.groups) WHERE topic = \(topic) AND name = \(group) FOR UPDATE", logger: self.logger

@@ -1,5 +1,6 @@
 import Foundation
 import Herald
+import Logging
 import PostgresNIO
 
 extension PostgresBroker {
@@ -14,35 +15,84 @@ extension PostgresBroker {
         case .ack:
             try await acknowledge([token], topic: topic, group: group)
         case .nack(let retryAfter, let failure):
-            try await fail(token, topic: topic, group: group, failure: failure ?? DeliveryFailure(errorType: "Nacked", message: "the consumer asked for redelivery"), retryAfter: retryAfter)
+            try await fail(
+                token, topic: topic, group: group, failure: failure ?? DeliveryFailure(errorType: "Nacked", message: "the consumer asked for redelivery"),
+                retryAfter: retryAfter)
         case .reject(let failure):
             try await fail(token, topic: topic, group: group, failure: failure, retryAfter: nil)
         }
     }
 
-    /// Acknowledges deliveries by their tokens, in one statement.
+    /// Acknowledges deliveries by their tokens and returns once the rows are deleted.
     ///
     /// - Throws: ``BrokerError`` for an unknown topic or group, or a database failure.
     func acknowledge(_ tokens: [DeliveryToken], topic: String, group: String) async throws {
         guard !tokens.isEmpty else { return }
-        let (acknowledged, keyed) = try await transaction("acknowledging \(tokens.count) deliveries of group '\(group)'") { connection -> (Int, Bool) in
-            let rows = try await connection.query(
-                """
-                DELETE FROM \(unescaped: self.tables.deliveries) d
+        let acknowledged = try await database("acknowledging \(tokens.count) deliveries of group '\(group)'") {
+            try await Self.writeAcknowledgements(tokens, topic: topic, group: group, client: primary, tables: tables, wakeups: wakeups, logger: logger)
+        }
+        if acknowledged < tokens.count { try await requireGroup(topic: topic, group: group) }
+    }
+
+    /// Acknowledges deliveries of a subscription: at once with ``PostgresBrokerOptions/confirmAcknowledgements``,
+    /// else through the batching writer (see ``PostgresAckWriter``).
+    ///
+    /// - Throws: ``BrokerError`` when a confirmed acknowledgement cannot be written.
+    func acknowledgeFromSubscription(_ tokens: [DeliveryToken], topic: String, group: String) async throws {
+        if options.confirmAcknowledgements {
+            try await acknowledge(tokens, topic: topic, group: group)
+        } else {
+            await acks.enqueue(tokens, topic: topic, group: group)
+        }
+    }
+
+    /// Deletes the rows of acknowledged deliveries in one statement (which also notifies other processes
+    /// when it freed a key that per-key order held back) and wakes this process's members; returns how
+    /// many rows it deleted (fewer than the tokens: stale tokens).
+    static func writeAcknowledgements(
+        _ tokens: [DeliveryToken], topic: String, group: String, client: PostgresClient, tables: PostgresTables, wakeups: PostgresWakeups, logger: Logger
+    ) async throws -> Int {
+        let rows = try await client.query(
+            """
+            WITH gone AS (
+                DELETE FROM \(unescaped: tables.deliveries) d
                 USING unnest(\(tokens.map { Int32($0.partition.index) })::integer[], \(tokens.map(\.offset.value))::bigint[],
                              \(tokens.map { Int64(bitPattern: $0.rawValue) })::bigint[]) AS u(partition, "offset", id)
                 WHERE d.topic = \(topic) AND d."group" = \(group) AND d.partition = u.partition AND d."offset" = u."offset"
                     AND d.delivery_id = u.id AND d.in_flight
-                RETURNING d.key
-                """, logger: self.logger
-            ).collect()
-            // Freed keys matter to every process's members (per-key order); freed prefetch only to this one's.
-            let keyed = try rows.contains { try $0.decode(String?.self).map { !$0.isEmpty } ?? false }
-            if keyed { try await self.wakeups.notify(topic, on: connection, logger: self.logger) }
-            return (rows.count, keyed)
+                RETURNING d.key)
+            SELECT count(*), CASE WHEN bool_or(key IS NOT NULL) THEN pg_notify(\(wakeups.channel), \(topic)) IS NULL ELSE false END FROM gone
+            """, logger: logger
+        ).collect()
+        let (acknowledged, _) = try rows.first?.decode((Int64, Bool?).self) ?? (Int64(0), nil)
+        if acknowledged > 0 { wakeups.wake(topic: topic) }
+        return Int(acknowledged)
+    }
+
+    /// Gives deliveries a consumer never saw back to their group: due at once, their attempt not counted.
+    func giveBack(_ tokens: [DeliveryToken], topic: String, group: String) async {
+        guard !tokens.isEmpty else { return }
+        do {
+            _ = try await database("giving back \(tokens.count) deliveries of group '\(group)'") {
+                try await primary.query(
+                    """
+                    WITH back AS (
+                        UPDATE \(unescaped: tables.deliveries) d
+                        SET in_flight = false, visible_at = clock_timestamp(), attempts = GREATEST(0, d.attempts - 1), member = NULL
+                        FROM unnest(\(tokens.map { Int32($0.partition.index) })::integer[], \(tokens.map(\.offset.value))::bigint[],
+                                    \(tokens.map { Int64(bitPattern: $0.rawValue) })::bigint[]) AS u(partition, "offset", id)
+                        WHERE d.topic = \(topic) AND d."group" = \(group) AND d.partition = u.partition AND d."offset" = u."offset"
+                            AND d.delivery_id = u.id AND d.in_flight
+                        RETURNING d."offset")
+                    SELECT count(*), pg_notify(\(wakeups.channel), \(topic)) IS NULL FROM back
+                    """, logger: logger
+                ).collect()
+            }
+        } catch {
+            logger.warning(
+                "could not give back deliveries a consumer never saw; they are delivered again after their deadline",
+                metadata: ["herald.topic": "\(topic)", "herald.group": "\(group)", "herald.error": "\(error)"])
         }
-        if acknowledged < tokens.count { try await requireGroup(topic: topic, group: group) }
-        if acknowledged > 0, !keyed { wakeups.wake(topic: topic) }
     }
 
     /// Records a failure of the delivery `token` names: due again after `retryAfter` unless it was its

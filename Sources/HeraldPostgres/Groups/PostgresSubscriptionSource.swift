@@ -2,17 +2,21 @@ import Herald
 import Synchronization
 
 /// A subscription to a group on PostgreSQL: each take is one transaction that leases deliveries; between
-/// takes it waits for a notification, the next due redelivery or deadline, or the poll interval.
+/// takes it waits for a notification, the next due redelivery or deadline, or the poll interval. `next()`
+/// takes a batch ahead (``ReadAhead``) so that a consumer handling one delivery at a time does not pay one
+/// transaction each; deliveries that wait there too long go back without counting as an attempt.
 struct PostgresSubscriptionSource: SubscriptionSource {
     let broker: PostgresBroker
     let member: PostgresMember
     let acknowledger: PostgresAcknowledger
     private let draining = DrainFlag()
+    private let readAhead: ReadAhead
 
-    init(broker: PostgresBroker, member: PostgresMember) {
+    init(broker: PostgresBroker, member: PostgresMember, options: SubscriptionOptions) {
         self.broker = broker
         self.member = member
         self.acknowledger = PostgresAcknowledger(broker: broker, topic: member.topic, group: member.group)
+        self.readAhead = ReadAhead(for: options)
     }
 
     /// Whether the subscription was drained or closed. Atomic: `drain()` may run on another task than `next()`.
@@ -23,10 +27,28 @@ struct PostgresSubscriptionSource: SubscriptionSource {
     }
 
     func next() async throws -> Delivery? {
-        try await next(upTo: 1).first
+        let batch: Int
+        switch readAhead.pop() {
+        case .delivery(let delivery):
+            return delivery
+        case .empty(let size):
+            batch = size
+        case .stale(let deliveries, let size):
+            await broker.giveBack(deliveries.map(\.token), topic: member.topic, group: member.group)
+            batch = size
+        }
+        let taken = try await take(upTo: batch)
+        readAhead.store(taken.dropFirst())
+        return taken.first
     }
 
     func next(upTo maximum: Int) async throws -> [Delivery] {
+        let buffered = readAhead.take(upTo: maximum)
+        if !buffered.isEmpty { return buffered }
+        return try await take(upTo: maximum)
+    }
+
+    private func take(upTo maximum: Int) async throws -> [Delivery] {
         guard maximum > 0 else { return [] }
         while true {
             try Task.checkCancellation()
@@ -51,13 +73,21 @@ struct PostgresSubscriptionSource: SubscriptionSource {
 
     func drain() async {
         draining.set()
+        await giveBackReadAhead()
         member.signal.notify()
     }
 
     func close() async {
         draining.set()
+        await giveBackReadAhead()
         await broker.leave(member)
         member.signal.notify()
+    }
+
+    /// What the consumer never saw goes back to the group without counting as an attempt.
+    private func giveBackReadAhead() async {
+        let unseen = readAhead.removeAll()
+        if !unseen.isEmpty { await broker.giveBack(unseen.map(\.token), topic: member.topic, group: member.group) }
     }
 
     var endedByBrokerShutdown: Bool {
@@ -78,7 +108,11 @@ final class PostgresAcknowledger: DeliveryAcknowledger {
     }
 
     func settle(_ token: DeliveryToken, _ settlement: Settlement) async throws {
-        try await broker.settle(token, settlement, topic: topic, group: group)
+        if case .ack = settlement {
+            try await broker.acknowledgeFromSubscription([token], topic: topic, group: group)
+        } else {
+            try await broker.settle(token, settlement, topic: topic, group: group)
+        }
     }
 
     func settle(_ tokens: [DeliveryToken], _ settlement: Settlement) async throws {
@@ -86,7 +120,7 @@ final class PostgresAcknowledger: DeliveryAcknowledger {
             for token in tokens { try await broker.settle(token, settlement, topic: topic, group: group) }
             return
         }
-        try await broker.acknowledge(tokens, topic: topic, group: group)
+        try await broker.acknowledgeFromSubscription(tokens, topic: topic, group: group)
     }
 
     func extendDeadline(_ token: DeliveryToken) async throws {
