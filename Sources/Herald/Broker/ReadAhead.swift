@@ -70,6 +70,29 @@ package final class ReadAhead: Sendable {
         }
     }
 
+    /// The next delivery: a buffered one, else the first of a batch `take` gets from the broker (the rest
+    /// kept here); buffered deliveries that waited too long go to `giveBack` first.
+    ///
+    /// - Throws: what `take` throws.
+    package func next(
+        giveBack: ([Delivery]) async -> Void,
+        take: (_ batch: Int) async throws -> [Delivery]
+    ) async throws -> Delivery? {
+        let batch: Int
+        switch pop() {
+        case .delivery(let delivery):
+            return delivery
+        case .empty(let size):
+            batch = size
+        case .stale(let deliveries, let size):
+            await giveBack(deliveries)
+            batch = size
+        }
+        let taken = try await take(batch)
+        store(taken.dropFirst())
+        return taken.first
+    }
+
     /// Up to `maximum` buffered deliveries, oldest first.
     package func take(upTo maximum: Int) -> [Delivery] {
         state.withLock { state in

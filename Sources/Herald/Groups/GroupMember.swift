@@ -93,19 +93,10 @@ package struct GroupMemberSource: SubscriptionSource {
     /// The member's next delivery: from those taken ahead if any, else from the broker (with a few more
     /// taken ahead when the consumer has been keeping up).
     package func next() async throws -> Delivery? {
-        let batch: Int
-        switch readAhead.pop() {
-        case .delivery(let delivery):
-            return delivery
-        case .empty(let size):
-            batch = size
-        case .stale(let deliveries, let size):
-            broker.release(deliveries.map(\.token), topic: member.topic, group: member.group)
-            batch = size
-        }
-        let taken = try await take(upTo: batch)
-        readAhead.store(taken.dropFirst())
-        return taken.first
+        try await readAhead.next(
+            giveBack: { broker.release($0.map(\.token), topic: member.topic, group: member.group) },
+            take: { try await take(upTo: $0) }
+        )
     }
 
     /// Up to `maximum` deliveries, waiting for the first: deliveries taken ahead by ``next()`` first.

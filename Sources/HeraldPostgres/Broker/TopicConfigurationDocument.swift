@@ -2,7 +2,7 @@ import Foundation
 import Herald
 
 /// A topic's configuration as the `topics.configuration` column keeps it (JSON).
-struct TopicConfigurationDocument: Codable, Equatable {
+struct TopicConfigurationDocument: Codable, Equatable, ColumnDocument {
     var partitions: Int
     var deduplicationWindowMilliseconds: Int64
     var maximumDeduplicationEntries: Int
@@ -29,12 +29,6 @@ struct TopicConfigurationDocument: Codable, Equatable {
         )
     }
 
-    var text: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
     /// The configuration of topic `name` in `text`.
     ///
     /// - Throws: ``BrokerError/storage(_:error:isRetryable:)`` when the column does not decode.
@@ -48,7 +42,7 @@ struct TopicConfigurationDocument: Codable, Equatable {
 }
 
 /// A group's settings as the `groups.options` column keeps them (JSON).
-struct GroupOptionsDocument: Codable, Equatable {
+struct GroupOptionsDocument: Codable, Equatable, ColumnDocument {
     var ackDeadlineMilliseconds: Int64
     var maximumDeliveries: Int
     var deadLetterTopic: String?
@@ -70,12 +64,6 @@ struct GroupOptionsDocument: Codable, Equatable {
         )
     }
 
-    var text: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
     /// The settings of group `group` on `topic` in `text`.
     ///
     /// - Throws: ``BrokerError/storage(_:error:isRetryable:)`` when the column does not decode.
@@ -85,5 +73,18 @@ struct GroupOptionsDocument: Codable, Equatable {
         } catch {
             throw BrokerError.storage("reading the settings of group '\(group)' of topic '\(topic)'", error: error, isRetryable: false)
         }
+    }
+}
+
+/// A document one text column keeps as JSON.
+protocol ColumnDocument: Encodable {}
+
+extension ColumnDocument {
+    /// The document as JSON text with sorted keys (encoding these plain documents cannot fail; `{}` if it
+    /// ever did).
+    var text: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

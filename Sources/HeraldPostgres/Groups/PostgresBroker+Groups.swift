@@ -43,7 +43,8 @@ extension PostgresBroker {
         try ConsumerGroupName.validate(group)
         try options.validate(topic: topic, group: group)
         try checkOpen()
-        let configuration = try await configuration(of: topic)
+        // The topic must exist (its configuration is cached for the takes).
+        _ = try await configuration(of: topic)
         let document = GroupOptionsDocument(options)
         try await transaction("subscribing group '\(group)' to topic '\(topic)'") { connection in
             let created = try await connection.query(
@@ -69,7 +70,6 @@ extension PostgresBroker {
             state.knownGroups.insert(GroupReference(topic: topic, group: group))
             return member
         }
-        _ = configuration
         wakeups.register(member.id, topic: topic, signal: signal)
         return Subscription(topic: topic, group: group, source: PostgresSubscriptionSource(broker: self, member: member, options: options))
     }

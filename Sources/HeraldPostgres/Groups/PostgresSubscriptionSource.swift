@@ -27,19 +27,10 @@ struct PostgresSubscriptionSource: SubscriptionSource {
     }
 
     func next() async throws -> Delivery? {
-        let batch: Int
-        switch readAhead.pop() {
-        case .delivery(let delivery):
-            return delivery
-        case .empty(let size):
-            batch = size
-        case .stale(let deliveries, let size):
-            await broker.giveBack(deliveries.map(\.token), topic: member.topic, group: member.group)
-            batch = size
-        }
-        let taken = try await take(upTo: batch)
-        readAhead.store(taken.dropFirst())
-        return taken.first
+        try await readAhead.next(
+            giveBack: { await broker.giveBack($0.map(\.token), topic: member.topic, group: member.group) },
+            take: { try await take(upTo: $0) }
+        )
     }
 
     func next(upTo maximum: Int) async throws -> [Delivery] {
