@@ -137,6 +137,7 @@ let package = Package(
                 "Herald",
                 Dependency.postgres,
                 Dependency.logging,
+                Dependency.metrics,
                 Dependency.serviceLifecycle,
                 Dependency.nioCore,
             ],
@@ -158,6 +159,7 @@ let package = Package(
                 "Herald",
                 "HeraldLog",
                 "HeraldNATS",
+                "HeraldPostgres",
                 "HeraldServer",
                 Dependency.argumentParser,
                 Dependency.prometheus,
@@ -192,6 +194,11 @@ let package = Package(
         .executableTarget(
             name: "HeraldCrashWriter",
             dependencies: ["Herald", "HeraldLog", Dependency.nioCore],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "HeraldPostgresProbe",
+            dependencies: ["Herald", "HeraldPostgres", Dependency.postgres, Dependency.logging, Dependency.nioCore],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -230,9 +237,13 @@ let package = Package(
             dependencies: [
                 "Herald",
                 "HeraldPostgres",
+                "HeraldPostgresProbe",
+                "ReadmePostgresOutboxInbox",
                 "HeraldTesting",
                 Dependency.postgres,
                 Dependency.logging,
+                Dependency.metricsTestKit,
+                Dependency.nioCore,
             ],
             swiftSettings: strictSettings
         ),
@@ -268,6 +279,12 @@ let package = Package(
             name: "ReadmeNATSQuickStart",
             dependencies: ["HeraldNATS", Dependency.logging, Dependency.serviceLifecycle],
             path: "Examples/NATSQuickStart",
+            swiftSettings: exampleSettings
+        ),
+        .executableTarget(
+            name: "ReadmePostgresOutboxInbox",
+            dependencies: ["Herald", "HeraldPostgres", Dependency.postgres, Dependency.logging, Dependency.serviceLifecycle],
+            path: "Examples/PostgresOutboxInbox",
             swiftSettings: exampleSettings
         ),
         .testTarget(

@@ -18,7 +18,7 @@ import ServiceLifecycle
 /// **Lifecycle**: a broker is a ServiceLifecycle `Service`. Run it in the `ServiceGroup` of the program
 /// that uses it, before its consumers in the list of services (services shut down in reverse order, so its
 /// consumers stop and settle first); ``close()`` is the one way to stop it outside a group.
-public protocol Broker: Service {
+public protocol Broker: Service, EventSink {
     /// Creates a topic, or does nothing if one with the same configuration exists.
     ///
     /// - Throws: ``BrokerError`` when the configuration is invalid or a different topic of that name exists.

@@ -13,7 +13,7 @@ public struct MessageContext: Sendable {
     /// `herald.event.id`, `herald.event.type` and `herald.attempt` set.
     public var logger: Logger
     /// Publishes events caused by this one; see ``Publisher``.
-    public let publisher: Publisher
+    public private(set) var publisher: Publisher
     private let settler: FirstSettlerWins
 
     /// Creates a context for a delivery.
@@ -31,6 +31,14 @@ public struct MessageContext: Sendable {
         logger[metadataKey: LogKey.attempt] = "\(delivery.attempt)"
         self.logger = logger
         self.publisher = publisher
+    }
+
+    /// The same context, its publisher sending to `sink` (for example the outbox of the transaction the
+    /// handler writes in). The settlement stays shared with this context.
+    public func publishing(to sink: any EventSink) -> MessageContext {
+        var copy = self
+        copy.publisher = publisher.sending(to: sink)
+        return copy
     }
 
     /// The event being handled.

@@ -3,9 +3,11 @@ import Tracing
 /// Publishes events with their lineage: inside a handler, events get the handled event's
 /// `correlationid` and `causationid` (see ``EventLineage``) and the current trace context as
 /// `traceparent`/`tracestate`. Attributes the event already carries are left as they are.
+///
+/// Events go to the publisher's ``sink``: a broker, or a transaction's outbox (see ``EventSink``).
 public struct Publisher: Sendable {
-    /// The broker events go to.
-    public let broker: any Broker
+    /// Where events go.
+    public let sink: any EventSink
     /// The `source` attribute of typed events published through ``publish(_:to:id:extensions:)``.
     public let source: String
     private let instrument: (any Instrument)?
@@ -17,25 +19,47 @@ public struct Publisher: Sendable {
     ///   - source: the `source` of typed events, for example `/coffee/barista`.
     ///   - instrument: injects trace context; default `nil` uses the process's `InstrumentationSystem`.
     public init(broker: any Broker, source: String, instrument: (any Instrument)? = nil) {
-        self.broker = broker
+        self.init(sink: broker, source: source, instrument: instrument)
+    }
+
+    /// Creates a publisher that sends to `sink`, for example a transaction's outbox.
+    ///
+    /// - Parameters:
+    ///   - sink: where events go.
+    ///   - source: the `source` of typed events.
+    ///   - instrument: injects trace context; default `nil` uses the process's `InstrumentationSystem`.
+    public init(sink: any EventSink, source: String, instrument: (any Instrument)? = nil) {
+        self.sink = sink
         self.source = source
         self.instrument = instrument
     }
 
-    /// Stamps lineage and trace context on `event` and publishes it. - Throws: ``BrokerError``.
-    @discardableResult
-    public func publish(_ event: Event, to topic: String) async throws -> PublishReceipt {
-        try await broker.publish(stamped(event), to: topic)
+    /// The same publisher (source, instrument) sending to `sink` instead.
+    public func sending(to sink: any EventSink) -> Publisher {
+        Publisher(sink: sink, source: source, instrument: instrument)
     }
 
-    /// Publishes a typed event. - Throws: ``EventContractError``, ``CloudEventError``, ``BrokerError``.
+    /// Stamps lineage and trace context on `event` and sends it to the sink.
+    ///
+    /// - Returns: the broker's receipt, or ``PublishOutcome/queued(topic:sequence:)`` from an outbox.
+    /// - Throws: the sink's error: ``BrokerError`` from a broker.
+    @discardableResult
+    public func publish(_ event: Event, to topic: String) async throws -> PublishOutcome {
+        let outcomes = try await sink.send([stamped(event)], to: topic)
+        guard let outcome = outcomes.first else {
+            throw BrokerError.unavailable("the event sink returned no outcome for event '\(event.id)'")
+        }
+        return outcome
+    }
+
+    /// Publishes a typed event. - Throws: ``EventContractError``, ``CloudEventError``, or the sink's error.
     @discardableResult
     public func publish<Payload: TypedEvent>(
         _ payload: Payload,
         to topic: String,
         id: String? = nil,
         extensions: [String: String] = [:]
-    ) async throws -> PublishReceipt {
+    ) async throws -> PublishOutcome {
         let event: Event
         if let id {
             event = try Event(payload, id: id, source: source, extensions: extensions)

@@ -4,6 +4,7 @@ import Foundation
 import Herald
 import HeraldLog
 import HeraldNATS
+import HeraldPostgres
 import Logging
 import NIOCore
 import Synchronization
@@ -85,6 +86,12 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var nats: String?
 
+    @Option(
+        help:
+            "Also run every scenario on PostgreSQL at this URL, in the same run, with plain SQL doing the same work as the reference (a schema of this run's own, dropped afterwards)."
+    )
+    var postgres: String?
+
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
@@ -92,8 +99,11 @@ struct BenchCommand: AsyncParsableCommand {
         if let http, http < HTTPScenario.publishers {
             throw ValidationError("--http \(http): at least \(HTTPScenario.publishers) events, one per publisher")
         }
-        if http != nil, backlog != nil || nats != nil {
-            throw ValidationError("--http runs on its own; drop --backlog and --nats")
+        if http != nil, backlog != nil || nats != nil || postgres != nil {
+            throw ValidationError("--http runs on its own; drop --backlog, --nats and --postgres")
+        }
+        if let postgres {
+            do { _ = try PostgresURL(postgres) } catch { throw ValidationError("--postgres: \(error)") }
         }
         guard events > 0, singleEvents >= 4, size >= 0, partitions > 0, batch > 0, prefetch > 0 else {
             throw ValidationError("--events, --partitions, --batch and --prefetch must be positive, --single-events at least 4, --size not negative")
@@ -123,6 +133,7 @@ struct BenchCommand: AsyncParsableCommand {
         print("herald bench: \(events) events of \(size) bytes, \(partitions) partitions, \(broker.rawValue) broker")
         var results: [BenchResult] = []
         var latencies: [(String, LatencyScenario.Result)] = []
+        var postgresReference: [BenchResult] = []
         let reference: BenchResult
         switch broker {
         case .memory:
@@ -172,6 +183,23 @@ struct BenchCommand: AsyncParsableCommand {
                     latencies += try await measureLatency(factory)
                 }
             }
+            if let postgres {
+                let url = try PostgresURL(postgres)
+                let factory = BrokerFactory(label: "PostgreSQL") {
+                    try await PostgresBroker.connect(
+                        PostgresBrokerOptions(primary: url, schema: PostgresRun.schema(label: "herald_bench")), logger: Self.silent)
+                } close: { broker in
+                    if let broker = broker as? PostgresBroker { await PostgresRun.finish(broker) }
+                }
+                results += try await publishThenConsume(factory, payload: payload)
+                results.append(try await concurrentSinglePublishes(factory, payload: payload, publishers: 4))
+                if latencyRate > 0 {
+                    latencies += try await measureLatency(factory)
+                }
+                let sql = try await PostgresReference(url: url, events: events, batch: batch, payload: payload).run(logger: Self.silent)
+                postgresReference = [sql.insert, sql.consume]
+                results += postgresReference
+            }
             if latencyRate > 0 {
                 let floor = try SyncLatencyReference(directory: root, size: size, syncs: 5_000).run()
                 latencies.append(("reference: fdatasync after appending \(size) bytes, one at a time", floor))
@@ -196,6 +224,7 @@ struct BenchCommand: AsyncParsableCommand {
         )
         print("\n\(reference.scenario)")
         printComparison(results, with: "NATS JetStream")
+        printPostgresComparison(results, reference: postgresReference)
         if !latencies.isEmpty {
             print("")
             print(
@@ -240,6 +269,26 @@ struct BenchCommand: AsyncParsableCommand {
         }
         print("")
         print(TextTable(header: ["scenario", "backend", "events/s", "\(peer) events/s", "ratio"], rows: rows).render())
+    }
+
+    /// Prints the PostgreSQL broker's figures as ratios to plain SQL doing the same work (when it ran):
+    /// batched publishes against the batched insert, consuming against the SKIP LOCKED delete.
+    private func printPostgresComparison(_ results: [BenchResult], reference: [BenchResult]) {
+        guard reference.count == 2 else { return }
+        let (insert, consume) = (reference[0], reference[1])
+        let pairs: [(String, BenchResult)] = [
+            ("publish, batches of \(batch)", insert), ("publish, batches of \(batch), 4 publishers", insert),
+            ("consume + ack, 1 group", consume), ("consume + ack in batches, 1 group", consume),
+        ]
+        let rows = pairs.compactMap { scenario, sql -> [String]? in
+            guard let herald = results.first(where: { $0.scenario == "PostgreSQL: \(scenario)" }) else { return nil }
+            return [
+                scenario, String(format: "%.0f", herald.eventsPerSecond), sql.scenario, String(format: "%.0f", sql.eventsPerSecond),
+                String(format: "%.2f", herald.eventsPerSecond / max(sql.eventsPerSecond, 1)),
+            ]
+        }
+        print("")
+        print(TextTable(header: ["PostgreSQL broker", "events/s", "plain SQL on the same server", "events/s", "ratio"], rows: rows).render())
     }
 
     private static let silent = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -3,6 +3,7 @@ import Foundation
 import Herald
 import HeraldLog
 import HeraldNATS
+import HeraldPostgres
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -17,8 +18,10 @@ struct DemoCommand: AsyncParsableCommand {
             One card terminal times out twice before it works, one order arrives malformed, one order is \
             re-sent with the same event id and one is re-sent as a new event with the same idempotency key. \
             By default everything runs on the embedded durable log in a temporary directory that is removed \
-            afterwards; --data-dir keeps it, --broker memory uses the in-memory broker, and --nats URL runs \
-            it on NATS JetStream (streams of a prefix of this run's own, deleted at the end).
+            afterwards; --data-dir keeps it, --broker memory uses the in-memory broker, --nats URL runs \
+            it on NATS JetStream (streams of a prefix of this run's own, deleted at the end), and \
+            --postgres URL on PostgreSQL (a schema of this run's own, dropped at the end; --postgres-read URL \
+            adds a streaming replica for the reads that may lag).
             """
     )
 
@@ -34,9 +37,21 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Run on NATS JetStream at this URL (e.g. nats://127.0.0.1:4222; several separated by commas) instead of the embedded log.")
     var nats: String?
 
+    @Option(help: "Run on PostgreSQL at this URL (e.g. postgres://user@127.0.0.1:5432/db) instead of the embedded log.")
+    var postgres: String?
+
+    @Option(help: "With --postgres: a streaming replica of it, for the reads that may lag (lag figures, topic descriptions).")
+    var postgresRead: String?
+
     func validate() throws {
         if nats != nil, broker != nil || dataDir != nil {
             throw ValidationError("--nats runs the demo on NATS JetStream; --broker and --data-dir choose a local broker instead: give one or the other")
+        }
+        if postgres != nil, broker != nil || dataDir != nil || nats != nil {
+            throw ValidationError("--postgres runs the demo on PostgreSQL; --nats, --broker and --data-dir choose another broker: give one")
+        }
+        if postgresRead != nil, postgres == nil {
+            throw ValidationError("--postgres-read is a replica of the --postgres primary; give --postgres as well")
         }
         if broker == .memory, dataDir != nil {
             throw ValidationError("--data-dir is where the embedded log keeps its files; the in-memory broker (--broker memory) keeps none")
@@ -46,6 +61,19 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "herald.demo")
         logger.logLevel = verbose ? .info : .critical
+        if let postgres {
+            let options = try PostgresRun.options(url: postgres, readURL: postgresRead, schema: PostgresRun.schema(label: "herald_demo"))
+            let broker = try await PostgresBroker.connect(options, logger: logger)
+            let reads = postgresRead.map { ", reads from \($0)" } ?? ""
+            do {
+                try await runShop(on: broker, services: [], logger: logger, backend: "PostgreSQL at \(postgres)\(reads) (schema \(options.schema))")
+            } catch {
+                await PostgresRun.finish(broker)
+                throw error
+            }
+            await PostgresRun.finish(broker)
+            return
+        }
         if let nats {
             let run = NATSRun(url: nats, label: "HERALD_DEMO")
             let broker = try await run.connect(logger: logger)

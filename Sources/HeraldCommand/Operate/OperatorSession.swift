@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Herald
 import HeraldLog
+import HeraldPostgres
 import HeraldServer
 import Logging
 import NIOCore
@@ -11,15 +12,15 @@ import NIOSSL
 import ServiceLifecycle
 
 /// One operator command's connection to a broker, always over the HTTP API: to the `--server` given, or,
-/// with `--data-dir`, to a server this command runs in process on a free loopback port for its own use
-/// (so that both ways behave exactly alike).
+/// with `--data-dir` or `--postgres`, to a server this command runs in process on a free loopback port for
+/// its own use (so that every way behaves exactly alike).
 final class OperatorSession: Sendable {
     let base: String
     let client: HTTPClient
     private let token: String?
-    private let local: (broker: LogBroker, server: Task<Void, any Error>)?
+    private let local: (broker: any BrokerAdmin, server: Task<Void, any Error>)?
 
-    private init(base: String, client: HTTPClient, token: String?, local: (broker: LogBroker, server: Task<Void, any Error>)?) {
+    private init(base: String, client: HTTPClient, token: String?, local: (broker: any BrokerAdmin, server: Task<Void, any Error>)?) {
         self.base = base
         self.client = client
         self.token = token
@@ -42,15 +43,27 @@ final class OperatorSession: Sendable {
         if let server = options.server {
             return OperatorSession(base: server.hasSuffix("/") ? String(server.dropLast()) : server, client: client, token: options.effectiveToken, local: nil)
         }
-        guard let directory = options.dataDir else { throw OperatorFailure(message: "give --server or --data-dir", exitCode: OperatorExit.usage) }
         var quiet = Logger(label: "herald.operator")
         quiet.logLevel = .critical
-        let broker: LogBroker
-        do {
-            broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory), logger: quiet)
-        } catch let error as StorageError where error.isInUse {
+        let broker: any BrokerAdmin
+        if let postgres = options.postgres {
+            do {
+                let brokerOptions = try PostgresRun.options(url: postgres, readURL: options.postgresRead, schema: options.postgresSchema)
+                broker = try await PostgresBroker.connect(brokerOptions, logger: quiet)
+            } catch {
+                try? await client.shutdown()
+                throw OperatorFailure(message: "\(error)", exitCode: error is BrokerError ? OperatorExit.unavailable : OperatorExit.usage)
+            }
+        } else if let directory = options.dataDir {
+            do {
+                broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory), logger: quiet)
+            } catch let error as StorageError where error.isInUse {
+                try? await client.shutdown()
+                throw OperatorFailure(message: error.message + " (e.g. --server http://127.0.0.1:8080)", exitCode: OperatorExit.unavailable)
+            }
+        } else {
             try? await client.shutdown()
-            throw OperatorFailure(message: error.message + " (e.g. --server http://127.0.0.1:8080)", exitCode: OperatorExit.unavailable)
+            throw OperatorFailure(message: "give --server, --data-dir or --postgres", exitCode: OperatorExit.usage)
         }
         let port = PortSignal()
         let server = HeraldServer(
@@ -69,7 +82,7 @@ final class OperatorSession: Sendable {
         return OperatorSession(base: "http://127.0.0.1:\(listening)", client: client, token: nil, local: (broker, task))
     }
 
-    /// Ends the session: for `--data-dir`, stops the in-process server and closes the log.
+    /// Ends the session: for `--data-dir` or `--postgres`, stops the in-process server and closes the broker.
     func close() async {
         try? await client.shutdown()
         if let local {

@@ -2,14 +2,23 @@ import ArgumentParser
 import Foundation
 
 /// Where an operator command finds its broker: a running `herald serve` (`--server URL`, with `--token`
-/// or `HERALD_TOKEN`), or an embedded log this command opens itself (`--data-dir DIR`, refused while
-/// another process has it open).
+/// or `HERALD_TOKEN`), an embedded log this command opens itself (`--data-dir DIR`, refused while
+/// another process has it open), or a PostgreSQL broker (`--postgres URL`, shared with other processes).
 struct ServerOptions: ParsableArguments {
     @Option(help: "A herald serve to talk to, e.g. http://127.0.0.1:8080.")
     var server: String?
 
     @Option(help: "An embedded log to open in this process (not one a running server has open).")
     var dataDir: String?
+
+    @Option(help: "A PostgreSQL broker to open in this process, e.g. postgres://user@127.0.0.1:5432/db.")
+    var postgres: String?
+
+    @Option(help: "With --postgres: a streaming replica of it, for the reads that may lag.")
+    var postgresRead: String?
+
+    @Option(help: "With --postgres: the schema of Herald's tables (default herald).")
+    var postgresSchema = "herald"
 
     @Option(help: "The bearer token for --server (default: the HERALD_TOKEN environment variable).")
     var token: String?
@@ -22,12 +31,19 @@ struct ServerOptions: ParsableArguments {
     var caCertificate: String?
 
     func validate() throws {
-        if server != nil, dataDir != nil { throw ValidationError("--server and --data-dir name two brokers; give one") }
-        if server == nil, dataDir == nil { throw ValidationError("give --server URL (a running herald serve) or --data-dir DIR (an embedded log)") }
+        if [server != nil, dataDir != nil, postgres != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("--server, --data-dir and --postgres name different brokers; give one")
+        }
+        if server == nil, dataDir == nil, postgres == nil {
+            throw ValidationError("give --server URL (a running herald serve), --data-dir DIR (an embedded log) or --postgres URL")
+        }
+        if postgresRead != nil, postgres == nil {
+            throw ValidationError("--postgres-read is a replica of the --postgres primary; give --postgres as well")
+        }
         if let server, !(server.hasPrefix("http://") || server.hasPrefix("https://")) {
             throw ValidationError("--server \(server) is not an http:// or https:// URL")
         }
-        if token != nil, dataDir != nil { throw ValidationError("--token is for --server; an embedded log opened here needs none") }
+        if token != nil, server == nil { throw ValidationError("--token is for --server; a broker opened here needs none") }
         if caCertificate != nil, !(server?.hasPrefix("https://") ?? false) {
             throw ValidationError("--ca-certificate is for an https:// --server")
         }

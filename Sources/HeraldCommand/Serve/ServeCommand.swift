@@ -3,6 +3,7 @@ import Foundation
 import Herald
 import HeraldLog
 import HeraldNATS
+import HeraldPostgres
 import HeraldServer
 import Logging
 import Metrics
@@ -17,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve a broker over HTTP: publish and consume CloudEvents, administer topics and groups.",
         discussion: """
             Runs the embedded durable log in --data-dir (created if missing) behind an HTTP API, or NATS \
-            JetStream with --nats URL. Events are published with POST /topics/{topic}/events in the CloudEvents \
+            JetStream with --nats URL, or PostgreSQL with --postgres URL. Events are published with POST /topics/{topic}/events in the CloudEvents \
             HTTP binding's binary, structured or batch mode. --config FILE reads a JSON file (host, port, TLS, \
             limits, topics to create, access tokens, webhooks); command-line options win over it. Every request but \
             /healthz and /readyz needs a bearer token from the configuration's access.tokens (make one with \
@@ -31,6 +32,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Serve NATS JetStream at this URL (e.g. nats://127.0.0.1:4222) instead of the embedded log.")
     var nats: String?
+
+    @Option(help: "Serve a PostgreSQL broker at this URL (e.g. postgres://user@127.0.0.1:5432/db) instead of the embedded log.")
+    var postgres: String?
+
+    @Option(help: "With --postgres: a streaming replica of it, for the reads that may lag (lag figures, topic descriptions, range reads).")
+    var postgresRead: String?
+
+    @Option(help: "With --postgres: the schema of Herald's tables (default herald).")
+    var postgresSchema = "herald"
 
     @Option(help: "The address to listen on (default 127.0.0.1, from the config file if it sets one).")
     var host: String?
@@ -54,11 +64,14 @@ struct ServeCommand: AsyncParsableCommand {
     var verbose = false
 
     func validate() throws {
-        if nats != nil, dataDir != nil {
-            throw ValidationError("--nats and --data-dir name two brokers; give one")
+        if [nats != nil, dataDir != nil, postgres != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("--data-dir, --nats and --postgres name different brokers; give one")
         }
-        if nats == nil, dataDir == nil {
-            throw ValidationError("give --data-dir DIR (the embedded log) or --nats URL")
+        if nats == nil, dataDir == nil, postgres == nil {
+            throw ValidationError("give --data-dir DIR (the embedded log), --nats URL or --postgres URL")
+        }
+        if postgresRead != nil, postgres == nil {
+            throw ValidationError("--postgres-read is a replica of the --postgres primary; give --postgres as well")
         }
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-certificate and --tls-key go together; give both or neither")
@@ -93,12 +106,14 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("no access token is configured and --allow-anonymous is not given: every request but the probes gets 401")
         }
         let broker: any BrokerAdmin
-        if let nats {
+        if let postgres {
+            broker = try await PostgresBroker.connect(PostgresRun.options(url: postgres, readURL: postgresRead, schema: postgresSchema), logger: logger)
+        } else if let nats {
             broker = try await NATSBroker.connect(NATSBrokerOptions(servers: nats.split(separator: ",").map(String.init)), logger: logger)
         } else if let dataDir {
             broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: dataDir), logger: logger)
         } else {
-            throw ValidationError("give --data-dir DIR or --nats URL")
+            throw ValidationError("give --data-dir DIR, --nats URL or --postgres URL")
         }
         let host = configuration.host
         let scheme = configuration.scheme

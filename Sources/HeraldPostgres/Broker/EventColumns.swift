@@ -60,7 +60,8 @@ enum EventColumns {
         return (try? encoder.encode(extensions)).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    private static func parseExtensions(_ text: String?) throws -> [String: String] {
+    /// The extensions of a row's `extensions` column.
+    static func parseExtensions(_ text: String?) throws -> [String: String] {
         guard let text else { return [:] }
         return try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
     }

@@ -23,6 +23,22 @@ extension PostgresBroker {
         }
     }
 
+    /// Publishes events to a topic inside the caller's transaction, open on `connection` (a connection of
+    /// a client of the same database): they are stored, and consumers see them, only if that transaction
+    /// commits. The counter rows of the events' partitions stay locked until it ends, so other publishes
+    /// to those partitions wait for it: keep the transaction short, or write to a ``PostgresOutbox``
+    /// instead, which takes no lock.
+    ///
+    /// - Throws: as ``publish(_:to:)``; the caller's transaction is then aborted.
+    public func publish(_ events: [Event], to topic: String, on connection: PostgresConnection) async throws -> [PublishReceipt] {
+        guard !events.isEmpty else { return [] }
+        try checkOpen()
+        let configuration = try await configuration(of: topic)
+        return try await database("publishing \(events.count) events to topic '\(topic)' in the caller's transaction") {
+            try await store(events, configuration: configuration, on: connection)
+        }
+    }
+
     /// The partition of an event: by its partition key; a keyless event by its `source` and `id`, so that
     /// a re-sent event lands where the first copy did and is recognised as a duplicate.
     static func partition(of event: Event, partitions: Int) -> Int {

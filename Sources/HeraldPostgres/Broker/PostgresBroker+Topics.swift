@@ -125,3 +125,19 @@ extension PostgresBroker {
         return TopicDescription(configuration: configuration, retention: TopicRetention(configuration), partitions: partitions)
     }
 }
+
+extension PostgresBroker {
+    /// Drops the broker's schema with every table in it (topics, events, groups, outbox, inbox) and closes
+    /// the broker: for schemas of their own that tests, demos and benchmarks throw away.
+    ///
+    /// - Throws: ``BrokerError/closed()`` when the broker is closed, ``BrokerError/unavailable(_:)`` on a
+    ///   database failure (then the broker stays open).
+    public func dropSchema() async throws {
+        try checkOpen()
+        await acks.flush()
+        _ = try await database("dropping the schema '\(options.schema)'") {
+            try await primary.query("DROP SCHEMA \(unescaped: options.schema) CASCADE", logger: logger)
+        }
+        await close()
+    }
+}

@@ -80,8 +80,8 @@ public final class PostgresBroker: BrokerAdmin, Sendable {
     /// disconnects.
     ///
     /// - Throws: ``BrokerError/invalidConfiguration(topic:setting:value:rule:)`` for an invalid option;
-    ///   ``BrokerError/unavailable(_:)`` when the database cannot be reached or its schema is newer than
-    ///   this library.
+    ///   ``BrokerError/unavailable(_:)`` when the database cannot be reached within
+    ///   ``PostgresBrokerOptions/connectTimeout`` or its schema is newer than this library.
     public static func connect(_ options: PostgresBrokerOptions, logger: Logger = Logger(label: "herald.postgres")) async throws -> PostgresBroker {
         guard PostgresBrokerOptions.isValidSchema(options.schema) else {
             throw BrokerError.invalidConfiguration(
@@ -112,7 +112,23 @@ public final class PostgresBroker: BrokerAdmin, Sendable {
         }
         do {
             try await broker.database("creating the schema '\(options.schema)'") {
-                try await PostgresSchema(name: options.schema).migrate(on: primary, logger: logger)
+                // The client retries a refused connection for ever; a broker that cannot start says so.
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        try await PostgresSchema(name: options.schema).migrate(on: primary, logger: logger)
+                        return true
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: options.connectTimeout)
+                        return false
+                    }
+                    defer { group.cancelAll() }
+                    guard try await group.next() == true else {
+                        throw BrokerError.unavailable(
+                            "PostgreSQL at \(options.primary.host):\(options.primary.port) could not be reached within \(options.connectTimeout); check that it runs and the URL"
+                        )
+                    }
+                }
             }
         } catch {
             broker.clients.withLock { $0?.cancel() }

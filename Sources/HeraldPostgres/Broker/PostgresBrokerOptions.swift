@@ -22,6 +22,9 @@ public struct PostgresBrokerOptions: Sendable {
     /// How long graceful shutdown (``PostgresBroker/run()``) waits for this process's subscribers to settle
     /// what they hold and leave. Default 30 seconds.
     public var shutdownGracePeriod: Duration
+    /// How long ``PostgresBroker/connect(_:logger:)`` tries to reach the primary and prepare the schema
+    /// before it gives up with ``BrokerError/unavailable(_:)``. Default 10 seconds.
+    public var connectTimeout: Duration
 
     /// Options for `primary` with every other setting at its default.
     public init(primary: PostgresURL, replica: PostgresURL? = nil, schema: String = "herald") {
@@ -32,6 +35,7 @@ public struct PostgresBrokerOptions: Sendable {
         self.pollInterval = .seconds(1)
         self.confirmAcknowledgements = false
         self.shutdownGracePeriod = .seconds(30)
+        self.connectTimeout = .seconds(10)
     }
 
     /// Whether `name` may be a schema name: it is put into SQL text as it is, so only plain identifiers.

@@ -44,7 +44,7 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The client configuration of this address.
-    var clientConfiguration: PostgresClient.Configuration {
+    public var clientConfiguration: PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
         switch sslMode {
         case "disable": tls = .disable

@@ -18,31 +18,37 @@ final class PostgresWakeups: Sendable {
         self.channel = channel
     }
 
-    /// Starts listening on a connection of `client`, reconnecting after a failure.
+    /// Starts listening on a connection of `client`, reconnecting after a failure, until ``stop()``.
     func start(on client: PostgresClient, pollInterval: Duration, logger: Logger) {
-        let channel = channel
-        let task = Task { [weak self] in
-            while !Task.isCancelled {
-                do {
-                    try await client.withConnection { connection in
-                        try await connection.listen(on: channel) { notifications in
-                            // Everyone looks again once the listener (re)starts: what was sent while it was down.
-                            self?.wakeAll()
-                            for try await notification in notifications {
-                                self?.wake(topic: notification.payload)
-                            }
-                        }
-                    }
-                } catch {
-                    if Task.isCancelled { return }
-                    logger.warning(
-                        "the PostgreSQL notification listener failed; consumers poll until it is back",
-                        metadata: ["herald.error": "\(PostgresBroker.describe(error))"])
-                }
-                try? await Task.sleep(for: pollInterval)
-            }
+        let task = Task {
+            await self.listen(on: client, pollInterval: pollInterval, logger: logger)
         }
         listener.withLock { $0 = task }
+    }
+
+    /// Listens on a connection of `client`, reconnecting after a failure, until the calling task is
+    /// cancelled.
+    func listen(on client: PostgresClient, pollInterval: Duration, logger: Logger) async {
+        let channel = channel
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: channel) { notifications in
+                        // Everyone looks again once the listener (re)starts: what was sent while it was down.
+                        self.wakeAll()
+                        for try await notification in notifications {
+                            self.wake(topic: notification.payload)
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning(
+                    "the PostgreSQL notification listener failed; consumers poll until it is back",
+                    metadata: ["herald.error": "\(PostgresBroker.describe(error))"])
+            }
+            try? await Task.sleep(for: pollInterval)
+        }
     }
 
     /// Stops listening.

@@ -18,6 +18,12 @@ import PostgresNIO
 /// - `deliveries`: the group's events below the cursor that are not yet acknowledged: in flight (with a
 ///   deadline and the delivery id its token carries) or waiting (for a redelivery time, or behind an
 ///   earlier event of its key under per-key order). An acknowledged event has no row.
+///
+/// Version 2 adds:
+///
+/// - `outbox`: events written in applications' transactions, waiting for a relay (see ``PostgresOutbox``).
+/// - `inbox`, `inbox_horizons`: the events each inbox consumer handled, and the time before which it has
+///   forgotten them (see ``PostgresInbox``).
 struct PostgresSchema: Sendable {
     /// The schema's name (validated: a plain identifier, safe in SQL text).
     let name: String
@@ -153,6 +159,44 @@ struct PostgresSchema: Sendable {
             "CREATE INDEX deliveries_by_time ON {S}.deliveries (topic, \"group\", visible_at)",
             "CREATE INDEX deliveries_by_key ON {S}.deliveries (topic, \"group\", partition, key, \"offset\") WHERE key IS NOT NULL",
             "CREATE SEQUENCE {S}.delivery_ids",
-        ]
+        ],
+        [
+            """
+            CREATE TABLE {S}.outbox (
+                sequence bigserial PRIMARY KEY,
+                slot integer NOT NULL,
+                topic text NOT NULL,
+                id text NOT NULL,
+                source text NOT NULL,
+                type text NOT NULL,
+                subject text,
+                time text,
+                data_content_type text,
+                data_schema text,
+                extensions text,
+                data bytea,
+                size integer NOT NULL,
+                enqueued_at timestamptz NOT NULL DEFAULT clock_timestamp()
+            )
+            """,
+            "CREATE INDEX outbox_by_slot ON {S}.outbox (slot, sequence)",
+            """
+            CREATE TABLE {S}.inbox (
+                consumer text NOT NULL,
+                key text NOT NULL,
+                fingerprint text NOT NULL,
+                event_id text NOT NULL,
+                handled_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                PRIMARY KEY (consumer, key)
+            )
+            """,
+            "CREATE INDEX inbox_by_time ON {S}.inbox (consumer, handled_at)",
+            """
+            CREATE TABLE {S}.inbox_horizons (
+                consumer text PRIMARY KEY,
+                forgotten_before timestamptz NOT NULL
+            )
+            """,
+        ],
     ]
 }

@@ -53,7 +53,11 @@ public struct TestHarness: Sendable {
     /// Publishes a typed event. - Throws: ``BrokerError``, ``EventContractError``.
     @discardableResult
     public func publish<Payload: TypedEvent>(_ payload: Payload, to topic: String, id: String? = nil) async throws -> PublishReceipt {
-        try await Publisher(broker: broker, source: source).publish(payload, to: topic, id: id)
+        let outcome = try await Publisher(broker: broker, source: source).publish(payload, to: topic, id: id)
+        guard let receipt = outcome.receipt else {
+            throw BrokerError.unavailable("the broker returned no receipt for the event published to '\(topic)'")
+        }
+        return receipt
     }
 
     /// Publishes an event as it is. - Throws: ``BrokerError``.
