@@ -101,12 +101,23 @@ extension PostgresBroker {
     }
 
     /// A topic's configuration, retention and partitions (offsets, events held, bytes of event data),
-    /// read from the replica when there is one (so they may lag the primary by its replication delay).
+    /// read from the replica when there is one (so they may lag the primary by its replication delay);
+    /// from the primary when the replica does not know the topic yet.
     ///
     /// - Throws: ``BrokerError/unknownTopic(_:)``, or on a database failure.
     public func describeTopic(_ topic: String) async throws -> TopicDescription {
         try checkOpen()
-        let client = replica ?? primary
+        if let replica {
+            do {
+                return try await describeTopic(topic, client: replica)
+            } catch let error as BrokerError where error.isUnknownTopic {
+                // Not replicated yet (just created): the primary knows.
+            }
+        }
+        return try await describeTopic(topic, client: primary)
+    }
+
+    private func describeTopic(_ topic: String, client: PostgresClient) async throws -> TopicDescription {
         let rows = try await database("describing topic '\(topic)'") {
             try await client.query(
                 """

@@ -5,12 +5,17 @@ import Synchronization
 
 extension PostgresBroker {
     /// How far a group is behind, per partition, read from the replica when there is one (so the figures
-    /// may lag the primary by its replication delay).
+    /// may lag the primary by its replication delay); from the primary when the replica does not know the
+    /// group yet (it was just created).
     ///
     /// - Throws: ``BrokerError`` for an unknown topic or group, or a database failure.
     public func lag(group: String, on topic: String) async throws -> GroupLag {
         try checkOpen()
-        return try await lag(group: group, on: topic, client: replica ?? primary)
+        if let replica {
+            let lag = try await lag(group: group, on: topic, client: replica)
+            if !lag.partitions.isEmpty { return lag }
+        }
+        return try await lag(group: group, on: topic, client: primary)
     }
 
     /// The group's lag as `client` sees it.
