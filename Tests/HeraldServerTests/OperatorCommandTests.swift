@@ -42,7 +42,7 @@ struct OperatorCommandTests {
                 let missing = try await herald(["topics", "describe", "nowhere"] + remote)
                 #expect(missing.status == 66 && missing.error.contains("nowhere"), "\(missing)")
                 let conflicting = try await herald(["topics", "--data-dir", directory] + remote)
-                #expect(conflicting.status == 64 && conflicting.error.contains("--server and --data-dir"), "\(conflicting)")
+                #expect(conflicting.status == 64 && conflicting.error.contains("--server, --data-dir and --postgres name different brokers"), "\(conflicting)")
                 let inUse = try await herald(["topics", "--data-dir", directory])
                 #expect(inUse.status == 69 && inUse.error.contains("is open in process"), "\(inUse)")
             }
