@@ -61,6 +61,11 @@ extension PostgresBroker {
     public func deleteTopic(_ topic: String) async throws {
         try checkOpen()
         let deleted = try await transaction("deleting topic '\(topic)'") { connection in
+            // Waits for publishes in flight (they hold these rows) so that their events are deleted too; a
+            // later publish finds the rows gone.
+            try await connection.query(
+                "SELECT partition FROM \(unescaped: self.tables.partitions) WHERE topic = \(topic) FOR UPDATE", logger: self.logger)
+            try await connection.query("DELETE FROM \(unescaped: self.tables.events) WHERE topic = \(topic)", logger: self.logger)
             let rows = try await connection.query(
                 "DELETE FROM \(unescaped: self.tables.topics) WHERE name = \(topic) RETURNING name", logger: self.logger
             ).collect()

@@ -11,7 +11,9 @@ import PostgresNIO
 /// - `topics`: name, partition count, configuration (JSON).
 /// - `partitions`: per topic and partition, `next_offset` (the counter row; see ``PostgresBroker``), the
 ///   retention start and the bytes held.
-/// - `events`: the events, keyed by topic, partition and offset.
+/// - `events`: the events, keyed by topic, partition and offset. No foreign key to `partitions`: its check
+///   would cost a lookup per inserted event, and every insert already holds its partition's counter row
+///   locked; deleting a topic deletes its events itself.
 /// - `deduplication`: (`source`, `id`) → where the event was stored, within the topic's window.
 /// - `groups`, `group_partitions`: a consumer group's settings, epoch (raised by each seek), pause, and
 ///   per partition the cursor: every offset below it was handed out at least once.
@@ -98,8 +100,7 @@ struct PostgresSchema: Sendable {
                 data bytea,
                 size integer NOT NULL,
                 stored_at timestamptz NOT NULL,
-                PRIMARY KEY (topic, partition, "offset"),
-                FOREIGN KEY (topic, partition) REFERENCES {S}.partitions (topic, partition) ON DELETE CASCADE
+                PRIMARY KEY (topic, partition, "offset")
             )
             """,
             "CREATE INDEX events_by_time ON {S}.events (topic, partition, stored_at)",
