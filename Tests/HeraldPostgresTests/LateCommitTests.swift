@@ -37,9 +37,12 @@ struct LateCommitTests {
 
         let committed = Ids()
         let received = Ids()
-        let subscriptions = try await (0..<2).asyncMap { _ in
-            try await broker.subscribe(to: "late", group: "readers", options: SubscriptionOptions(prefetch: 16, ackDeadline: .seconds(300)))
+        var members: [Subscription] = []
+        for _ in 0..<2 {
+            members.append(
+                try await broker.subscribe(to: "late", group: "readers", options: SubscriptionOptions(prefetch: 16, ackDeadline: .seconds(300))))
         }
+        let subscriptions = members
         let consumers = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for subscription in subscriptions {
@@ -95,14 +98,5 @@ struct LateCommitTests {
         #expect(
             Set(seen) == expected,
             "missing: \(expected.subtracting(seen).sorted().prefix(5)); unexpected: \(Set(seen).subtracting(expected).sorted().prefix(5))")
-    }
-}
-
-extension Sequence {
-    /// The results of `transform` applied to each element in turn.
-    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
-        var results: [T] = []
-        for element in self { results.append(try await transform(element)) }
-        return results
     }
 }

@@ -46,10 +46,16 @@ final class OperatorSession: Sendable {
         var quiet = Logger(label: "herald.operator")
         quiet.logLevel = .critical
         let broker: any BrokerAdmin
-        if let postgres = options.postgres {
+        let postgres: PostgresBrokerOptions?
+        do {
+            postgres = try options.postgres.brokerOptions()
+        } catch {
+            try? await client.shutdown()
+            throw OperatorFailure(message: "\(error)", exitCode: OperatorExit.usage)
+        }
+        if let postgres {
             do {
-                let brokerOptions = try PostgresRun.options(url: postgres, readURL: options.postgresRead, schema: options.postgresSchema)
-                broker = try await PostgresBroker.connect(brokerOptions, logger: quiet)
+                broker = try await PostgresBroker.connect(postgres, logger: quiet)
             } catch {
                 try? await client.shutdown()
                 throw OperatorFailure(message: "\(error)", exitCode: error is BrokerError ? OperatorExit.unavailable : OperatorExit.usage)

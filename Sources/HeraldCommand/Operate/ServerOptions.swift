@@ -11,14 +11,8 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "An embedded log to open in this process (not one a running server has open).")
     var dataDir: String?
 
-    @Option(help: "A PostgreSQL broker to open in this process, e.g. postgres://user@127.0.0.1:5432/db.")
-    var postgres: String?
-
-    @Option(help: "With --postgres: a streaming replica of it, for the reads that may lag.")
-    var postgresRead: String?
-
-    @Option(help: "With --postgres: the schema of Herald's tables (default herald).")
-    var postgresSchema = "herald"
+    @OptionGroup
+    var postgres: PostgresOptions
 
     @Option(help: "The bearer token for --server (default: the HERALD_TOKEN environment variable).")
     var token: String?
@@ -31,14 +25,11 @@ struct ServerOptions: ParsableArguments {
     var caCertificate: String?
 
     func validate() throws {
-        if [server != nil, dataDir != nil, postgres != nil].filter({ $0 }).count > 1 {
+        if [server != nil, dataDir != nil, postgres.url != nil].filter({ $0 }).count > 1 {
             throw ValidationError("--server, --data-dir and --postgres name different brokers; give one")
         }
-        if server == nil, dataDir == nil, postgres == nil {
+        if server == nil, dataDir == nil, postgres.url == nil {
             throw ValidationError("give --server URL (a running herald serve), --data-dir DIR (an embedded log) or --postgres URL")
-        }
-        if postgresRead != nil, postgres == nil {
-            throw ValidationError("--postgres-read is a replica of the --postgres primary; give --postgres as well")
         }
         if let server, !(server.hasPrefix("http://") || server.hasPrefix("https://")) {
             throw ValidationError("--server \(server) is not an http:// or https:// URL")

@@ -33,14 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Serve NATS JetStream at this URL (e.g. nats://127.0.0.1:4222) instead of the embedded log.")
     var nats: String?
 
-    @Option(help: "Serve a PostgreSQL broker at this URL (e.g. postgres://user@127.0.0.1:5432/db) instead of the embedded log.")
-    var postgres: String?
-
-    @Option(help: "With --postgres: a streaming replica of it, for the reads that may lag (lag figures, topic descriptions, range reads).")
-    var postgresRead: String?
-
-    @Option(help: "With --postgres: the schema of Herald's tables (default herald).")
-    var postgresSchema = "herald"
+    @OptionGroup
+    var postgres: PostgresOptions
 
     @Option(help: "The address to listen on (default 127.0.0.1, from the config file if it sets one).")
     var host: String?
@@ -64,14 +58,11 @@ struct ServeCommand: AsyncParsableCommand {
     var verbose = false
 
     func validate() throws {
-        if [nats != nil, dataDir != nil, postgres != nil].filter({ $0 }).count > 1 {
+        if [nats != nil, dataDir != nil, postgres.url != nil].filter({ $0 }).count > 1 {
             throw ValidationError("--data-dir, --nats and --postgres name different brokers; give one")
         }
-        if nats == nil, dataDir == nil, postgres == nil {
+        if nats == nil, dataDir == nil, postgres.url == nil {
             throw ValidationError("give --data-dir DIR (the embedded log), --nats URL or --postgres URL")
-        }
-        if postgresRead != nil, postgres == nil {
-            throw ValidationError("--postgres-read is a replica of the --postgres primary; give --postgres as well")
         }
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-certificate and --tls-key go together; give both or neither")
@@ -106,8 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("no access token is configured and --allow-anonymous is not given: every request but the probes gets 401")
         }
         let broker: any BrokerAdmin
-        if let postgres {
-            broker = try await PostgresBroker.connect(PostgresRun.options(url: postgres, readURL: postgresRead, schema: postgresSchema), logger: logger)
+        if let postgres = try postgres.brokerOptions() {
+            broker = try await PostgresBroker.connect(postgres, logger: logger)
         } else if let nats {
             broker = try await NATSBroker.connect(NATSBrokerOptions(servers: nats.split(separator: ",").map(String.init)), logger: logger)
         } else if let dataDir {

@@ -62,7 +62,7 @@ public final class PostgresBroker: BrokerAdmin, Sendable {
         self.tables = PostgresTables(schema: options.schema)
         self.logger = logger
         let tables = PostgresTables(schema: options.schema)
-        let wakeups = PostgresWakeups(channel: "herald_\(options.schema)")
+        let wakeups = PostgresWakeups(schema: options.schema)
         self.wakeups = wakeups
         self.acks = PostgresAckWriter(logger: logger) { tokens, topic, group in
             _ = try await Self.writeAcknowledgements(tokens, topic: topic, group: group, client: primary, tables: tables, wakeups: wakeups, logger: logger)
@@ -189,13 +189,19 @@ public final class PostgresBroker: BrokerAdmin, Sendable {
         do {
             return try await body()
         } catch {
-            // A transaction wraps what its body threw.
-            var cause: any Error = error
-            while let wrapped = cause as? PostgresTransactionError, let inner = wrapped.closureError { cause = inner }
+            let cause = Self.cause(of: error)
             if let brokerError = cause as? BrokerError { throw brokerError }
             if cause is CancellationError { throw CancellationError() }
             throw BrokerError.unavailable("\(operation()) failed in PostgreSQL: \(Self.describe(error))")
         }
+    }
+
+    /// What a transaction's body threw, out of the `PostgresTransactionError`s wrapping it; any other
+    /// error as it is.
+    static func cause(of error: any Error) -> any Error {
+        var cause = error
+        while let wrapped = cause as? PostgresTransactionError, let inner = wrapped.closureError { cause = inner }
+        return cause
     }
 
     /// Runs `body` in a transaction on the primary, again (up to 3 times) when PostgreSQL aborted it for a

@@ -14,8 +14,14 @@ final class PostgresWakeups: Sendable {
     private let signals = Mutex<[String: [UInt64: AsyncSignal]]>([:])
     private let listener = Mutex<Task<Void, Never>?>(nil)
 
-    init(channel: String) {
-        self.channel = channel
+    /// Wake-ups on the channel of `schema`.
+    init(schema: String) {
+        self.channel = Self.channel(forSchema: schema)
+    }
+
+    /// The notification channel of a schema's broker, outbox and relays.
+    static func channel(forSchema schema: String) -> String {
+        "herald_\(schema)"
     }
 
     /// Starts listening on a connection of `client`, reconnecting after a failure, until ``stop()``.
@@ -63,6 +69,11 @@ final class PostgresWakeups: Sendable {
 
     /// Sends the notification for `topic` with the transaction of `connection` (delivered when it commits).
     func notify(_ topic: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await Self.notify(topic, channel: channel, on: connection, logger: logger)
+    }
+
+    /// Sends the notification for `topic` on `channel` with the transaction of `connection`.
+    static func notify(_ topic: String, channel: String, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("SELECT pg_notify(\(channel), \(topic))", logger: logger)
     }
 

@@ -229,8 +229,7 @@ public final class PostgresInbox: Sendable {
         do {
             return try await body()
         } catch {
-            var cause: any Error = error
-            while let wrapped = cause as? PostgresTransactionError, let inner = wrapped.closureError { cause = inner }
+            let cause = PostgresBroker.cause(of: error)
             if cause is RollBack { return rolledBack() }
             throw cause
         }

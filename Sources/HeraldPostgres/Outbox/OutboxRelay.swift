@@ -72,7 +72,7 @@ public final class OutboxRelay: Service, Sendable {
         self.target = target
         self.options = options
         self.logger = logger
-        self.wakeups = PostgresWakeups(channel: "herald_\(outbox.schema)")
+        self.wakeups = PostgresWakeups(schema: outbox.schema)
         self.lockClass = Self.lockClass(of: outbox.schema)
         let dimensions = [("schema", outbox.schema)]
         self.relayed = Counter(label: "herald_outbox_relayed_events_total", dimensions: dimensions, factory: metrics)
@@ -164,7 +164,7 @@ public final class OutboxRelay: Service, Sendable {
         var failedSlots: Set<Int> = []
         for try await row in try await connection.query(
             """
-            SELECT sequence, slot, topic, \(unescaped: EventColumns.names.replacingOccurrences(of: ", size", with: "")) FROM \(unescaped: outbox.table)
+            SELECT sequence, slot, topic, \(unescaped: EventColumns.eventNames.joined(separator: ", ")) FROM \(unescaped: outbox.table)
             WHERE slot = ANY(\(serving)::integer[]) ORDER BY sequence LIMIT \(Int64(options.batchSize))
             """, logger: logger
         ) {

@@ -10,7 +10,7 @@ struct OutboxRow: Sendable {
     let topic: String
     let event: Event
 
-    /// Decodes `sequence, slot, topic` and the event's columns (``EventColumns/names`` without `size`).
+    /// Decodes `sequence, slot, topic` and the event's columns (``EventColumns/eventNames``).
     ///
     /// - Throws: ``BrokerError/storage(_:error:isRetryable:)`` when the row does not make a valid event.
     init(_ row: PostgresRow) throws {
@@ -20,9 +20,9 @@ struct OutboxRow: Sendable {
         self.slot = Int(slot)
         self.topic = topic
         do {
-            self.event = try Event(
-                id: id, source: source, type: type, subject: subject, time: time.flatMap(RFC3339.parse), dataContentType: contentType,
-                dataSchema: schema, extensions: try EventColumns.parseExtensions(extensions), data: data)
+            self.event = try EventColumns.event(
+                id: id, source: source, type: type, subject: subject, time: time, contentType: contentType, schema: schema, extensions: extensions,
+                data: data)
         } catch {
             throw BrokerError.storage("reading outbox row \(sequence)", error: error, isRetryable: false)
         }

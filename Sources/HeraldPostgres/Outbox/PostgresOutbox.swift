@@ -88,7 +88,7 @@ public struct PostgresOutbox: Sendable {
             }
             start += chunk.count
         }
-        try await connection.query("SELECT pg_notify(\("herald_" + schema), \(OutboxRelay.wakeupTopic))", logger: logger)
+        try await PostgresWakeups.notify(OutboxRelay.wakeupTopic, channel: PostgresWakeups.channel(forSchema: schema), on: connection, logger: logger)
         return sequences
     }
 
