@@ -44,7 +44,7 @@ private func withBrokers<T>(
 }
 
 /// The next delivery within `timeout`.
-private func next(_ subscription: Subscription, timeout: Duration = .seconds(10)) async throws -> Delivery {
+private func next(_ subscription: Subscription, timeout: Duration = .seconds(30)) async throws -> Delivery {
     let delivery = try await withTimeout(timeout, "a delivery on \(subscription.topic)") { try await subscription.next() }
     return try #require(delivery)
 }

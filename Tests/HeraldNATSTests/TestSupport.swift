@@ -57,7 +57,7 @@ struct TestTimeout: Error, CustomStringConvertible {
 
 /// Runs `body`, failing with ``TestTimeout`` if it does not finish within `timeout`.
 func withTimeout<T: Sendable>(
-    _ timeout: Duration = .seconds(10),
+    _ timeout: Duration = .seconds(30),
     _ what: String,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
@@ -77,7 +77,7 @@ func withTimeout<T: Sendable>(
 
 extension NATSSubscription {
     /// The next `count` messages, within `timeout`.
-    func take(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [NATSMessage] {
+    func take(_ count: Int, timeout: Duration = .seconds(30)) async throws -> [NATSMessage] {
         try await withTimeout(timeout, "\(count) messages on \(subject)") {
             var messages: [NATSMessage] = []
             var iterator = self.makeAsyncIterator()

@@ -57,7 +57,7 @@ struct ConsumeOverHTTPTests {
             let last = try #require(again.first?["token"] as? String)
             _ = try await settle(server, [#"{"token":"\#(last)","action":"ack"}"#])
         }
-        try await broker.waitUntilIdle(groups: [GroupReference(topic: "orders", group: "billing")], timeout: .seconds(10))
+        try await broker.waitUntilIdle(groups: [GroupReference(topic: "orders", group: "billing")], timeout: .seconds(60))
     }
 
     @Test("a fetch that waits returns as soon as an event arrives; one with nothing to take returns empty after its wait")
@@ -83,7 +83,7 @@ struct ConsumeOverHTTPTests {
             let answer = try await settle(server, [#"{"token":"\#(token)","action":"reject","reason":"card declined","errorType":"PaymentError"}"#])
             #expect(answer.status == 200)
         }
-        try await broker.waitUntilIdle(groups: [GroupReference(topic: "orders", group: "billing")], timeout: .seconds(10))
+        try await broker.waitUntilIdle(groups: [GroupReference(topic: "orders", group: "billing")], timeout: .seconds(60))
         let deadLetters = try await broker.readDeadLetters(group: "billing", on: "orders")
         #expect(deadLetters.count == 1)
         #expect(deadLetters.first?.deadLetter?.failure == DeliveryFailure(errorType: "PaymentError", message: "card declined"))

@@ -157,7 +157,7 @@ struct TriageOverHTTPTests {
                 }
             }
             #expect(rejected)
-            try await broker.waitUntilIdle(groups: [GroupReference(topic: "orders", group: "billing")], timeout: .seconds(10))
+            try await broker.waitUntilIdle(groups: [GroupReference(topic: "orders", group: "billing")], timeout: .seconds(60))
             await subscription.close()
             let latest = try await send(server, .GET, "\(base)?limit=100")
             let comeback = try #require((latest.json["deadLetters"] as? [[String: Any]])?.first { $0["redrives"] as? Int == 1 })

@@ -63,7 +63,7 @@ struct WebhookTests {
             #expect(first["time"] as? String == "2026-11-30T00:53:20.250000Z" || first["time"] as? String == "2026-11-30T00:53:20.250000+00:00")
             #expect((first["data"] as? [String: Any])?["drink"] as? String == "flat white")
             #expect(received["w-2"]?["data_base64"] as? String == "AAEC/w==")
-            try await broker.waitUntilIdle(groups: [GroupReference(topic: "orders", group: "webhook-sdk")], timeout: .seconds(10))
+            try await broker.waitUntilIdle(groups: [GroupReference(topic: "orders", group: "webhook-sdk")], timeout: .seconds(60))
             let status = try await server.send(.GET, "/webhooks")
             let entry = (status.json["webhooks"] as? [[String: Any]])?.first
             #expect(entry?["state"] as? String == "active" && entry?["delivered"] as? Int == 2 && entry?["allowedRatePerMinute"] as? Int == 6_000)

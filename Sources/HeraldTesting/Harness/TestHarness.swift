@@ -88,11 +88,13 @@ public struct TestHarness: Sendable {
     }
 
     /// Runs the consumers until every one of their groups has acknowledged every event of its topics
-    /// (retries and redeliveries included), then shuts them down gracefully.
+    /// (retries and redeliveries included), then shuts them down gracefully. The default `timeout` is
+    /// generous on purpose: a test process running hundreds of tests at once on two cores can take seconds
+    /// for what takes milliseconds alone, and a longer wait only slows a test that fails anyway.
     ///
     /// - Throws: ``BrokerError/unavailable(_:)`` when they are not idle within `timeout`, naming the busy
     ///   groups; whatever a consumer throws.
-    public func run(_ consumers: [Consumer], timeout: Duration = .seconds(10)) async throws {
+    public func run(_ consumers: [Consumer], timeout: Duration = .seconds(60)) async throws {
         let groups = consumers.flatMap { consumer in
             consumer.topics.map { GroupReference(topic: $0, group: consumer.configuration.group) }
         }

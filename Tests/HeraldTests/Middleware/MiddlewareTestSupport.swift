@@ -259,7 +259,7 @@ struct WaitTimedOut: Error {
 /// For states that have no signal to await (how many tasks are queued inside a semaphore).
 func waitUntil(
     _ description: String,
-    timeout: Duration = .seconds(10),
+    timeout: Duration = .seconds(30),
     sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () -> Bool
 ) async throws {
