@@ -10,11 +10,14 @@ enum EventColumns {
     /// takes them.
     static let eventNames = ["id", "source", "type", "subject", "time", "data_content_type", "data_schema", "extensions", "data"]
 
-    /// The columns written, in the order of ``bind(_:into:)``: the event's, then `size`.
+    /// The columns written, in the order of ``bindArrays(_:into:)``: the event's, then `size`.
     static let names = (eventNames + ["size"]).joined(separator: ", ")
 
     /// The columns read, in the order ``decode(_:)`` expects: partition, offset and stored_at first.
     static let selected = columns(of: nil)
+
+    /// How many columns ``selected`` has (a query may select more after them).
+    static var selectedCount: Int { 3 + eventNames.count }
 
     /// ``selected`` of the table aliased `alias`.
     static func columns(of alias: String?) -> String {
@@ -22,18 +25,47 @@ enum EventColumns {
         return (["partition", "\"offset\"", "stored_at"] + eventNames).map { prefix + $0 }.joined(separator: ", ")
     }
 
-    /// Binds the event's columns (10 of them).
-    static func bind(_ event: Event, into bindings: inout PostgresBindings) {
-        bindings.append(event.id)
-        bindings.append(event.source)
-        bindings.append(event.type)
-        bindings.append(event.subject)
-        bindings.append(event.time.map(RFC3339.format))
-        bindings.append(event.dataContentType)
-        bindings.append(event.dataSchema)
-        bindings.append(extensionsText(event.extensions))
-        bindings.append(event.data)
-        bindings.append(Int32(clamping: event.payloadSize))
+    /// Binds the columns of `events` as one array each (10 of them, in the order of ``names``), so that a
+    /// statement inserting any number of events has 10 parameters: ``unnest(from:)`` reads them back as
+    /// rows.
+    static func bindArrays(_ events: some Collection<Event>, into bindings: inout PostgresBindings) {
+        bindings.append(events.map(\.id))
+        bindings.append(events.map(\.source))
+        bindings.append(events.map(\.type))
+        bindings.append(NullableArrayParameter(elements: events.map(\.subject)))
+        bindings.append(NullableArrayParameter(elements: events.map { $0.time.map(RFC3339.format) }))
+        bindings.append(NullableArrayParameter(elements: events.map(\.dataContentType)))
+        bindings.append(NullableArrayParameter(elements: events.map(\.dataSchema)))
+        bindings.append(NullableArrayParameter(elements: events.map { extensionsText($0.extensions) }))
+        bindings.append(NullableArrayParameter(elements: events.map(\.data)))
+        bindings.append(events.map { Int32(clamping: $0.payloadSize) })
+    }
+
+    /// The rows of arrays bound from parameter `$1` on: first the `leading` columns (name and element type),
+    /// then those ``bindArrays(_:into:)`` bound, as the table `e` with those columns, ``names`` and
+    /// `ordinality` (a row's place in the arrays, from 1).
+    static func unnest(leading: [(name: String, type: String)]) -> String {
+        let types = leading.map(\.type) + ["text", "text", "text", "text", "text", "text", "text", "text", "bytea", "integer"]
+        let arrays = types.enumerated().map { index, type in "$\(index + 1)::\(type)[]" }.joined(separator: ", ")
+        return "unnest(\(arrays)) WITH ORDINALITY AS e(\((leading.map(\.name) + [names, "ordinality"]).joined(separator: ", ")))"
+    }
+
+    /// Events per statement at most when inserted through ``unnest(from:)``: bounds the statement's size
+    /// with the events' (an event holds at most a few MiB).
+    static func statementChunks(_ events: some Collection<Event>, maximumBytes: Int = 8 << 20, maximumEvents: Int = 5_000) -> [Range<Int>] {
+        var chunks: [Range<Int>] = []
+        var start = 0
+        var bytes = 0
+        for (index, event) in events.enumerated() {
+            if index > start, bytes + event.payloadSize > maximumBytes || index - start >= maximumEvents {
+                chunks.append(start..<index)
+                start = index
+                bytes = 0
+            }
+            bytes += event.payloadSize
+        }
+        if start < events.count { chunks.append(start..<events.count) }
+        return chunks
     }
 
     /// The row type ``selected`` decodes into.

@@ -134,27 +134,22 @@ extension PostgresBroker {
         return receipts
     }
 
-    /// Inserts events at their offsets, in statements of at most 2,000 rows (PostgreSQL takes at most
-    /// 65,535 parameters per statement).
+    /// Inserts events at their offsets, each column bound as one array (``EventColumns/bindArrays(_:into:)``),
+    /// in statements of bounded size.
     private func insert(_ rows: [(event: Event, partition: Int, offset: Int64)], topic: String, on connection: PostgresConnection) async throws {
-        var start = 0
-        while start < rows.count {
-            let chunk = rows[start..<min(rows.count, start + 2_000)]
-            var bindings = PostgresBindings(capacity: 1 + chunk.count * 12)
+        for chunk in EventColumns.statementChunks(rows.map(\.event)) {
+            let slice = rows[chunk]
+            var bindings = PostgresBindings(capacity: 12)
+            bindings.append(slice.map { Int32($0.partition) })
+            bindings.append(slice.map(\.offset))
+            EventColumns.bindArrays(slice.map(\.event), into: &bindings)
             bindings.append(topic)
-            var values: [String] = []
-            values.reserveCapacity(chunk.count)
-            var parameter = 2
-            for row in chunk {
-                bindings.append(Int32(row.partition))
-                bindings.append(row.offset)
-                EventColumns.bind(row.event, into: &bindings)
-                values.append("($1, " + (parameter..<(parameter + 12)).map { "$\($0)" }.joined(separator: ", ") + ", clock_timestamp())")
-                parameter += 12
-            }
-            let sql = "INSERT INTO \(tables.events) (topic, partition, \"offset\", \(EventColumns.names), stored_at) VALUES " + values.joined(separator: ", ")
+            let rows = EventColumns.unnest(leading: [("partition", "integer"), ("\"offset\"", "bigint")])
+            let sql = """
+                INSERT INTO \(tables.events) (topic, partition, "offset", \(EventColumns.names), stored_at)
+                SELECT $13, partition, "offset", \(EventColumns.names), clock_timestamp() FROM \(rows)
+                """
             try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-            start += chunk.count
         }
     }
 

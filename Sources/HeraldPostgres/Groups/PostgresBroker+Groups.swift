@@ -124,22 +124,19 @@ extension PostgresBroker {
     private func take(for member: PostgresMember, limit: Int, rotation: Int, on connection: PostgresConnection) async throws -> PostgresTake {
         let topic = member.topic
         let group = member.group
+        // The group's settings and how many deliveries the member holds, in one round trip.
         let groupRows = try await connection.query(
-            "SELECT epoch, paused, options FROM \(unescaped: tables.groups) WHERE topic = \(topic) AND name = \(group)", logger: logger
+            """
+            SELECT g.epoch, g.paused, g.options, (SELECT count(*) FROM \(unescaped: tables.deliveries) d
+                WHERE d.topic = g.topic AND d."group" = g.name AND d.member = \(member.name) AND d.in_flight AND d.visible_at > clock_timestamp())
+            FROM \(unescaped: tables.groups) g WHERE g.topic = \(topic) AND g.name = \(group)
+            """, logger: logger
         ).collect()
         guard let groupRow = groupRows.first else { return .ended }
-        let (epoch, paused, optionsText) = try groupRow.decode((Int64, Bool, String).self)
+        let (epoch, paused, optionsText, held) = try groupRow.decode((Int64, Bool, String, Int64).self)
         if paused { return .wait(seconds: nil) }
         let options = try GroupOptionsDocument.options(text: optionsText, topic: topic, group: group)
         let deadline = Self.interval(options.ackDeadline)
-        let perKey = options.ordering == .perKey
-        let held =
-            try await connection.query(
-                """
-                SELECT count(*) FROM \(unescaped: tables.deliveries)
-                WHERE topic = \(topic) AND "group" = \(group) AND member = \(member.name) AND in_flight AND visible_at > clock_timestamp()
-                """, logger: logger
-            ).collect().first?.decode(Int64.self) ?? 0
         var room = min(limit, member.prefetch - Int(held))
         if room <= 0 {
             return .wait(seconds: try await secondsUntilVisible(topic: topic, group: group, member: member.name, on: connection))
@@ -227,6 +224,13 @@ extension PostgresBroker {
             let count = configuration.partitions
             for step in 0..<count where room > 0 {
                 let partition = Int32((rotation + step) % count)
+                if options.ordering != .perKey {
+                    let leased = try await leaseNext(
+                        room, topic: topic, group: group, partition: partition, member: member, deadline: deadline, epoch: epoch, on: connection)
+                    taken += leased
+                    room -= leased.count
+                    continue
+                }
                 let cursorRows = try await connection.query(
                     """
                     SELECT gp.cursor, p.start_offset, p.next_offset FROM \(unescaped: tables.groupPartitions) gp
@@ -238,7 +242,7 @@ extension PostgresBroker {
                 let (storedCursor, start, end) = try cursorRow.decode((Int64, Int64, Int64).self)
                 let cursor = max(storedCursor, start)
                 guard cursor < end else { continue }
-                let scan = options.ordering == .perKey ? min(10_000, room * 8 + 64) : room
+                let scan = min(10_000, room * 8 + 64)
                 let found = try await connection.query(
                     """
                     SELECT \(unescaped: EventColumns.selected) FROM \(unescaped: tables.events)
@@ -247,16 +251,14 @@ extension PostgresBroker {
                 ).collect().map(EventColumns.decode)
                 guard !found.isEmpty else { continue }
                 var blocked: Set<String> = []
-                if options.ordering == .perKey {
-                    let keys = Array(Set(found.compactMap(\.event.partitionKey)))
-                    for try await row in try await connection.query(
-                        """
-                        SELECT DISTINCT key FROM \(unescaped: tables.deliveries)
-                        WHERE topic = \(topic) AND "group" = \(group) AND partition = \(partition) AND key = ANY(\(keys))
-                        """, logger: logger
-                    ) {
-                        blocked.insert(try row.decode(String.self))
-                    }
+                let keys = Array(Set(found.compactMap(\.event.partitionKey)))
+                for try await row in try await connection.query(
+                    """
+                    SELECT DISTINCT key FROM \(unescaped: tables.deliveries)
+                    WHERE topic = \(topic) AND "group" = \(group) AND partition = \(partition) AND key = ANY(\(keys))
+                    """, logger: logger
+                ) {
+                    blocked.insert(try row.decode(String.self))
                 }
                 var dispatch: [StoredEvent] = []
                 var waiting: [StoredEvent] = []
@@ -264,7 +266,7 @@ extension PostgresBroker {
                 for stored in found {
                     guard dispatch.count < room else { break }
                     scanned = stored.offset.value + 1
-                    if options.ordering == .perKey, let key = stored.event.partitionKey {
+                    if let key = stored.event.partitionKey {
                         if blocked.contains(key) {
                             waiting.append(stored)
                             continue
@@ -280,7 +282,7 @@ extension PostgresBroker {
                             (topic, "group", partition, "offset", in_flight, visible_at, attempts, delivery_id, member, key, first_delivered_at)
                         SELECT \(topic), \(group), \(partition), u."offset", true, clock_timestamp() + \(deadline)::interval, 1,
                             nextval(\(tables.deliveryIDs)), \(member.name), NULLIF(u.key, ''), clock_timestamp()
-                        FROM unnest(\(dispatch.map(\.offset.value))::bigint[], \(dispatch.map { perKey ? $0.event.partitionKey ?? "" : "" })::text[]) AS u("offset", key)
+                        FROM unnest(\(dispatch.map(\.offset.value))::bigint[], \(dispatch.map { $0.event.partitionKey ?? "" })::text[]) AS u("offset", key)
                         RETURNING "offset", delivery_id, first_delivered_at
                         """, logger: logger
                     ).collect()
@@ -320,6 +322,48 @@ extension PostgresBroker {
         if !taken.isEmpty { return .taken(taken) }
         if !exhausted.isEmpty { return .wait(seconds: 0) }
         return .wait(seconds: try await secondsUntilVisible(topic: topic, group: group, member: nil, on: connection))
+    }
+
+    /// Leases up to `room` new events of one partition in order, in one statement: locks the group's cursor
+    /// row (skipping it when another member holds it), reads the events from the cursor, writes their
+    /// delivery rows and moves the cursor past them. For groups without per-key order.
+    private func leaseNext(
+        _ room: Int, topic: String, group: String, partition: Int32, member: PostgresMember, deadline: String, epoch: Int64,
+        on connection: PostgresConnection
+    ) async throws -> [TakenRecord] {
+        let rows = try await connection.query(
+            """
+            WITH c AS (
+                SELECT GREATEST(gp.cursor, p.start_offset) AS first, p.next_offset AS next FROM \(unescaped: tables.groupPartitions) gp
+                JOIN \(unescaped: tables.partitions) p ON p.topic = gp.topic AND p.partition = gp.partition
+                WHERE gp.topic = \(topic) AND gp."group" = \(group) AND gp.partition = \(partition) FOR UPDATE OF gp SKIP LOCKED),
+            found AS (
+                SELECT \(unescaped: EventColumns.columns(of: "e")) FROM \(unescaped: tables.events) e, c
+                WHERE e.topic = \(topic) AND e.partition = \(partition) AND e."offset" >= c.first AND e."offset" < c.next
+                ORDER BY e."offset" LIMIT \(Int32(room))),
+            leased AS (
+                INSERT INTO \(unescaped: tables.deliveries)
+                    (topic, "group", partition, "offset", in_flight, visible_at, attempts, delivery_id, member, first_delivered_at)
+                SELECT \(topic), \(group), \(partition), found."offset", true, clock_timestamp() + \(deadline)::interval, 1,
+                    nextval(\(tables.deliveryIDs)), \(member.name), clock_timestamp()
+                FROM found
+                RETURNING "offset", delivery_id, first_delivered_at),
+            moved AS (
+                UPDATE \(unescaped: tables.groupPartitions) SET cursor = (SELECT max("offset") + 1 FROM found)
+                WHERE topic = \(topic) AND "group" = \(group) AND partition = \(partition) AND EXISTS (SELECT 1 FROM found))
+            SELECT \(unescaped: EventColumns.columns(of: "found")), leased.delivery_id, leased.first_delivered_at
+            FROM found JOIN leased ON leased."offset" = found."offset" ORDER BY found."offset"
+            """, logger: logger
+        ).collect()
+        return try rows.map { row in
+            let stored = try EventColumns.decode(row)
+            let lease = row.makeRandomAccess()
+            let id = try lease[EventColumns.selectedCount].decode(Int64.self)
+            let first = try lease[EventColumns.selectedCount + 1].decode(Date.self)
+            return TakenRecord(
+                stored: stored, attempt: 1, firstDeliveredAt: first,
+                token: DeliveryToken(rawValue: UInt64(id), partition: stored.partition, offset: stored.offset, epoch: UInt64(epoch)))
+        }
     }
 
     /// Seconds until the group's next row becomes visible (a deadline or a redelivery); only `member`'s

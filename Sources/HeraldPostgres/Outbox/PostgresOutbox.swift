@@ -65,28 +65,24 @@ public struct PostgresOutbox: Sendable {
         try TopicName.validate(topic)
         var sequences: [Int64] = []
         sequences.reserveCapacity(events.count)
-        var start = 0
-        while start < events.count {
-            let chunk = events[start..<min(events.count, start + 2_000)]
-            var bindings = PostgresBindings(capacity: 1 + chunk.count * 11)
+        for chunk in EventColumns.statementChunks(events) {
+            let slice = events[chunk]
+            var bindings = PostgresBindings(capacity: 12)
+            bindings.append(slice.map { Int32(Self.slot(of: $0)) })
+            EventColumns.bindArrays(slice, into: &bindings)
             bindings.append(topic)
-            var values: [String] = []
-            values.reserveCapacity(chunk.count)
-            var parameter = 2
-            for event in chunk {
-                bindings.append(Int32(Self.slot(of: event)))
-                EventColumns.bind(event, into: &bindings)
-                values.append("($1, " + (parameter..<(parameter + 11)).map { "$\($0)" }.joined(separator: ", ") + ")")
-                parameter += 11
-            }
-            let sql =
-                "INSERT INTO \(table) (topic, slot, \(EventColumns.names)) VALUES " + values.joined(separator: ", ")
-                + " RETURNING sequence"
-            // RETURNING gives the rows in VALUES order for a plain INSERT; the sequence numbers them so.
+            // Inserted in the events' order, so the sequence numbers them so: sorted, they are the events'.
+            let sql = """
+                INSERT INTO \(table) (topic, slot, \(EventColumns.names))
+                SELECT $12, slot, \(EventColumns.names) FROM \(EventColumns.unnest(leading: [("slot", "integer")]))
+                ORDER BY e.ordinality
+                RETURNING sequence
+                """
+            var inserted: [Int64] = []
             for try await sequence in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).decode(Int64.self) {
-                sequences.append(sequence)
+                inserted.append(sequence)
             }
-            start += chunk.count
+            sequences += inserted.sorted()
         }
         try await PostgresWakeups.notify(OutboxRelay.wakeupTopic, channel: PostgresWakeups.channel(forSchema: schema), on: connection, logger: logger)
         return sequences
