@@ -76,11 +76,15 @@ extension PostgresBroker {
             let sources = events.map(\.source)
             let ids = events.map(\.id)
             let window = Self.interval(configuration.deduplicationWindow)
+            // One index probe per event (LATERAL … LIMIT 1): a join would be planned from the table's
+            // statistics, which lag behind a table that grows fast, and once scanned the whole topic.
             for try await row in try await connection.query(
                 """
-                SELECT d.source, d.id, d.partition, d."offset" FROM \(unescaped: tables.deduplication) d
-                JOIN unnest(\(sources)::text[], \(ids)::text[]) AS wanted(source, id) ON d.source = wanted.source AND d.id = wanted.id
-                WHERE d.topic = \(topic) AND d.stored_at > clock_timestamp() - \(window)::interval
+                SELECT w.source, w.id, e.partition, e."offset" FROM unnest(\(sources)::text[], \(ids)::text[]) AS w(source, id)
+                CROSS JOIN LATERAL (
+                    SELECT partition, "offset" FROM \(unescaped: tables.events)
+                    WHERE topic = \(topic) AND source = w.source AND id = w.id AND stored_at > clock_timestamp() - \(window)::interval
+                    ORDER BY stored_at DESC LIMIT 1) e
                 """, logger: logger
             ) {
                 let (source, id, partition, offset) = try row.decode((String, String, Int32, Int64).self)
@@ -119,17 +123,6 @@ extension PostgresBroker {
                         \(changedPartitions.map { incoming[$0]?.bytes ?? 0 })::bigint[]) AS u(partition, events, bytes)
             WHERE p.topic = \(topic) AND p.partition = u.partition
             """, logger: logger)
-        if configuration.deduplicationWindow > .zero {
-            try await connection.query(
-                """
-                INSERT INTO \(unescaped: tables.deduplication) (topic, source, id, partition, "offset", stored_at)
-                SELECT \(topic), u.source, u.id, u.partition, u."offset", clock_timestamp()
-                FROM unnest(\(fresh.map(\.event.source))::text[], \(fresh.map(\.event.id))::text[], \(fresh.map { Int32($0.partition) })::integer[],
-                            \(fresh.map(\.offset))::bigint[]) AS u(source, id, partition, "offset")
-                ON CONFLICT (topic, source, id) DO UPDATE
-                SET partition = EXCLUDED.partition, "offset" = EXCLUDED."offset", stored_at = EXCLUDED.stored_at
-                """, logger: logger)
-        }
         try await wakeups.notify(topic, on: connection, logger: logger)
         return receipts
     }

@@ -246,7 +246,6 @@ struct PostgresTables: Sendable {
     var topics: String { "\(schema).topics" }
     var partitions: String { "\(schema).partitions" }
     var events: String { "\(schema).events" }
-    var deduplication: String { "\(schema).deduplication" }
     var groups: String { "\(schema).groups" }
     var groupPartitions: String { "\(schema).group_partitions" }
     var deliveries: String { "\(schema).deliveries" }

@@ -338,21 +338,26 @@ extension PostgresBroker {
                 JOIN \(unescaped: tables.partitions) p ON p.topic = gp.topic AND p.partition = gp.partition
                 WHERE gp.topic = \(topic) AND gp."group" = \(group) AND gp.partition = \(partition) FOR UPDATE OF gp SKIP LOCKED),
             found AS (
-                SELECT \(unescaped: EventColumns.columns(of: "e")) FROM \(unescaped: tables.events) e, c
-                WHERE e.topic = \(topic) AND e.partition = \(partition) AND e."offset" >= c.first AND e."offset" < c.next
-                ORDER BY e."offset" LIMIT \(Int32(room))),
+                SELECT \(unescaped: EventColumns.columns(of: "e")), nextval(\(tables.deliveryIDs)) AS delivery_id,
+                    clock_timestamp() AS first_delivered_at
+                FROM c CROSS JOIN LATERAL (
+                    -- LATERAL … LIMIT: an index scan from the cursor that stops after the batch (as a join,
+                    -- it read the partition's whole remaining range and sorted it).
+                    SELECT * FROM \(unescaped: tables.events)
+                    WHERE topic = \(topic) AND partition = \(partition) AND "offset" >= c.first AND "offset" < c.next
+                    ORDER BY "offset" LIMIT \(Int32(room))) e),
             leased AS (
                 INSERT INTO \(unescaped: tables.deliveries)
                     (topic, "group", partition, "offset", in_flight, visible_at, attempts, delivery_id, member, first_delivered_at)
-                SELECT \(topic), \(group), \(partition), found."offset", true, clock_timestamp() + \(deadline)::interval, 1,
-                    nextval(\(tables.deliveryIDs)), \(member.name), clock_timestamp()
-                FROM found
-                RETURNING "offset", delivery_id, first_delivered_at),
+                SELECT \(topic), \(group), \(partition), "offset", true, first_delivered_at + \(deadline)::interval, 1, delivery_id, \(member.name),
+                    first_delivered_at
+                FROM found),
             moved AS (
                 UPDATE \(unescaped: tables.groupPartitions) SET cursor = (SELECT max("offset") + 1 FROM found)
                 WHERE topic = \(topic) AND "group" = \(group) AND partition = \(partition) AND EXISTS (SELECT 1 FROM found))
-            SELECT \(unescaped: EventColumns.columns(of: "found")), leased.delivery_id, leased.first_delivered_at
-            FROM found JOIN leased ON leased."offset" = found."offset" ORDER BY found."offset"
+            -- The rows of found as they are: a join with the INSERT's RETURNING would be planned as a nested
+            -- loop over two CTEs estimated at one row each, quadratic in the batch.
+            SELECT * FROM found ORDER BY "offset"
             """, logger: logger
         ).collect()
         return try rows.map { row in
@@ -390,10 +395,11 @@ extension PostgresBroker {
         guard !positions.isEmpty else { return result }
         for try await row in try await connection.query(
             """
-            SELECT \(unescaped: EventColumns.columns(of: "e")) FROM \(unescaped: tables.events) e
-            JOIN unnest(\(positions.map(\.partition))::integer[], \(positions.map(\.offset))::bigint[]) AS u(partition, "offset")
-                ON e.partition = u.partition AND e."offset" = u."offset"
-            WHERE e.topic = \(topic)
+            SELECT \(unescaped: EventColumns.columns(of: "e"))
+            FROM unnest(\(positions.map(\.partition))::integer[], \(positions.map(\.offset))::bigint[]) AS u(partition, "offset")
+            CROSS JOIN LATERAL (
+                -- One primary-key probe per position, whatever the table's statistics say.
+                SELECT * FROM \(unescaped: tables.events) WHERE topic = \(topic) AND partition = u.partition AND "offset" = u."offset" LIMIT 1) e
             """, logger: logger
         ) {
             let stored = try EventColumns.decode(row)

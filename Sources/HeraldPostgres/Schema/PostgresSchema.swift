@@ -14,7 +14,8 @@ import PostgresNIO
 /// - `events`: the events, keyed by topic, partition and offset. No foreign key to `partitions`: its check
 ///   would cost a lookup per inserted event, and every insert already holds its partition's counter row
 ///   locked; deleting a topic deletes its events itself.
-/// - `deduplication`: (`source`, `id`) → where the event was stored, within the topic's window.
+/// - `deduplication`: (`source`, `id`) → where the event was stored, within the topic's window (dropped
+///   in version 3).
 /// - `groups`, `group_partitions`: a consumer group's settings, epoch (raised by each seek), pause, and
 ///   per partition the cursor: every offset below it was handed out at least once.
 /// - `deliveries`: the group's events below the cursor that are not yet acknowledged: in flight (with a
@@ -26,6 +27,10 @@ import PostgresNIO
 /// - `outbox`: events written in applications' transactions, waiting for a relay (see ``PostgresOutbox``).
 /// - `inbox`, `inbox_horizons`: the events each inbox consumer handled, and the time before which it has
 ///   forgotten them (see ``PostgresInbox``).
+///
+/// Version 3 finds duplicates in `events` itself, by an index on (`topic`, `source`, `id`), and drops
+/// `deduplication`: that table cost a second row (and two index entries) per published event and was
+/// never purged. An event dropped by retention no longer marks its re-sent copies as duplicates.
 struct PostgresSchema: Sendable {
     /// The schema's name (validated: a plain identifier, safe in SQL text).
     let name: String
@@ -198,6 +203,10 @@ struct PostgresSchema: Sendable {
                 forgotten_before timestamptz NOT NULL
             )
             """,
+        ],
+        [
+            "CREATE INDEX events_by_id ON {S}.events (topic, source, id)",
+            "DROP TABLE {S}.deduplication",
         ],
     ]
 }
