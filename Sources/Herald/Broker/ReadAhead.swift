@@ -11,7 +11,8 @@ import Synchronization
 /// competing members could handle nor runs down their ack deadlines. Bounded by ``maximum`` and, as all
 /// deliveries are, by the member's prefetch.
 package final class ReadAhead: Sendable {
-    /// The most deliveries taken ahead in one step: a quarter of the prefetch, at most 64.
+    /// The most deliveries taken ahead in one step: a quarter of the prefetch, at most `largestBatch` (64
+    /// unless the broker says otherwise).
     package let maximum: Int
     /// How long deliveries may wait here before they are given back: 100 ms, or a quarter of the ack
     /// deadline if that is shorter (so a delivery never waits here long enough to run out its deadline).
@@ -26,9 +27,10 @@ package final class ReadAhead: Sendable {
     // Mutex: `next()`, `drain()` and `close()` of one subscription may run on different tasks.
     private let state = Mutex(State())
 
-    /// A buffer sized for a subscription with `options`.
-    package init(for options: SubscriptionOptions) {
-        self.maximum = min(64, max(1, options.prefetch / 4))
+    /// A buffer sized for a subscription with `options`; a broker whose every take is a round trip to a
+    /// server may allow a `largestBatch` above the default 64.
+    package init(for options: SubscriptionOptions, largestBatch: Int = 64) {
+        self.maximum = min(largestBatch, max(1, options.prefetch / 4))
         self.maximumAge = min(.milliseconds(100), options.ackDeadline / 4)
     }
 

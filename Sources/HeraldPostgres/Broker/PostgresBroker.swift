@@ -38,6 +38,8 @@ public final class PostgresBroker: BrokerAdmin, Sendable {
     let wakeups: PostgresWakeups
     /// Writes the acknowledgements of subscriptions in batches.
     let acks: PostgresAckWriter
+    /// Vacuums `deliveries` after many acknowledgements.
+    let vacuum: DeliveriesVacuum
     // Mutex: the broker is shared by every subscription and caller; held only to read or change the
     // fields, never across a query.
     let state = Mutex(State())
@@ -64,8 +66,12 @@ public final class PostgresBroker: BrokerAdmin, Sendable {
         let tables = PostgresTables(schema: options.schema)
         let wakeups = PostgresWakeups(schema: options.schema)
         self.wakeups = wakeups
+        let vacuum = DeliveriesVacuum(threshold: options.vacuumDeliveriesAfter, table: tables.deliveries, client: primary, logger: logger)
+        self.vacuum = vacuum
         self.acks = PostgresAckWriter(logger: logger) { tokens, topic, group in
-            _ = try await Self.writeAcknowledgements(tokens, topic: topic, group: group, client: primary, tables: tables, wakeups: wakeups, logger: logger)
+            let deleted = try await Self.writeAcknowledgements(
+                tokens, topic: topic, group: group, client: primary, tables: tables, wakeups: wakeups, logger: logger)
+            vacuum.recordDeleted(deleted)
         }
     }
 
@@ -153,6 +159,7 @@ public final class PostgresBroker: BrokerAdmin, Sendable {
             member.signal.notify()
         }
         await wakeups.stop()
+        await vacuum.stop()
         let task = clients.withLock { $0 }
         task?.cancel()
         await task?.value

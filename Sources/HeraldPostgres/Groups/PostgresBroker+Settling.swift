@@ -31,6 +31,7 @@ extension PostgresBroker {
         let acknowledged = try await database("acknowledging \(tokens.count) deliveries of group '\(group)'") {
             try await Self.writeAcknowledgements(tokens, topic: topic, group: group, client: primary, tables: tables, wakeups: wakeups, logger: logger)
         }
+        vacuum.recordDeleted(acknowledged)
         if acknowledged < tokens.count { try await requireGroup(topic: topic, group: group) }
     }
 

@@ -16,7 +16,9 @@ struct PostgresSubscriptionSource: SubscriptionSource {
         self.broker = broker
         self.member = member
         self.acknowledger = PostgresAcknowledger(broker: broker, topic: member.topic, group: member.group)
-        self.readAhead = ReadAhead(for: options)
+        // A take is a transaction of several statements: up to 256 deliveries each (at most a quarter of
+        // the prefetch) cost a quarter of the round trips of 64 (measured: one-by-one consume ×1.x).
+        self.readAhead = ReadAhead(for: options, largestBatch: 256)
     }
 
     /// Whether the subscription was drained or closed. Atomic: `drain()` may run on another task than `next()`.

@@ -30,7 +30,10 @@ import PostgresNIO
 ///
 /// Version 3 finds duplicates in `events` itself, by an index on (`topic`, `source`, `id`), and drops
 /// `deduplication`: that table cost a second row (and two index entries) per published event and was
-/// never purged. An event dropped by retention no longer marks its re-sent copies as duplicates.
+/// never purged. An event dropped by retention no longer marks its re-sent copies as duplicates. It also
+/// drops the index `events_by_time`: a seek to a time searches the primary key instead (see
+/// ``PostgresBroker/firstOffset(storedFrom:topic:partition:in:on:)``), so a publish updates two indexes,
+/// not three.
 struct PostgresSchema: Sendable {
     /// The schema's name (validated: a plain identifier, safe in SQL text).
     let name: String
@@ -207,6 +210,7 @@ struct PostgresSchema: Sendable {
         [
             "CREATE INDEX events_by_id ON {S}.events (topic, source, id)",
             "DROP TABLE {S}.deduplication",
+            "DROP INDEX {S}.events_by_time",
         ],
     ]
 }
