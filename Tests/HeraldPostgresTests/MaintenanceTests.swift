@@ -40,26 +40,34 @@ struct MaintenanceTests {
         }
     }
 
+    /// Takes and acknowledges `count` events of `topic` as group `g`, `batch` at a time.
+    private func acknowledgeAll(_ count: Int, of topic: String, batch: Int, broker: PostgresBroker) async throws {
+        let subscription = try await broker.subscribe(to: topic, group: "g", options: SubscriptionOptions(prefetch: batch))
+        var acknowledged = 0
+        while acknowledged < count {
+            let deliveries = try await subscription.next(upTo: batch)
+            try await Delivery.ack(deliveries)
+            acknowledged += deliveries.count
+        }
+        await subscription.close()
+    }
+
+    /// How many times `VACUUM` ran by hand (not autovacuum) on the schema's deliveries table.
+    private func manualVacuums(of schema: String, client: PostgresClient) async throws -> Int64 {
+        let rows = try await client.query(
+            "SELECT vacuum_count FROM pg_stat_user_tables WHERE schemaname = \(schema) AND relname = 'deliveries'", logger: testLogger
+        ).collect()
+        return try rows.first?.decode(Int64.self) ?? 0
+    }
+
     @Test("after the configured number of acknowledgements the broker vacuums its deliveries table itself")
     func vacuumsDeliveriesAfterAcknowledgements() async throws {
         try await withBroker({ $0.vacuumDeliveriesAfter = 50 }) { broker, url, schema in
             try await broker.createTopic(TopicConfiguration(name: "churn", partitions: 2))
             _ = try await broker.publish(try events(0..<120), to: "churn")
-            let subscription = try await broker.subscribe(to: "churn", group: "g", options: SubscriptionOptions(prefetch: 32))
-            var acknowledged = 0
-            while acknowledged < 120 {
-                let batch = try await subscription.next(upTo: 32)
-                try await Delivery.ack(batch)
-                acknowledged += batch.count
-            }
-            await subscription.close()
+            try await acknowledgeAll(120, of: "churn", batch: 32, broker: broker)
             try await withClient(url: url) { client in
-                try await eventually("a vacuum of \(schema).deliveries") {
-                    let rows = try await client.query(
-                        "SELECT vacuum_count FROM pg_stat_user_tables WHERE schemaname = \(schema) AND relname = 'deliveries'", logger: testLogger
-                    ).collect()
-                    return try (rows.first?.decode(Int64.self) ?? 0) >= 1
-                }
+                try await eventually("a vacuum of \(schema).deliveries") { try await manualVacuums(of: schema, client: client) >= 1 }
             }
         }
     }
@@ -69,19 +77,10 @@ struct MaintenanceTests {
         try await withBroker({ $0.vacuumDeliveriesAfter = nil }) { broker, url, schema in
             try await broker.createTopic(TopicConfiguration(name: "churn", partitions: 1))
             _ = try await broker.publish(try events(0..<80), to: "churn")
-            let subscription = try await broker.subscribe(to: "churn", group: "g", options: SubscriptionOptions(prefetch: 80))
-            var acknowledged = 0
-            while acknowledged < 80 {
-                let batch = try await subscription.next(upTo: 80)
-                try await Delivery.ack(batch)
-                acknowledged += batch.count
-            }
-            await subscription.close()
+            try await acknowledgeAll(80, of: "churn", batch: 80, broker: broker)
             try await withClient(url: url) { client in
-                let rows = try await client.query(
-                    "SELECT vacuum_count FROM pg_stat_user_tables WHERE schemaname = \(schema) AND relname = 'deliveries'", logger: testLogger
-                ).collect()
-                #expect(try (rows.first?.decode(Int64.self) ?? 0) == 0)
+                let vacuums = try await manualVacuums(of: schema, client: client)
+                #expect(vacuums == 0)
             }
         }
     }
