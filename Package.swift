@@ -46,6 +46,7 @@ let package = Package(
         .library(name: "HeraldNATS", targets: ["HeraldNATS"]),
         .library(name: "HeraldServer", targets: ["HeraldServer"]),
         .library(name: "HeraldPostgres", targets: ["HeraldPostgres"]),
+        .library(name: "HeraldEventSourcing", targets: ["HeraldEventSourcing"]),
         .executable(name: "herald", targets: ["HeraldCommand"]),
         .executable(name: "herald-crash-writer", targets: ["HeraldCrashWriter"]),
     ],
@@ -129,6 +130,11 @@ let package = Package(
                 Dependency.nioCore,
                 Dependency.nioFoundationCompat,
             ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "HeraldEventSourcing",
+            dependencies: ["Herald", Dependency.logging],
             swiftSettings: strictSettings
         ),
         .target(
@@ -230,6 +236,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["Interop/cloudevents_interop.py", "Interop/cloudevents_receiver.py"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HeraldEventSourcingTests",
+            dependencies: ["Herald", "HeraldEventSourcing", "HeraldTesting", Dependency.logging, Dependency.nioCore],
             swiftSettings: strictSettings
         ),
         .testTarget(

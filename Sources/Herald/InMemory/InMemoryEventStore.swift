@@ -1,0 +1,145 @@
+import Foundation
+import Synchronization
+
+/// An event store in memory, for tests and examples: nothing survives the process. Passes
+/// `EventStoreConformance` like the durable backends.
+public final class InMemoryEventStore: EventStore {
+    private struct State {
+        var streams: [String: [RecordedEvent]] = [:]
+        var all: [RecordedEvent] = []
+        var waiters: [UInt64: AsyncSignal] = [:]
+        var lastWaiter: UInt64 = 0
+    }
+
+    // Mutex: appends, reads and waits come from any task; held only to read or change the state.
+    private let state = Mutex(State())
+    private let now: @Sendable () -> Date
+
+    /// An empty store; `now` stamps ``RecordedEvent/recordedAt`` (inject a fixed clock in tests).
+    public init(now: @escaping @Sendable () -> Date = { Date() }) {
+        self.now = now
+    }
+
+    /// Appends atomically if `expected` holds; the same ids again with the same expectation return the
+    /// first result.
+    ///
+    /// - Throws: ``WrongExpectedRevisionError``, ``EventStoreError``.
+    public func append(_ events: [Event], to stream: String, expecting expected: ExpectedRevision) async throws -> AppendResult {
+        try StreamName.validate(stream)
+        try Self.checkIDs(events, stream: stream)
+        let recordedAt = now()
+        let (result, woken) = try state.withLock { state throws -> (AppendResult, [AsyncSignal]) in
+            let existing = state.streams[stream] ?? []
+            if let earlier = Self.alreadyAppended(events, in: existing, expected: expected) { return (earlier, []) }
+            let current = existing.last?.revision
+            guard expected.isMet(byCurrent: current) else {
+                throw WrongExpectedRevisionError(stream: stream, expected: expected, actual: current)
+            }
+            var revision = current.map { $0 + 1 } ?? 0
+            var position = state.all.last.map { $0.position + 1 } ?? 0
+            for event in events {
+                let recorded = RecordedEvent(stream: stream, revision: revision, position: position, event: event, recordedAt: recordedAt)
+                state.streams[stream, default: []].append(recorded)
+                state.all.append(recorded)
+                revision += 1
+                position += 1
+            }
+            return (AppendResult(nextExpectedRevision: revision - 1, position: position - 1), Array(state.waiters.values))
+        }
+        for signal in woken { signal.notify() }
+        return result
+    }
+
+    /// Up to `limit` events of `stream` from `start` in `direction`.
+    ///
+    /// - Throws: ``EventStoreError`` for an invalid stream name.
+    public func read(stream: String, from start: StreamReadStart, direction: ReadDirection, limit: Int) async throws -> [RecordedEvent] {
+        try StreamName.validate(stream)
+        guard limit > 0 else { return [] }
+        let events = state.withLock { $0.streams[stream] ?? [] }
+        guard !events.isEmpty else { return [] }
+        let count = UInt64(events.count)
+        switch direction {
+        case .forwards:
+            let first: UInt64
+            switch start {
+            case .start: first = 0
+            case .end: return []
+            case .revision(let revision): first = revision
+            }
+            guard first < count else { return [] }
+            return Array(events[Int(first)..<Int(min(count, first + UInt64(limit)))])
+        case .backwards:
+            let from: UInt64
+            switch start {
+            case .start: from = 0
+            case .end: from = count - 1
+            case .revision(let revision): from = min(revision, count - 1)
+            }
+            let lowest = from + 1 >= UInt64(limit) ? from + 1 - UInt64(limit) : 0
+            return events[Int(lowest)...Int(from)].reversed()
+        }
+    }
+
+    /// Up to `limit` events in global order from `position`.
+    public func readAll(from position: UInt64, limit: Int) async throws -> [RecordedEvent] {
+        guard limit > 0 else { return [] }
+        return state.withLock { state in
+            // Positions here are dense from 0, so the position is the index.
+            guard position < UInt64(state.all.count) else { return [] }
+            return Array(state.all[Int(position)..<min(state.all.count, Int(position) + limit)])
+        }
+    }
+
+    /// The last revision of `stream`, `nil` when it does not exist.
+    public func lastRevision(of stream: String) async throws -> UInt64? {
+        try StreamName.validate(stream)
+        return state.withLock { $0.streams[stream]?.last?.revision }
+    }
+
+    /// The global position of the newest event.
+    public func headPosition() async throws -> UInt64? {
+        state.withLock { $0.all.last?.position }
+    }
+
+    /// Returns once an event after `position` exists, or at `deadline`.
+    public func waitForAppends(after position: UInt64?, until deadline: ContinuousClock.Instant) async {
+        let signal = AsyncSignal()
+        let (id, isThere) = state.withLock { state -> (UInt64, Bool) in
+            state.lastWaiter += 1
+            state.waiters[state.lastWaiter] = signal
+            let head = state.all.last?.position
+            let isThere = head.map { head in position.map { head > $0 } ?? true } ?? false
+            return (state.lastWaiter, isThere)
+        }
+        defer { state.withLock { _ = $0.waiters.removeValue(forKey: id) } }
+        guard !isThere else { return }
+        await signal.wait(until: deadline)
+    }
+
+    /// Refuses an empty append and an id twice in one append.
+    static func checkIDs(_ events: [Event], stream: String) throws(EventStoreError) {
+        guard !events.isEmpty else { throw .invalidAppend(stream: stream, reason: "it has no events") }
+        var seen: Set<String> = []
+        for event in events where !seen.insert(event.id).inserted {
+            throw .invalidAppend(stream: stream, reason: "the event id '\(event.id)' appears twice")
+        }
+    }
+
+    /// The result of an earlier append of the same ids with the same expectation, if `events` are that
+    /// append again (KurrentDB's idempotence rule): for `exact(n)` and `noStream`, the events right
+    /// after the expected revision carry the same ids in the same order; for `any` and `streamExists`,
+    /// the stream's last events do.
+    static func alreadyAppended(_ events: [Event], in existing: [RecordedEvent], expected: ExpectedRevision) -> AppendResult? {
+        let start: Int
+        switch expected {
+        case .exact(let revision): start = Int(clamping: revision) + 1
+        case .noStream: start = 0
+        case .any, .streamExists: start = existing.count - events.count
+        }
+        guard start >= 0, start + events.count <= existing.count else { return nil }
+        let slice = existing[start..<(start + events.count)]
+        guard zip(slice, events).allSatisfy({ $0.event.id == $1.id }), let last = slice.last else { return nil }
+        return AppendResult(nextExpectedRevision: last.revision, position: last.position, wasAlreadyAppended: true)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Herald
+import NIOCore
+
+/// The event-store conformance suite: what every ``EventStore`` backend must do, written once and run
+/// against each.
+///
+/// ```swift
+/// @Test(arguments: EventStoreConformance.cases)
+/// func conformance(_ testCase: EventStoreConformance.Case) async throws {
+///     try await testCase.run(EventStoreConformance.Environment { InMemoryEventStore() })
+/// }
+/// ```
+///
+/// Each case names its streams with a unique suffix and filters the global order by them, so backends
+/// on a shared server need no cleanup between cases. Every wait is bounded.
+public enum EventStoreConformance {
+    /// How the suite gets stores.
+    public struct Environment: Sendable {
+        /// Makes a store (once per case).
+        public let makeStore: @Sendable () async throws -> any EventStore
+        /// Releases a store the suite made. Default: nothing.
+        public let closeStore: @Sendable (any EventStore) async -> Void
+        /// Scales the time limits of waits; raise it for slow backends. Default 1.
+        public let patience: Int
+
+        /// Creates an environment.
+        public init(
+            patience: Int = 1, closeStore: @escaping @Sendable (any EventStore) async -> Void = { _ in },
+            makeStore: @escaping @Sendable () async throws -> any EventStore
+        ) {
+            self.makeStore = makeStore
+            self.closeStore = closeStore
+            self.patience = patience
+        }
+
+        /// Runs `body` with a fresh store and closes it afterwards, even when `body` throws.
+        func withStore<T: Sendable>(_ body: (any EventStore) async throws -> T) async throws -> T {
+            let store = try await makeStore()
+            do {
+                let result = try await body(store)
+                await closeStore(store)
+                return result
+            } catch {
+                await closeStore(store)
+                throw error
+            }
+        }
+
+        /// A generous limit for one wait.
+        var waitLimit: Duration { .seconds(15 * patience) }
+    }
+
+    /// One behaviour to check.
+    public struct Case: Sendable, CustomStringConvertible {
+        /// A short name, shown as the test's argument.
+        public let name: String
+        let body: @Sendable (Environment) async throws -> Void
+
+        init(_ name: String, _ body: @escaping @Sendable (Environment) async throws -> Void) {
+            self.name = name
+            self.body = body
+        }
+
+        /// Runs the case. - Throws: ``ConformanceFailure`` when the store misbehaves, or its own errors.
+        public func run(_ environment: Environment) async throws {
+            try await body(environment)
+        }
+
+        /// The name.
+        public var description: String { name }
+    }
+
+    /// Every case, in a stable order.
+    public static let cases: [Case] = EventStoreAppendCases.all + EventStoreConcurrencyCases.all + EventStoreSubscriptionCases.all
+
+    /// A stream name unique to one run of one case.
+    static func stream(_ label: String) -> String {
+        "\(label)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    /// Events with ids unique to this run: `<prefix>-<n>` for each `n` of `range`.
+    static func events(_ prefix: String, _ range: Range<Int>) throws -> [Event] {
+        try range.map { index in
+            try Event(
+                id: "\(prefix)-\(index)", source: "/conformance/event-store", type: "conformance.recorded.v1",
+                extensions: ["correlationid": "flow-\(prefix)"], data: ByteBuffer(string: "{\"n\":\(index)}"))
+        }
+    }
+}
