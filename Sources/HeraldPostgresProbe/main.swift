@@ -78,7 +78,7 @@ case "inbox":
     let context = MessageContext(delivery: delivery, logger: logger, publisher: Publisher(broker: broker, source: "/probe"))
     try await inbox.handle(context) { connection, _ in
         if step == "recorded" { die() }
-        try await connection.query("INSERT INTO \(unescaped: schema).effects (event_id) VALUES (\(delivery.event.id))", logger: logger)
+        _ = try await connection.query("INSERT INTO \(unescaped: schema).effects (event_id) VALUES (\(delivery.event.id))", logger: logger).collect()
         if step == "wrote" { die() }
     }
     if step == "committed" { die() }

@@ -118,7 +118,7 @@ public final class InMemoryEventStore: EventStore {
     }
 
     /// Refuses an empty append and an id twice in one append.
-    static func checkIDs(_ events: [Event], stream: String) throws(EventStoreError) {
+    package static func checkIDs(_ events: [Event], stream: String) throws(EventStoreError) {
         guard !events.isEmpty else { throw .invalidAppend(stream: stream, reason: "it has no events") }
         var seen: Set<String> = []
         for event in events where !seen.insert(event.id).inserted {

@@ -24,13 +24,14 @@ struct PostgresReference {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await client.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
-            try await client.query(
+            _ = try await client.query("CREATE SCHEMA \(unescaped: schema)", logger: logger).collect()
+            _ = try await client.query(
                 """
                 CREATE TABLE \(unescaped: schema).queue (
                     id bigserial PRIMARY KEY, event_id text NOT NULL, source text NOT NULL, type text NOT NULL, subject text,
                     data_content_type text, data bytea, size integer NOT NULL, stored_at timestamptz NOT NULL DEFAULT clock_timestamp())
-                """, logger: logger)
+                """, logger: logger
+            ).collect()
             let clock = ContinuousClock()
             let insertStart = clock.now
             for start in stride(from: 0, to: events, by: batch) {
@@ -52,7 +53,7 @@ struct PostgresReference {
                 }
                 let sql =
                     "INSERT INTO \(schema).queue (event_id, source, type, subject, data_content_type, data, size) VALUES " + values.joined(separator: ", ")
-                try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+                _ = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect()
             }
             let insertTime = clock.now - insertStart
             let consumeStart = clock.now
@@ -69,7 +70,7 @@ struct PostgresReference {
                 consumed += rows.count
             }
             let consumeTime = clock.now - consumeStart
-            try await client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger)
+            _ = try await client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger).collect()
             guard consumed == events else { throw PostgresReferenceError(consumed: consumed, events: events) }
             return (
                 BenchResult(scenario: "reference: plain SQL INSERT, batches of \(batch)", events: events, duration: insertTime),

@@ -154,7 +154,7 @@ extension PostgresBroker {
                     SELECT pg_notify($17, $13)
                     """
             }
-            try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect()
         }
     }
 
@@ -229,21 +229,24 @@ extension PostgresBroker {
             }
         }
         guard target > counter.start else { return }
-        try await connection.query(
+        _ = try await connection.query(
             """
             UPDATE \(unescaped: tables.partitions) SET start_offset = \(target), bytes = \(bytes)
             WHERE topic = \(topic) AND partition = \(Int32(partition))
-            """, logger: logger)
+            """, logger: logger
+        ).collect()
         // Groups forget what was dropped: their deliveries of it, and cursors below the new start.
-        try await connection.query(
+        _ = try await connection.query(
             """
             DELETE FROM \(unescaped: tables.deliveries) WHERE topic = \(topic) AND partition = \(Int32(partition)) AND "offset" < \(target)
-            """, logger: logger)
-        try await connection.query(
+            """, logger: logger
+        ).collect()
+        _ = try await connection.query(
             """
             UPDATE \(unescaped: tables.groupPartitions) SET cursor = \(target)
             WHERE topic = \(topic) AND partition = \(Int32(partition)) AND cursor < \(target)
-            """, logger: logger)
+            """, logger: logger
+        ).collect()
     }
 
     /// A duration as PostgreSQL interval text (`'1.5 seconds'`).

@@ -116,14 +116,15 @@ extension PostgresBroker {
             guard let row = rows.first else { return true }
             let (attempts, firstFailure) = try row.decode((Int32, Date?).self)
             if let retryAfter, Int(attempts) < options.maximumDeliveries {
-                try await connection.query(
+                _ = try await connection.query(
                     """
                     UPDATE \(unescaped: self.tables.deliveries) SET in_flight = false,
                         visible_at = clock_timestamp() + \(Self.interval(max(retryAfter, .zero)))::interval,
                         failure_type = \(failure.errorType), failure_message = \(failure.message),
                         first_failure_at = COALESCE(first_failure_at, clock_timestamp()), last_failure_at = clock_timestamp()
                     WHERE topic = \(topic) AND "group" = \(group) AND partition = \(Int32(token.partition.index)) AND "offset" = \(token.offset.value)
-                    """, logger: self.logger)
+                    """, logger: self.logger
+                ).collect()
             } else {
                 let exhausted = ExhaustedRow(
                     partition: token.partition.index, offset: token.offset.value, attempts: Int(attempts), failure: failure,

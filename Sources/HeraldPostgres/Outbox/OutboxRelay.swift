@@ -134,7 +134,7 @@ public final class OutboxRelay: Service, Sendable {
             throw error
         }
         // The connection goes back to the pool: its session locks must not stay with it.
-        try await connection.query("SELECT pg_advisory_unlock_all()", logger: logger)
+        _ = try await connection.query("SELECT pg_advisory_unlock_all()", logger: logger).collect()
     }
 
     /// Locks free slots, up to ``OutboxRelayOptions/maximumSlots``.
@@ -218,7 +218,7 @@ public final class OutboxRelay: Service, Sendable {
         }
         for slot in Set(rows.map(\.slot)).subtracting(failedSlots) { state.blocked[slot] = nil }
         if !sent.isEmpty {
-            try await connection.query("DELETE FROM \(unescaped: outbox.table) WHERE sequence = ANY(\(sent)::bigint[])", logger: logger)
+            _ = try await connection.query("DELETE FROM \(unescaped: outbox.table) WHERE sequence = ANY(\(sent)::bigint[])", logger: logger).collect()
             relayed.increment(by: sent.count)
         }
         return read

@@ -34,6 +34,10 @@ import PostgresNIO
 /// drops the index `events_by_time`: a seek to a time searches the primary key instead (see
 /// ``PostgresBroker/firstOffset(storedFrom:topic:partition:in:on:)``), so a publish updates two indexes,
 /// not three.
+///
+/// Version 4 adds the event store (see ``PostgresEventStore``): `store_head` (the last global position, one
+/// row), `store_streams` (each stream's last revision) and `store_events` (unique by stream and
+/// revision, keyed by global position).
 struct PostgresSchema: Sendable {
     /// The schema's name (validated: a plain identifier, safe in SQL text).
     let name: String
@@ -48,9 +52,9 @@ struct PostgresSchema: Sendable {
     func migrate(on client: PostgresClient, logger: Logger) async throws {
         let name = name
         try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("herald.schema." + name)))", logger: logger)
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: name)", logger: logger)
-            try await connection.query("CREATE TABLE IF NOT EXISTS \(unescaped: name).schema_version (version integer NOT NULL)", logger: logger)
+            _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("herald.schema." + name)))", logger: logger).collect()
+            _ = try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: name)", logger: logger).collect()
+            _ = try await connection.query("CREATE TABLE IF NOT EXISTS \(unescaped: name).schema_version (version integer NOT NULL)", logger: logger).collect()
             var found = 0
             for try await version in try await connection.query("SELECT version FROM \(unescaped: name).schema_version", logger: logger).decode(Int.self) {
                 found = max(found, version)
@@ -62,12 +66,13 @@ struct PostgresSchema: Sendable {
             guard found < Self.currentVersion else { return }
             for version in (found + 1)...Self.currentVersion {
                 for statement in Self.migrations[version - 1] {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement.replacingOccurrences(of: "{S}.", with: "\(name).")), logger: logger)
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: statement.replacingOccurrences(of: "{S}.", with: "\(name).")), logger: logger)
+                        .collect()
                 }
                 logger.info("PostgreSQL schema migrated", metadata: ["herald.schema": "\(name)", "herald.version": "\(version)"])
             }
-            try await connection.query("DELETE FROM \(unescaped: name).schema_version", logger: logger)
-            try await connection.query("INSERT INTO \(unescaped: name).schema_version (version) VALUES (\(Self.currentVersion))", logger: logger)
+            _ = try await connection.query("DELETE FROM \(unescaped: name).schema_version", logger: logger).collect()
+            _ = try await connection.query("INSERT INTO \(unescaped: name).schema_version (version) VALUES (\(Self.currentVersion))", logger: logger).collect()
         }
     }
 
@@ -211,6 +216,30 @@ struct PostgresSchema: Sendable {
             "CREATE INDEX events_by_id ON {S}.events (topic, source, id)",
             "DROP TABLE {S}.deduplication",
             "DROP INDEX {S}.events_by_time",
+        ],
+        [
+            "CREATE TABLE {S}.store_head (id integer PRIMARY KEY CHECK (id = 1), position bigint NOT NULL)",
+            "INSERT INTO {S}.store_head (id, position) VALUES (1, -1)",
+            "CREATE TABLE {S}.store_streams (stream text PRIMARY KEY, revision bigint NOT NULL)",
+            """
+            CREATE TABLE {S}.store_events (
+                position bigint PRIMARY KEY,
+                stream text NOT NULL,
+                revision bigint NOT NULL,
+                id text NOT NULL,
+                source text NOT NULL,
+                type text NOT NULL,
+                subject text,
+                time text,
+                data_content_type text,
+                data_schema text,
+                extensions text,
+                data bytea,
+                size integer NOT NULL,
+                recorded_at timestamptz NOT NULL,
+                UNIQUE (stream, revision)
+            )
+            """,
         ],
     ]
 }
