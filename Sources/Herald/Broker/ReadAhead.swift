@@ -11,8 +11,8 @@ import Synchronization
 /// competing members could handle nor runs down their ack deadlines. Bounded by ``maximum`` and, as all
 /// deliveries are, by the member's prefetch.
 package final class ReadAhead: Sendable {
-    /// The most deliveries taken ahead in one step: a quarter of the prefetch, at most `largestBatch` (64
-    /// unless the broker says otherwise).
+    /// The most deliveries taken ahead in one step: a share of the prefetch (a quarter unless the broker
+    /// says otherwise), at most `largestBatch` (64 unless the broker says otherwise).
     package let maximum: Int
     /// How long deliveries may wait here before they are given back: 100 ms, or a quarter of the ack
     /// deadline if that is shorter (so a delivery never waits here long enough to run out its deadline).
@@ -28,9 +28,10 @@ package final class ReadAhead: Sendable {
     private let state = Mutex(State())
 
     /// A buffer sized for a subscription with `options`; a broker whose every take is a round trip to a
-    /// server may allow a `largestBatch` above the default 64.
-    package init(for options: SubscriptionOptions, largestBatch: Int = 64) {
-        self.maximum = min(largestBatch, max(1, options.prefetch / 4))
+    /// server may allow a `largestBatch` above the default 64, and a larger `prefetchShare` of the
+    /// prefetch than the default quarter.
+    package init(for options: SubscriptionOptions, largestBatch: Int = 64, prefetchShare: Double = 0.25) {
+        self.maximum = min(largestBatch, max(1, Int(Double(options.prefetch) * min(1, max(0, prefetchShare)))))
         self.maximumAge = min(.milliseconds(100), options.ackDeadline / 4)
     }
 
