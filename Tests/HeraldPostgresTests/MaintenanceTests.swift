@@ -17,21 +17,19 @@ struct MaintenanceTests {
     )
         async throws
     {
-        let url = try PostgresTestEnvironment.requirePrimary()
-        let schema = PostgresTestEnvironment.uniqueSchema()
-        var options = PostgresBrokerOptions(primary: try PostgresURL(url), schema: schema)
-        options.pollInterval = .milliseconds(200)
-        configure(&options)
-        let broker = try await PostgresBroker.connect(options, logger: testLogger)
-        do {
-            try await body(broker, url, schema)
-        } catch {
+        try await withUniqueSchema { url, schema in
+            var options = PostgresBrokerOptions(primary: try PostgresURL(url), schema: schema)
+            options.pollInterval = .milliseconds(200)
+            configure(&options)
+            let broker = try await PostgresBroker.connect(options, logger: testLogger)
+            do {
+                try await body(broker, url, schema)
+            } catch {
+                await broker.close()
+                throw error
+            }
             await broker.close()
-            await dropSchema(schema, url: url)
-            throw error
         }
-        await broker.close()
-        await dropSchema(schema, url: url)
     }
 
     private func events(_ range: Range<Int>) throws -> [Event] {

@@ -13,25 +13,17 @@ import Testing
 struct PostgresBrokerConformanceTests {
     @Test(.serialized, arguments: BrokerConformance.cases)
     func conformance(_ testCase: BrokerConformance.Case) async throws {
-        let url = try PostgresTestEnvironment.requirePrimary()
-        let schema = PostgresTestEnvironment.uniqueSchema()
-        let environment = BrokerConformance.Environment(
-            patience: 3,
-            closeBroker: { broker in
-                await (broker as? PostgresBroker)?.close()
-            },
-            makeBroker: {
-                var options = PostgresBrokerOptions(primary: try PostgresURL(url), schema: schema)
-                options.maximumConnections = 6
-                return try await PostgresBroker.connect(options, logger: testLogger)
-            }
-        )
-        do {
-            try await testCase.run(environment)
-        } catch {
-            await dropSchema(schema, url: url)
-            throw error
+        try await withUniqueSchema { url, schema in
+            try await testCase.run(
+                BrokerConformance.Environment(
+                    patience: 3,
+                    closeBroker: { broker in await (broker as? PostgresBroker)?.close() },
+                    makeBroker: {
+                        var options = PostgresBrokerOptions(primary: try PostgresURL(url), schema: schema)
+                        options.maximumConnections = 6
+                        return try await PostgresBroker.connect(options, logger: testLogger)
+                    }
+                ))
         }
-        await dropSchema(schema, url: url)
     }
 }

@@ -12,19 +12,15 @@ import Testing
 struct PostgresEventStoreConformanceTests {
     @Test(.serialized, arguments: EventStoreConformance.cases)
     func conformance(_ testCase: EventStoreConformance.Case) async throws {
-        let url = try PostgresTestEnvironment.requirePrimary()
-        let schema = PostgresTestEnvironment.uniqueSchema()
-        let environment = EventStoreConformance.Environment(
-            patience: 3,
-            closeStore: { store in await (store as? PostgresEventStore)?.close() },
-            makeStore: { try await PostgresEventStore.connect(try PostgresURL(url), schema: schema, maximumConnections: 18, logger: testLogger) }
-        )
-        do {
-            try await testCase.run(environment)
-        } catch {
-            await dropSchema(schema, url: url)
-            throw error
+        try await withUniqueSchema { url, schema in
+            try await testCase.run(
+                EventStoreConformance.Environment(
+                    patience: 3,
+                    closeStore: { store in await (store as? PostgresEventStore)?.close() },
+                    makeStore: {
+                        try await PostgresEventStore.connect(try PostgresURL(url), schema: schema, maximumConnections: 18, logger: testLogger)
+                    }
+                ))
         }
-        await dropSchema(schema, url: url)
     }
 }

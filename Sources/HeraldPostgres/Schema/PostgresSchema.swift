@@ -76,6 +76,13 @@ struct PostgresSchema: Sendable {
         }
     }
 
+    /// The columns of an event, as the tables that keep events (`events`, `outbox`, `store_events`)
+    /// define them (see ``EventColumns``).
+    static let eventColumns = """
+        id text NOT NULL, source text NOT NULL, type text NOT NULL, subject text, time text, data_content_type text, data_schema text,
+        extensions text, data bytea, size integer NOT NULL
+        """
+
     /// The migrations, version 1 first; `{S}.` stands for the schema.
     static let migrations: [[String]] = [
         [
@@ -102,16 +109,7 @@ struct PostgresSchema: Sendable {
                 topic text NOT NULL,
                 partition integer NOT NULL,
                 "offset" bigint NOT NULL,
-                id text NOT NULL,
-                source text NOT NULL,
-                type text NOT NULL,
-                subject text,
-                time text,
-                data_content_type text,
-                data_schema text,
-                extensions text,
-                data bytea,
-                size integer NOT NULL,
+                \(eventColumns),
                 stored_at timestamptz NOT NULL,
                 PRIMARY KEY (topic, partition, "offset")
             )
@@ -180,16 +178,7 @@ struct PostgresSchema: Sendable {
                 sequence bigserial PRIMARY KEY,
                 slot integer NOT NULL,
                 topic text NOT NULL,
-                id text NOT NULL,
-                source text NOT NULL,
-                type text NOT NULL,
-                subject text,
-                time text,
-                data_content_type text,
-                data_schema text,
-                extensions text,
-                data bytea,
-                size integer NOT NULL,
+                \(eventColumns),
                 enqueued_at timestamptz NOT NULL DEFAULT clock_timestamp()
             )
             """,
@@ -226,16 +215,7 @@ struct PostgresSchema: Sendable {
                 position bigint PRIMARY KEY,
                 stream text NOT NULL,
                 revision bigint NOT NULL,
-                id text NOT NULL,
-                source text NOT NULL,
-                type text NOT NULL,
-                subject text,
-                time text,
-                data_content_type text,
-                data_schema text,
-                extensions text,
-                data bytea,
-                size integer NOT NULL,
+                \(eventColumns),
                 recorded_at timestamptz NOT NULL,
                 UNIQUE (stream, revision)
             )

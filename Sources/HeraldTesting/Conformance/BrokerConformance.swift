@@ -50,15 +50,7 @@ public enum BrokerConformance {
 
         /// Runs `body` with a fresh broker and closes it afterwards, even when `body` throws.
         func withBroker<T: Sendable>(_ body: (any BrokerAdmin) async throws -> T) async throws -> T {
-            let broker = try await makeBroker()
-            do {
-                let result = try await body(broker)
-                await closeBroker(broker)
-                return result
-            } catch {
-                await closeBroker(broker)
-                throw error
-            }
+            try await withResource(make: makeBroker, release: closeBroker, body)
         }
 
         /// A generous limit for one wait.
@@ -66,23 +58,7 @@ public enum BrokerConformance {
     }
 
     /// One behaviour to check.
-    public struct Case: Sendable, CustomStringConvertible {
-        /// A short name, shown as the test's argument.
-        public let name: String
-        let body: @Sendable (Environment) async throws -> Void
-
-        init(_ name: String, _ body: @escaping @Sendable (Environment) async throws -> Void) {
-            self.name = name
-            self.body = body
-        }
-
-        /// Runs the case. - Throws: ``ConformanceFailure`` when the broker misbehaves, or its own errors.
-        public func run(_ environment: Environment) async throws {
-            try await body(environment)
-        }
-
-        public var description: String { name }
-    }
+    public typealias Case = ConformanceCase<Environment>
 
     /// Every case, in a stable order.
     public static let cases: [Case] =

@@ -36,15 +36,7 @@ public enum EventStoreConformance {
 
         /// Runs `body` with a fresh store and closes it afterwards, even when `body` throws.
         func withStore<T: Sendable>(_ body: (any EventStore) async throws -> T) async throws -> T {
-            let store = try await makeStore()
-            do {
-                let result = try await body(store)
-                await closeStore(store)
-                return result
-            } catch {
-                await closeStore(store)
-                throw error
-            }
+            try await withResource(make: makeStore, release: closeStore, body)
         }
 
         /// A generous limit for one wait.
@@ -52,24 +44,7 @@ public enum EventStoreConformance {
     }
 
     /// One behaviour to check.
-    public struct Case: Sendable, CustomStringConvertible {
-        /// A short name, shown as the test's argument.
-        public let name: String
-        let body: @Sendable (Environment) async throws -> Void
-
-        init(_ name: String, _ body: @escaping @Sendable (Environment) async throws -> Void) {
-            self.name = name
-            self.body = body
-        }
-
-        /// Runs the case. - Throws: ``ConformanceFailure`` when the store misbehaves, or its own errors.
-        public func run(_ environment: Environment) async throws {
-            try await body(environment)
-        }
-
-        /// The name.
-        public var description: String { name }
-    }
+    public typealias Case = ConformanceCase<Environment>
 
     /// Every case, in a stable order.
     public static let cases: [Case] = EventStoreAppendCases.all + EventStoreConcurrencyCases.all + EventStoreSubscriptionCases.all

@@ -101,3 +101,17 @@ func allEvents(of topic: String, in broker: any Broker) async throws -> [StoredE
     }
     return events
 }
+
+/// Runs `body` with the primary's URL and a schema name of its own, and drops the schema afterwards, even
+/// when `body` throws.
+func withUniqueSchema(_ body: (_ url: String, _ schema: String) async throws -> Void) async throws {
+    let url = try PostgresTestEnvironment.requirePrimary()
+    let schema = PostgresTestEnvironment.uniqueSchema()
+    do {
+        try await body(url, schema)
+    } catch {
+        await dropSchema(schema, url: url)
+        throw error
+    }
+    await dropSchema(schema, url: url)
+}
