@@ -20,6 +20,7 @@ public final class PostgresEventStore: EventStore {
     private let tables: String
     private let logger: Logger
     private let wakeups: PostgresWakeups
+    // Atomic: names each waiting subscription's signal; subscriptions wait from any task.
     private let lastWaiter = Atomic<UInt64>(0)
     private let running: Task<Void, Never>
     private static let topic = "$store"
