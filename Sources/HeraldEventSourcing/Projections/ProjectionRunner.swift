@@ -1,0 +1,95 @@
+import Foundation
+import Herald
+import Logging
+import Synchronization
+
+/// Feeds a ``Projection`` from an event store: rebuilds it from zero or as of a point in time, or runs it
+/// live from its checkpoint, saving model and checkpoint together every `saveEvery` events.
+public struct ProjectionRunner<Model: Projection & Codable>: Sendable {
+    /// The store read.
+    public let store: any EventStore
+    /// Where the model and checkpoint are saved.
+    public let checkpoints: any ProjectionCheckpoints
+    /// Events applied between saves of model and checkpoint.
+    public let saveEvery: Int
+    private let progress = Progress()
+    private let logger: Logger
+
+    /// The runner's state, shared between its run and whoever asks for the lag.
+    private final class Progress: Sendable {
+        // Mutex: the run updates it, `lag()` reads it from other tasks.
+        let position = Mutex<UInt64?>(nil)
+    }
+
+    /// A runner of `Model` on `store`, saving to `checkpoints` every `saveEvery` events.
+    public init(store: any EventStore, checkpoints: any ProjectionCheckpoints, saveEvery: Int = 100, logger: Logger = Logger(label: "herald.projection")) {
+        self.store = store
+        self.checkpoints = checkpoints
+        self.saveEvery = max(1, saveEvery)
+        self.logger = logger
+    }
+
+    /// The model built from every event recorded at or before `date` (`nil`: every event): the state as it
+    /// was then, whatever came after. Reads the whole global order; saves nothing.
+    ///
+    /// - Throws: ``EventStoreError``; what ``Projection/apply(_:)`` throws.
+    public func rebuild(asOf date: Date? = nil) async throws -> Model {
+        var model = Model()
+        var from: UInt64 = 0
+        while true {
+            let page = try await store.readAll(from: from, limit: 500)
+            for recorded in page where date.map({ recorded.recordedAt <= $0 }) ?? true {
+                try model.apply(recorded)
+            }
+            guard let last = page.last else { return model }
+            from = last.position + 1
+        }
+    }
+
+    /// Runs the projection live until the task is cancelled: from its saved model and checkpoint (or from
+    /// zero), every later event once, in order; saves every ``saveEvery`` events, and what is unsaved when
+    /// it stops. `onApplied` sees the model after each event (for tests and metrics).
+    ///
+    /// - Throws: ``EventStoreError``; what ``Projection/apply(_:)`` throws (after saving what came before).
+    public func run(onApplied: @Sendable (Model, RecordedEvent) async -> Void = { _, _ in }) async throws {
+        var model = Model()
+        var position: UInt64?
+        if let saved = try await checkpoints.load(Model.name) {
+            model = try JSONDecoder().decode(Model.self, from: saved.model)
+            position = saved.position
+        }
+        progress.position.withLock { $0 = position }
+        var unsaved = 0
+        do {
+            for try await recorded in store.subscribeToAll(after: position) {
+                try model.apply(recorded)
+                position = recorded.position
+                progress.position.withLock { $0 = recorded.position }
+                unsaved += 1
+                if unsaved >= saveEvery {
+                    try await save(model, at: recorded.position)
+                    unsaved = 0
+                }
+                await onApplied(model, recorded)
+            }
+        } catch {
+            if unsaved > 0, let position { try? await save(model, at: position) }
+            logger.error("projection stopped", metadata: ["herald.projection": "\(Model.name)", "herald.error": "\(error)"])
+            throw error
+        }
+        if unsaved > 0, let position { try await save(model, at: position) }
+    }
+
+    /// How many positions the projection is behind the store's head (0 when caught up or empty).
+    ///
+    /// - Throws: ``EventStoreError``.
+    public func lag() async throws -> UInt64 {
+        guard let head = try await store.headPosition() else { return 0 }
+        guard let position = progress.position.withLock({ $0 }) else { return head + 1 }
+        return head > position ? head - position : 0
+    }
+
+    private func save(_ model: Model, at position: UInt64) async throws {
+        try await checkpoints.save(Model.name, model: try JSONEncoder().encode(model), position: position)
+    }
+}
