@@ -38,6 +38,9 @@ import PostgresNIO
 /// Version 4 adds the event store (see ``PostgresEventStore``): `store_head` (the last global position, one
 /// row), `store_streams` (each stream's last revision) and `store_events` (unique by stream and
 /// revision, keyed by global position).
+///
+/// Version 5 adds `projection_checkpoints`: the position each ``PostgresProjectionRunner`` projection has
+/// applied, written in the transaction of the read model's own writes.
 struct PostgresSchema: Sendable {
     /// The schema's name (validated: a plain identifier, safe in SQL text).
     let name: String
@@ -220,6 +223,9 @@ struct PostgresSchema: Sendable {
                 UNIQUE (stream, revision)
             )
             """,
+        ],
+        [
+            "CREATE TABLE {S}.projection_checkpoints (name text PRIMARY KEY, position bigint NOT NULL, updated_at timestamptz NOT NULL)"
         ],
     ]
 }
