@@ -134,7 +134,7 @@ let package = Package(
         ),
         .target(
             name: "HeraldEventSourcing",
-            dependencies: ["Herald", Dependency.logging],
+            dependencies: ["Herald", Dependency.logging, Dependency.metrics],
             swiftSettings: strictSettings
         ),
         .target(
@@ -240,7 +240,9 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldEventSourcingTests",
-            dependencies: ["Herald", "HeraldEventSourcing", "HeraldTesting", Dependency.logging, Dependency.nioCore],
+            dependencies: [
+                "Herald", "HeraldEventSourcing", "HeraldTesting", Dependency.logging, Dependency.metrics, Dependency.metricsTestKit, Dependency.nioCore,
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import Foundation
 import Herald
 import HeraldEventSourcing
 import Logging
+import MetricsTestKit
 import Synchronization
 import Testing
 
@@ -99,5 +100,18 @@ struct ProjectionTests {
         let model = try JSONDecoder().decode(Balances.self, from: final.model)
         #expect(model.balances["a"] == 30)
         #expect(model == (try await runner.rebuild()))
+    }
+
+    @Test("the projection's lag is a gauge, set at each save: behind while catching up, 0 once caught up", .timeLimit(.minutes(1)))
+    func lagGauge() async throws {
+        let store = InMemoryEventStore()
+        for index in 0..<20 { _ = try await store.append([try deposit("a", 1)], to: "account-\(index % 2)", expecting: .any) }
+        let metrics = TestMetrics()
+        let runner = ProjectionRunner<Balances>(store: store, checkpoints: InMemoryProjectionCheckpoints(), saveEvery: 5, logger: quiet, metrics: metrics)
+        let run = Task { try await runner.run { _, recorded in if recorded.position == 19 { withUnsafeCurrentTask { $0?.cancel() } } } }
+        try await run.value
+        let gauge = try metrics.expectGauge(ProjectionRunner<Balances>.lagLabel, [("projection", "balances")])
+        #expect(gauge.values == [15, 10, 5, 0])
+        #expect(try metrics.expectCounter("herald_projection_events_total", [("projection", "balances")]).totalValue == 20)
     }
 }

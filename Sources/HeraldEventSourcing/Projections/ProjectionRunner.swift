@@ -1,6 +1,7 @@
 import Foundation
 import Herald
 import Logging
+import Metrics
 import Synchronization
 
 /// Feeds a ``Projection`` from an event store: rebuilds it from zero or as of a point in time, or runs it
@@ -14,6 +15,13 @@ public struct ProjectionRunner<Model: Projection & Codable>: Sendable {
     public let saveEvery: Int
     private let progress = Progress()
     private let logger: Logger
+    /// `herald_projection_lag{projection}`: positions behind the store's head, set at each save.
+    private let lagGauge: Gauge
+    /// `herald_projection_events_total{projection}`: events applied.
+    private let appliedCounter: Counter
+
+    /// The lag gauge's label.
+    public static var lagLabel: String { "herald_projection_lag" }
 
     /// The runner's state, shared between its run and whoever asks for the lag.
     private final class Progress: Sendable {
@@ -22,11 +30,17 @@ public struct ProjectionRunner<Model: Projection & Codable>: Sendable {
     }
 
     /// A runner of `Model` on `store`, saving to `checkpoints` every `saveEvery` events.
-    public init(store: any EventStore, checkpoints: any ProjectionCheckpoints, saveEvery: Int = 100, logger: Logger = Logger(label: "herald.projection")) {
+    /// Metrics go to `metrics` (default: the bootstrapped metrics system).
+    public init(
+        store: any EventStore, checkpoints: any ProjectionCheckpoints, saveEvery: Int = 100, logger: Logger = Logger(label: "herald.projection"),
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.store = store
         self.checkpoints = checkpoints
         self.saveEvery = max(1, saveEvery)
         self.logger = logger
+        self.lagGauge = Gauge(label: Self.lagLabel, dimensions: [("projection", Model.name)], factory: metrics)
+        self.appliedCounter = Counter(label: "herald_projection_events_total", dimensions: [("projection", Model.name)], factory: metrics)
     }
 
     /// The model built from every event recorded at or before `date` (`nil`: every event): the state as it
@@ -48,7 +62,7 @@ public struct ProjectionRunner<Model: Projection & Codable>: Sendable {
 
     /// Runs the projection live until the task is cancelled: from its saved model and checkpoint (or from
     /// zero), every later event once, in order; saves every ``saveEvery`` events, and what is unsaved when
-    /// it stops. `onApplied` sees the model after each event (for tests and metrics).
+    /// it stops, setting the lag gauge (``lagLabel``) at each save. `onApplied` sees the model after each event (for tests and metrics).
     ///
     /// - Throws: ``EventStoreError``; what ``Projection/apply(_:)`` throws (after saving what came before).
     public func run(onApplied: @Sendable (Model, RecordedEvent) async -> Void = { _, _ in }) async throws {
@@ -65,6 +79,7 @@ public struct ProjectionRunner<Model: Projection & Codable>: Sendable {
                 try model.apply(recorded)
                 position = recorded.position
                 progress.position.withLock { $0 = recorded.position }
+                appliedCounter.increment()
                 unsaved += 1
                 if unsaved >= saveEvery {
                     try await save(model, at: recorded.position)
@@ -91,5 +106,6 @@ public struct ProjectionRunner<Model: Projection & Codable>: Sendable {
 
     private func save(_ model: Model, at position: UInt64) async throws {
         try await checkpoints.save(Model.name, model: try JSONEncoder().encode(model), position: position)
+        if let lag = try? await lag() { lagGauge.record(Double(lag)) }
     }
 }
