@@ -25,8 +25,7 @@ public final class InMemoryEventStore: EventStore {
     ///
     /// - Throws: ``WrongExpectedRevisionError``, ``EventStoreError``.
     public func append(_ events: [Event], to stream: String, expecting expected: ExpectedRevision) async throws -> AppendResult {
-        try StreamName.validate(stream)
-        try Self.checkIDs(events, stream: stream)
+        try AppendRules.validate(events, to: stream)
         let recordedAt = now()
         let (result, woken) = try state.withLock { state throws -> (AppendResult, [AsyncSignal]) in
             let existing = state.streams[stream] ?? []
@@ -117,28 +116,13 @@ public final class InMemoryEventStore: EventStore {
         await signal.wait(until: deadline)
     }
 
-    /// Refuses an empty append and an id twice in one append.
-    package static func checkIDs(_ events: [Event], stream: String) throws(EventStoreError) {
-        guard !events.isEmpty else { throw .invalidAppend(stream: stream, reason: "it has no events") }
-        var seen: Set<String> = []
-        for event in events where !seen.insert(event.id).inserted {
-            throw .invalidAppend(stream: stream, reason: "the event id '\(event.id)' appears twice")
-        }
-    }
-
     /// The result of an earlier append of the same ids with the same expectation, if `events` are that
-    /// append again (KurrentDB's idempotence rule): for `exact(n)` and `noStream`, the events right
-    /// after the expected revision carry the same ids in the same order; for `any` and `streamExists`,
-    /// the stream's last events do.
-    static func alreadyAppended(_ events: [Event], in existing: [RecordedEvent], expected: ExpectedRevision) -> AppendResult? {
-        let start: Int
-        switch expected {
-        case .exact(let revision): start = Int(clamping: revision) + 1
-        case .noStream: start = 0
-        case .any, .streamExists: start = existing.count - events.count
+    /// append again (``AppendRules/retryRevisions(count:expected:current:)``).
+    private static func alreadyAppended(_ events: [Event], in existing: [RecordedEvent], expected: ExpectedRevision) -> AppendResult? {
+        guard let revisions = AppendRules.retryRevisions(count: events.count, expected: expected, current: existing.last?.revision) else {
+            return nil
         }
-        guard start >= 0, start + events.count <= existing.count else { return nil }
-        let slice = existing[start..<(start + events.count)]
+        let slice = existing[Int(revisions.lowerBound)..<Int(revisions.upperBound)]
         guard zip(slice, events).allSatisfy({ $0.event.id == $1.id }), let last = slice.last else { return nil }
         return AppendResult(nextExpectedRevision: last.revision, position: last.position, wasAlreadyAppended: true)
     }

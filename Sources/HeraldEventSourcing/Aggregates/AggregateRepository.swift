@@ -38,19 +38,10 @@ public struct AggregateRepository<State: Aggregate>: Sendable {
             from = restored.revision + 1
             snapshotRevision = restored.revision
         }
-        var revision = snapshotRevision
-        var replayed = 0
-        while true {
-            let page = try await store.read(stream: stream, from: .revision(from), direction: .forwards, limit: 500)
-            for recorded in page {
-                try state.apply(recorded)
-                revision = recorded.revision
-                replayed += 1
-            }
-            guard let last = page.last, page.count == 500 else { break }
-            from = last.revision + 1
-        }
-        return LoadedAggregate(id: id, state: state, revision: revision, replayedEvents: replayed, snapshotRevision: snapshotRevision)
+        let replayed = try await store.readStream(stream, from: from)
+        for recorded in replayed { try state.apply(recorded) }
+        return LoadedAggregate(
+            id: id, state: state, revision: replayed.last?.revision ?? snapshotRevision, replayedEvents: replayed.count, snapshotRevision: snapshotRevision)
     }
 
     /// Appends `events` to the loaded aggregate's stream, expecting its loaded revision; saves a snapshot

@@ -26,8 +26,8 @@ enum EventColumns {
     }
 
     /// Binds the columns of `events` as one array each (10 of them, in the order of ``names``), so that a
-    /// statement inserting any number of events has 10 parameters: ``unnest(from:)`` reads them back as
-    /// rows.
+    /// statement inserting any number of events has 10 parameters: ``unnest(leading:)`` reads them back
+    /// as rows.
     static func bindArrays(_ events: some Collection<Event>, into bindings: inout PostgresBindings) {
         bindings.append(events.map(\.id))
         bindings.append(events.map(\.source))
@@ -50,7 +50,7 @@ enum EventColumns {
         return "unnest(\(arrays)) WITH ORDINALITY AS e(\((leading.map(\.name) + [names, "ordinality"]).joined(separator: ", ")))"
     }
 
-    /// Events per statement at most when inserted through ``unnest(from:)``: bounds the statement's size
+    /// Events per statement at most when inserted through ``unnest(leading:)``: bounds the statement's size
     /// with the events' (an event holds at most a few MiB).
     static func statementChunks(_ events: some Collection<Event>, maximumBytes: Int = 8 << 20, maximumEvents: Int = 5_000) -> [Range<Int>] {
         var chunks: [Range<Int>] = []

@@ -154,7 +154,7 @@ extension PostgresBroker {
                     SELECT pg_notify($17, $13)
                     """
             }
-            _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect()
+            try await connection.perform(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         }
     }
 
@@ -229,24 +229,24 @@ extension PostgresBroker {
             }
         }
         guard target > counter.start else { return }
-        _ = try await connection.query(
+        try await connection.perform(
             """
             UPDATE \(unescaped: tables.partitions) SET start_offset = \(target), bytes = \(bytes)
             WHERE topic = \(topic) AND partition = \(Int32(partition))
             """, logger: logger
-        ).collect()
+        )
         // Groups forget what was dropped: their deliveries of it, and cursors below the new start.
-        _ = try await connection.query(
+        try await connection.perform(
             """
             DELETE FROM \(unescaped: tables.deliveries) WHERE topic = \(topic) AND partition = \(Int32(partition)) AND "offset" < \(target)
             """, logger: logger
-        ).collect()
-        _ = try await connection.query(
+        )
+        try await connection.perform(
             """
             UPDATE \(unescaped: tables.groupPartitions) SET cursor = \(target)
             WHERE topic = \(topic) AND partition = \(Int32(partition)) AND cursor < \(target)
             """, logger: logger
-        ).collect()
+        )
     }
 
     /// A duration as PostgreSQL interval text (`'1.5 seconds'`).

@@ -34,12 +34,12 @@ extension PostgresBroker {
             if existing != configuration { throw BrokerError.topicExists(configuration.name) }
             return
         }
-        _ = try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO \(unescaped: tables.partitions) (topic, partition)
             SELECT \(configuration.name), generate_series(0, \(Int32(configuration.partitions - 1)))
             """, logger: logger
-        ).collect()
+        )
     }
 
     /// The configurations of all topics, sorted by name.
@@ -64,10 +64,10 @@ extension PostgresBroker {
         let deleted = try await transaction("deleting topic '\(topic)'") { connection in
             // Waits for publishes in flight (they hold these rows) so that their events are deleted too; a
             // later publish finds the rows gone.
-            _ = try await connection.query(
+            try await connection.perform(
                 "SELECT partition FROM \(unescaped: self.tables.partitions) WHERE topic = \(topic) FOR UPDATE", logger: self.logger
-            ).collect()
-            _ = try await connection.query("DELETE FROM \(unescaped: self.tables.events) WHERE topic = \(topic)", logger: self.logger).collect()
+            )
+            try await connection.perform("DELETE FROM \(unescaped: self.tables.events) WHERE topic = \(topic)", logger: self.logger)
             let rows = try await connection.query(
                 "DELETE FROM \(unescaped: self.tables.topics) WHERE name = \(topic) RETURNING name", logger: self.logger
             ).collect()
@@ -154,7 +154,7 @@ extension PostgresBroker {
         try checkOpen()
         await acks.flush()
         _ = try await database("dropping the schema '\(options.schema)'") {
-            _ = try await primary.query("DROP SCHEMA \(unescaped: options.schema) CASCADE", logger: logger).collect()
+            try await primary.perform("DROP SCHEMA \(unescaped: options.schema) CASCADE", logger: logger)
         }
         await close()
     }

@@ -69,9 +69,8 @@ public final class PostgresBroker: BrokerAdmin, Sendable {
         let vacuum = DeliveriesVacuum(threshold: options.vacuumDeliveriesAfter, table: tables.deliveries, client: primary, logger: logger)
         self.vacuum = vacuum
         self.acks = PostgresAckWriter(logger: logger) { tokens, topic, group in
-            let deleted = try await Self.writeAcknowledgements(
-                tokens, topic: topic, group: group, client: primary, tables: tables, wakeups: wakeups, logger: logger)
-            vacuum.recordDeleted(deleted)
+            _ = try await Self.writeAcknowledgements(
+                tokens, topic: topic, group: group, client: primary, tables: tables, wakeups: wakeups, vacuum: vacuum, logger: logger)
         }
     }
 

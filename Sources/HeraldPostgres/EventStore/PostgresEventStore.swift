@@ -86,8 +86,7 @@ public final class PostgresEventStore: EventStore {
     ///
     /// - Throws: ``WrongExpectedRevisionError``; ``EventStoreError``.
     public func append(_ events: [Event], to stream: String, expecting expected: ExpectedRevision) async throws -> AppendResult {
-        try StreamName.validate(stream)
-        try InMemoryEventStore.checkIDs(events, stream: stream)
+        try AppendRules.validate(events, to: stream)
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 try await self.append(events, to: stream, expecting: expected, on: connection)
@@ -96,7 +95,8 @@ public final class PostgresEventStore: EventStore {
             let cause = PostgresBroker.cause(of: error)
             if let conflict = cause as? WrongExpectedRevisionError { throw conflict }
             if let psql = cause as? PSQLError, psql.serverInfo?[.sqlState] == "23505" {
-                // Two first appends to a new stream: the other one created it first.
+                // Not reached while every append takes the head row first; a revision written by other means
+                // is still reported as the conflict it is, not as a failure.
                 throw WrongExpectedRevisionError(stream: stream, expected: expected, actual: try await lastRevision(of: stream))
             }
             throw failure("appending \(events.count) events to stream '\(stream)'", error)
@@ -120,7 +120,7 @@ public final class PostgresEventStore: EventStore {
             "SELECT revision FROM \(unescaped: tables).store_streams WHERE stream = \(stream)", logger: logger
         ).collect()
         let current = try rows.first.map { UInt64(clamping: try $0.decode(Int64.self)) }
-        if let current, let earlier = try await alreadyAppended(events, stream: stream, current: current, expected: expected, on: connection) {
+        if let earlier = try await alreadyAppended(events, stream: stream, current: current, expected: expected, on: connection) {
             return earlier
         }
         guard expected.isMet(byCurrent: current) else {
@@ -149,23 +149,18 @@ public final class PostgresEventStore: EventStore {
             advanced AS (UPDATE \(tables).store_head SET position = \(lastPosition) WHERE id = 1)
             SELECT pg_notify($14, $15)
             """
-        _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect()
+        try await connection.perform(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         return AppendResult(nextExpectedRevision: UInt64(lastRevision), position: UInt64(lastPosition))
     }
 
-    /// The first append's result if `events` are that append again (the rule of
-    /// ``InMemoryEventStore/alreadyAppended(_:in:expected:)``).
+    /// The first append's result if `events` are that append again
+    /// (``AppendRules/retryRevisions(count:expected:current:)``).
     private func alreadyAppended(
-        _ events: [Event], stream: String, current: UInt64, expected: ExpectedRevision, on connection: PostgresConnection
+        _ events: [Event], stream: String, current: UInt64?, expected: ExpectedRevision, on connection: PostgresConnection
     ) async throws -> AppendResult? {
-        let start: Int64
-        switch expected {
-        case .exact(let revision): start = Int64(clamping: revision) + 1
-        case .noStream: start = 0
-        case .any, .streamExists: start = Int64(clamping: current) + 1 - Int64(events.count)
-        }
-        let end = start + Int64(events.count)
-        guard start >= 0, end <= Int64(clamping: current) + 1 else { return nil }
+        guard let revisions = AppendRules.retryRevisions(count: events.count, expected: expected, current: current) else { return nil }
+        let start = Int64(clamping: revisions.lowerBound)
+        let end = Int64(clamping: revisions.upperBound)
         let rows = try await connection.query(
             """
             SELECT revision, position, id FROM \(unescaped: tables).store_events

@@ -50,13 +50,13 @@ public struct PostgresProjectionRunner<Model: PostgresProjection>: Sendable {
             guard let last = page.last else { return applied }
             try await transaction { connection in
                 for recorded in page { try await projection.apply(recorded, on: connection) }
-                _ = try await connection.query(
+                try await connection.perform(
                     """
                     INSERT INTO \(unescaped: schema).projection_checkpoints (name, position, updated_at)
                     VALUES (\(projection.name), \(Int64(clamping: last.position)), clock_timestamp())
                     ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
                     """, logger: logger
-                ).collect()
+                )
             }
             applied += page.count
             position = last.position
@@ -93,9 +93,9 @@ public struct PostgresProjectionRunner<Model: PostgresProjection>: Sendable {
     public func rebuild(pageSize: Int = 256) async throws -> Int {
         try await transaction { connection in
             try await projection.reset(on: connection)
-            _ = try await connection.query(
+            try await connection.perform(
                 "DELETE FROM \(unescaped: schema).projection_checkpoints WHERE name = \(projection.name)", logger: logger
-            ).collect()
+            )
         }
         return try await catchUp(pageSize: pageSize)
     }

@@ -48,7 +48,7 @@ final class DeliveriesVacuum: Sendable {
 
     private func vacuum() async {
         do {
-            _ = try await client.query(PostgresQuery(unsafeSQL: "VACUUM (SKIP_LOCKED) \(table)"), logger: logger).collect()
+            try await client.perform(PostgresQuery(unsafeSQL: "VACUUM (SKIP_LOCKED) \(table)"), logger: logger)
         } catch {
             // Autovacuum still runs; this only makes it come sooner.
             logger.debug("could not vacuum the deliveries table; autovacuum will", metadata: ["herald.error": "\(String(reflecting: error))"])

@@ -55,12 +55,12 @@ extension PostgresBroker {
             ).collect()
             guard !created.isEmpty else { return }
             let start = options.startPosition == .latest ? "next_offset" : "start_offset"
-            _ = try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO \(unescaped: self.tables.groupPartitions) (topic, "group", partition, cursor)
                 SELECT topic, \(group), partition, \(unescaped: start) FROM \(unescaped: self.tables.partitions) WHERE topic = \(topic)
                 """, logger: self.logger
-            ).collect()
+            )
         }
         let signal = AsyncSignal()
         let member = state.withLock { state -> PostgresMember in
@@ -303,20 +303,20 @@ extension PostgresBroker {
                     room -= dispatch.count
                 }
                 if !waiting.isEmpty {
-                    _ = try await connection.query(
+                    try await connection.perform(
                         """
                         INSERT INTO \(unescaped: tables.deliveries) (topic, "group", partition, "offset", in_flight, visible_at, attempts, key)
                         SELECT \(topic), \(group), \(partition), u."offset", false, '-infinity', 0, NULLIF(u.key, '')
                         FROM unnest(\(waiting.map(\.offset.value))::bigint[], \(waiting.map { $0.event.partitionKey ?? "" })::text[]) AS u("offset", key)
                         """, logger: logger
-                    ).collect()
+                    )
                 }
-                _ = try await connection.query(
+                try await connection.perform(
                     """
                     UPDATE \(unescaped: tables.groupPartitions) SET cursor = \(scanned)
                     WHERE topic = \(topic) AND "group" = \(group) AND partition = \(partition)
                     """, logger: logger
-                ).collect()
+                )
             }
         }
         if !exhausted.isEmpty {
@@ -413,12 +413,12 @@ extension PostgresBroker {
 
     /// Deletes delivery rows.
     func deleteDeliveries(topic: String, group: String, _ positions: [(partition: Int32, offset: Int64)], on connection: PostgresConnection) async throws {
-        _ = try await connection.query(
+        try await connection.perform(
             """
             DELETE FROM \(unescaped: tables.deliveries) d
             USING unnest(\(positions.map(\.partition))::integer[], \(positions.map(\.offset))::bigint[]) AS u(partition, "offset")
             WHERE d.topic = \(topic) AND d."group" = \(group) AND d.partition = u.partition AND d."offset" = u."offset"
             """, logger: logger
-        ).collect()
+        )
     }
 }

@@ -132,19 +132,19 @@ extension PostgresBroker {
                 }
                 targets.append((partition, min(max(wanted, start), end)))
             }
-            _ = try await connection.query(
+            try await connection.perform(
                 "DELETE FROM \(unescaped: self.tables.deliveries) WHERE topic = \(topic) AND \"group\" = \(group)", logger: self.logger
-            ).collect()
-            _ = try await connection.query(
+            )
+            try await connection.perform(
                 """
                 UPDATE \(unescaped: self.tables.groupPartitions) gp SET cursor = u.cursor
                 FROM unnest(\(targets.map(\.partition))::integer[], \(targets.map(\.offset))::bigint[]) AS u(partition, cursor)
                 WHERE gp.topic = \(topic) AND gp."group" = \(group) AND gp.partition = u.partition
                 """, logger: self.logger
-            ).collect()
-            _ = try await connection.query(
+            )
+            try await connection.perform(
                 "UPDATE \(unescaped: self.tables.groups) SET epoch = epoch + 1 WHERE topic = \(topic) AND name = \(group)", logger: self.logger
-            ).collect()
+            )
             try await self.wakeups.notify(topic, on: connection, logger: self.logger)
             return true
         }

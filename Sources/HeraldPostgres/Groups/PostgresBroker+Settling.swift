@@ -29,9 +29,9 @@ extension PostgresBroker {
     func acknowledge(_ tokens: [DeliveryToken], topic: String, group: String) async throws {
         guard !tokens.isEmpty else { return }
         let acknowledged = try await database("acknowledging \(tokens.count) deliveries of group '\(group)'") {
-            try await Self.writeAcknowledgements(tokens, topic: topic, group: group, client: primary, tables: tables, wakeups: wakeups, logger: logger)
+            try await Self.writeAcknowledgements(
+                tokens, topic: topic, group: group, client: primary, tables: tables, wakeups: wakeups, vacuum: vacuum, logger: logger)
         }
-        vacuum.recordDeleted(acknowledged)
         if acknowledged < tokens.count { try await requireGroup(topic: topic, group: group) }
     }
 
@@ -48,10 +48,12 @@ extension PostgresBroker {
     }
 
     /// Deletes the rows of acknowledged deliveries in one statement (which also notifies other processes
-    /// when it freed a key that per-key order held back) and wakes this process's members; returns how
-    /// many rows it deleted (fewer than the tokens: stale tokens).
+    /// when it freed a key that per-key order held back), wakes this process's members and counts the
+    /// deleted rows towards the next vacuum; returns how many rows it deleted (fewer than the tokens:
+    /// stale tokens).
     static func writeAcknowledgements(
-        _ tokens: [DeliveryToken], topic: String, group: String, client: PostgresClient, tables: PostgresTables, wakeups: PostgresWakeups, logger: Logger
+        _ tokens: [DeliveryToken], topic: String, group: String, client: PostgresClient, tables: PostgresTables, wakeups: PostgresWakeups,
+        vacuum: DeliveriesVacuum, logger: Logger
     ) async throws -> Int {
         let rows = try await client.query(
             """
@@ -67,6 +69,7 @@ extension PostgresBroker {
         ).collect()
         let (acknowledged, _) = try rows.first?.decode((Int64, Bool?).self) ?? (Int64(0), nil)
         if acknowledged > 0 { wakeups.wake(topic: topic) }
+        vacuum.recordDeleted(Int(acknowledged))
         return Int(acknowledged)
     }
 
@@ -116,7 +119,7 @@ extension PostgresBroker {
             guard let row = rows.first else { return true }
             let (attempts, firstFailure) = try row.decode((Int32, Date?).self)
             if let retryAfter, Int(attempts) < options.maximumDeliveries {
-                _ = try await connection.query(
+                try await connection.perform(
                     """
                     UPDATE \(unescaped: self.tables.deliveries) SET in_flight = false,
                         visible_at = clock_timestamp() + \(Self.interval(max(retryAfter, .zero)))::interval,
@@ -124,7 +127,7 @@ extension PostgresBroker {
                         first_failure_at = COALESCE(first_failure_at, clock_timestamp()), last_failure_at = clock_timestamp()
                     WHERE topic = \(topic) AND "group" = \(group) AND partition = \(Int32(token.partition.index)) AND "offset" = \(token.offset.value)
                     """, logger: self.logger
-                ).collect()
+                )
             } else {
                 let exhausted = ExhaustedRow(
                     partition: token.partition.index, offset: token.offset.value, attempts: Int(attempts), failure: failure,

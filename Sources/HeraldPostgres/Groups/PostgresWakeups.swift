@@ -74,7 +74,7 @@ final class PostgresWakeups: Sendable {
 
     /// Sends the notification for `topic` on `channel` with the transaction of `connection`.
     static func notify(_ topic: String, channel: String, on connection: PostgresConnection, logger: Logger) async throws {
-        _ = try await connection.query("SELECT pg_notify(\(channel), \(topic))", logger: logger).collect()
+        try await connection.perform("SELECT pg_notify(\(channel), \(topic))", logger: logger)
     }
 
     /// Registers a member's signal for `topic`.

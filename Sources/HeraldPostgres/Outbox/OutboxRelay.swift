@@ -134,7 +134,7 @@ public final class OutboxRelay: Service, Sendable {
             throw error
         }
         // The connection goes back to the pool: its session locks must not stay with it.
-        _ = try await connection.query("SELECT pg_advisory_unlock_all()", logger: logger).collect()
+        try await connection.perform("SELECT pg_advisory_unlock_all()", logger: logger)
     }
 
     /// Locks free slots, up to ``OutboxRelayOptions/maximumSlots``.
@@ -218,7 +218,7 @@ public final class OutboxRelay: Service, Sendable {
         }
         for slot in Set(rows.map(\.slot)).subtracting(failedSlots) { state.blocked[slot] = nil }
         if !sent.isEmpty {
-            _ = try await connection.query("DELETE FROM \(unescaped: outbox.table) WHERE sequence = ANY(\(sent)::bigint[])", logger: logger).collect()
+            try await connection.perform("DELETE FROM \(unescaped: outbox.table) WHERE sequence = ANY(\(sent)::bigint[])", logger: logger)
             relayed.increment(by: sent.count)
         }
         return read

@@ -55,9 +55,9 @@ struct PostgresSchema: Sendable {
     func migrate(on client: PostgresClient, logger: Logger) async throws {
         let name = name
         try await client.withTransaction(logger: logger) { connection in
-            _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("herald.schema." + name)))", logger: logger).collect()
-            _ = try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: name)", logger: logger).collect()
-            _ = try await connection.query("CREATE TABLE IF NOT EXISTS \(unescaped: name).schema_version (version integer NOT NULL)", logger: logger).collect()
+            try await connection.perform("SELECT pg_advisory_xact_lock(hashtext(\("herald.schema." + name)))", logger: logger)
+            try await connection.perform("CREATE SCHEMA IF NOT EXISTS \(unescaped: name)", logger: logger)
+            try await connection.perform("CREATE TABLE IF NOT EXISTS \(unescaped: name).schema_version (version integer NOT NULL)", logger: logger)
             var found = 0
             for try await version in try await connection.query("SELECT version FROM \(unescaped: name).schema_version", logger: logger).decode(Int.self) {
                 found = max(found, version)
@@ -69,13 +69,12 @@ struct PostgresSchema: Sendable {
             guard found < Self.currentVersion else { return }
             for version in (found + 1)...Self.currentVersion {
                 for statement in Self.migrations[version - 1] {
-                    _ = try await connection.query(PostgresQuery(unsafeSQL: statement.replacingOccurrences(of: "{S}.", with: "\(name).")), logger: logger)
-                        .collect()
+                    try await connection.perform(PostgresQuery(unsafeSQL: statement.replacingOccurrences(of: "{S}.", with: "\(name).")), logger: logger)
                 }
                 logger.info("PostgreSQL schema migrated", metadata: ["herald.schema": "\(name)", "herald.version": "\(version)"])
             }
-            _ = try await connection.query("DELETE FROM \(unescaped: name).schema_version", logger: logger).collect()
-            _ = try await connection.query("INSERT INTO \(unescaped: name).schema_version (version) VALUES (\(Self.currentVersion))", logger: logger).collect()
+            try await connection.perform("DELETE FROM \(unescaped: name).schema_version", logger: logger)
+            try await connection.perform("INSERT INTO \(unescaped: name).schema_version (version) VALUES (\(Self.currentVersion))", logger: logger)
         }
     }
 
