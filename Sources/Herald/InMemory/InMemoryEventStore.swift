@@ -7,12 +7,11 @@ public final class InMemoryEventStore: EventStore {
     private struct State {
         var streams: [String: [RecordedEvent]] = [:]
         var all: [RecordedEvent] = []
-        var waiters: [UInt64: AsyncSignal] = [:]
-        var lastWaiter: UInt64 = 0
     }
 
     // Mutex: appends, reads and waits come from any task; held only to read or change the state.
     private let state = Mutex(State())
+    private let waiters = AppendWaiters()
     private let now: @Sendable () -> Date
 
     /// An empty store; `now` stamps ``RecordedEvent/recordedAt`` (inject a fixed clock in tests).
@@ -27,9 +26,9 @@ public final class InMemoryEventStore: EventStore {
     public func append(_ events: [Event], to stream: String, expecting expected: ExpectedRevision) async throws -> AppendResult {
         try AppendRules.validate(events, to: stream)
         let recordedAt = now()
-        let (result, woken) = try state.withLock { state throws -> (AppendResult, [AsyncSignal]) in
+        let (result, isNew) = try state.withLock { state throws -> (AppendResult, Bool) in
             let existing = state.streams[stream] ?? []
-            if let earlier = Self.alreadyAppended(events, in: existing, expected: expected) { return (earlier, []) }
+            if let earlier = Self.alreadyAppended(events, in: existing, expected: expected) { return (earlier, false) }
             let current = existing.last?.revision
             guard expected.isMet(byCurrent: current) else {
                 throw WrongExpectedRevisionError(stream: stream, expected: expected, actual: current)
@@ -43,9 +42,9 @@ public final class InMemoryEventStore: EventStore {
                 revision += 1
                 position += 1
             }
-            return (AppendResult(nextExpectedRevision: revision - 1, position: position - 1), Array(state.waiters.values))
+            return (AppendResult(nextExpectedRevision: revision - 1, position: position - 1), true)
         }
-        for signal in woken { signal.notify() }
+        if isNew { waiters.notifyAll() }
         return result
     }
 
@@ -56,28 +55,7 @@ public final class InMemoryEventStore: EventStore {
         try StreamName.validate(stream)
         guard limit > 0 else { return [] }
         let events = state.withLock { $0.streams[stream] ?? [] }
-        guard !events.isEmpty else { return [] }
-        let count = UInt64(events.count)
-        switch direction {
-        case .forwards:
-            let first: UInt64
-            switch start {
-            case .start: first = 0
-            case .end: return []
-            case .revision(let revision): first = revision
-            }
-            guard first < count else { return [] }
-            return Array(events[Int(first)..<Int(min(count, first + UInt64(limit)))])
-        case .backwards:
-            let from: UInt64
-            switch start {
-            case .start: from = 0
-            case .end: from = count - 1
-            case .revision(let revision): from = min(revision, count - 1)
-            }
-            let lowest = from + 1 >= UInt64(limit) ? from + 1 - UInt64(limit) : 0
-            return events[Int(lowest)...Int(from)].reversed()
-        }
+        return StreamReadRange.revisions(count: UInt64(events.count), from: start, direction: direction, limit: limit).map { events[Int($0)] }
     }
 
     /// Up to `limit` events in global order from `position`.
@@ -103,17 +81,7 @@ public final class InMemoryEventStore: EventStore {
 
     /// Returns once an event after `position` exists, or at `deadline`.
     public func waitForAppends(after position: UInt64?, until deadline: ContinuousClock.Instant) async {
-        let signal = AsyncSignal()
-        let (id, isThere) = state.withLock { state -> (UInt64, Bool) in
-            state.lastWaiter += 1
-            state.waiters[state.lastWaiter] = signal
-            let head = state.all.last?.position
-            let isThere = head.map { head in position.map { head > $0 } ?? true } ?? false
-            return (state.lastWaiter, isThere)
-        }
-        defer { state.withLock { _ = $0.waiters.removeValue(forKey: id) } }
-        guard !isThere else { return }
-        await signal.wait(until: deadline)
+        await waiters.wait(after: position, until: deadline) { state.withLock { $0.all.last?.position } }
     }
 
     /// The result of an earlier append of the same ids with the same expectation, if `events` are that
