@@ -79,7 +79,8 @@ public final class LogEventStore: EventStore {
             let writer = PartitionWriter(partition: partition, policy: configuration.durability, threadPool: threadPool)
             logger.debug("event store opened", metadata: ["herald.streams": "\(index.streamCount)", "herald.head": "\(index.head.map(String.init) ?? "none")"])
             return LogEventStore(
-                directory: configuration.directory, index: index, damages: damages, partition: partition, writer: writer, threadPool: threadPool, directoryLock: directoryLock, now: now,
+                directory: configuration.directory, index: index, damages: damages, partition: partition, writer: writer, threadPool: threadPool,
+                directoryLock: directoryLock, now: now,
                 logger: logger)
         } catch {
             try? await threadPool.shutdownGracefully()
@@ -184,7 +185,8 @@ public final class LogEventStore: EventStore {
             var loaded: [Int64: LogRecord] = [:]
             return try wanted.map { (revision, offset) throws(EventStoreError) -> RecordedEvent in
                 guard offset != StreamIndex.damaged else {
-                    throw .unavailable("revision \(revision) of stream '\(stream)' is in a damaged range of the log (see the store's damages)", isRetryable: false)
+                    throw .unavailable(
+                        "revision \(revision) of stream '\(stream)' is in a damaged range of the log (see the store's damages)", isRetryable: false)
                 }
                 if loaded[offset] == nil {
                     loaded.removeAll(keepingCapacity: true)

@@ -39,7 +39,8 @@ struct StreamIndex {
         }
         var problem: String?
         if revision > count {
-            problem = "stream '\(stream)' jumps from revision \(count) to \(revision) at offset \(offset): revisions \(count)..<\(revision) are in a damaged range"
+            problem =
+                "stream '\(stream)' jumps from revision \(count) to \(revision) at offset \(offset): revisions \(count)..<\(revision) are in a damaged range"
             streams[stream, default: []].append(contentsOf: repeatElement(Self.damaged, count: Int(revision - count)))
         }
         streams[stream, default: []].append(offset)

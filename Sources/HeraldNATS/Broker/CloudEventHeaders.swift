@@ -25,7 +25,7 @@ enum CloudEventHeaders {
         headers.append("ce-source", PercentEncoding.encode(event.source))
         headers.append("ce-type", PercentEncoding.encode(event.type))
         if let subject = event.subject { headers.append("ce-subject", PercentEncoding.encode(subject)) }
-        if let time = event.time { headers.append("ce-time", RFC3339.format(time)) }
+        if let time = event.time { headers.append("ce-time", RFC3339.formatExact(time)) }
         if let contentType = event.dataContentType {
             headers.append("ce-datacontenttype", PercentEncoding.encode(contentType))
         }

@@ -88,6 +88,18 @@ extension JetStream {
         try await message(stream: stream, request: MessageGetRequest(sequence: nil, lastBySubject: subject))
     }
 
+    /// Reads the first message on `subject` (wildcards allowed) at sequence `sequence` or later from stream
+    /// `stream`; `nil` when there is none.
+    ///
+    /// - Throws: ``JetStreamError`` (`streamNotFound`), ``NATSClientError``.
+    public func nextMessage(stream: String, subject: String, from sequence: UInt64) async throws -> StoredMessage? {
+        do {
+            return try await message(stream: stream, request: MessageGetRequest(sequence: max(1, sequence), lastBySubject: nil, nextBySubject: subject))
+        } catch let error as JetStreamError where error.kind == .messageNotFound {
+            return nil
+        }
+    }
+
     /// Reads messages `sequences` of `stream`, sending every request before waiting for the replies; a
     /// sequence the stream does not hold yields `nil`.
     ///
@@ -133,7 +145,12 @@ extension JetStream {
 
     private func message(stream: String, request: MessageGetRequest) async throws -> StoredMessage {
         try Self.validateName(stream, "stream")
-        let what = request.sequence.map { "message \($0)" } ?? "the last message on '\(request.lastBySubject ?? "")'"
+        let what =
+            if let next = request.nextBySubject {
+                "the next message on '\(next)' from \(request.sequence ?? 0)"
+            } else {
+                request.sequence.map { "message \($0)" } ?? "the last message on '\(request.lastBySubject ?? "")'"
+            }
         let operation = "read \(what) of stream '\(stream)'"
         let response: MessageGetResponse = try await apiRequest(
             "STREAM.MSG.GET.\(stream)",
@@ -168,10 +185,12 @@ struct StreamListResponse: Decodable {
 struct MessageGetRequest: Encodable {
     var sequence: UInt64?
     var lastBySubject: String?
+    var nextBySubject: String?
 
     enum CodingKeys: String, CodingKey {
         case sequence = "seq"
         case lastBySubject = "last_by_subj"
+        case nextBySubject = "next_by_subj"
     }
 }
 

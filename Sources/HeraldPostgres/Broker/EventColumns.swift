@@ -33,7 +33,7 @@ enum EventColumns {
         bindings.append(events.map(\.source))
         bindings.append(events.map(\.type))
         bindings.append(NullableArrayParameter(elements: events.map(\.subject)))
-        bindings.append(NullableArrayParameter(elements: events.map { $0.time.map(RFC3339.format) }))
+        bindings.append(NullableArrayParameter(elements: events.map { $0.time.map(RFC3339.formatExact) }))
         bindings.append(NullableArrayParameter(elements: events.map(\.dataContentType)))
         bindings.append(NullableArrayParameter(elements: events.map(\.dataSchema)))
         bindings.append(NullableArrayParameter(elements: events.map { extensionsText($0.extensions) }))

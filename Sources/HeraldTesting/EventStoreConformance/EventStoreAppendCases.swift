@@ -10,6 +10,7 @@ enum EventStoreAppendCases {
         .init("the same event ids appended again with the same expectation are not stored twice", idempotentAppend),
         .init("an empty append, an id twice in one append and an invalid stream name are refused", invalidAppends),
         .init("all streams in one global order of increasing positions", globalOrder),
+        .init("every attribute round-trips exactly, in streams whose names hold dots, wildcards and non-ASCII", exactRoundTrip),
     ]
 
     static func appendAndRead(_ environment: EventStoreConformance.Environment) async throws {
@@ -104,6 +105,33 @@ enum EventStoreAppendCases {
                 try await expectRefusal(.invalidStreamName, "the stream name '\(name)'") { _ = try await store.append([event], to: name, expecting: .any) }
             }
             try checkEqual(try await store.lastRevision(of: stream), nil, "nothing was written")
+        }
+    }
+
+    static func exactRoundTrip(_ environment: EventStoreConformance.Environment) async throws {
+        try await environment.withStore { store in
+            let suffix = UUID().uuidString.prefix(8)
+            let names = ["order.\(suffix).v1", "cart>*\(suffix)", "café-\(suffix)-ü~%", "a-\(suffix)"]
+            let time = Date(timeIntervalSince1970: 1_764_000_000.123)
+            let event = try Event(
+                id: "exact-\(suffix)", source: "/conformance/exact", type: "conformance.exact.v1", subject: "line 1: ü & ?", time: time,
+                dataContentType: "application/json; charset=utf-8", dataSchema: "https://example.com/schema/v1",
+                extensions: ["correlationid": "corr-\(suffix)", "causationid": "cause-\(suffix)", "partitionkey": "k 1%"],
+                data: ByteBuffer(string: "{ \"spaced\" : [1, 2.50, \"x\"] }"))
+            let bare = try Event(id: "bare-\(suffix)", source: "/conformance/exact", type: "conformance.bare.v1")
+            for name in names {
+                _ = try await store.append([event, bare], to: name, expecting: .noStream)
+            }
+            for name in names {
+                let read = try await store.read(stream: name, from: .start, direction: .forwards, limit: 10)
+                try checkEqual(read.map(\.stream), [name, name], "stream name '\(name)' read back")
+                try checkEqual(read.first?.event, event, "the event with every attribute, in '\(name)'")
+                try checkEqual(read.first?.event.data, event.data, "data bytes kept exactly, in '\(name)'")
+                try checkEqual(read.last?.event, bare, "an event with no optional attribute and no data, in '\(name)'")
+                try checkEqual(try await store.lastRevision(of: name), 1, "last revision of '\(name)'")
+            }
+            let all = try await store.readAll(from: 0, limit: 10_000).filter { $0.event.id.hasSuffix(String(suffix)) }
+            try checkEqual(Set(all.map(\.stream)), Set(names), "the global order names each stream")
         }
     }
 
