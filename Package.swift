@@ -87,6 +87,7 @@ let package = Package(
             name: "HeraldLog",
             dependencies: [
                 "Herald",
+                "HeraldEventSourcing",
                 "CHeraldCRC32C",
                 Dependency.logging,
                 Dependency.metrics,
@@ -199,7 +200,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "HeraldCrashWriter",
-            dependencies: ["Herald", "HeraldLog", Dependency.nioCore],
+            dependencies: ["Herald", "HeraldLog", "HeraldEventSourcing", Dependency.nioCore],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -1,7 +1,9 @@
-// A helper for the crash test: publishes to an embedded-log topic with fsync-before-ack from several
+// A helper for the crash tests: publishes to an embedded-log topic with fsync-before-ack from several
 // concurrent publishers and prints every acknowledged receipt, one line each, until it is killed.
 //
 //     herald-crash-writer <data-directory> <run-id>
+//     herald-crash-writer event-store <data-directory> <run-id>     (see EventStoreCrashWriter.swift)
+//     herald-crash-writer event-store-check <data-directory>
 //
 // Each line is `ACK <partition> <offset> <publisher> <run-id> <sequence>`, written to stdout only after the
 // publish returned (its durability policy met). The event's subject (its partition key) is
@@ -12,6 +14,14 @@ import HeraldLog
 import NIOCore
 
 let arguments = CommandLine.arguments
+if arguments.count == 4, arguments[1] == "event-store" {
+    try await EventStoreCrashWriter(directory: arguments[2], runID: arguments[3]).run()
+    exit(0)
+}
+if arguments.count == 3, arguments[1] == "event-store-check" {
+    try await EventStoreCrashCheck(directory: arguments[2]).run()
+    exit(0)
+}
 guard arguments.count == 3 else {
     FileHandle.standardError.write(Data("usage: herald-crash-writer <data-directory> <run-id>\n".utf8))
     exit(2)

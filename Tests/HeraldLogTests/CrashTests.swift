@@ -17,18 +17,10 @@ struct CrashTests {
         var value: String { "\(writer):\(run):\(sequence)" }
     }
 
-    private static var writerExecutable: URL {
-        if let path = ProcessInfo.processInfo.environment["HERALD_CRASH_WRITER"] {
-            return URL(fileURLWithPath: path)
-        }
-        // The test bundle and the package's executables are built into the same directory.
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("herald-crash-writer")
-    }
-
     @Test("SIGKILL at random moments loses no acknowledged publish")
     func killRepeatedly() async throws {
         let iterations = Int(ProcessInfo.processInfo.environment["HERALD_CRASH_ITERATIONS"] ?? "") ?? 20
-        let executable = Self.writerExecutable
+        let executable = ChildProcess.crashWriter
         try #require(
             FileManager.default.isExecutableFile(atPath: executable.path),
             "the crash writer is not built at \(executable.path); run `swift build` first"
@@ -38,7 +30,7 @@ struct CrashTests {
             var acknowledged: [Acknowledgement] = []
             var totalRecords = 0
             for run in 0..<iterations {
-                let lines = try await runAndKill(
+                let lines = try await ChildProcess.runAndKill(
                     executable, arguments: [directory, String(run)], after: .milliseconds(Int.random(in: 20...400, using: &generator)))
                 acknowledged += lines.compactMap(Self.parse)
                 let broker = try await LogBroker.open(LogBrokerConfiguration(dataDirectory: directory, segmentBytes: 256 * 1024))
@@ -99,27 +91,4 @@ struct CrashTests {
     /// Starts the process, kills it with SIGKILL after `delay`, and returns every whole line it printed.
     /// Reading the pipe and waiting for the exit block, so they happen on a thread of their own, never on
     /// the Swift concurrency pool that other tests share.
-    private func runAndKill(_ executable: URL, arguments: [String], after delay: Duration) async throws -> [Substring] {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        let exited = AsyncSignal()
-        process.terminationHandler = { _ in exited.notify() }
-        try process.run()
-        // Drain the pipe while the writer runs so it never blocks on a full pipe.
-        let output: Task<Data, Never> = Task {
-            await withCheckedContinuation { continuation in
-                Thread { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }.start()
-            }
-        }
-        try await Task.sleep(for: delay)
-        kill(process.processIdentifier, SIGKILL)
-        await exited.wait()
-        let text = String(decoding: await output.value, as: UTF8.self)
-        // A line cut by the kill has no newline: only whole lines count as acknowledged.
-        guard let lastNewline = text.lastIndex(of: "\n") else { return [] }
-        return text[..<lastNewline].split(separator: "\n")
-    }
 }

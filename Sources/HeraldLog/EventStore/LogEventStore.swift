@@ -189,8 +189,9 @@ public final class LogEventStore: EventStore {
                         "revision \(revision) of stream '\(stream)' is in a damaged range of the log (see the store's damages)", isRetryable: false)
                 }
                 if loaded[offset] == nil {
+                    // One batch: one append, whose events are consecutive revisions of this stream.
                     loaded.removeAll(keepingCapacity: true)
-                    for record in try Self.records(from: offset, in: partition, maximumBytes: 64 * 1024) { loaded[record.offset.value] = record }
+                    for record in try Self.records(from: offset, in: partition, maximumBytes: 1) { loaded[record.offset.value] = record }
                 }
                 guard let record = loaded[offset] else {
                     throw .unavailable("revision \(revision) of stream '\(stream)' is missing from the log at offset \(offset)", isRetryable: false)
