@@ -92,6 +92,18 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var postgres: String?
 
+    @Option(
+        help:
+            "Events appended in batches (of --store-batch) in the event-store scenarios on each backend, 0 to skip them; the embedded log runs them with fsync before ack."
+    )
+    var storeEvents = 100_000
+
+    @Option(help: "Events appended one per append in the event-store scenarios.")
+    var storeSingleEvents = 8_000
+
+    @Option(help: "Events per batched append in the event-store scenarios.")
+    var storeBatch = 100
+
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
@@ -171,7 +183,22 @@ struct BenchCommand: AsyncParsableCommand {
                     latencies += try await measureLatency(factory)
                 }
             }
+            if storeEvents > 0, durability.contains(.fsync) {
+                let directory = "\(root)/event-store-\(UUID().uuidString)"
+                let store = try await LogEventStore.open(LogEventStoreConfiguration(directory: directory, ioThreads: ioThreads), logger: Self.silent)
+                results += try await eventStoreScenario(BenchDurability.fsync.label, payload: payload).run(on: store)
+                try await store.close()
+                try? FileManager.default.removeItem(atPath: directory)
+            }
             if let nats {
+                if storeEvents > 0 {
+                    let name = "HERALD_BENCH_ES_\(UUID().uuidString.prefix(8).replacingOccurrences(of: "-", with: ""))"
+                    let store = try await NATSEventStore.connect(
+                        NATSEventStoreOptions(servers: [nats], streamName: name, subjectPrefix: name.lowercased()), logger: Self.silent)
+                    results += try await eventStoreScenario("NATS JetStream", payload: payload).run(on: store)
+                    try? await store.deleteEverything()
+                    await store.close()
+                }
                 let factory = BrokerFactory(label: "NATS JetStream") {
                     try await NATSRun(url: nats, label: "HERALD_BENCH").connect(logger: Self.silent)
                 } close: { broker in
@@ -195,6 +222,13 @@ struct BenchCommand: AsyncParsableCommand {
                 results.append(try await concurrentSinglePublishes(factory, payload: payload, publishers: 4))
                 if latencyRate > 0 {
                     latencies += try await measureLatency(factory)
+                }
+                if storeEvents > 0 {
+                    let schema = PostgresRun.schema(label: "herald_bench_es")
+                    let store = try await PostgresEventStore.connect(url, schema: schema, logger: Self.silent)
+                    results += try await eventStoreScenario("PostgreSQL", payload: payload).run(on: store)
+                    await store.close()
+                    await PostgresRun.finish(try await PostgresBroker.connect(PostgresBrokerOptions(primary: url, schema: schema), logger: Self.silent))
                 }
                 let sql = try await PostgresReference(url: url, events: events, batch: batch, payload: payload).run(logger: Self.silent)
                 postgresReference = [sql.insert, sql.consume]
@@ -224,6 +258,7 @@ struct BenchCommand: AsyncParsableCommand {
         )
         print("\n\(reference.scenario)")
         printComparison(results, with: "NATS JetStream")
+        printEventStoreComparison(results)
         printPostgresComparison(results, reference: postgresReference)
         if !latencies.isEmpty {
             print("")
@@ -269,6 +304,45 @@ struct BenchCommand: AsyncParsableCommand {
         }
         print("")
         print(TextTable(header: ["scenario", "backend", "events/s", "\(peer) events/s", "ratio"], rows: rows).render())
+    }
+
+    /// The event-store scenarios on one backend, with this run's sizes.
+    private func eventStoreScenario(_ label: String, payload: ByteBuffer) -> EventStoreScenario {
+        EventStoreScenario(label: label, events: storeEvents, singleEvents: storeSingleEvents, batch: storeBatch, payload: payload)
+    }
+
+    /// Prints each backend's event-store append rates beside its broker's publish rates in this run:
+    /// single appends against single publishes, batched appends against batched publishes (both from 4
+    /// concurrent writers); and its read rates.
+    private func printEventStoreComparison(_ results: [BenchResult]) {
+        func rate(_ scenario: String) -> Double? { results.first { $0.scenario == scenario }?.eventsPerSecond }
+        let backends = results.compactMap { result -> String? in
+            guard let range = result.scenario.range(of: ": event store, append 1 event") else { return nil }
+            return String(result.scenario[..<range.lowerBound])
+        }
+        guard !backends.isEmpty else { return }
+        let writers = EventStoreScenario.writers
+        var rows: [[String]] = []
+        for backend in backends {
+            let pairs = [
+                ("append 1 event with exact revision, \(writers) writers", "publish one by one, 4 publishers"),
+                ("append batches of \(storeBatch) with exact revision, \(writers) writers", "publish, batches of \(batch), 4 publishers"),
+            ]
+            for (append, publish) in pairs {
+                guard let appended = rate("\(backend): event store, \(append)") else { continue }
+                let published = rate("\(backend): \(publish)")
+                rows.append([
+                    backend, append, String(format: "%.0f", appended), publish, published.map { String(format: "%.0f", $0) } ?? "-",
+                    published.map { String(format: "%.2f", appended / max($0, 1)) } ?? "-",
+                ])
+            }
+            for read in ["read streams forwards", "read all streams in global order"] {
+                guard let value = rate("\(backend): event store, \(read)") else { continue }
+                rows.append([backend, read, String(format: "%.0f", value), "", "", ""])
+            }
+        }
+        print("")
+        print(TextTable(header: ["event store", "scenario", "events/s", "broker on the same backend", "events/s", "ratio"], rows: rows).render())
     }
 
     /// Prints the PostgreSQL broker's figures as ratios to plain SQL doing the same work (when it ran):
