@@ -213,6 +213,7 @@ let package = Package(
             dependencies: [
                 "Herald",
                 "HeraldLog",
+                "HeraldEventSourcing",
                 "HeraldCrashWriter",
                 "HeraldTesting",
                 Dependency.logging,

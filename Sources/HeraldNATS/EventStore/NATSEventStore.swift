@@ -82,7 +82,13 @@ public final class NATSEventStore: EventStore {
     /// Creates the stream when it is missing and subscribes to every stream's subject, to learn of appends.
     private func start() async throws {
         do {
-            _ = try await jetStream.streamInfo(options.streamName)
+            let info = try await jetStream.streamInfo(options.streamName)
+            if info.configuration.allowDirect != true {
+                // Reads use direct gets (raw messages, no JSON or base64).
+                var configuration = info.configuration
+                configuration.allowDirect = true
+                _ = try await jetStream.updateStream(configuration)
+            }
         } catch let error as JetStreamError where error.kind == .streamNotFound {
             var configuration = StreamConfiguration(
                 name: options.streamName, subjects: [subjects.wildcard], description: "Herald event store: one subject per event stream")
@@ -92,6 +98,7 @@ public final class NATSEventStore: EventStore {
             // An event store keeps every event: no message may be deleted or purged.
             configuration.denyDelete = true
             configuration.denyPurge = true
+            configuration.allowDirect = true
             do {
                 _ = try await jetStream.createStream(configuration)
             } catch let error as JetStreamError where error.kind == .streamNameInUse {
@@ -183,7 +190,12 @@ public final class NATSEventStore: EventStore {
     /// The result of the earlier append JetStream recognised this one as (same `Nats-Msg-Id`), after
     /// checking that it holds these very ids.
     private func duplicate(_ sequence: UInt64, events: [Event], stream: String, expected: ExpectedRevision) async throws -> AppendResult {
-        let message = try await request("reading message \(sequence)") { try await self.jetStream.message(stream: self.options.streamName, sequence: sequence) }
+        let stored = try await request("reading message \(sequence)") {
+            try await self.jetStream.directMessage(stream: self.options.streamName, from: sequence)
+        }
+        guard let message = stored, message.sequence == sequence else {
+            throw EventStoreError.unavailable("JetStream acknowledged the append to '\(stream)' as a duplicate of message \(sequence), which it does not hold")
+        }
         let batch = try EventBatchMessage.decode(message, stream: options.streamName)
         guard batch.events.map(\.id) == events.map(\.id) else {
             throw WrongExpectedRevisionError(stream: stream, expected: expected, actual: try await lastRevision(of: stream))
@@ -247,7 +259,7 @@ public final class NATSEventStore: EventStore {
         var sequence: UInt64 = 1
         while sequence <= last.sequence {
             let next = try await request("reading stream '\(stream)'") {
-                try await self.jetStream.nextMessage(stream: self.options.streamName, subject: subject, from: sequence)
+                try await self.jetStream.directMessage(stream: self.options.streamName, from: sequence, subject: subject)
             }
             guard let message = next else { break }
             sequence = message.sequence + 1
@@ -279,7 +291,7 @@ public final class NATSEventStore: EventStore {
         while events.count < limit, sequence <= lastSequence {
             let sequences = Array(sequence...min(lastSequence, sequence + UInt64(min(limit, 256)) - 1))
             let messages = try await request("reading the global order") {
-                try await self.jetStream.messages(stream: self.options.streamName, sequences: sequences)
+                try await self.jetStream.directMessages(stream: self.options.streamName, sequences: sequences)
             }
             for message in messages.compactMap({ $0 }) {
                 guard let stream = subjects.stream(of: message.subject) else { continue }
@@ -310,8 +322,10 @@ public final class NATSEventStore: EventStore {
         try checkOpen()
         let sequence = try await streamLastSequence()
         guard sequence > 0 else { return nil }
-        let message = try await request("reading message \(sequence)") { try await self.jetStream.message(stream: self.options.streamName, sequence: sequence) }
-        let count = EventBatchMessage.range(of: message)?.count ?? 1
+        let message = try await request("reading message \(sequence)") {
+            try await self.jetStream.directMessage(stream: self.options.streamName, from: sequence)
+        }
+        let count = message.flatMap(EventBatchMessage.range(of:))?.count ?? 1
         return Self.position(sequence, index: count - 1)
     }
 
@@ -351,14 +365,13 @@ public final class NATSEventStore: EventStore {
 
     /// The newest message on `subject` with the revisions it holds, `nil` when there is none.
     private func lastMessage(on subject: String) async throws -> (message: StoredMessage, sequence: UInt64, first: UInt64, count: Int)? {
-        let message: StoredMessage
+        let found: StoredMessage?
         do {
-            message = try await jetStream.lastMessage(stream: options.streamName, subject: subject)
-        } catch let error as JetStreamError where error.kind == .messageNotFound {
-            return nil
+            found = try await jetStream.directLastMessage(stream: options.streamName, subject: subject)
         } catch {
             throw EventStoreError.unavailable("reading the last message on '\(subject)': \(error)")
         }
+        guard let message = found else { return nil }
         guard let range = EventBatchMessage.range(of: message) else {
             throw EventStoreError.unavailable("the JetStream message \(message.sequence) on '\(subject)' is not an event-store append", isRetryable: false)
         }

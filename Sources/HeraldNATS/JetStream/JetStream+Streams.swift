@@ -88,18 +88,6 @@ extension JetStream {
         try await message(stream: stream, request: MessageGetRequest(sequence: nil, lastBySubject: subject))
     }
 
-    /// Reads the first message on `subject` (wildcards allowed) at sequence `sequence` or later from stream
-    /// `stream`; `nil` when there is none.
-    ///
-    /// - Throws: ``JetStreamError`` (`streamNotFound`), ``NATSClientError``.
-    public func nextMessage(stream: String, subject: String, from sequence: UInt64) async throws -> StoredMessage? {
-        do {
-            return try await message(stream: stream, request: MessageGetRequest(sequence: max(1, sequence), lastBySubject: nil, nextBySubject: subject))
-        } catch let error as JetStreamError where error.kind == .messageNotFound {
-            return nil
-        }
-    }
-
     /// Reads messages `sequences` of `stream`, sending every request before waiting for the replies; a
     /// sequence the stream does not hold yields `nil`.
     ///
