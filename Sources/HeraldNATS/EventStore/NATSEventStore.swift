@@ -288,18 +288,24 @@ public final class NATSEventStore: EventStore {
         let skip = position >> Self.indexBits == sequence ? Int(position & Self.indexMask) : 0
         let lastSequence = try await streamLastSequence()
         var events: [RecordedEvent] = []
+        // Messages asked for at once: as many as the events still wanted need at the average seen so
+        // far (an append holds 1 to 65,535 events), so a page does not fetch and decode far past its end.
+        var messagesRead = 0
         while events.count < limit, sequence <= lastSequence {
-            let sequences = Array(sequence...min(lastSequence, sequence + UInt64(min(limit, 256)) - 1))
+            let perMessage = messagesRead == 0 ? 8 : max(1, events.count / messagesRead)
+            let wanted = min(256, max(1, (limit - events.count + perMessage - 1) / perMessage))
+            let sequences = Array(sequence...min(lastSequence, sequence + UInt64(wanted) - 1))
             let messages = try await request("reading the global order") {
                 try await self.jetStream.directMessages(stream: self.options.streamName, sequences: sequences)
             }
-            for message in messages.compactMap({ $0 }) {
+            for message in messages.compactMap({ $0 }) where events.count < limit {
                 guard let stream = subjects.stream(of: message.subject) else { continue }
                 let batch = try EventBatchMessage.decode(message, stream: options.streamName)
                 let from = message.sequence == position >> Self.indexBits ? skip : 0
                 for event in try recorded(batch, message: message, stream: stream).dropFirst(from) where events.count < limit {
                     events.append(event)
                 }
+                messagesRead += 1
             }
             sequence = (sequences.last ?? sequence) + 1
         }
