@@ -4,6 +4,8 @@
 //     herald-crash-writer <data-directory> <run-id>
 //     herald-crash-writer event-store <data-directory> <run-id>     (see EventStoreCrashWriter.swift)
 //     herald-crash-writer event-store-check <data-directory>
+//     herald-crash-writer timers-schedule <data-directory> <count>   (see TimerCrashWriter.swift)
+//     herald-crash-writer timers-fire <data-directory>
 //
 // Each line is `ACK <partition> <offset> <publisher> <run-id> <sequence>`, written to stdout only after the
 // publish returned (its durability policy met). The event's subject (its partition key) is
@@ -16,6 +18,14 @@ import NIOCore
 let arguments = CommandLine.arguments
 if arguments.count == 4, arguments[1] == "event-store" {
     try await EventStoreCrashWriter(directory: arguments[2], runID: arguments[3]).run()
+    exit(0)
+}
+if arguments.count == 4, arguments[1] == "timers-schedule", let count = Int(arguments[3]) {
+    try await TimerCrashWriter(directory: arguments[2]).schedule(count: count)
+    exit(0)
+}
+if arguments.count == 3, arguments[1] == "timers-fire" {
+    try await TimerCrashWriter(directory: arguments[2]).fire()
     exit(0)
 }
 if arguments.count == 3, arguments[1] == "event-store-check" {

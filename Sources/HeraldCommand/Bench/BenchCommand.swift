@@ -58,6 +58,15 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(
         help:
+            "Instead of the other scenarios: schedule this many durable timers in the embedded timer store, due over --timer-seconds, fire them into the embedded log and report the memory with all pending and each event's lateness from its due time to its delivery."
+    )
+    var timers: Int?
+
+    @Option(help: "Seconds over which the --timers timers are due.")
+    var timerSeconds = 10
+
+    @Option(
+        help:
             "Instead of the other scenarios: publish this many events over HTTP to a herald serve child process from 32 publishers, one per request, then ten times as many in batches of 100, with the same events published in process as the reference."
     )
     var http: Int?
@@ -111,6 +120,9 @@ struct BenchCommand: AsyncParsableCommand {
         if let http, http < HTTPScenario.publishers {
             throw ValidationError("--http \(http): at least \(HTTPScenario.publishers) events, one per publisher")
         }
+        if timers != nil, backlog != nil || http != nil || nats != nil || postgres != nil {
+            throw ValidationError("--timers runs on its own; drop --backlog, --http, --nats and --postgres")
+        }
         if http != nil, backlog != nil || nats != nil || postgres != nil {
             throw ValidationError("--http runs on its own; drop --backlog, --nats and --postgres")
         }
@@ -140,6 +152,10 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if let http {
             try await runHTTP(events: http)
+            return
+        }
+        if let timers {
+            try await runTimers(timers)
             return
         }
         print("herald bench: \(events) events of \(size) bytes, \(partitions) partitions, \(broker.rawValue) broker")
@@ -304,6 +320,23 @@ struct BenchCommand: AsyncParsableCommand {
         }
         print("")
         print(TextTable(header: ["scenario", "backend", "events/s", "\(peer) events/s", "ratio"], rows: rows).render())
+    }
+
+    /// The timer scenario (`--timers`), printed.
+    private func runTimers(_ count: Int) async throws {
+        let root = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("herald-timers-\(UUID().uuidString)").path
+        defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: root) } }
+        print("herald bench: \(count) durable timers due over \(timerSeconds) s, embedded timer store and log")
+        let result = try await TimerScenario(timers: count, spread: .seconds(timerSeconds), directory: root).run()
+        let mib = { (bytes: Int) in String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+        print(
+            "scheduled \(count) in \(String(format: "%.1f", result.scheduleSeconds)) s (\(String(format: "%.0f", Double(count) / result.scheduleSeconds))/s); resident memory with none pending \(mib(result.residentEmpty)), with \(count) pending \(mib(result.residentPending)), largest while firing \(mib(result.largestResidentWhileFiring))"
+        )
+        if result.scheduledPastFirstDue { print("warning: scheduling ran past the first due time; the first timers' lateness includes it") }
+        let late = result.lateness
+        print(
+            "lateness from due time to delivery, \(late.events) events: p50 \(String(format: "%.2f", late.p50.millisecondsValue)) ms, p99 \(String(format: "%.2f", late.p99.millisecondsValue)) ms, p99.9 \(String(format: "%.2f", late.p999.millisecondsValue)) ms, max \(String(format: "%.2f", late.max.millisecondsValue)) ms"
+        )
     }
 
     /// The event-store scenarios on one backend, with this run's sizes.
