@@ -137,7 +137,7 @@ let package = Package(
         ),
         .target(
             name: "HeraldEventSourcing",
-            dependencies: ["Herald", Dependency.logging, Dependency.metrics],
+            dependencies: ["Herald", Dependency.logging, Dependency.metrics, Dependency.nioCore, Dependency.serviceLifecycle],
             swiftSettings: strictSettings
         ),
         .target(
