@@ -38,7 +38,7 @@ package struct TimeSource: Sendable {
         let origin = clock.now
         let startedAt = Date()
         self.elapsed = { origin.duration(to: clock.now) }
-        self.wall = { WallTime(startedAt.addingTimeInterval(Self.seconds(origin.duration(to: clock.now)))) }
+        self.wall = { WallTime(startedAt.addingTimeInterval(origin.duration(to: clock.now).timeInterval)) }
         self.sleeper = { try await clock.sleep(until: origin.advanced(by: $0), tolerance: nil) }
     }
 
@@ -56,10 +56,5 @@ package struct TimeSource: Sendable {
     /// Sleeps for `duration` from now. - Throws: `CancellationError` when the task is cancelled.
     package func sleep(for duration: Duration) async throws {
         try await sleep(until: now + duration)
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -62,7 +62,7 @@ public final class TimerService: Service {
     /// - Throws: ``TimerError``.
     @discardableResult
     public func schedule(_ event: Event, on topic: String, after delay: Duration, id: String? = nil) async throws -> ScheduledEvent {
-        try await schedule(event, on: topic, at: now.addingTimeInterval(Self.seconds(delay)), id: id)
+        try await schedule(event, on: topic, at: now.addingTimeInterval(delay.timeInterval), id: id)
     }
 
     /// Schedules `timers` in one step.
@@ -129,7 +129,7 @@ public final class TimerService: Service {
                     logger.error(
                         "timers could not be published; they are tried again later",
                         metadata: ["herald.topic": "\(topic)", "herald.timers": "\(timers.count)", "herald.error": "\(error)"])
-                    let retry = now.addingTimeInterval(Self.seconds(retryDelay))
+                    let retry = now.addingTimeInterval(retryDelay.timeInterval)
                     for timer in timers { _ = try await store.reschedule(timer.id, to: retry) }
                 }
             }
@@ -152,10 +152,5 @@ public final class TimerService: Service {
             groups[timer.topic, default: []].append(timer)
         }
         return order.map { ($0, groups[$0] ?? []) }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -34,7 +34,7 @@ struct TimerScenario {
 
         let scheduleStart = Date()
         let base = scheduleStart.addingTimeInterval(max(10, Double(timers) / 50_000))
-        let spreadSeconds = Double(spread.components.seconds) + Double(spread.components.attoseconds) / 1e18
+        let spreadSeconds = spread.timeInterval
         var next = 0
         while next < timers {
             let end = min(timers, next + 10_000)

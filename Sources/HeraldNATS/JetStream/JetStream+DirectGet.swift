@@ -33,29 +33,9 @@ extension JetStream {
     /// - Throws: as ``directMessage(stream:from:subject:)``.
     public func directMessages(stream: String, sequences: [UInt64]) async throws -> [StoredMessage?] {
         try Self.validateName(stream, "stream")
-        let subject = apiSubject("DIRECT.GET.\(stream)")
-        var pending: [NATSClient.PendingRequest] = []
-        var sendError: (any Error)?
-        for sequence in sequences {
-            do {
-                let body = try Self.encode(MessageGetRequest(sequence: sequence, lastBySubject: nil))
-                pending.append(try await client.sendRequest(subject, payload: body, headers: nil, timeout: options.requestTimeout))
-            } catch {
-                sendError = error
-                break
-            }
+        return try await pipelinedGets(apiSubject("DIRECT.GET.\(stream)"), sequences: sequences) { reply, sequence in
+            try Self.storedMessage(from: reply, operation: "direct get of message \(sequence)")
         }
-        var results: [StoredMessage?] = []
-        var replyError: (any Error)?
-        for (index, request) in pending.enumerated() {
-            do {
-                results.append(try Self.storedMessage(from: try await client.reply(to: request), operation: "direct get of message \(sequences[index])"))
-            } catch {
-                replyError = replyError ?? error
-            }
-        }
-        if let error = sendError ?? replyError { throw error }
-        return results
     }
 
     /// The stored message a direct-get reply carries, `nil` for "not found" (status 404).

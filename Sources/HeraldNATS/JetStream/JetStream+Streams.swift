@@ -94,7 +94,27 @@ extension JetStream {
     /// - Throws: ``JetStreamError`` (`streamNotFound`), ``NATSClientError``.
     public func messages(stream: String, sequences: [UInt64]) async throws -> [StoredMessage?] {
         try Self.validateName(stream, "stream")
-        let subject = apiSubject("STREAM.MSG.GET.\(stream)")
+        do {
+            return try await pipelinedGets(apiSubject("STREAM.MSG.GET.\(stream)"), sequences: sequences) { reply, sequence in
+                let operation = "read message \(sequence) of stream '\(stream)'"
+                do {
+                    let response = try Self.decodeResponse(reply.payload, operation: operation, as: MessageGetResponse.self)
+                    return try response.message.message(operation: operation)
+                } catch let error as JetStreamError where error.kind == .messageNotFound {
+                    return nil
+                }
+            }
+        } catch let error as NATSClientError where error.code == .noResponders {
+            throw JetStreamError.notEnabled(prefix: options.apiPrefix)
+        }
+    }
+
+    /// Sends a get request for each of `sequences` to `subject`, every one before waiting for the
+    /// replies, and decodes each reply with `decode` (`nil`: not held). The first send failure stops the
+    /// sending; the first failure of any kind is thrown once every sent request has been answered.
+    func pipelinedGets(
+        _ subject: String, sequences: [UInt64], decode: (NATSMessage, UInt64) throws -> StoredMessage?
+    ) async throws -> [StoredMessage?] {
         var pending: [NATSClient.PendingRequest] = []
         var sendError: (any Error)?
         for sequence in sequences {
@@ -110,24 +130,12 @@ extension JetStream {
         var replyError: (any Error)?
         for (index, request) in pending.enumerated() {
             do {
-                let reply = try await client.reply(to: request)
-                let operation = "read message \(sequences[index]) of stream '\(stream)'"
-                do {
-                    let response = try Self.decodeResponse(reply.payload, operation: operation, as: MessageGetResponse.self)
-                    results.append(try response.message.message(operation: operation))
-                } catch let error as JetStreamError where error.kind == .messageNotFound {
-                    results.append(nil)
-                }
+                results.append(try decode(try await client.reply(to: request), sequences[index]))
             } catch {
                 replyError = replyError ?? error
             }
         }
-        if let error = sendError ?? replyError {
-            if let clientError = error as? NATSClientError, clientError.code == .noResponders {
-                throw JetStreamError.notEnabled(prefix: options.apiPrefix)
-            }
-            throw error
-        }
+        if let error = sendError ?? replyError { throw error }
         return results
     }
 
