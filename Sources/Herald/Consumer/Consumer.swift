@@ -46,7 +46,9 @@ public struct Consumer: Service {
     private var routes: [String: [String: MessageHandler]] = [:]
     private var fallbacks: [String: MessageHandler] = [:]
     /// Registrations that replaced an earlier one: reported when the consumer starts.
-    private var duplicates: [ConsumerConfigurationError] = []
+    var duplicates: [ConsumerConfigurationError] = []
+    /// The topic each command type is handled on: a command has one handler.
+    private(set) var commandTopics: [String: String] = [:]
 
     /// Creates a consumer with the standard middleware, the failure policy's, and `middleware` inside them.
     ///
@@ -109,6 +111,7 @@ public struct Consumer: Service {
         self.routes = consumer.routes
         self.fallbacks = consumer.fallbacks
         self.duplicates = consumer.duplicates
+        self.commandTopics = consumer.commandTopics
     }
 
     /// Adds middleware inside what the consumer has (the innermost so far): the way to build on the
@@ -135,6 +138,58 @@ public struct Consumer: Service {
             try await handler(payload, context)
         }
     }
+
+    /// Registers the one handler of a command type: a second registration of the same command type, on
+    /// any topic, makes ``run()`` fail with ``ConsumerConfigurationError`` (a command has one handler).
+    /// The handler may refuse the command by throwing ``CommandRejection``: the command is then
+    /// acknowledged and ``CommandRejected`` goes to its `replyto` topic (without one, the command is
+    /// dead-lettered with the reason).
+    public mutating func handle<Command: TypedCommand>(
+        _ type: Command.Type,
+        from topic: String,
+        handler: @escaping @Sendable (Command, MessageContext) async throws -> Void
+    ) {
+        if let first = commandTopics[Command.cloudEventType], first != topic {
+            duplicates.append(.duplicateCommandHandler(commandType: Command.cloudEventType, topics: [first, topic]))
+        }
+        commandTopics[Command.cloudEventType] = commandTopics[Command.cloudEventType] ?? topic
+        handleEvents(ofType: Command.cloudEventType, from: topic) { context in
+            let command = try context.event.decode(as: Command.self)
+            do {
+                try await handler(command, context)
+            } catch let rejection as CommandRejection {
+                guard context.event.extensionValue(ExtensionAttributeName.replyTo.rawValue) != nil else { throw rejection }
+                context.logger.info("command rejected", metadata: ["herald.reason": "\(rejection.reason)"])
+                try await context.reply(CommandRejected(commandID: context.event.id, commandType: context.event.type, reason: rejection.reason))
+            }
+        }
+    }
+
+    /// Answers a query: `handler` returns the response, which the consumer sends to the query's `replyto`
+    /// topic (``MessageContext/reply(_:)``). The handler gets the query's event and a logger but no
+    /// publisher: a query changes nothing. A query without `replyto` is dead-lettered (``ReplyError``).
+    public mutating func answer<Query: TypedQuery>(
+        _ type: Query.Type,
+        from topic: String,
+        handler: @escaping @Sendable (Query, QueryContext) async throws -> Query.Response
+    ) {
+        handleEvents(ofType: Query.cloudEventType, from: topic) { context in
+            let query = try context.event.decode(as: Query.self)
+            guard context.event.extensionValue(ExtensionAttributeName.replyTo.rawValue) != nil else {
+                throw ReplyError(eventID: context.event.id, eventType: context.event.type)
+            }
+            let response = try await handler(query, QueryContext(event: context.event, logger: context.logger))
+            try await context.reply(response)
+        }
+    }
+
+    /// Queries are answered, not handled: use ``answer(_:from:handler:)``, whose handler returns the response.
+    @available(*, unavailable, message: "a query is answered: use answer(_:from:handler:), whose handler returns the response")
+    public mutating func handle<Query: TypedQuery>(
+        _ type: Query.Type,
+        from topic: String,
+        handler: @escaping @Sendable (Query, MessageContext) async throws -> Void
+    ) {}
 
     /// Registers a handler for raw events of a CloudEvents `type` on a topic. Registering a second one for
     /// the same type and topic makes ``run()`` fail with ``ConsumerConfigurationError``.

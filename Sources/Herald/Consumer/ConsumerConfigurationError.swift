@@ -10,6 +10,8 @@ public struct ConsumerConfigurationError: Error, Sendable, Hashable, CustomStrin
         public static let invalidSetting = Code("invalidSetting")
         /// A second handler was registered for an event type (or for every event) of a topic.
         public static let duplicateHandler = Code("duplicateHandler")
+        /// A command type has more than one handler (in one consumer, or in two groups reading one topic).
+        public static let duplicateCommandHandler = Code("duplicateCommandHandler")
         /// Middleware in an order that silently defeats one of them (retries outside dead letters).
         public static let misorderedMiddleware = Code("misorderedMiddleware")
 
@@ -39,6 +41,20 @@ public struct ConsumerConfigurationError: Error, Sendable, Hashable, CustomStrin
             .duplicateHandler,
             message:
                 "a second handler was registered for \(what) on topic '\(topic)'; the first would be silently replaced. Register one handler and branch inside it"
+        )
+    }
+
+    /// Command type `commandType` is handled in more than one place: on each of `topics` (one consumer),
+    /// or by each of `groups` on one topic (``Consumer/checkCommandHandlers(_:)``).
+    public static func duplicateCommandHandler(commandType: String, topics: [String], groups: [String] = []) -> Self {
+        let places =
+            groups.isEmpty
+            ? "on topics \(topics.map { "'\($0)'" }.joined(separator: " and "))"
+            : "by groups \(groups.map { "'\($0)'" }.joined(separator: " and ")) on topic '\(topics.first ?? "?")'"
+        return Self(
+            .duplicateCommandHandler,
+            message: "command type '\(commandType)' has more than one handler (\(places)); a command is carried out once, by one handler: "
+                + "keep one, and make the others subscribe to the event the handler publishes when it is done"
         )
     }
 

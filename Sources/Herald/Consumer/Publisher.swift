@@ -10,6 +10,8 @@ public struct Publisher: Sendable {
     public let sink: any EventSink
     /// The `source` attribute of typed events published through ``publish(_:to:id:extensions:)``.
     public let source: String
+    /// Receives completions for ``request(_:to:awaiting:id:timeout:)``; `nil`: the publisher cannot request.
+    public let replies: RequestReplies?
     private let instrument: (any Instrument)?
 
     /// Creates a publisher.
@@ -17,9 +19,10 @@ public struct Publisher: Sendable {
     /// - Parameters:
     ///   - broker: where events go.
     ///   - source: the `source` of typed events, for example `/coffee/barista`.
+    ///   - replies: receives completions of requests; default none.
     ///   - instrument: injects trace context; default `nil` uses the process's `InstrumentationSystem`.
-    public init(broker: any Broker, source: String, instrument: (any Instrument)? = nil) {
-        self.init(sink: broker, source: source, instrument: instrument)
+    public init(broker: any Broker, source: String, replies: RequestReplies? = nil, instrument: (any Instrument)? = nil) {
+        self.init(sink: broker, source: source, replies: replies, instrument: instrument)
     }
 
     /// Creates a publisher that sends to `sink`, for example a transaction's outbox.
@@ -27,16 +30,18 @@ public struct Publisher: Sendable {
     /// - Parameters:
     ///   - sink: where events go.
     ///   - source: the `source` of typed events.
+    ///   - replies: receives completions of requests; default none.
     ///   - instrument: injects trace context; default `nil` uses the process's `InstrumentationSystem`.
-    public init(sink: any EventSink, source: String, instrument: (any Instrument)? = nil) {
+    public init(sink: any EventSink, source: String, replies: RequestReplies? = nil, instrument: (any Instrument)? = nil) {
         self.sink = sink
         self.source = source
+        self.replies = replies
         self.instrument = instrument
     }
 
-    /// The same publisher (source, instrument) sending to `sink` instead.
+    /// The same publisher (source, replies, instrument) sending to `sink` instead.
     public func sending(to sink: any EventSink) -> Publisher {
-        Publisher(sink: sink, source: source, instrument: instrument)
+        Publisher(sink: sink, source: source, replies: replies, instrument: instrument)
     }
 
     /// Stamps lineage and trace context on `event` and sends it to the sink.

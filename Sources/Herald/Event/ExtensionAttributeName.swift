@@ -64,6 +64,11 @@ public struct ExtensionAttributeName: Sendable, Hashable, RawRepresentable {
     public static let causationID = Self(known: "causationid")
     /// `idempotencykey`: a producer-chosen key for consumer-side idempotency.
     public static let idempotencyKey = Self(known: "idempotencykey")
+    /// `replyto`: the topic a command's or query's completion, rejection or response goes to (see
+    /// ``Publisher/request(_:to:awaiting:timeout:)``).
+    public static let replyTo = Self(known: "replyto")
+    /// `requestid`: on a completion, rejection or response, the id of the command or query it answers.
+    public static let requestID = Self(known: "requestid")
     /// `heraldredrive`: how many times an operator sent this dead-lettered event back to its topic (1 for
     /// the first redrive). Brokers de-duplicate each redrive apart from the original and the other
     /// redrives (see ``Event/deduplicationKey``).

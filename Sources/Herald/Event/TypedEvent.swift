@@ -19,6 +19,9 @@ public protocol TypedEvent: Codable, Sendable {
     static var eventVersion: Int { get }
     /// The subject (and default partition key) of this event, or `nil`. Defaults to `nil`.
     var subject: String? { get }
+    /// Whether this is an event, a command or a query. Defaults to ``MessageKind/event``;
+    /// ``TypedCommand`` and ``TypedQuery`` say otherwise.
+    static var messageKind: MessageKind { get }
 }
 
 extension TypedEvent {
@@ -27,6 +30,9 @@ extension TypedEvent {
 
     /// No subject unless the type says otherwise.
     public var subject: String? { nil }
+
+    /// An event unless the type is a ``TypedCommand`` or a ``TypedQuery``.
+    public static var messageKind: MessageKind { .event }
 
     /// The CloudEvents `type` attribute of this kind of event: `<eventType>.v<eventVersion>`.
     public static var cloudEventType: String { "\(eventType).v\(eventVersion)" }
