@@ -166,6 +166,7 @@ let package = Package(
             name: "HeraldCommand",
             dependencies: [
                 "Herald",
+                "HeraldEventSourcing",
                 "HeraldLog",
                 "HeraldNATS",
                 "HeraldPostgres",

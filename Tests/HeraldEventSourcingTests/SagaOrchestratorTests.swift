@@ -86,6 +86,9 @@ struct SagaOrchestratorTests {
         let refund = try await cafe.broker.read(topic: "commands", partition: Partition(0), from: Offset(4), limit: 1).first?.event
         #expect(refund?.id == "B-2:coffee:pay:undo")
         #expect(refund?.extensionValue("correlationid") == "B-2")
+        #expect(refund?.extensionValue("causationid") == "cafe.barista.failed-B-2", "a compensation is caused by the failure")
+        let first = try await cafe.broker.read(topic: "commands", partition: Partition(0), from: Offset(0), limit: 1).first?.event
+        #expect(first?.extensionValue("causationid") == "B-2", "the first command is caused by the order")
     }
 
     @Test("a step that times out compensates, on the timer service's clock")

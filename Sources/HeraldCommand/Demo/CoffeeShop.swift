@@ -13,11 +13,16 @@ struct CoffeeShop {
     /// The cashier's dead-letter topic.
     static let deadLetterTopic = SubscriptionOptions().deadLetterTopic(for: CoffeeTopic.orders, group: "cashier")
 
+    /// The order whose drink the barista cannot make: the choreographed refund.
+    static let jammedOrder = "A-1003"
+
     /// The groups the demo waits on.
     static let groups = [
         GroupReference(topic: CoffeeTopic.orders, group: "cashier"),
         GroupReference(topic: CoffeeTopic.payments, group: "barista"),
         GroupReference(topic: CoffeeTopic.ready, group: "bell"),
+        GroupReference(topic: CoffeeTopic.problems, group: "cashier"),
+        GroupReference(topic: CoffeeTopic.refunds, group: "bell"),
         GroupReference(topic: deadLetterTopic, group: "operator"),
     ]
 
@@ -61,9 +66,16 @@ struct CoffeeShop {
                 throw timeout
             }
             try await context.publisher.publish(
-                PaymentCaptured(orderID: order.orderID, customer: order.customer, drink: order.drink),
+                PaymentCaptured(orderID: order.orderID, customer: order.customer, drink: order.drink, priceCents: order.priceCents),
                 to: CoffeeTopic.payments
             )
+            tally.add { $0.handled += 1 }
+        }
+        // Choreography: nobody tells the cashier to refund; it reacts to the barista's event.
+        cashier.handle(DrinkFailed.self, from: CoffeeTopic.problems) { [console, tally] failed, context in
+            console.say("↩️  cashier: refunding \(failed.customer) \(formatPrice(failed.priceCents)) for order \(failed.orderID) (\(failed.reason))")
+            try await context.publisher.publish(
+                PaymentRefunded(orderID: failed.orderID, customer: failed.customer, priceCents: failed.priceCents), to: CoffeeTopic.refunds)
             tally.add { $0.handled += 1 }
         }
         return cashier
@@ -72,6 +84,14 @@ struct CoffeeShop {
     private func barista() -> Consumer {
         var barista = Consumer(broker: broker, configuration: configuration("barista"), logger: logger)
         barista.handle(PaymentCaptured.self, from: CoffeeTopic.payments) { [console, tally] payment, context in
+            if payment.orderID == CoffeeShop.jammedOrder {
+                console.say("💥 barista: the espresso machine jammed on order \(payment.orderID); telling whoever listens")
+                try await context.publisher.publish(
+                    DrinkFailed(orderID: payment.orderID, customer: payment.customer, priceCents: payment.priceCents, reason: "espresso machine jammed"),
+                    to: CoffeeTopic.problems)
+                tally.add { $0.handled += 1 }
+                return
+            }
             console.say("☕ barista: making \(withArticle(payment.drink)) for \(payment.customer) (order \(payment.orderID))")
             try await context.publisher.publish(
                 DrinkReady(orderID: payment.orderID, customer: payment.customer, drink: payment.drink),
@@ -87,6 +107,10 @@ struct CoffeeShop {
         bell.handle(DrinkReady.self, from: CoffeeTopic.ready) { [console, tally] ready, context in
             let flow = context.event.extensionValue("correlationid") ?? "?"
             console.say("🔔 bell: \(ready.customer), your \(ready.drink) is ready! (order \(ready.orderID), correlation id \(flow))")
+            tally.add { $0.handled += 1 }
+        }
+        bell.handle(PaymentRefunded.self, from: CoffeeTopic.refunds) { [console, tally] refund, _ in
+            console.say("🔔 bell: sorry \(refund.customer), no drink today; \(formatPrice(refund.priceCents)) refunded (order \(refund.orderID))")
             tally.add { $0.handled += 1 }
         }
         return bell

@@ -16,6 +16,26 @@ struct PaymentCaptured: TypedEvent {
     var orderID: String
     var customer: String
     var drink: String
+    var priceCents: Int
+    var subject: String? { orderID }
+}
+
+/// The barista could not make the drink.
+struct DrinkFailed: TypedEvent {
+    static let eventType = "coffee.drink.failed"
+    var orderID: String
+    var customer: String
+    var priceCents: Int
+    var reason: String
+    var subject: String? { orderID }
+}
+
+/// The customer got their money back.
+struct PaymentRefunded: TypedEvent {
+    static let eventType = "coffee.payment.refunded"
+    var orderID: String
+    var customer: String
+    var priceCents: Int
     var subject: String? { orderID }
 }
 
@@ -33,5 +53,7 @@ enum CoffeeTopic {
     static let orders = "orders"
     static let payments = "payments"
     static let ready = "ready"
-    static let all = [orders, payments, ready]
+    static let problems = "problems"
+    static let refunds = "refunds"
+    static let all = [orders, payments, ready, problems, refunds]
 }

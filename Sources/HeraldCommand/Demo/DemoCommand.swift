@@ -12,11 +12,14 @@ import ServiceLifecycle
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run a coffee-shop event flow and show retries, dead letters and stopped duplicates.",
+        abstract: "Run a coffee-shop event flow: retries, dead letters, stopped duplicates, and one flow choreographed and orchestrated.",
         discussion: """
             Orders flow from the counter to the cashier (who charges the card), the barista and the bell. \
             One card terminal times out twice before it works, one order arrives malformed, one order is \
-            re-sent with the same event id and one is re-sent as a new event with the same idempotency key. \
+            re-sent with the same event id and one is re-sent as a new event with the same idempotency key; \
+            the espresso machine jams and the cashier, reacting to the barista's event, refunds (choreography). \
+            Then an order saga runs the same shop (orchestration), refunding when the barista fails or does not \
+            answer within a second; the demo prints both flows' traces and which services knew about which. \
             By default everything runs on the embedded durable log in a temporary directory that is removed \
             afterwards; --data-dir keeps it, --broker memory uses the in-memory broker, --nats URL runs \
             it on NATS JetStream (streams of a prefix of this run's own, deleted at the end), and \
@@ -102,7 +105,28 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
-    private func runShop(on broker: any Broker, services extra: [any Service], logger: Logger, backend: String) async throws {
+    /// Runs both parts of the demo with the broker's own services (the embedded log's maintenance) running
+    /// throughout, stopped after the shop's.
+    private func runShop(on broker: any Broker, services brokerServices: [any Service], logger: Logger, backend: String) async throws {
+        guard !brokerServices.isEmpty else {
+            try await runShop(on: broker, logger: logger, backend: backend)
+            return
+        }
+        let group = ServiceGroup(configuration: .init(services: brokerServices, logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await runShop(on: broker, logger: logger, backend: backend)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    private func runShop(on broker: any Broker, logger: Logger, backend: String) async throws {
         let console = Console()
         let tally = DemoTally()
         for topic in CoffeeTopic.all {
@@ -117,11 +141,12 @@ struct DemoCommand: AsyncParsableCommand {
             logger: logger
         )
         let services = ServiceGroup(
-            configuration: .init(services: extra + (try shop.consumers().map { $0 as any Service }), logger: logger)
+            configuration: .init(services: try shop.consumers().map { $0 as any Service }, logger: logger)
         )
         let counter = Counter(broker: broker, console: console, tally: tally)
 
         console.say("Herald demo: a coffee shop on \(backend) (topics \(CoffeeTopic.all.joined(separator: ", ")))")
+        console.say("— part 1: choreographed — each service reacts to the others' events; nobody is in charge —")
         let stored = try await withThrowingTaskGroup(of: Void.self) { group -> Int64 in
             group.addTask { try await services.run() }
             try await counter.openTheShop()
@@ -133,6 +158,26 @@ struct DemoCommand: AsyncParsableCommand {
             try await group.waitForAll()
             return stored
         }
+        let choreography = FlowReport(broker: broker, topics: CoffeeTopic.all)
+        let choreographed = try await choreography.traces(Counter.orders.map { "evt-\($0.orderID)" })
+        if let jammed = choreographed.first(where: { $0.correlationID == "evt-\(CoffeeShop.jammedOrder)" }) {
+            FlowReport.print("Trace of order \(CoffeeShop.jammedOrder), choreographed (rebuilt from correlation and causation ids)", jammed)
+        }
+
+        print("")
+        console.say("— part 2: orchestrated — an order saga sends each service its commands and undoes the payment when brewing fails —")
+        let orchestration = OrchestratedShop(broker: broker, console: console, tally: tally, logger: logger)
+        let flows = try await orchestration.run()
+        let orchestrated = try await FlowReport(broker: broker, topics: SagaTopic.all).traces(flows)
+        if let silent = orchestrated.first(where: { $0.correlationID == "evt-\(OrchestratedShop.silentOrder)" }) {
+            FlowReport.print("Trace of order \(OrchestratedShop.silentOrder), orchestrated (the barista never answered; the timeout refunded)", silent)
+        }
+        print("")
+        print("Who had to know about whom (learned from the traces: a service knew another if it published in reaction to its events):")
+        let sagaParts = [OrchestratedShop.timerSource: OrchestratedShop.sagaSource]
+        print(
+            FlowReport.comparison(
+                choreographed: FlowReport.acquaintances(choreographed), orchestrated: FlowReport.acquaintances(orchestrated, aliases: sagaParts)))
         let counts = tally.snapshot
         print("")
         print(

@@ -202,7 +202,8 @@ public final class SagaOrchestrator: Service {
         var state = newState
         state.handledEvents.append(cause.id)
         if state.handledEvents.count > SagaState.rememberedEvents { state.handledEvents.removeFirst(state.handledEvents.count - SagaState.rememberedEvents) }
-        let transition = try SagaTransition(state: state, cause: cause.id, commands: plan.commands)
+        let commands = try plan.commands.map { try caused($0, by: cause.id) }
+        let transition = try SagaTransition(state: state, cause: cause.id, commands: commands)
         let next = revision.map { $0 + 1 } ?? 0
         do {
             _ = try await store.append(
@@ -212,8 +213,8 @@ public final class SagaOrchestrator: Service {
             return nil
         }
         if let step = plan.cancelTimeout { _ = try await timers?.cancel(timerID(state.correlationID, step: step)) }
-        try await send(plan.commands)
-        if let (step, after) = plan.timeout { try await arm(state.correlationID, step: step, after: after) }
+        try await send(commands)
+        if let (step, after) = plan.timeout { try await arm(state.correlationID, step: step, after: after, cause: cause.id) }
         return state
     }
 
@@ -222,16 +223,17 @@ public final class SagaOrchestrator: Service {
         try await send(try transition.sagaCommands())
         let state = transition.state
         guard state.status == .running, definition.steps.indices.contains(state.step), let after = definition.steps[state.step].timeout else { return }
-        try await arm(state.correlationID, step: state.step, after: after)
+        try await arm(state.correlationID, step: state.step, after: after, cause: transition.cause)
     }
 
-    private func arm(_ correlationID: String, step: Int, after: Duration) async throws {
+    private func arm(_ correlationID: String, step: Int, after: Duration, cause: String) async throws {
         guard let timers else {
             throw TimerError(code: .invalidTimer, message: "saga \(definition.name)'s step \(step) has a timeout but the orchestrator has no TimerService")
         }
         let id = timerID(correlationID, step: step)
         var timeout = try Event(id: id, source: "/herald/saga/\(definition.name)", type: Self.timeoutType, data: ByteBuffer(string: String(step)))
         try timeout.setExtension(ExtensionAttributeName.correlationID.rawValue, to: correlationID)
+        try timeout.setExtension(ExtensionAttributeName.causationID.rawValue, to: cause)
         try await timers.schedule(timeout, on: timeoutTopic, after: after, id: id)
     }
 
@@ -255,6 +257,16 @@ public final class SagaOrchestrator: Service {
     private func stamped(_ command: SagaCommand, _ state: SagaState) throws -> SagaCommand {
         var command = command
         try command.event.setExtension(ExtensionAttributeName.correlationID.rawValue, to: state.correlationID)
+        return command
+    }
+
+    /// The command with `cause` (the event the change was decided on) as its cause, when it has none: the
+    /// chain a trace follows.
+    private func caused(_ command: SagaCommand, by cause: String) throws -> SagaCommand {
+        var command = command
+        if command.event.extensionValue(ExtensionAttributeName.causationID.rawValue) == nil {
+            try command.event.setExtension(ExtensionAttributeName.causationID.rawValue, to: cause)
+        }
         return command
     }
 
