@@ -229,6 +229,7 @@ let package = Package(
             name: "HeraldServerTests",
             dependencies: [
                 "Herald",
+                "HeraldEventSourcing",
                 "HeraldLog",
                 "HeraldServer",
                 "HeraldTesting",

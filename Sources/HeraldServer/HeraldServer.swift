@@ -24,6 +24,8 @@ public struct HeraldServer: Service {
     public let configuration: ServerConfiguration
     /// The metrics `GET /metrics` emits.
     public let metrics: ServerMetrics
+    /// The projections whose lag `GET /projections` reports.
+    public let projections: ProjectionMonitor
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
     private let limiter: RequestLimiter
@@ -36,6 +38,7 @@ public struct HeraldServer: Service {
         broker: any BrokerAdmin,
         configuration: ServerConfiguration = ServerConfiguration(),
         metrics: ServerMetrics = ServerMetrics(),
+        projections: ProjectionMonitor = ProjectionMonitor(),
         logger: Logger = Logger(label: "herald.server"),
         clock: C = ContinuousClock(),
         onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
@@ -43,6 +46,7 @@ public struct HeraldServer: Service {
         self.broker = broker
         self.configuration = configuration
         self.metrics = metrics
+        self.projections = projections
         self.logger = logger
         self.onListening = onListening
         self.time = TimeSource(clock)
@@ -72,6 +76,7 @@ public struct HeraldServer: Service {
         ConsumeRoutes(broker: broker, pulls: pulls, limits: configuration.limits, authorizer: authorizer, metrics: metrics).register(on: router)
         StreamRoutes(broker: broker, authorizer: authorizer, metrics: metrics).register(on: router)
         AdminRoutes(broker: broker, authorizer: authorizer).register(on: router)
+        ProjectionRoutes(monitor: projections, authorizer: authorizer).register(on: router)
         TriageRoutes(triage: DeadLetterTriage(broker: broker), authorizer: authorizer, limits: configuration.limits).register(on: router)
         let board = WebhookStatusBoard()
         router.get("webhooks") { request, _ in

@@ -25,8 +25,8 @@ public struct ProjectionRunner<Model: Projection & Codable>: Sendable {
 
     /// The runner's state, shared between its run and whoever asks for the lag.
     private final class Progress: Sendable {
-        // Mutex: the run updates it, `lag()` reads it from other tasks.
-        let position = Mutex<UInt64?>(nil)
+        // Mutex: the run updates it, `lag()` and `status()` read it from other tasks.
+        let applied = Mutex<(position: UInt64?, recordedAt: Date?)>((nil, nil))
     }
 
     /// A runner of `Model` on `store`, saving to `checkpoints` every `saveEvery` events.
@@ -72,13 +72,13 @@ public struct ProjectionRunner<Model: Projection & Codable>: Sendable {
             model = try JSONDecoder().decode(Model.self, from: saved.model)
             position = saved.position
         }
-        progress.position.withLock { $0 = position }
+        progress.applied.withLock { $0 = (position, nil) }
         var unsaved = 0
         do {
             for try await recorded in store.subscribeToAll(after: position) {
                 try model.apply(recorded)
                 position = recorded.position
-                progress.position.withLock { $0 = recorded.position }
+                progress.applied.withLock { $0 = (recorded.position, recorded.recordedAt) }
                 appliedCounter.increment()
                 unsaved += 1
                 if unsaved >= saveEvery {
@@ -99,9 +99,22 @@ public struct ProjectionRunner<Model: Projection & Codable>: Sendable {
     ///
     /// - Throws: ``EventStoreError``.
     public func lag() async throws -> UInt64 {
-        guard let head = try await store.headPosition() else { return 0 }
-        guard let position = progress.position.withLock({ $0 }) else { return head + 1 }
-        return head > position ? head - position : 0
+        try await status().positionsBehind
+    }
+
+    /// Where the live run stands against the store's head.
+    ///
+    /// - Throws: ``EventStoreError``.
+    public func status() async throws -> ProjectionStatus {
+        let head = try await store.headPosition()
+        let applied = progress.applied.withLock { $0 }
+        return ProjectionStatus(name: Model.name, position: applied.position, headPosition: head, lastAppliedRecordedAt: applied.recordedAt, observedAt: Date())
+    }
+
+    /// Reports this runner's ``status()`` to `monitor` (the server's `GET /projections`) under the
+    /// projection's name.
+    public func report(to monitor: ProjectionMonitor) {
+        monitor.watch(Model.name) { try await self.status() }
     }
 
     private func save(_ model: Model, at position: UInt64) async throws {

@@ -1362,6 +1362,33 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/projections": {
+              "get": {
+                "summary": "Projections and how far behind their event store they are",
+                "operationId": "projections",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/ProjectionList"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
             "/healthz": {
               "get": {
                 "operationId": "healthz",
@@ -2249,6 +2276,28 @@ enum OpenAPIDocument {
                 "required": [
                   "entries"
                 ]
+              },
+              "ProjectionList": {
+                "type": "object",
+                "required": ["projections"],
+                "properties": {
+                  "projections": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": ["name"],
+                      "properties": {
+                        "name": { "type": "string" },
+                        "position": { "type": "integer", "minimum": 0 },
+                        "headPosition": { "type": "integer", "minimum": 0 },
+                        "positionsBehind": { "type": "integer", "minimum": 0 },
+                        "lastAppliedRecordedAt": { "type": "string", "format": "date-time" },
+                        "observedAt": { "type": "string", "format": "date-time" },
+                        "error": { "type": "string" }
+                      }
+                    }
+                  }
+                }
               },
               "WebhookList": {
                 "type": "object",

@@ -65,6 +65,7 @@ func withServer<T: Sendable, C: Clock>(
     configuration: ServerConfiguration = ServerConfiguration(access: ServerAccess(allowsAnonymous: true)),
     clock: C = ContinuousClock(),
     trusting authorities: String? = nil,
+    projections: ProjectionMonitor = ProjectionMonitor(),
     _ body: @Sendable (ServerClient) async throws -> T
 ) async throws -> T where C.Duration == Duration {
     var configuration = configuration
@@ -72,7 +73,9 @@ func withServer<T: Sendable, C: Clock>(
     configuration.port = 0
     let listening = ListeningPort()
     let logger = Logger(label: "herald.server.tests", factory: { _ in SwiftLogNoOpLogHandler() })
-    let server = HeraldServer(broker: broker, configuration: configuration, logger: logger, clock: clock) { listening.set($0) }
+    let server = HeraldServer(broker: broker, configuration: configuration, projections: projections, logger: logger, clock: clock) {
+        listening.set($0)
+    }
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             // A server that cannot start never reports a port: the test fails on that.
