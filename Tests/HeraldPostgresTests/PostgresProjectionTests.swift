@@ -75,11 +75,15 @@ struct PostgresProjectionTests {
                 await #expect(throws: RefusedEvent.self) { try await runner.catchUp(pageSize: 10) }
                 // Pages 0-9 and 10-19 committed; the page holding d25 did not, checkpoint included.
                 #expect(try await runner.checkpoint() == 19)
+                let behind = try await runner.status()
+                #expect(behind.position == 19 && behind.headPosition == 39 && behind.positionsBehind == 20, "\(behind)")
+                #expect(behind.lastAppliedRecordedAt != nil)
                 let partial = try await balances(schema, client: client)
                 #expect(partial.values.reduce(0, +) == (0..<20).reduce(0, +))
                 projection.refused.id.withLock { $0 = nil }
                 #expect(try await runner.catchUp(pageSize: 10) == 20)
                 #expect(try await runner.checkpoint() == 39)
+                #expect(try await runner.status().positionsBehind == 0)
                 #expect(try await balances(schema, client: client) == expected)
                 #expect(try await runner.rebuild(pageSize: 7) == 40)
                 #expect(try await balances(schema, client: client) == expected)

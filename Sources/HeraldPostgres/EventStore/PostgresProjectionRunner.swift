@@ -37,6 +37,24 @@ public struct PostgresProjectionRunner<Model: PostgresProjection>: Sendable {
         return try rows.first.map { UInt64(clamping: try $0.decode(Int64.self)) }
     }
 
+    /// Where the projection stands against the store's head: its committed checkpoint, the head, and when
+    /// the last applied event was recorded.
+    ///
+    /// - Throws: a PostgreSQL error; ``EventStoreError``.
+    public func status() async throws -> ProjectionStatus {
+        let position = try await checkpoint()
+        let head = try await store.headPosition()
+        var lastApplied: Date?
+        if let position { lastApplied = try await store.readAll(from: position, limit: 1).first?.recordedAt }
+        return ProjectionStatus(name: projection.name, position: position, headPosition: head, lastAppliedRecordedAt: lastApplied, observedAt: Date())
+    }
+
+    /// Reports this runner's ``status()`` to `monitor` (the server's `GET /projections`) under the
+    /// projection's name.
+    public func report(to monitor: ProjectionMonitor) {
+        monitor.watch(projection.name) { try await self.status() }
+    }
+
     /// Applies what the store holds after the checkpoint, a page (up to `pageSize` events) per
     /// transaction, until it has caught up; returns how many events it applied.
     ///

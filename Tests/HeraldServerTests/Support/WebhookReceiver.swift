@@ -12,6 +12,8 @@ actor WebhookReceiver {
         var total = 0
         var inFlight = 0
         var maximumInFlight = 0
+        /// The type of each event POSTed with a `ce-requestid` header, by that request id.
+        var completions: [String: String] = [:]
     }
 
     /// The answer to one POST: status and headers, by event id, type and attempt (from 1).
@@ -56,8 +58,9 @@ actor WebhookReceiver {
         waiters.removeValue(forKey: id)?.continuation.resume()
     }
 
-    fileprivate func received(id: String, type: String) async -> (status: Int, headers: [(String, String)]) {
+    fileprivate func received(id: String, type: String, requestID: String?) async -> (status: Int, headers: [(String, String)]) {
         record.total += 1
+        if let requestID { record.completions[requestID] = type }
         record.attempts[id, default: 0] += 1
         let attempt = record.attempts[id] ?? 1
         record.inFlight += 1
@@ -88,8 +91,9 @@ actor WebhookReceiver {
         router.post("hook") { [self] request, _ in
             let id = request.headers[HTTPField.Name("ce-id") ?? .allow] ?? ""
             let type = request.headers[HTTPField.Name("ce-type") ?? .allow] ?? ""
+            let requestID = HTTPField.Name("ce-requestid").flatMap { request.headers[$0] }
             _ = try await request.body.collect(upTo: 1 << 20)
-            let (status, headers) = await self.received(id: id, type: type)
+            let (status, headers) = await self.received(id: id, type: type, requestID: requestID)
             var response = Response(status: HTTPResponse.Status(code: status))
             for (name, value) in headers {
                 if let field = HTTPField.Name(name) { response.headers[field] = value }
