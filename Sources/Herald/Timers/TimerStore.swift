@@ -1,6 +1,6 @@
 import struct Foundation.Date
 
-/// Where durable timers wait until they are due: ``InMemoryTimerStore`` (tests) and the embedded
+/// Where durable timers wait until they are due: ``InMemoryTimerStore`` (tests), `PostgresTimerStore` (HeraldPostgres) and the embedded
 /// store of `HeraldLog`. ``TimerService`` takes the due ones, publishes their events and removes them.
 /// A store keeps pending timers on disk, not in memory, so a million of them cost no more memory than a
 /// few.

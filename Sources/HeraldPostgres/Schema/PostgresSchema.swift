@@ -41,6 +41,8 @@ import PostgresNIO
 ///
 /// Version 5 adds `projection_checkpoints`: the position each ``PostgresProjectionRunner`` projection has
 /// applied, written in the transaction of the read model's own writes.
+///
+/// Version 6 adds `timers` and `timer_sequence`: the pending timers of ``PostgresTimerStore``.
 struct PostgresSchema: Sendable {
     /// The schema's name (validated: a plain identifier, safe in SQL text).
     let name: String
@@ -225,6 +227,19 @@ struct PostgresSchema: Sendable {
         ],
         [
             "CREATE TABLE {S}.projection_checkpoints (name text PRIMARY KEY, position bigint NOT NULL, updated_at timestamptz NOT NULL)"
+        ],
+        [
+            "CREATE SEQUENCE {S}.timer_sequence",
+            """
+            CREATE TABLE {S}.timers (
+                timer_id text PRIMARY KEY,
+                due float8 NOT NULL,
+                seq bigint NOT NULL,
+                topic text NOT NULL,
+                \(eventColumns)
+            )
+            """,
+            "CREATE INDEX timers_by_due ON {S}.timers (due, seq)",
         ],
     ]
 }
