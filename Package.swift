@@ -171,6 +171,7 @@ let package = Package(
                 "HeraldNATS",
                 "HeraldPostgres",
                 "HeraldServer",
+                "HeraldTesting",
                 Dependency.argumentParser,
                 Dependency.prometheus,
                 Dependency.metrics,

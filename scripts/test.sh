@@ -230,6 +230,23 @@ if [ "$quickstart_status" != 0 ] || ! grep -q "order A-1 handled" "$quickstart_o
 fi
 rm -f "$quickstart_out"
 
+echo "==> herald verify: the demo's handlers pass every applicable check, and a seed replays the same in another process"
+verify_first=$(mktemp)
+verify_second=$(mktemp)
+.build/debug/herald verify --json >"$verify_first"
+.build/debug/herald verify --json >"$verify_second"
+python3 - "$verify_first" "$verify_second" <<'PY'
+import json, sys
+first, second = (json.load(open(path)) for path in sys.argv[1:3])
+for report in (first, second):
+    report.pop("wallSeconds", None)
+if first != second:
+    sys.exit("error: herald verify gave two different reports for seed 1 in two processes")
+print(f"herald verify: {sum(p['status'] == 'survived' for p in first['profiles'])} profiles survived, "
+      f"{sum(p['status'] == 'not applicable' for p in first['profiles'])} not applicable, the same in both processes")
+PY
+rm -f "$verify_first" "$verify_second"
+
 # Three runs, one after another: the suites with servers and helper processes, then the broker conformance
 # suites (their load cases: 100,000 events through each backend), then PostgreSQL's (its servers share the
 # machine's cores). All at once, on two cores, the load cases ran past their time limits.

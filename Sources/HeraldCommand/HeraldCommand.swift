@@ -8,12 +8,12 @@ struct HeraldCommand: AsyncParsableCommand {
         abstract: "Herald: event-driven messaging for Swift on the server.",
         discussion: """
             Run `herald demo` to watch a coffee shop's events flow through Herald, retries, dead letters and \
-            stopped duplicates included. `herald bench` measures the broker in release mode. `herald serve` serves a broker over HTTP.
+            stopped duplicates included. `herald bench` measures the broker in release mode. `herald serve` serves a broker over HTTP. `herald verify` runs the demo's handlers under every misconception of the event-driven checklist.
             """,
         version: HeraldVersion.current,
         subcommands: [
             DemoCommand.self, BenchCommand.self, ServeCommand.self, TokenCommand.self, TopicsCommand.self, GroupsCommand.self, DeadLetterCommand.self,
-            PublishCommand.self, TailCommand.self,
+            PublishCommand.self, TailCommand.self, VerifyCommand.self,
         ]
     )
 }

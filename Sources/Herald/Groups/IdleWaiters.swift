@@ -58,7 +58,9 @@ package final class IdleWaiters: Sendable {
             try Task.checkCancellation()
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await signal.wait(until: deadline) }
-                if let wakeUp { group.addTask { try? await time.sleep(until: wakeUp) } }
+                // A wake-up already due is a consumer's to act on (its take expires the deadline and
+                // settles, which notifies); sleeping until it would return at once, and spin.
+                if let wakeUp, wakeUp > time.now { group.addTask { try? await time.sleep(until: wakeUp) } }
                 await group.next()
                 group.cancelAll()
             }

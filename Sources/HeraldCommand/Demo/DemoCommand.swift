@@ -137,7 +137,7 @@ struct DemoCommand: AsyncParsableCommand {
             broker: broker,
             console: console,
             tally: tally,
-            gateway: PaymentGateway(failuresBeforeSuccess: ["A-1002": 2]),
+            terminal: PaymentGateway(failuresBeforeSuccess: ["A-1002": 2]),
             logger: logger
         )
         let services = ServiceGroup(
@@ -224,17 +224,7 @@ struct Counter {
         for order in Self.orders {
             try await publish(order, id: "evt-\(order.orderID)")
         }
-        var malformed = ByteBuffer()
-        malformed.writeString(#"{"orderID":"A-1004","drink":"mocha"}"#)
-        let broken = try Event(
-            id: "evt-A-1004",
-            source: "/coffee/counter",
-            type: OrderPlaced.cloudEventType,
-            subject: "A-1004",
-            dataContentType: "application/json",
-            data: malformed
-        )
-        try await broker.publish(broken, to: CoffeeTopic.orders)
+        try await broker.publish(try Self.malformedOrder(), to: CoffeeTopic.orders)
         console.say("📝 counter: order A-1004 sent without customer or price (a producer bug)")
     }
 
@@ -261,7 +251,21 @@ struct Counter {
     }
 
     private func event(for order: OrderPlaced, id: String) throws -> Event {
+        try Self.event(for: order, id: id)
+    }
+
+    /// An order as the counter sends it: `idempotencykey` is the order, whichever till sends it.
+    static func event(for order: OrderPlaced, id: String) throws -> Event {
         try Event(order, id: id, source: "/coffee/counter", extensions: ["idempotencykey": "order-\(order.orderID)"])
+    }
+
+    /// An order (default A-1004) without customer or price: a producer bug.
+    static func malformedOrder(_ orderID: String = "A-1004") throws -> Event {
+        var malformed = ByteBuffer()
+        malformed.writeString(#"{"orderID":"\#(orderID)","drink":"mocha"}"#)
+        return try Event(
+            id: "evt-\(orderID)", source: "/coffee/counter", type: OrderPlaced.cloudEventType, subject: orderID, dataContentType: "application/json",
+            data: malformed)
     }
 }
 

@@ -7,6 +7,8 @@ final class DemoTally: Sendable {
         var retried = 0
         var deadLettered = 0
         var duplicatesStopped = 0
+        /// What the bell told each order's customer, in order.
+        var told: [String: [String]] = [:]
     }
 
     // Mutex: every consumer's handlers count concurrently.

@@ -39,17 +39,20 @@ public struct FaultInjectingBroker: BrokerAdmin {
     /// `base`'s topics.
     public func topics() async throws -> [TopicConfiguration] { try await base.topics() }
 
-    /// Publishes to `base`; inside a handler, records each event as a side effect, and may crash the
-    /// consumer right after.
+    /// Publishes to `base`; inside a handler, records each event published for the first time (by source
+    /// and id) as a side effect, and may crash the consumer right after.
     public func publish(_ events: [Event], to topic: String) async throws -> [PublishReceipt] {
         let receipts = try await base.publish(events, to: topic)
         guard let journal, HandlingAttribution.current != nil else { return receipts }
-        for event in events {
+        // The same event again (same source and id: recognised by the broker within its window, by
+        // consumers after it) is no second effect.
+        for (event, receipt) in zip(events, receipts) where !receipt.isDuplicate && journal.isFirstPublish(of: event, to: topic) {
             let data = event.data.map { String(buffer: $0) } ?? ""
             journal.record(target: "publish \(topic)", effect: "\(event.type) \(data)", key: event.partitionKey)
         }
-        if let last = events.last {
-            try journal.crashIfPlanned(after: "publish \(topic): \(last.type) \(last.id)", attempt: HandlingAttribution.current?.attempt ?? 1)
+        if let last = events.last, let receipt = receipts.last {
+            let stored = "\(receipt.topic)/\(receipt.partition.index)@\(receipt.offset.value)"
+            try journal.crashIfPlanned(after: "publish \(topic): \(last.type) at \(stored)", attempt: HandlingAttribution.current?.attempt ?? 1)
         }
         return receipts
     }

@@ -22,7 +22,9 @@ final class FaultInjectingSubscription: SubscriptionSource {
     func next() async throws -> Delivery? {
         if let copy = copies.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return copy }
         guard let delivery = try await inner.next() else { return nil }
-        let id = delivery.event.id
+        // Where the event is stored names it in fault sites: ids of events handlers publish may be random,
+        // positions follow from the seeded schedule.
+        let id = Self.position(of: delivery)
         var extra: [Delivery] = []
         if plan.strikes(FaultSite(action: "duplicate", subject: id, attempt: delivery.attempt), for: .duplicateDelivery) {
             extra.append(copy(of: delivery, number: 1))
@@ -50,6 +52,11 @@ final class FaultInjectingSubscription: SubscriptionSource {
         get async { await inner.endedByBrokerShutdown }
     }
 
+    /// `topic/partition@offset`.
+    static func position(of delivery: Delivery) -> String {
+        "\(delivery.topic)/\(delivery.partition.index)@\(delivery.offset.value)"
+    }
+
     private func copy(of delivery: Delivery, number: Int) -> Delivery {
         Delivery(
             event: delivery.event, topic: delivery.topic, group: delivery.group, partition: delivery.partition, offset: delivery.offset,
@@ -69,7 +76,7 @@ private struct FaultInjectingAcknowledger: DeliveryAcknowledger {
         if instance?.isCrashed == true { return }
         switch settlement {
         case .ack:
-            let site = FaultSite(action: "lose ack of", subject: delivery.event.id, attempt: delivery.attempt)
+            let site = FaultSite(action: "lose ack of", subject: FaultInjectingSubscription.position(of: delivery), attempt: delivery.attempt)
             if plan.strikes(site, for: .lostAcknowledgement) { return }
             try await delivery.ack()
         case .nack(let retryAfter, let failure):

@@ -1,3 +1,4 @@
+import Foundation
 import Herald
 
 /// A property a team's handlers must keep under every fault: checked on each run against the fault-free
@@ -25,7 +26,8 @@ public struct Invariant<State: Equatable & Sendable>: Sendable {
     /// The handlers end in the state the fault-free run ended in.
     public static var sameFinalState: Invariant {
         Invariant("same final state as the reference") { reference, outcome in
-            reference.state == outcome.state ? [] : ["the final state is \(outcome.state), the reference ended in \(reference.state)"]
+            reference.state == outcome.state
+                ? [] : ["the final state is \(canonical(outcome.state)), the reference ended in \(canonical(reference.state))"]
         }
     }
 
@@ -90,4 +92,15 @@ public struct Invariant<State: Equatable & Sendable>: Sendable {
             }
         }
     }
+}
+
+/// `value` described the same way in every run: as JSON with sorted keys when it is `Encodable` (a
+/// dictionary's own description follows its hash order, which differs between instances), else as Swift
+/// describes it.
+func canonical(_ value: some Sendable) -> String {
+    guard let encodable = value as? any Encodable else { return String(describing: value) }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    guard let data = try? encoder.encode(encodable) else { return String(describing: value) }
+    return String(decoding: data, as: UTF8.self)
 }

@@ -11,6 +11,7 @@ final class RunJournal: Sendable {
         var dependencyCalls = 0
         var firstDependencyCall: Duration?
         var inFlight = 0
+        var published: Set<String> = []
     }
     // Mutex: handlers of every consumer record here; the verifier reads after the run.
     private let state = Mutex(State())
@@ -29,6 +30,14 @@ final class RunJournal: Sendable {
             target: target, effect: effect, key: key, causedBy: attribution?.eventID ?? "-", causedAt: attribution?.storedAt ?? "-",
             group: attribution?.group ?? "-", at: clock.now.offset)
         state.withLock { $0.effects.append(effect) }
+    }
+
+    /// Whether `event` is published to `topic` for the first time in this run. An event published again
+    /// under the same `source` and `id` is the same event — a handler run again after a crash or a lost
+    /// ack — which consumers recognise by its id: not a second side effect. (One that a consumer acts on
+    /// twice shows up in that consumer's own effects.)
+    func isFirstPublish(of event: Event, to topic: String) -> Bool {
+        state.withLock { $0.published.insert("\(topic) \(event.source) \(event.id)").inserted }
     }
 
     /// Plays a consumer crash right after `sideEffect` when the plan says so.

@@ -102,8 +102,8 @@ struct ScenarioRewriter {
         return (ordered, injected)
     }
 
-    /// `data` with its first number increased by one (else its first string changed; else a byte added):
-    /// the same event under the same id, with another payload.
+    /// `data` with its first number or string (depth first, keys in sorted order) changed, or, when it is
+    /// not JSON or has neither, a byte added: the same event under the same id, with another payload.
     static func changed(_ data: ByteBuffer?) -> ByteBuffer {
         let bytes = data.map { Array($0.readableBytesView) } ?? []
         if var value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), value.changeFirstScalar() {
@@ -154,8 +154,8 @@ private enum JSONValue: Codable {
         }
     }
 
-    /// Changes the first number (plus one) or, failing that, the first string, in key order; `false` when
-    /// there is neither.
+    /// Changes the first number (plus one) or string (suffixed) met depth first, keys in sorted order;
+    /// `false` when there is neither.
     mutating func changeFirstScalar() -> Bool {
         switch self {
         case .number(let number):

@@ -62,7 +62,7 @@ public struct VerificationReport: Sendable, Encodable {
             let verdict = result.status == .failed ? "FAILED" : result.status.rawValue
             let detail: String
             switch result.status {
-            case .survived: detail = "\(result.faultsStruck) faults struck"
+            case .survived: detail = "\(result.faultsStruck) \(result.faultsStruck == 1 ? "fault" : "faults") struck"
             case .notApplicable: detail = result.reason ?? ""
             case .failed: detail = result.violations.map(\.invariant).joined(separator: "; ")
             }

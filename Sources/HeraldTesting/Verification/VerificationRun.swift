@@ -63,13 +63,11 @@ struct VerificationRun<State: Equatable & Sendable>: Sendable {
                 }
             }
             var deadLetters: [VerificationOutcome<State>.DeadLettered] = []
+            let partitionCounts = Dictionary(try await base.topics().map { ($0.name, $0.partitions) }, uniquingKeysWith: { first, _ in first })
             for group in groups {
-                for stored in try await base.readDeadLetters(group: group.group, on: group.topic, limit: 100_000) {
-                    guard let letter = stored.deadLetter else { continue }
-                    deadLetters.append(
-                        .init(
-                            eventID: letter.event.id, storedAt: "\(letter.originTopic)/\(letter.originPartition.index)@\(letter.originOffset.value)",
-                            group: letter.group, failure: "\(letter.failure.errorType): \(letter.failure.message)"))
+                let topic = try await base.describeGroup(group.group, on: group.topic).deadLetterTopic
+                for partition in 0..<(partitionCounts[topic] ?? 0) {
+                    deadLetters += try await Self.deadLetters(in: base, group: group, partition: partition)
                 }
             }
             let state = try await system.state()
@@ -78,6 +76,18 @@ struct VerificationRun<State: Equatable & Sendable>: Sendable {
                 dependencyCalls: journal.dependencyCalls, simulatedDuration: clock.now.offset)
             base.close()
             return outcome
+        }
+    }
+
+    /// The dead letters `group` left in one partition of its dead-letter topic.
+    private static func deadLetters(
+        in broker: InMemoryBroker, group: GroupReference, partition: Int
+    ) async throws -> [VerificationOutcome<State>.DeadLettered] {
+        try await broker.readDeadLetters(group: group.group, on: group.topic, partition: Partition(partition), limit: 100_000).compactMap { stored in
+            guard let letter = stored.deadLetter else { return nil }
+            return .init(
+                eventID: letter.event.id, storedAt: "\(letter.originTopic)/\(letter.originPartition.index)@\(letter.originOffset.value)",
+                group: letter.group, failure: "\(letter.failure.errorType): \(letter.failure.message)")
         }
     }
 
