@@ -20,17 +20,22 @@ package final class ReadAhead: Sendable {
 
     private struct State {
         var buffered: Deque<Delivery> = []
-        var takenAt = ContinuousClock.now
+        var takenAt: Moment
         var window = 1
     }
 
     // Mutex: `next()`, `drain()` and `close()` of one subscription may run on different tasks.
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    /// The clock ages are read from: the broker's (a simulation's stands still while tasks run).
+    private let time: TimeSource
 
     /// A buffer sized for a subscription with `options`; a broker whose every take is a round trip to a
     /// server may allow a `largestBatch` above the default 64, and a larger `prefetchShare` of the
     /// prefetch than the default quarter.
-    package init(for options: SubscriptionOptions, largestBatch: Int = 64, prefetchShare: Double = 0.25) {
+    /// Ages are read from `time` (default the system's continuous clock).
+    package init(for options: SubscriptionOptions, largestBatch: Int = 64, prefetchShare: Double = 0.25, time: TimeSource = .system) {
+        self.time = time
+        self.state = Mutex(State(takenAt: time.now))
         self.maximum = min(largestBatch, max(1, Int(Double(options.prefetch) * min(1, max(0, prefetchShare)))))
         self.maximumAge = min(.milliseconds(100), options.ackDeadline / 4)
     }
@@ -47,8 +52,9 @@ package final class ReadAhead: Sendable {
 
     /// The next buffered delivery, or what to do instead.
     package func pop() -> Popped {
-        state.withLock { state in
-            let isRecent = ContinuousClock.now - state.takenAt <= maximumAge
+        let now = time.now
+        return state.withLock { state in
+            let isRecent = now.sinceOrigin - state.takenAt.sinceOrigin <= maximumAge
             guard let first = state.buffered.first else {
                 // The last batch was used up: in time, take more next; slowly, take fewer.
                 state.window = isRecent ? min(maximum, state.window * 2) : max(1, state.window / 2)
@@ -67,9 +73,10 @@ package final class ReadAhead: Sendable {
 
     /// Keeps `deliveries` (taken just now) for the next calls.
     package func store(_ deliveries: ArraySlice<Delivery>) {
+        let now = time.now
         state.withLock { state in
             state.buffered.append(contentsOf: deliveries)
-            state.takenAt = .now
+            state.takenAt = now
         }
     }
 

@@ -250,7 +250,7 @@ public struct Consumer: Service {
         let publisher = Publisher(broker: broker, source: configuration.source)
         await withTaskGroup(of: Void.self) { watcher in
             watcher.addTask {
-                if (try? await gracefulShutdown()) != nil {
+                if await waitForGracefulShutdown() {
                     await subscription.drain()
                 }
             }
@@ -265,7 +265,7 @@ public struct Consumer: Service {
         // the service group): everything held is settled; wait to be shut down in turn rather than end early,
         // which the service group would take for a failure.
         if brokerShutsDown, !Task.isShuttingDownGracefully {
-            try? await gracefulShutdown()
+            _ = await waitForGracefulShutdown()
         }
     }
 

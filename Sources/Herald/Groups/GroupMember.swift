@@ -60,15 +60,16 @@ package struct GroupMemberSource: SubscriptionSource {
     private let readAhead: ReadAhead
 
     /// Says when a member that keeps finding work should yield: once ``Fairness/interval`` has passed
-    /// since it last did. (Yielding after a fixed number of deliveries cost a thread wake-up per batch.)
+    /// since it last did, on the broker's clock. (Yielding after a fixed number of deliveries cost a thread
+    /// wake-up per batch.) On a simulated clock, which stands still while tasks run, it never says so, and
+    /// a seeded simulation stays the same from run to run.
     private final class Fairness: Sendable {
         static let interval = Duration.milliseconds(2)
-        private static let origin = ContinuousClock.now
         // Atomic: whichever task iterates the subscription reads and moves the time of the last yield.
         private let lastYield = Atomic<Int64>(0)
 
-        func shouldYield() -> Bool {
-            let now = Self.nanoseconds(ContinuousClock.now - Self.origin)
+        func shouldYield(at moment: Moment) -> Bool {
+            let now = Self.nanoseconds(moment.sinceOrigin)
             let last = lastYield.load(ordering: .relaxed)
             guard now - last >= Self.nanoseconds(Self.interval) else { return false }
             lastYield.store(now, ordering: .relaxed)
@@ -87,7 +88,7 @@ package struct GroupMemberSource: SubscriptionSource {
         self.broker = broker
         self.member = member
         self.acknowledger = GroupMemberAcknowledger(broker: broker, member: member)
-        self.readAhead = ReadAhead(for: options)
+        self.readAhead = ReadAhead(for: options, time: broker.groupTime)
     }
 
     /// The member's next delivery: from those taken ahead if any, else from the broker (with a few more
@@ -115,7 +116,7 @@ package struct GroupMemberSource: SubscriptionSource {
                 // A consumer reading a backlog never suspends while events are ready; it steps aside now and
                 // then so that it cannot hold a Swift concurrency thread (of which there are only as many
                 // as cores) away from every other task of the process.
-                if fairness.shouldYield() { await Task.yield() }
+                if fairness.shouldYield(at: broker.groupTime.now) { await Task.yield() }
                 return records.map { delivery($0) }
             case .closed:
                 return []

@@ -214,7 +214,7 @@ public final class InMemoryBroker: BrokerAdmin, GroupCoordinator {
     /// they hold and leave, so that no acknowledgement is lost whatever the order of a `ServiceGroup`'s
     /// services.
     public func run() async throws {
-        if (try? await gracefulShutdown()) != nil {
+        if await waitForGracefulShutdown() {
             await drainMembers(timeout: shutdownGracePeriod)
         }
         close()

@@ -90,7 +90,7 @@ public final class RequestReplies: Service {
             for subscription in subscriptions {
                 group.addTask { await self.consume(subscription) }
             }
-            try? await gracefulShutdown()
+            _ = await waitForGracefulShutdown()
             for subscription in subscriptions { await subscription.close() }
         }
     }

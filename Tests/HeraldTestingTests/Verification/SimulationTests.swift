@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Simulation: deterministic, on virtual time")
 struct SimulationTests {
-    @Test("thirty simulated days of sleeping take well under a second, and the clock jumps to each deadline")
+    @Test("thirty simulated days of sleeping take seconds at most, and the clock jumps to each deadline")
     func timeJumps() async throws {
         let simulation = Simulation()
         let clock = simulation.clock
@@ -19,7 +19,8 @@ struct SimulationTests {
             return woke
         }
         #expect(woke == (1...30).map { .seconds($0 * 86_400) })
-        #expect(Date().timeIntervalSince(started) < 1)
+        // Thirty days in less than ten seconds even on a machine busy with the other suites (alone: milliseconds).
+        #expect(Date().timeIntervalSince(started) < 10)
     }
 
     @Test("concurrent tasks interleave the same way on every run, and a timeout races a slow call on simulated time")
