@@ -59,7 +59,7 @@ public struct RetryMiddleware: Middleware {
     ///
     /// - Throws: the error of the last attempt, or a permanent error at once.
     public func handle(_ context: MessageContext, next: MessageHandler) async throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = RetryJitter.generator(for: context.delivery)
         var attempt = 1
         while true {
             let failure: any Error

@@ -23,7 +23,8 @@ struct VerificationRun<State: Equatable & Sendable>: Sendable {
         let topics = topics
         let settleLimit = settleLimit
         let restartDelay = restartDelay
-        return try await simulation.run {
+        // The run's body; in-process retries draw their jitter from the seed.
+        @Sendable func body() async throws -> VerificationOutcome<State> {
             let logger = Logger(label: "herald.verify", factory: { _ in SwiftLogNoOpLogHandler() })
             let base = InMemoryBroker(clock: clock, shutdownGracePeriod: .seconds(1), logger: logger)
             let journal = RunJournal(plan: plan, clock: clock)
@@ -77,6 +78,7 @@ struct VerificationRun<State: Equatable & Sendable>: Sendable {
             base.close()
             return outcome
         }
+        return try await simulation.run { try await RetryJitter.$seed.withValue(plan.seed) { try await body() } }
     }
 
     /// The dead letters `group` left in one partition of its dead-letter topic.
