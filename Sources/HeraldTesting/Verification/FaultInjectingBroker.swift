@@ -51,7 +51,7 @@ public struct FaultInjectingBroker: BrokerAdmin {
             journal.record(target: "publish \(topic)", effect: "\(event.type) \(data)", key: event.partitionKey)
         }
         if let last = events.last, let receipt = receipts.last {
-            let stored = "\(receipt.topic)/\(receipt.partition.index)@\(receipt.offset.value)"
+            let stored = storedPosition(topic: receipt.topic, partition: receipt.partition, offset: receipt.offset)
             try journal.crashIfPlanned(after: "publish \(topic): \(last.type) at \(stored)", attempt: HandlingAttribution.current?.attempt ?? 1)
         }
         return receipts

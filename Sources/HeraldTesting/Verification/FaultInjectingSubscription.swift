@@ -54,7 +54,7 @@ final class FaultInjectingSubscription: SubscriptionSource {
 
     /// `topic/partition@offset`.
     static func position(of delivery: Delivery) -> String {
-        "\(delivery.topic)/\(delivery.partition.index)@\(delivery.offset.value)"
+        storedPosition(topic: delivery.topic, partition: delivery.partition, offset: delivery.offset)
     }
 
     private func copy(of delivery: Delivery, number: Int) -> Delivery {

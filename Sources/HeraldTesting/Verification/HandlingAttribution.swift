@@ -27,7 +27,8 @@ struct AttributionMiddleware: Middleware {
     func handle(_ context: MessageContext, next: MessageHandler) async throws {
         let delivery = context.delivery
         let attribution = HandlingAttribution(
-            eventID: delivery.event.id, storedAt: "\(delivery.topic)/\(delivery.partition.index)@\(delivery.offset.value)", group: delivery.group,
+            eventID: delivery.event.id, storedAt: storedPosition(topic: delivery.topic, partition: delivery.partition, offset: delivery.offset),
+            group: delivery.group,
             attempt: delivery.attempt, instance: instance)
         journal.handlingStarted()
         defer { journal.handlingEnded() }

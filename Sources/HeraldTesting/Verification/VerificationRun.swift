@@ -50,7 +50,7 @@ struct VerificationRun<State: Equatable & Sendable>: Sendable {
                     if clock.now < due { try await clock.sleep(until: due) }
                     let receipt = try await base.publish(step.event, to: step.topic)
                     if let kind = injectedKinds[step.event.id], !receipt.isDuplicate || kind == .conflictingPayload {
-                        injected["\(receipt.topic)/\(receipt.partition.index)@\(receipt.offset.value)"] = kind.rawValue
+                        injected[storedPosition(topic: receipt.topic, partition: receipt.partition, offset: receipt.offset)] = kind.rawValue
                     }
                 }
                 try await Self.waitUntilSettled(base, groups: groups, journal: journal, clock: clock, limit: settleLimit)
@@ -88,7 +88,7 @@ struct VerificationRun<State: Equatable & Sendable>: Sendable {
         try await broker.readDeadLetters(group: group.group, on: group.topic, partition: Partition(partition), limit: 100_000).compactMap { stored in
             guard let letter = stored.deadLetter else { return nil }
             return .init(
-                eventID: letter.event.id, storedAt: "\(letter.originTopic)/\(letter.originPartition.index)@\(letter.originOffset.value)",
+                eventID: letter.event.id, storedAt: storedPosition(topic: letter.originTopic, partition: letter.originPartition, offset: letter.originOffset),
                 group: letter.group, failure: "\(letter.failure.errorType): \(letter.failure.message)")
         }
     }
