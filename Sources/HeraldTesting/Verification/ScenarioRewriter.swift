@@ -30,13 +30,25 @@ struct ScenarioRewriter {
         case .reorderedPublishing:
             // An event overtakes the one before it with the same key (or, without a key, its neighbour):
             // the two swap places and publishing times.
+            // The steps not yet moved, in order, all and by key; a moved one is dropped when it reaches the top.
             var moved = Set<Int>()
-            for later in steps.indices.dropFirst() where !moved.contains(later) {
+            var unmoved: [Int] = []
+            var unmovedByKey: [String: [Int]] = [:]
+            func latest(_ stack: inout [Int]) -> Int? {
+                while let last = stack.last, moved.contains(last) { stack.removeLast() }
+                return stack.last
+            }
+            for later in steps.indices {
                 let key = steps[later].event.partitionKey
+                let earlier = if let key { latest(&unmovedByKey[key, default: []]) } else { latest(&unmoved) }
                 guard
-                    let earlier = steps.indices[..<later].last(where: { !moved.contains($0) && (key == nil || steps[$0].event.partitionKey == key) }),
+                    let earlier,
                     plan.strikes(FaultSite(action: "publish before its predecessor", subject: steps[later].event.id), for: .reorderedPublishing)
-                else { continue }
+                else {
+                    unmoved.append(later)
+                    if let key { unmovedByKey[key, default: []].append(later) }
+                    continue
+                }
                 let first = steps[earlier]
                 steps[earlier] = Scenario.Step(topic: steps[later].topic, event: steps[later].event, at: first.at)
                 steps[later] = Scenario.Step(topic: first.topic, event: first.event, at: steps[later].at)

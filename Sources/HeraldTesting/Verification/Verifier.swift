@@ -35,6 +35,10 @@ public struct Verifier<State: Equatable & Sendable>: Sendable {
     public var shrinkBudget: Int
     /// Real seconds without progress after which a run counts as stalled. Default 10.
     public var stallLimit: TimeInterval
+    /// How many profiles run at once, each in its own simulation on its own thread. Default the
+    /// machine's active processor count. Each run is deterministic on its own, so the report does not
+    /// depend on this number, only the wall time does.
+    public var parallelRuns: Int
     private let handlers: @Sendable (VerificationWorld) async throws -> VerifiedHandlers<State>
 
     /// A verifier of the handlers `handlers` builds for each run (anew each time, with fresh state).
@@ -48,6 +52,7 @@ public struct Verifier<State: Equatable & Sendable>: Sendable {
         self.settleLimit = .seconds(30 * 86_400)
         self.shrinkBudget = 120
         self.stallLimit = 10
+        self.parallelRuns = ProcessInfo.processInfo.activeProcessorCount
         self.handlers = handlers
     }
 
@@ -66,10 +71,7 @@ public struct Verifier<State: Equatable & Sendable>: Sendable {
         if !reference.unsettled.isEmpty {
             throw VerificationError.referenceDidNotSettle(scenario: scenario.name, unsettled: reference.unsettled)
         }
-        var results: [ProfileResult] = []
-        for profile in profiles {
-            results.append(try await verify(scenario, under: profile, seed: seed, reference: reference))
-        }
+        let results = try await verifyEach(scenario, under: profiles, seed: seed, reference: reference)
         let checklist = MisconceptionCatalog.all.map { line in Self.verdict(of: line, results: results) }
         return VerificationReport(
             name: name, scenario: scenario.name, events: scenario.steps.count, seed: seed, profiles: results, checklist: checklist,
@@ -85,6 +87,29 @@ public struct Verifier<State: Equatable & Sendable>: Sendable {
         let plan = FaultPlan(profile: reproduction.profile, seed: reproduction.seed, allowed: Set(reproduction.faults))
         let outcome = try await runner.run(reproduction.scenario, plan: plan)
         return violations(reference: reference, outcome: outcome)
+    }
+
+    /// Each of `profiles`' results, in their order, with at most ``parallelRuns`` of them running at once.
+    private func verifyEach(
+        _ scenario: Scenario, under profiles: [FaultProfile], seed: UInt64, reference: VerificationOutcome<State>
+    ) async throws -> [ProfileResult] {
+        try await withThrowingTaskGroup(of: (Int, ProfileResult).self) { group in
+            var results = [ProfileResult?](repeating: nil, count: profiles.count)
+            var next = profiles.startIndex
+            func startNext() {
+                guard next < profiles.endIndex else { return }
+                let index = next
+                let profile = profiles[index]
+                next += 1
+                group.addTask { (index, try await verify(scenario, under: profile, seed: seed, reference: reference)) }
+            }
+            for _ in 0..<max(1, parallelRuns) { startNext() }
+            while let (index, result) = try await group.next() {
+                results[index] = result
+                startNext()
+            }
+            return results.compactMap { $0 }
+        }
     }
 
     private func verify(

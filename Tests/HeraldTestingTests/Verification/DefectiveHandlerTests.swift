@@ -144,12 +144,18 @@ struct DefectiveHandlerTests {
         #expect(fixed.passed, "\(fixed.text)")
     }
 
-    @Test("the same seed gives the same schedule and the same result; the reproduction replays to the same violation")
+    @Test(
+        "the same seed gives the same schedule and the same result, profiles run at once or one at a time; the reproduction replays to the same violation"
+    )
     func deterministic() async throws {
-        let verifier = Self.payments(idempotent: false)
+        var verifier = Self.payments(idempotent: false)
+        verifier.parallelRuns = 3
+        var oneAtATime = verifier
+        oneAtATime.parallelRuns = 1
         let profiles = [FaultProfile(.duplicateDelivery), FaultProfile(.lostAcknowledgement), FaultProfile(.redeliveryStorm)]
         let first = try await verifier.verify(try paymentScenario(), profiles: profiles, seed: 42)
-        let second = try await verifier.verify(try paymentScenario(), profiles: profiles, seed: 42)
+        let second = try await oneAtATime.verify(try paymentScenario(), profiles: profiles, seed: 42)
+        #expect(first.profiles.map(\.profile) == profiles)
         #expect(first.profiles.map(\.faultsStruck) == second.profiles.map(\.faultsStruck))
         #expect(first.profiles.map(\.violations) == second.profiles.map(\.violations))
         #expect(first.profiles.map { $0.reproduction?.text } == second.profiles.map { $0.reproduction?.text })
