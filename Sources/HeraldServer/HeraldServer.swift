@@ -80,10 +80,14 @@ public struct HeraldServer: Service {
         TriageRoutes(triage: DeadLetterTriage(broker: broker), authorizer: authorizer, limits: configuration.limits).register(on: router)
         let board = WebhookStatusBoard()
         router.get("webhooks") { request, _ in
-            let principal = try authorizer.authorize(request.headers, .admin, topic: nil)
-            let visible = await board.all().filter { principal.allows(.admin, topic: $0.topic) }
+            let principal = try authorizer.authorize(request.headers, .read, topic: nil)
+            let visible = await board.all().filter { principal.allows(.read, topic: $0.topic) }
             return try JSONResponse.make(["webhooks": visible])
         }
+        let observer = TrafficObserver(broker: broker, time: time, logger: logger)
+        DashboardRoutes(authorizer: authorizer, observer: observer, time: time).register(on: router)
+        EventBrowserRoutes(broker: broker, authorizer: authorizer, observer: observer).register(on: router)
+        FlowRoutes(broker: broker, authorizer: authorizer, observer: observer).register(on: router)
         HealthRoutes(broker: broker).register(on: router)
         OpenAPIRoutes().register(on: router)
         MetricsRoutes(broker: broker, metrics: metrics).register(on: router)
@@ -112,6 +116,8 @@ public struct HeraldServer: Service {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await application.run() }
+                // The dashboard's sampling, until the server stops.
+                group.addTask { await cancelWhenGracefulShutdown { await observer.run() } }
                 // Each webhook on its own task: a slow endpoint holds up only its own deliveries.
                 for dispatcher in dispatchers {
                     group.addTask {

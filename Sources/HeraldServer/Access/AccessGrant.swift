@@ -11,10 +11,10 @@ public struct AccessGrant: Sendable, Hashable {
         self.permissions = permissions
     }
 
-    /// Whether the grant allows `permission` on `topic`; with no topic (a request across topics), whether it
+    /// Whether the grant allows `permission` on `topic` (`admin` allows `read` too); with no topic (a request across topics), whether it
     /// allows `permission` on some topic.
     public func allows(_ permission: AccessPermission, topic: String?) -> Bool {
-        guard permissions.contains(permission) else { return false }
+        guard permissions.contains(permission) || (permission == .read && permissions.contains(.admin)) else { return false }
         guard let topic else { return true }
         return topics.matches(topic)
     }

@@ -5,8 +5,8 @@ import Hummingbird
 import NIOCore
 
 /// The admin API: topics (list, create, describe, delete) and consumer groups (list, describe, seek, dead
-/// letters). Each request needs the `admin` permission on the topic it names; the topic list shows the
-/// topics the token administers.
+/// letters). A change needs the `admin` permission on the topic it names, a look `read` (or `admin`); the
+/// topic list shows the topics the token may read.
 ///
 /// - `GET /topics`, `POST /topics` (a topic's settings as the config file spells them: 201 when created,
 ///   200 when the same topic exists, 409 when a different one does)
@@ -24,7 +24,7 @@ struct AdminRoutes: Sendable {
         router.post("topics") { request, _ in try await createTopic(request) }
         router.get("topics/:topic") { request, context in
             let topic = try context.parameters.require("topic")
-            _ = try authorizer.authorize(request.headers, .admin, topic: topic)
+            _ = try authorizer.authorize(request.headers, .read, topic: topic)
             return try JSONResponse.make(AdminDocuments.Topic(try await brokerCall(topic) { try await broker.describeTopic(topic) }))
         }
         router.delete("topics/:topic") { request, context in
@@ -35,14 +35,14 @@ struct AdminRoutes: Sendable {
         }
         router.get("topics/:topic/groups") { request, context in
             let topic = try context.parameters.require("topic")
-            _ = try authorizer.authorize(request.headers, .admin, topic: topic)
+            _ = try authorizer.authorize(request.headers, .read, topic: topic)
             let groups = try await brokerCall(topic) { try await broker.describeGroups(of: topic) }
             return try JSONResponse.make(AdminDocuments.GroupList(groups: groups.map(AdminDocuments.Group.init)))
         }
         router.get("topics/:topic/groups/:group") { request, context in
             let topic = try context.parameters.require("topic")
             let group = try context.parameters.require("group")
-            _ = try authorizer.authorize(request.headers, .admin, topic: topic)
+            _ = try authorizer.authorize(request.headers, .read, topic: topic)
             return try JSONResponse.make(AdminDocuments.Group(try await brokerCall(topic) { try await broker.describeGroup(group, on: topic) }))
         }
         router.post("topics/:topic/groups/:group/seek") { request, context in
@@ -71,9 +71,9 @@ struct AdminRoutes: Sendable {
     }
 
     private func listTopics(_ request: Request) async throws -> Response {
-        let principal = try authorizer.authorize(request.headers, .admin, topic: nil)
+        let principal = try authorizer.authorize(request.headers, .read, topic: nil)
         let topics = try await brokerCall(nil) { try await broker.topics() }
-        let visible = topics.filter { principal.allows(.admin, topic: $0.name) }.sorted { $0.name < $1.name }
+        let visible = topics.filter { principal.allows(.read, topic: $0.name) }.sorted { $0.name < $1.name }
         return try JSONResponse.make(AdminDocuments.TopicList(topics: visible.map(AdminDocuments.TopicSettings.init)))
     }
 

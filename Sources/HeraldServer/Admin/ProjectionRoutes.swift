@@ -30,7 +30,7 @@ struct ProjectionRoutes: Sendable {
 
     func register(on router: Router<some RequestContext>) {
         router.get("projections") { request, _ in
-            _ = try authorizer.authorize(request.headers, .admin, topic: nil)
+            _ = try authorizer.authorize(request.headers, .read, topic: nil)
             return try JSONResponse.make(["projections": await monitor.reports().map(Document.init)])
         }
     }

@@ -31,7 +31,7 @@ struct TriageRoutes: Sendable {
     func register(on router: Router<some RequestContext>) {
         let base = "topics/:topic/groups/:group/deadletters"
         router.get("\(base)/categories") { request, context in
-            let (topic, group, _) = try names(request, context, permission: .consume)
+            let (topic, group, _) = try names(request, context, permission: .read)
             let result = try await triageCall(topic) { try await triage.categories(topic: topic, group: group) }
             return try JSONResponse.make(
                 TriageDocuments.CategoryList(
@@ -39,7 +39,7 @@ struct TriageRoutes: Sendable {
                     scanned: result.scanned, truncated: result.truncated))
         }
         router.get(RouterPath(base)) { request, context in
-            let (topic, group, _) = try names(request, context, permission: .consume)
+            let (topic, group, _) = try names(request, context, permission: .read)
             let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100
             guard (1...Self.maximumListed).contains(limit) else {
                 throw Problem.invalidRequest("limit", "must be from 1 to \(Self.maximumListed); it is \(limit)", topic: topic)
@@ -49,7 +49,7 @@ struct TriageRoutes: Sendable {
             return try JSONResponse.make(JSONValue.object(["deadLetters": .array(try letters.map(Self.document))]))
         }
         router.get("\(base)/:partition/:offset") { request, context in
-            let (topic, group, _) = try names(request, context, permission: .consume)
+            let (topic, group, _) = try names(request, context, permission: .read)
             let position = try Self.position(context, topic: topic)
             let shown = try await triageCall(topic) { try await triage.show(topic: topic, group: group, position: position) }
             var document = try Self.document(shown.letter)
@@ -89,7 +89,7 @@ struct TriageRoutes: Sendable {
             return try JSONResponse.make(JSONValue.object(members))
         }
         router.get("\(base)/export") { request, context in
-            let (topic, group, _) = try names(request, context, permission: .consume)
+            let (topic, group, _) = try names(request, context, permission: .read)
             let exported = try await triageCall(topic) { try await triage.export(topic: topic, group: group) }
             var lines: [ByteBuffer] = []
             var chunk = ByteBuffer()
@@ -117,11 +117,11 @@ struct TriageRoutes: Sendable {
             return try JSONResponse.make(report)
         }
         router.get("audit") { request, _ in
-            let principal = try authorizer.authorize(request.headers, .admin, topic: nil)
+            let principal = try authorizer.authorize(request.headers, .read, topic: nil)
             let from = request.uri.queryParameters.get("from").flatMap { Int64($0) } ?? 0
             let limit = min(request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100, Self.maximumListed)
             let entries = try await brokerCall(nil) { try await triage.auditEntries(from: max(0, from), limit: max(1, limit)) }
-            let visible = entries.filter { principal.allows(.admin, topic: $0.entry.topic) }
+            let visible = entries.filter { principal.allows(.read, topic: $0.entry.topic) }
             return try JSONResponse.make(
                 JSONValue.object([
                     "entries": .array(
@@ -138,7 +138,7 @@ struct TriageRoutes: Sendable {
     }
 
     /// The topic and group of the path, once the principal may do `permission` on the topic (`consume`
-    /// also passes with `admin`).
+    /// also passes with `admin`, `read` with `consume`: a group's consumer may look at its dead letters).
     private func names(
         _ request: Request, _ context: some RequestContext, permission: AccessPermission
     ) throws -> (topic: String, group: String, principal: Principal) {
@@ -146,6 +146,7 @@ struct TriageRoutes: Sendable {
         let group = try context.parameters.require("group")
         let principal = try authorizer.authenticate(request.headers)
         if permission == .consume, principal.allows(.admin, topic: topic) { return (topic, group, principal) }
+        if permission == .read, principal.allows(.consume, topic: topic) { return (topic, group, principal) }
         return (topic, group, try authorizer.authorize(request.headers, permission, topic: topic))
     }
 
