@@ -242,7 +242,7 @@ let package = Package(
                 Dependency.hummingbird,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            exclude: ["Interop/cloudevents_interop.py", "Interop/cloudevents_receiver.py"],
+            exclude: ["Interop/cloudevents_interop.py", "Interop/cloudevents_receiver.py", "Dashboard/dashboard_browser.py"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -195,6 +195,25 @@ if command -v python3 >/dev/null; then
     if command -v schemathesis >/dev/null; then export HERALD_SCHEMATHESIS="$(command -v schemathesis)"; fi
 fi
 
+# The dashboard's browser tests: Debian's Chromium and its driver, and selenium from PyPI
+# (HERALD_SELENIUM_PYTHON names the Python that has it).
+if { ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> apt-get install chromium chromium-driver"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 \
+        || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1; } \
+        || echo "warning: apt-get install chromium chromium-driver failed; the dashboard's browser tests will be skipped (or fail under CI)" >&2
+fi
+if command -v python3 >/dev/null && command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+    if ! python3 -c 'import selenium' 2>/dev/null; then
+        echo "==> pip install selenium"
+        python3 -m pip install -q selenium >/dev/null 2>&1 || echo "warning: pip install selenium failed; the dashboard's browser tests will be skipped (or fail under CI)" >&2
+    fi
+    if python3 -c 'import selenium' 2>/dev/null; then
+        export HERALD_SELENIUM_PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
+        export HERALD_CHROMIUM="$(command -v chromium)" HERALD_CHROMEDRIVER="$(command -v chromedriver)"
+    fi
+fi
+
 echo "==> swift format lint"
 # The tree is formatted with the repository's .swift-format; a violation fails the run (fix: swift format -i -r Sources Tests Examples Package.swift).
 swift format lint --strict -r Sources Tests Examples Package.swift
@@ -247,11 +266,14 @@ print(f"herald verify: {sum(p['status'] == 'survived' for p in first['profiles']
 PY
 rm -f "$verify_first" "$verify_second"
 
-# Three runs, one after another: the suites with servers and helper processes, then the broker conformance
+# Four runs, one after another: the suites with servers and helper processes, the dashboard in a browser, then the broker conformance
 # suites (their load cases: 100,000 events through each backend), then PostgreSQL's (its servers share the
 # machine's cores). All at once, on two cores, the load cases ran past their time limits.
-echo "==> swift test (all but the conformance suites and PostgreSQL)"
-swift test --skip "ConformanceTests|HeraldPostgresTests"
+echo "==> swift test (all but the conformance suites, PostgreSQL and the dashboard in a browser)"
+swift test --skip "ConformanceTests|HeraldPostgresTests|DashboardBrowserTests"
+# Alone: its page-load times are measured, and the browser should not share the cores with other suites.
+echo "==> swift test (the dashboard in a headless browser; screenshots in .build/dashboard-screenshots)"
+swift test --filter DashboardBrowserTests
 echo "==> swift test (broker conformance: in-memory, embedded log, NATS, over HTTP)"
 swift test --filter ConformanceTests --skip HeraldPostgresTests
 echo "==> swift test (PostgreSQL)"
