@@ -13,7 +13,7 @@ struct HeraldCommand: AsyncParsableCommand {
         version: HeraldVersion.current,
         subcommands: [
             DemoCommand.self, BenchCommand.self, ServeCommand.self, TokenCommand.self, TopicsCommand.self, GroupsCommand.self, DeadLetterCommand.self,
-            PublishCommand.self, TailCommand.self, VerifyCommand.self,
+            PublishCommand.self, TailCommand.self, EventsCommand.self, FlowCommand.self, TraceCommand.self, VerifyCommand.self,
         ]
     )
 }

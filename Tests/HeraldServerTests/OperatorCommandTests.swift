@@ -118,4 +118,31 @@ struct OperatorCommandTests {
             await server.stop()
         }
     }
+
+    @Test("events (a filter, one event's life), flow (table and Mermaid) and trace, on the demo's data directory")
+    func browseFlowTrace() async throws {
+        try await withTemporaryDirectory { directory in
+            let data = "\(directory)/data"
+            let demo = try await herald(["demo", "--data-dir", data])
+            #expect(demo.status == 0, "\(demo.error.suffix(2_000))")
+            let filtered = try await herald(["events", "--data-dir", data, "orders", "--filter", "subject == A-1002"])
+            #expect(filtered.status == 0 && filtered.output.contains("evt-A-1002") && !filtered.output.contains("evt-A-1001"), "\(filtered)")
+            let bad = try await herald(["events", "--data-dir", data, "orders", "--filter", "subject =="])
+            #expect(bad.status != 0 && bad.error.contains("expected"), "\(bad)")
+            let flow = try await herald(["flow", "--data-dir", data])
+            #expect(flow.status == 0, "\(flow)")
+            for expected in ["/coffee/counter", "coffee.order.placed.v1", "/coffee/cashier", "coffee.payment.captured.v1", "reacts to"] {
+                #expect(flow.output.contains(expected), "\(expected) in \(flow.output)")
+            }
+            let mermaid = try await herald(["flow", "--data-dir", data, "--format", "mermaid"])
+            #expect(mermaid.status == 0 && mermaid.output.hasPrefix("flowchart LR"), "\(mermaid)")
+            let trace = try await herald(["trace", "--data-dir", data, "evt-A-1001"])
+            #expect(trace.status == 0, "\(trace)")
+            let lines = trace.output.split(separator: "\n").map(String.init)
+            #expect(lines.first?.contains("coffee.order.placed.v1") == true && trace.output.contains("coffee.drink.ready.v1"), "\(trace.output)")
+            #expect(lines.last?.contains("3 events across 3 services") == true, "\(trace.output)")
+            let unknown = try await herald(["trace", "--data-dir", data, "no-such-flow"])
+            #expect(unknown.status != 0 && unknown.error.contains("no-such-flow"), "\(unknown)")
+        }
+    }
 }

@@ -46,7 +46,7 @@ struct ServerConfigurationFileTests {
             (#"{"topics":[{"name":"bad name!"}]}"#, "topics[0]"),
             (#"{"access":{"tokens":[{"name":"ci","sha256":"hrd_the-token-itself","grants":[]}]}}"#, "access.tokens[0].sha256"),
             (
-                #"{"access":{"tokens":[{"name":"ci","sha256":"\#(Self.digest)","grants":[{"topics":"*","permissions":["read"]}]}]}}"#,
+                #"{"access":{"tokens":[{"name":"ci","sha256":"\#(Self.digest)","grants":[{"topics":"*","permissions":["write"]}]}]}}"#,
                 "access.tokens[0].grants[0].permissions[0]"
             ),
             (

@@ -32,6 +32,7 @@ struct EventBrowserRoutes: Sendable {
             guard let partition = Int(try context.parameters.require("partition")), partition >= 0,
                 let offset = Int64(try context.parameters.require("offset")), offset >= 0
             else { throw Problem.invalidRequest("position", "must be a partition and an offset, both numbers of 0 or more", topic: topic) }
+            try await observer.warmUp()
             return try await show(topic: topic, partition: Partition(partition), offset: Offset(offset))
         }
     }

@@ -20,19 +20,20 @@ struct FlowRoutes: Sendable {
     func register(on router: Router<some RequestContext>) {
         router.get("flow") { request, _ in
             let principal = try authorizer.authorize(request.headers, .read, topic: nil)
-            return try JSONResponse.make(await visibleFlow(principal).document)
+            return try JSONResponse.make(try await visibleFlow(principal).document)
         }
         router.get("flow/mermaid") { request, _ in
             let principal = try authorizer.authorize(request.headers, .read, topic: nil)
-            let text = await visibleFlow(principal).mermaid
+            let text = try await visibleFlow(principal).mermaid
             return Response(status: .ok, headers: [.contentType: "text/vnd.mermaid; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("flow/asyncapi") { request, _ in
             let principal = try authorizer.authorize(request.headers, .read, topic: nil)
-            return try JSONResponse.make(await visibleFlow(principal).asyncAPI)
+            return try JSONResponse.make(try await visibleFlow(principal).asyncAPI)
         }
         router.get("traces") { request, _ in
             _ = try authorizer.authorize(request.headers, .read, topic: nil)
+            try await observer.warmUp()
             let recent = await observer.correlations.recent(100)
             return try JSONResponse.make(JSONValue.object(["correlationIds": .array(recent.map(JSONValue.string))]))
         }
@@ -43,12 +44,14 @@ struct FlowRoutes: Sendable {
         }
     }
 
-    private func visibleFlow(_ principal: Principal) async -> FlowMap {
+    private func visibleFlow(_ principal: Principal) async throws -> FlowMap {
+        try await observer.warmUp()
         let flow = await observer.flow
         return flow.restricted { principal.allows(.read, topic: $0) }
     }
 
     private func trace(_ correlation: String, principal: Principal) async throws -> Response {
+        try await observer.warmUp()
         let index = await observer.correlations
         let positions = index.positions(of: correlation).filter { principal.allows(.read, topic: $0.topic) }.prefix(Self.maximumTraced)
         guard !positions.isEmpty else {

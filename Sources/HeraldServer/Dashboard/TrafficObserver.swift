@@ -82,6 +82,17 @@ actor TrafficObserver {
         return overview ?? OverviewDocument(at: "", intervalSeconds: intervalSeconds, topics: [], observedEvents: 0)
     }
 
+    /// Samples and reads once if nothing was read yet: a request right after the server started (or an
+    /// operator command on a data directory) sees what is stored, not an empty map.
+    func warmUp() async throws {
+        guard !hasLearned else { return }
+        if overview == nil { try await sample() }
+        try await learn()
+    }
+
+    /// Whether a read of new events has finished.
+    private var hasLearned = false
+
     /// The dead letters seen of the event at `position`.
     func deadLetters(at position: CorrelationIndex.Position) -> [DeadLetterSighting] {
         sightings[position] ?? []
@@ -209,6 +220,7 @@ actor TrafficObserver {
             else { continue }
             flow.reacted(cause: causeType, service: event.source, reaction: event.type, at: event.time ?? stored.storedAt)
         }
+        hasLearned = true
     }
 
     private func noteDeadLetter(_ stored: StoredEvent, in topic: String) {

@@ -99,6 +99,91 @@ enum OpenAPIDocument {
                     }
                   }
                 }
+              },
+              "get": {
+                "summary": "Browse a topic's events by partition and offset (or the first at a time), filtered by an expression over attributes, extensions and data",
+                "operationId": "browseEvents",
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "partition",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  },
+                  {
+                    "name": "from",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  },
+                  {
+                    "name": "time",
+                    "in": "query",
+                    "schema": {
+                      "type": "string",
+                      "format": "date-time"
+                    }
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 500
+                    }
+                  },
+                  {
+                    "name": "filter",
+                    "in": "query",
+                    "schema": {
+                      "type": "string",
+                      "maxLength": 1000
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/EventPage"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
               }
             },
             "/topics/{topic}/groups/{group}/fetch": {
@@ -1461,6 +1546,310 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/topics/{topic}/events/{partition}/{offset}": {
+              "get": {
+                "summary": "One stored event: its envelope and its life in each group (acknowledged, pending, dead-lettered)",
+                "operationId": "showEvent",
+                "parameters": [
+                  {
+                    "name": "topic",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "partition",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  },
+                  {
+                    "name": "offset",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/StoredEventDetail"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/dashboard": {
+              "get": {
+                "summary": "The dashboard's page (it asks for a token; the data comes from the API)",
+                "operationId": "dashboard",
+                "security": [
+                  {}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/dashboard/overview": {
+              "get": {
+                "summary": "Per topic and group: counts, lag, rates, the last hour per minute, critical time, dead letters",
+                "operationId": "overview",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Overview"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/dashboard/overview/stream": {
+              "get": {
+                "summary": "The overview as Server-Sent Events: an overview event at each sample",
+                "operationId": "overviewStream",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/flow": {
+              "get": {
+                "summary": "The flow map learned from traffic: who publishes which event types to which topics, who consumes them, who reacted to what",
+                "operationId": "flow",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/FlowMap"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/flow/mermaid": {
+              "get": {
+                "summary": "The flow map as a Mermaid flowchart",
+                "operationId": "flowMermaid",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "text/vnd.mermaid": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/flow/asyncapi": {
+              "get": {
+                "summary": "What was observed, as an AsyncAPI 3.0 document",
+                "operationId": "flowAsyncAPI",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/traces": {
+              "get": {
+                "summary": "The correlation ids seen last, newest first",
+                "operationId": "recentTraces",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "correlationIds"
+                          ],
+                          "properties": {
+                            "correlationIds": {
+                              "type": "array",
+                              "items": {
+                                "type": "string"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/traces/{correlationId}": {
+              "get": {
+                "summary": "A flow's events by correlation id, oldest first, each with its depth in the tree of what caused what",
+                "operationId": "trace",
+                "parameters": [
+                  {
+                    "name": "correlationId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Trace"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "default": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -2279,21 +2668,44 @@ enum OpenAPIDocument {
               },
               "ProjectionList": {
                 "type": "object",
-                "required": ["projections"],
+                "required": [
+                  "projections"
+                ],
                 "properties": {
                   "projections": {
                     "type": "array",
                     "items": {
                       "type": "object",
-                      "required": ["name"],
+                      "required": [
+                        "name"
+                      ],
                       "properties": {
-                        "name": { "type": "string" },
-                        "position": { "type": "integer", "minimum": 0 },
-                        "headPosition": { "type": "integer", "minimum": 0 },
-                        "positionsBehind": { "type": "integer", "minimum": 0 },
-                        "lastAppliedRecordedAt": { "type": "string", "format": "date-time" },
-                        "observedAt": { "type": "string", "format": "date-time" },
-                        "error": { "type": "string" }
+                        "name": {
+                          "type": "string"
+                        },
+                        "position": {
+                          "type": "integer",
+                          "minimum": 0
+                        },
+                        "headPosition": {
+                          "type": "integer",
+                          "minimum": 0
+                        },
+                        "positionsBehind": {
+                          "type": "integer",
+                          "minimum": 0
+                        },
+                        "lastAppliedRecordedAt": {
+                          "type": "string",
+                          "format": "date-time"
+                        },
+                        "observedAt": {
+                          "type": "string",
+                          "format": "date-time"
+                        },
+                        "error": {
+                          "type": "string"
+                        }
                       }
                     }
                   }
@@ -2351,6 +2763,267 @@ enum OpenAPIDocument {
                 "required": [
                   "webhooks"
                 ]
+              },
+              "EventPage": {
+                "type": "object",
+                "required": [
+                  "topic",
+                  "partition",
+                  "from",
+                  "next",
+                  "startOffset",
+                  "endOffset",
+                  "scanned",
+                  "events"
+                ],
+                "properties": {
+                  "topic": {
+                    "type": "string"
+                  },
+                  "partition": {
+                    "type": "integer"
+                  },
+                  "from": {
+                    "type": "integer"
+                  },
+                  "next": {
+                    "type": "integer"
+                  },
+                  "startOffset": {
+                    "type": "integer"
+                  },
+                  "endOffset": {
+                    "type": "integer"
+                  },
+                  "scanned": {
+                    "type": "integer"
+                  },
+                  "events": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "topic",
+                        "partition",
+                        "offset",
+                        "storedAt",
+                        "event"
+                      ],
+                      "properties": {
+                        "topic": {
+                          "type": "string"
+                        },
+                        "partition": {
+                          "type": "integer",
+                          "minimum": 0
+                        },
+                        "offset": {
+                          "type": "integer",
+                          "minimum": 0
+                        },
+                        "storedAt": {
+                          "type": "string",
+                          "format": "date-time"
+                        },
+                        "event": {
+                          "type": "object"
+                        }
+                      }
+                    }
+                  },
+                  "filter": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                }
+              },
+              "StoredEventDetail": {
+                "type": "object",
+                "required": [
+                  "topic",
+                  "partition",
+                  "offset",
+                  "storedAt",
+                  "event",
+                  "groups"
+                ],
+                "properties": {
+                  "topic": {
+                    "type": "string"
+                  },
+                  "partition": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "offset": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "storedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "event": {
+                    "type": "object"
+                  },
+                  "groups": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "group",
+                        "state"
+                      ],
+                      "properties": {
+                        "group": {
+                          "type": "string"
+                        },
+                        "state": {
+                          "type": "string",
+                          "enum": [
+                            "acknowledged",
+                            "pending",
+                            "dead-lettered"
+                          ]
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "Overview": {
+                "type": "object",
+                "required": [
+                  "at",
+                  "intervalSeconds",
+                  "topics",
+                  "observedEvents"
+                ],
+                "properties": {
+                  "at": {
+                    "type": "string"
+                  },
+                  "intervalSeconds": {
+                    "type": "number"
+                  },
+                  "observedEvents": {
+                    "type": "integer"
+                  },
+                  "topics": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "name",
+                        "partitions",
+                        "events",
+                        "published",
+                        "groups"
+                      ],
+                      "properties": {
+                        "name": {
+                          "type": "string"
+                        },
+                        "partitions": {
+                          "type": "integer"
+                        },
+                        "events": {
+                          "type": "integer"
+                        },
+                        "published": {
+                          "type": "integer"
+                        },
+                        "groups": {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "required": [
+                              "name",
+                              "pending",
+                              "handled",
+                              "deadLetters"
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "FlowMap": {
+                "type": "object",
+                "required": [
+                  "services",
+                  "types",
+                  "topics",
+                  "groups",
+                  "publications",
+                  "reactions",
+                  "consumptions"
+                ],
+                "properties": {
+                  "services": {
+                    "type": "array"
+                  },
+                  "types": {
+                    "type": "array"
+                  },
+                  "topics": {
+                    "type": "array"
+                  },
+                  "groups": {
+                    "type": "array"
+                  },
+                  "publications": {
+                    "type": "array"
+                  },
+                  "reactions": {
+                    "type": "array"
+                  },
+                  "consumptions": {
+                    "type": "array"
+                  }
+                }
+              },
+              "Trace": {
+                "type": "object",
+                "required": [
+                  "correlationId",
+                  "events",
+                  "services",
+                  "truncated"
+                ],
+                "properties": {
+                  "correlationId": {
+                    "type": "string"
+                  },
+                  "services": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "truncated": {
+                    "type": "boolean"
+                  },
+                  "events": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "depth",
+                        "id",
+                        "type",
+                        "source",
+                        "topic",
+                        "partition",
+                        "offset"
+                      ]
+                    }
+                  }
+                }
               }
             }
           }

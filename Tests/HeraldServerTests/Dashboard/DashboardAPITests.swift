@@ -89,9 +89,10 @@ struct DashboardAPITests {
         let subscription = try await broker.subscribe(to: "orders", group: "billing", options: SubscriptionOptions())
         await subscription.close()
         try await withServer(broker, configuration: ServerConfiguration(access: try Self.access())) { server in
-            for path in ["/topics", "/topics/orders", "/topics/orders/groups", "/topics/orders/groups/billing", "/topics/orders/groups/billing/deadletters",
-                "/topics/orders/groups/billing/deadletters/categories", "/audit", "/flow", "/flow/mermaid", "/flow/asyncapi", "/traces"]
-            {
+            for path in [
+                "/topics", "/topics/orders", "/topics/orders/groups", "/topics/orders/groups/billing", "/topics/orders/groups/billing/deadletters",
+                "/topics/orders/groups/billing/deadletters/categories", "/audit", "/flow", "/flow/mermaid", "/flow/asyncapi", "/traces",
+            ] {
                 #expect(try await get(server, path).status == 200, "GET \(path)")
             }
             let json = [("Authorization", "Bearer \(Self.reader)"), ("Content-Type", "application/json")]

@@ -72,7 +72,9 @@ struct TrafficObserverTests {
     func overviewAndDeadLetters() async throws {
         let broker = InMemoryBroker()
         try await broker.createTopic(TopicConfiguration(name: "orders"))
-        for number in 0..<5 { _ = try await broker.publish(try Self.event("o-\(number)", "shop.order.placed.v1", from: "/shop", flow: "o-\(number)"), to: "orders") }
+        for number in 0..<5 {
+            _ = try await broker.publish(try Self.event("o-\(number)", "shop.order.placed.v1", from: "/shop", flow: "o-\(number)"), to: "orders")
+        }
         let subscription = try await broker.subscribe(to: "orders", group: "billing", options: SubscriptionOptions(prefetch: 1, maximumDeliveries: 1))
         let observer = Self.observer(of: broker)
         try await observer.sample()
