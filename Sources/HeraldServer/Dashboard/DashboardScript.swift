@@ -342,8 +342,11 @@ enum DashboardScript {
               h("p", {}, h("a", { href: `#/trace?id=${encodeURIComponent(correlation)}`, id: "trace-link" }, `Trace ${correlation}`)),
               h("table", { id: "event-life" }, h("thead", {}, h("tr", {}, ["group", "state", "detail"].map(t => h("th", {}, t)))),
                 h("tbody", {}, item.groups.map(g => h("tr", {}, h("td", {}, g.group),
-                  h("td", {}, h("span", { class: `pill ${g.state === "acknowledged" ? "good" : g.state === "dead-lettered" ? "bad" : ""}` }, g.state)),
-                  h("td", { class: "muted" }, g.state === "dead-lettered" ? `after ${g.attempts} attempts: ${g.reason} (${g.deadLetter})` : `committed to ${g.committedOffset}; ${g.partitionInFlight} in flight on the partition`))))),
+                  h("td", {}, h("span", { class: `pill ${g.state === "acknowledged" ? "good" : g.state === "pending" ? "" : "bad"}` }, g.state)),
+                  h("td", { class: "muted" }, g.deadLetter
+                    ? `dead-lettered after ${g.attempts} attempts: ${g.reason} (${g.deadLetter})${g.redrivenTo ? `; redriven to ${g.redrivenTo}` : ""}`
+                    : `committed to ${g.committedOffset}; ${g.partitionInFlight} in flight, ${g.partitionAwaitingRedelivery} awaiting redelivery on the partition`))))),
+              item.redriveOf ? h("p", { class: "muted" }, `A redriven copy of dead letter ${item.redriveOf}.`) : "",
               h("pre", { id: "envelope" }, JSON.stringify(item.event, null, 2)));
           } catch (error) { notice(error.message, "error"); }
         }

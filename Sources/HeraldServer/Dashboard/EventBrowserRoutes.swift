@@ -123,6 +123,7 @@ struct EventBrowserRoutes: Sendable {
         }
         let groups = try await brokerCall(topic) { try await broker.describeGroups(of: topic) }
         let sightings = await observer.deadLetters(at: CorrelationIndex.Position(topic: topic, partition: partition, offset: offset))
+        let copies = await observer.redrivenCopies(of: stored.event.id, in: topic).filter { $0.partition != partition || $0.offset != offset }
         var life: [JSONValue] = []
         for group in groups {
             let lag = group.lag.partitions.first { $0.partition == partition }
@@ -141,6 +142,10 @@ struct EventBrowserRoutes: Sendable {
                 entry["reason"] = .string(sighting.reason)
                 entry["deadLetter"] = .string("\(sighting.deadLetterTopic) \(sighting.partition.index):\(sighting.offset.value)")
                 entry["deadLetteredAt"] = .string(RFC3339Text.string(sighting.at))
+                if let copy = copies.last(where: { $0.offset > offset || $0.partition != partition }) {
+                    entry["state"] = .string("redriven")
+                    entry["redrivenTo"] = .string("\(copy.topic) \(copy.partition.index):\(copy.offset.value)")
+                }
             }
             life.append(.object(entry))
         }

@@ -36,6 +36,7 @@ actor TrafficObserver {
     private var criticalTimes: [String: Double] = [:]
     private var typesByID: BoundedMap<String, String>
     private var sightings: BoundedMap<CorrelationIndex.Position, [DeadLetterSighting]>
+    private var redrives: BoundedMap<String, [CorrelationIndex.Position]>
     private(set) var flow = FlowMap()
     private(set) var correlations = CorrelationIndex()
     private(set) var overview: OverviewDocument?
@@ -51,6 +52,7 @@ actor TrafficObserver {
         self.logger = logger
         self.typesByID = BoundedMap(capacity: settings.knownIDs)
         self.sightings = BoundedMap(capacity: settings.deadLetters)
+        self.redrives = BoundedMap(capacity: settings.deadLetters)
     }
 
     /// Seconds between samples.
@@ -92,6 +94,11 @@ actor TrafficObserver {
 
     /// Whether a read of new events has finished.
     private var hasLearned = false
+
+    /// Where the redriven copies of event `id` of `topic` were stored, oldest first.
+    func redrivenCopies(of id: String, in topic: String) -> [CorrelationIndex.Position] {
+        redrives["\(topic)\u{0}\(id)"] ?? []
+    }
 
     /// The dead letters seen of the event at `position`.
     func deadLetters(at position: CorrelationIndex.Position) -> [DeadLetterSighting] {
@@ -211,6 +218,10 @@ actor TrafficObserver {
             flow.published(source: event.source, type: event.type, topic: topic, at: event.time ?? stored.storedAt)
             typesByID[event.id] = event.type
             let position = CorrelationIndex.Position(topic: topic, partition: stored.partition, offset: stored.offset)
+            if event.extensionValue(ExtensionAttributeName.redriveOf.rawValue) != nil {
+                let key = "\(topic)\u{0}\(event.id)"
+                redrives[key] = Array(((redrives[key] ?? []) + [position]).suffix(16))
+            }
             correlations.record(event.extensionValue(ExtensionAttributeName.correlationID.rawValue) ?? event.id, at: position)
         }
         for (topic, stored) in fresh where !deadLetterTopics.contains(topic) {

@@ -2885,7 +2885,8 @@ enum OpenAPIDocument {
                           "enum": [
                             "acknowledged",
                             "pending",
-                            "dead-lettered"
+                            "dead-lettered",
+                            "redriven"
                           ]
                         }
                       }

@@ -60,6 +60,7 @@ struct DashboardBrowserTests {
             let server = try await ServeProcess.start(dataDirectory: data, extraArguments: ["--config", configuration], allowAnonymous: false)
             let run = try await runProcess(python, [Self.script, "demo", server.base, Self.adminToken, Self.readToken, "\(Self.screenshots)/demo"])
             await server.stop()
+            print(run.output)
             #expect(run.status == 0, "\(run.output)\(run.error.suffix(3_000))")
             for check in [
                 "overview: counted 25 events", "read-only redrive refused", "admin redrive", "message browser", "seek confirmed", "flow map",

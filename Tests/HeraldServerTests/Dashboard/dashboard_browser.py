@@ -24,6 +24,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -69,7 +70,9 @@ class Dashboard:
 
     def wait(self, condition, what):
         try:
-            return WebDriverWait(self.driver, WAIT, poll_frequency=0.1).until(lambda d: condition(d))
+            # The overview is redrawn from its stream: an element read a moment ago may be gone; look again.
+            return WebDriverWait(self.driver, WAIT, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]).until(
+                lambda d: condition(d))
         except Exception as error:
             notice = self.driver.execute_script("return document.getElementById('notice').textContent")
             raise AssertionError(f"{what} (within {WAIT} s; the page says: {notice!r})") from error
@@ -105,8 +108,13 @@ class Dashboard:
 
     def cell(self, topic, field, group=None):
         selector = f'tr[data-topic="{topic}"]' + (f'[data-group="{group}"]' if group else ":not([data-group])") + f' td[data-field="{field}"]'
-        cells = self.driver.find_elements(By.CSS_SELECTOR, selector)
-        return cells[0].text.strip().replace(",", "") if cells else None
+        for _ in range(5):
+            try:
+                cells = self.driver.find_elements(By.CSS_SELECTOR, selector)
+                return cells[0].text.strip().replace(",", "") if cells else None
+            except StaleElementReferenceException:
+                continue  # redrawn between the lookup and the read
+        return None
 
 
 def demo(page):
@@ -172,6 +180,26 @@ def demo(page):
         audit = call("GET", "/audit?limit=100")["entries"]
         assert any(e.get("action") == "redrive" and e.get("count") == 1 for e in audit), "the audit log records the redrive"
         checks.append(f"admin redrive: orders {stored_before} -> {stored_after} events, 0 open dead letters, audited")
+
+        # The original's life in the message browser says it was dead-lettered and redriven.
+        original = None
+        for partition in range(2):
+            for item in call("GET", f"/topics/orders/events?partition={partition}&from=0&limit=50")["events"]:
+                if item["event"]["id"] == "evt-A-1004" and "heraldredriveof" not in item["event"]:
+                    original = item
+        assert original, "the dead-lettered order is in the browser"
+        page.open(f"events?topic=orders&partition={original['partition']}&from={original['offset']}&limit=1")
+
+        def shows_redrive(driver):
+            # The observer reads the redriven copy at its next sample: ask again until it has.
+            shown = driver.find_elements(By.CSS_SELECTOR, "#event-life")
+            if shown and "redriven" in shown[0].text:
+                return True
+            driver.find_element(By.CSS_SELECTOR, "tr.event").click()
+            return False
+
+        WebDriverWait(page.driver, WAIT, poll_frequency=1.0, ignored_exceptions=[StaleElementReferenceException]).until(shows_redrive, "the original's life shows that it was redriven")
+        checks.append(f"event life after the redrive: {page.text('#event-life').splitlines()[-1][:100]}")
 
         # The message browser: a filter, and an event's life in each group.
         page.open("events?topic=orders&filter=subject%20%3D%3D%20A-1002")
