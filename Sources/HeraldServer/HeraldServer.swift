@@ -72,9 +72,11 @@ public struct HeraldServer: Service {
         // After the request id, so that a refusal carries one.
         router.add(middleware: RequestLimitMiddleware(limiter: limiter, authorizer: authorizer))
         let pulls = PullSubscriptions(broker: broker, options: SubscriptionOptions(prefetch: Self.pullPrefetch))
+        let handling = HandlingTimes(time: time)
         PublishRoutes(broker: broker, limits: configuration.limits, authorizer: authorizer, metrics: metrics).register(on: router)
-        ConsumeRoutes(broker: broker, pulls: pulls, limits: configuration.limits, authorizer: authorizer, metrics: metrics).register(on: router)
-        StreamRoutes(broker: broker, authorizer: authorizer, metrics: metrics).register(on: router)
+        ConsumeRoutes(broker: broker, pulls: pulls, limits: configuration.limits, authorizer: authorizer, metrics: metrics, handling: handling)
+            .register(on: router)
+        StreamRoutes(broker: broker, authorizer: authorizer, metrics: metrics, handling: handling).register(on: router)
         AdminRoutes(broker: broker, authorizer: authorizer).register(on: router)
         ProjectionRoutes(monitor: projections, authorizer: authorizer).register(on: router)
         TriageRoutes(triage: DeadLetterTriage(broker: broker), authorizer: authorizer, limits: configuration.limits).register(on: router)
@@ -84,7 +86,7 @@ public struct HeraldServer: Service {
             let visible = await board.all().filter { principal.allows(.read, topic: $0.topic) }
             return try JSONResponse.make(["webhooks": visible])
         }
-        let observer = TrafficObserver(broker: broker, time: time, logger: logger)
+        let observer = TrafficObserver(broker: broker, time: time, handling: handling, logger: logger)
         DashboardRoutes(authorizer: authorizer, observer: observer, time: time).register(on: router)
         EventBrowserRoutes(broker: broker, authorizer: authorizer, observer: observer).register(on: router)
         FlowRoutes(broker: broker, authorizer: authorizer, observer: observer).register(on: router)

@@ -19,6 +19,7 @@ struct ConsumeRoutes: Sendable {
     let limits: ServerLimits
     let authorizer: Authorizer
     let metrics: ServerMetrics
+    let handling: HandlingTimes
 
     /// The longest a fetch waits.
     static let maximumWait = Duration.seconds(30)
@@ -55,6 +56,7 @@ struct ConsumeRoutes: Sendable {
             throw Problem(error, topic: topic)
         }
         metrics.delivered(topic: topic, group: group, via: "pull", count: deliveries.count, redelivered: deliveries.filter { $0.attempt > 1 }.count)
+        await handling.handedOut(deliveries)
         var items: [JSONValue] = []
         items.reserveCapacity(deliveries.count)
         for delivery in deliveries {
@@ -129,6 +131,7 @@ struct ConsumeRoutes: Sendable {
         } catch let error as BrokerError {
             throw Problem(error, topic: topic)
         }
+        await handling.settled(body.settlements.filter { $0.action != "extend" }.map(\.token), topic: topic, group: group)
         for (action, items) in Dictionary(grouping: body.settlements, by: \.action) {
             metrics.settled(topic: topic, group: group, via: "pull", action: action, count: items.count)
         }

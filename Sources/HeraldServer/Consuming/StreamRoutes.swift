@@ -17,6 +17,7 @@ struct StreamRoutes: Sendable {
     let broker: any BrokerAdmin
     let authorizer: Authorizer
     let metrics: ServerMetrics
+    let handling: HandlingTimes
 
     /// The most unsettled deliveries one stream may hold.
     static let maximumCredit = 1_000
@@ -36,6 +37,7 @@ struct StreamRoutes: Sendable {
                 try await broker.subscribe(to: topic, group: group, options: SubscriptionOptions(prefetch: credit))
             }
             let metrics = metrics
+            let handling = handling
             let body = ResponseBody { writer in
                 defer { Task { await subscription.close() } }
                 try await writer.write(ByteBuffer(string: ": herald stream of \(topic)/\(group), credit \(credit)\n\n"))
@@ -61,6 +63,7 @@ struct StreamRoutes: Sendable {
                     if deliveries.isEmpty { break }
                     metrics.delivered(
                         topic: topic, group: group, via: "stream", count: deliveries.count, redelivered: deliveries.filter { $0.attempt > 1 }.count)
+                    await handling.handedOut(deliveries)
                     var chunk = ByteBuffer()
                     for delivery in deliveries {
                         chunk.writeString("id: \(delivery.token.wireValue)\nevent: delivery\ndata: ")

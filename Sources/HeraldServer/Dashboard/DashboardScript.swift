@@ -77,6 +77,7 @@ enum DashboardScript {
           view.dataset.view = name;
           const started = performance.now();
           if (name !== "overview") stopStream();
+          if (state.flowTimer) { clearInterval(state.flowTimer); state.flowTimer = null; }
           try {
             const draw = views[name] || views.overview;
             view.replaceChildren(await draw(params));
@@ -119,7 +120,7 @@ enum DashboardScript {
               h("td", { class: "number", dataset: { field: "published" } }, number(topic.published)),
               h("td", { class: "number" }, rate(topic.publishedPerSecond)),
               h("td", {}, sparkline(topic.publishedPerMinute, 120, 24)),
-              h("td", { class: "number" }, ""), h("td", { class: "number" }, ""), h("td", { class: "number" }, ""), h("td", { class: "number" }, "")));
+              h("td", { class: "number" }, ""), h("td", { class: "number" }, ""), h("td", { class: "number" }, ""), h("td", { class: "number" }, ""), h("td", { class: "number" }, "")));
             for (const group of topic.groups) {
               rows.push(h("tr", { class: "group clickable", dataset: { topic: topic.name, group: group.name }, onclick: () => go("groups", { topic: topic.name }) },
                 h("td", {}, group.name, group.paused ? h("span", { class: "pill bad" }, " paused") : "", h("span", { class: "muted" }, ` · ${group.members} members`)),
@@ -130,13 +131,14 @@ enum DashboardScript {
                 h("td", { class: "number", dataset: { field: "pending" } }, number(group.pending)),
                 h("td", { class: "number", dataset: { field: "inFlight" } }, number(group.inFlight)),
                 h("td", { class: "number", dataset: { field: "criticalTime" } }, seconds(group.criticalTimeSeconds)),
+                h("td", { class: "number", dataset: { field: "processingTime" } }, seconds(group.processingTimeSeconds)),
                 h("td", { class: "number", dataset: { field: "deadLetters" } },
                   group.deadLetters ? h("a", { href: `#/deadletters?topic=${encodeURIComponent(topic.name)}&group=${encodeURIComponent(group.name)}`, onclick: (e) => e.stopPropagation() }, number(group.deadLetters)) : "0")));
             }
           }
           return h("div", { id: "overview" }, cards,
             h("table", {},
-              h("thead", {}, h("tr", {}, ["topic / group", "events · handled", "published", "per second", "last hour", "pending", "in flight", "critical time", "dead letters"].map((title, index) => h("th", { class: index === 0 || index === 4 ? "" : "number" }, title)))),
+              h("thead", {}, h("tr", {}, ["topic / group", "events · handled", "published", "per second", "last hour", "pending", "in flight", "critical time", "processing time", "dead letters"].map((title, index) => h("th", { class: index === 0 || index === 4 ? "" : "number" }, title)))),
               h("tbody", {}, rows)),
             h("p", { class: "muted" }, `Sampled ${overview.at} every ${overview.intervalSeconds} s; ${number(overview.observedEvents)} events read to learn the flow.`));
         }
@@ -297,7 +299,16 @@ enum DashboardScript {
 
           // The flow map learned from traffic, with its Mermaid and AsyncAPI exports.
           async flow() {
-            const flow = await api("/flow");
+            let flow = await api("/flow");
+            // The map grows as traffic flows: look again every few seconds and redraw what changed.
+            state.flowTimer = setInterval(async () => {
+              const next = await api("/flow").catch(() => null);
+              const current = document.getElementById("flow-map");
+              if (!next || !current || JSON.stringify(next) === JSON.stringify(flow)) return;
+              flow = next;
+              current.replaceWith(flowDiagram(next));
+              view.dataset.updates = String(Number(view.dataset.updates || 0) + 1);
+            }, 5000);
             const section = h("section", {}, h("h1", {}, "Flow map"),
               h("p", { class: "muted" }, "Learned from the events the server read: services publish event types to topics, groups consume topics; a dashed line runs from an event type to the service that reacted to it (from causation ids)."),
               h("div", { style: "display:flex; gap:.5rem; margin-bottom:.8rem" },

@@ -49,6 +49,9 @@ struct OverviewDocument: Sendable, Codable, Equatable {
         /// Seconds from the last handled event's time to when the server saw it handled (the critical
         /// time, to the sampling interval); `nil` before anything was seen handled.
         var criticalTimeSeconds: Double?
+        /// The median seconds from hand-out to settlement of its last deliveries consumed over this
+        /// server's HTTP API; `nil` for consumers that settle with the broker directly (in-process).
+        var processingTimeSeconds: Double?
         /// Its dead-letter topic.
         var deadLetterTopic: String
         /// Events it dead-lettered in all.

@@ -30,6 +30,7 @@ actor TrafficObserver {
     private let settings: Settings
     private let time: TimeSource
     private let logger: Logger
+    private let handling: HandlingTimes?
     private var cursors: [String: [Partition: Offset]] = [:]
     private var histories: [String: TrafficHistory] = [:]
     private var committed: [String: [Partition: Offset]] = [:]
@@ -44,9 +45,10 @@ actor TrafficObserver {
     /// Counts the ticks done, so that a stream sends only new figures.
     private(set) var version = 0
 
-    /// An observer of `broker` on `time`.
-    init(broker: any BrokerAdmin, settings: Settings = Settings(), time: TimeSource, logger: Logger) {
+    /// An observer of `broker` on `time`; `handling` gives the processing times of HTTP consumers.
+    init(broker: any BrokerAdmin, settings: Settings = Settings(), time: TimeSource, handling: HandlingTimes? = nil, logger: Logger) {
         self.broker = broker
+        self.handling = handling
         self.settings = settings
         self.time = time
         self.logger = logger
@@ -131,7 +133,9 @@ actor TrafficObserver {
             let groups = groupsByTopic[name] ?? []
             let published = description.partitions.reduce(Int64(0)) { $0 + $1.endOffset.value }
             var handled: [String: Int64] = [:]
+            var processing: [String: Double] = [:]
             for group in groups {
+                processing[group.group] = await handling?.median(topic: name, group: group.group)
                 flow.consumes(topic: name, group: group.group)
                 handled[group.group] = group.lag.partitions.reduce(Int64(0)) { $0 + $1.committedOffset.value }
                 try await noteCriticalTime(of: group, now: now)
@@ -151,7 +155,8 @@ actor TrafficObserver {
                             inFlight: group.lag.partitions.reduce(0) { $0 + $1.inFlight },
                             awaitingRedelivery: group.lag.partitions.reduce(0) { $0 + $1.awaitingRedelivery }, handled: handled[group.group] ?? 0,
                             handledPerSecond: history.handledRate(group.group), handledPerMinute: history.handledPerMinute(group.group, until: now),
-                            criticalTimeSeconds: criticalTimes[key], deadLetterTopic: group.deadLetterTopic,
+                            criticalTimeSeconds: criticalTimes[key], processingTimeSeconds: processing[group.group],
+                            deadLetterTopic: group.deadLetterTopic,
                             deadLetters: descriptions[group.deadLetterTopic]?.events ?? 0)
                     }))
         }

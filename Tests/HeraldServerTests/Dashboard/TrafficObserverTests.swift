@@ -128,4 +128,33 @@ struct TrafficObserverTests {
         for offset in 0..<3 { capped.record("a", at: CorrelationIndex.Position(topic: "t", partition: 0, offset: Offset(Int64(offset)))) }
         #expect(capped.positions(of: "a").count == 2 && capped.truncated("a"))
     }
+
+    @Test("the processing time of HTTP consumers: hand-out to settlement, the median of the last ones, per group")
+    func processingTime() async throws {
+        let broker = InMemoryBroker()
+        try await broker.createTopic(TopicConfiguration(name: "orders"))
+        for number in 0..<3 {
+            _ = try await broker.publish(try Self.event("o-\(number)", "shop.order.placed.v1", from: "/shop", flow: "o-\(number)"), to: "orders")
+        }
+        let subscription = try await broker.subscribe(to: "orders", group: "billing", options: SubscriptionOptions(prefetch: 3))
+        let deliveries = try await subscription.next(upTo: 3)
+        #expect(deliveries.count == 3)
+        let clock = ManualClock()
+        let handling = HandlingTimes(time: TimeSource(clock))
+        await handling.handedOut(deliveries)
+        for (delivery, seconds) in zip(deliveries, [1, 4, 2]) {
+            clock.advance(by: .seconds(seconds))
+            try await delivery.ack()
+            await handling.settled([delivery.token.wireValue], topic: "orders", group: "billing")
+        }
+        await subscription.close()
+        // Settled after 1, 5 and 7 seconds: the median is 5.
+        #expect(await handling.median(topic: "orders", group: "billing") == 5)
+        #expect(await handling.median(topic: "orders", group: "other") == nil)
+        let observer = TrafficObserver(
+            broker: broker, time: .system, handling: handling, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await observer.sample()
+        let group = try #require(try await observer.currentOverview().topics.first { $0.name == "orders" }?.groups.first)
+        #expect(group.processingTimeSeconds == 5)
+    }
 }

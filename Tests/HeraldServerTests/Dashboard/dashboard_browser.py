@@ -143,7 +143,14 @@ def demo(page):
         page.wait(lambda d: int(page.cell("live", "published") or 0) > first, "the live topic's count grows without a reload")
         later = int(page.driver.execute_script("return document.getElementById('view').dataset.updates || '0'"))
         assert later > updates, "the overview was redrawn from the stream"
-        checks.append(f"overview: counted 25 events, cashier 1 dead letter, live {first} -> {page.cell('live', 'published')} by the stream")
+        # An HTTP consumer's processing time (hand-out to settlement) and handled count.
+        fetched = call("POST", "/topics/counted/groups/http-worker/fetch", body=json.dumps({"maxEvents": 10, "group": {"startPosition": "earliest"}}).encode())
+        tokens = [{"token": d["token"], "action": "ack"} for d in fetched["deliveries"]]
+        call("POST", "/topics/counted/groups/http-worker/settle", body=json.dumps({"settlements": tokens}).encode())
+        page.wait(lambda d: page.cell("counted", "handled", group="http-worker") == str(len(tokens)), "the HTTP consumer's handled count")
+        page.wait(lambda d: (page.cell("counted", "processingTime", group="http-worker") or "—") != "—", "the HTTP consumer's processing time")
+        checks.append(f"overview: counted 25 events, cashier 1 dead letter, live {first} -> {page.cell('live', 'published')} by the stream, "
+                      f"http-worker handled {len(tokens)} in {page.cell('counted', 'processingTime', group='http-worker')}")
         page.screenshot("overview")
 
         # A read-only token sees the dead letter but cannot redrive it.
@@ -238,9 +245,14 @@ def demo(page):
             assert nodes, f"the flow map shows the {kind} {name}"
         reactions = page.driver.find_elements(By.CSS_SELECTOR, '#flow-map path[stroke-dasharray="4 3"]')
         assert reactions, "the flow map shows who reacted to what"
+        # A new kind of event shows up on the open map, without a reload.
+        late = [{"specversion": "1.0", "id": "late-1", "source": "/dashboard-late", "type": "test.late.v1", "data": {}}]
+        call("POST", "/topics/counted/events", body=json.dumps(late).encode(), content_type="application/cloudevents-batch+json")
+        page.wait(lambda d: d.find_elements(By.CSS_SELECTOR, '#flow-map g.node[data-kind="type"][data-name="test.late.v1"]'),
+                  "the open flow map draws a new event type as it flows")
         page.driver.find_element(By.ID, "export-mermaid").click()
         page.wait(lambda d: page.text("#export").startswith("flowchart LR"), "the Mermaid export is shown")
-        checks.append(f"flow map: the demo's services, types, topics and groups, {len(reactions)} reaction edges, Mermaid export")
+        checks.append(f"flow map: the demo's services, types, topics and groups, {len(reactions)} reaction edges, a new type drawn live, Mermaid export")
         page.screenshot("flow")
 
         # A trace by correlation id: the order's whole flow.
