@@ -300,6 +300,10 @@ def timing(page):
 
 
 def main():
+    os.makedirs(SHOTS, exist_ok=True)
+    stale = os.path.join(SHOTS, "failure.png")
+    if os.path.exists(stale):
+        os.remove(stale)
     driver = browser()
     try:
         page = Dashboard(driver)
