@@ -57,7 +57,7 @@ struct EventBrowserRoutes: Sendable {
         }
         var from: Offset
         if let time = query.get("time") {
-            guard let date = RFC3339Text.date(time) else {
+            guard let date = RFC3339.parse(time) else {
                 throw Problem.invalidRequest("time", "must be an RFC 3339 instant such as 2026-12-01T00:00:00Z; it is '\(time.prefix(100))'", topic: topic)
             }
             from = try await firstOffset(atOrAfter: date, topic: topic, partition: partition)
@@ -141,7 +141,7 @@ struct EventBrowserRoutes: Sendable {
                 entry["attempts"] = .integer(Int64(sighting.attempts))
                 entry["reason"] = .string(sighting.reason)
                 entry["deadLetter"] = .string("\(sighting.deadLetterTopic) \(sighting.partition.index):\(sighting.offset.value)")
-                entry["deadLetteredAt"] = .string(RFC3339Text.string(sighting.at))
+                entry["deadLetteredAt"] = .string(RFC3339.format(sighting.at))
                 if let copy = copies.last(where: { $0.offset > offset || $0.partition != partition }) {
                     entry["state"] = .string("redriven")
                     entry["redrivenTo"] = .string("\(copy.topic) \(copy.partition.index):\(copy.offset.value)")
@@ -161,24 +161,7 @@ struct EventBrowserRoutes: Sendable {
         let envelope = try JSONValue(parsing: try CloudEventJSON.encode(stored.event), limits: JSONLimits(maximumDepth: 256, maximumBytes: 64 << 20))
         return .object([
             "topic": .string(topic), "partition": .integer(Int64(stored.partition.index)), "offset": .integer(stored.offset.value),
-            "storedAt": .string(RFC3339Text.string(stored.storedAt)), "event": envelope,
+            "storedAt": .string(RFC3339.format(stored.storedAt)), "event": envelope,
         ])
-    }
-}
-
-/// RFC 3339 instants as the dashboard's API writes and reads them.
-enum RFC3339Text {
-    /// `date` with milliseconds, in UTC.
-    static func string(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
-
-    /// The instant `text` names, with or without fractional seconds.
-    static func date(_ text: String) -> Date? {
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return ISO8601DateFormatter().date(from: text) ?? fractional.date(from: text)
     }
 }

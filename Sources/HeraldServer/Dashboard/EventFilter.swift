@@ -105,7 +105,7 @@ struct EventFilter: Sendable, Hashable, CustomStringConvertible {
         case "source": event.source
         case "subject": event.subject
         case "specversion": "1.0"
-        case "time": event.time.map { ISO8601DateFormatter().string(from: $0) }
+        case "time": event.time.map { RFC3339.format($0) }
         case "datacontenttype": event.dataContentType
         default: event.extensionValue(name)
         }

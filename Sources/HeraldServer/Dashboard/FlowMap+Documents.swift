@@ -6,7 +6,7 @@ extension FlowMap {
     /// sorted so that the same traffic gives the same bytes.
     var document: JSONValue {
         func tally(_ tally: Tally) -> [String: JSONValue] {
-            ["count": .integer(tally.count), "lastSeen": .string(ISO8601DateFormatter().string(from: tally.lastSeen))]
+            ["count": .integer(tally.count), "lastSeen": .string(RFC3339.format(tally.lastSeen))]
         }
         let published = publications.sorted { ($0.key.source, $0.key.type, $0.key.topic) < ($1.key.source, $1.key.type, $1.key.topic) }
         let reacted = reactions.sorted { ($0.key.cause, $0.key.service, $0.key.reaction) < ($1.key.cause, $1.key.service, $1.key.reaction) }

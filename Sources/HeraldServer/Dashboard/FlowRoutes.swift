@@ -91,7 +91,7 @@ struct FlowRoutes: Sendable {
         let event = traced.event
         return .object([
             "depth": .integer(Int64(depth)), "id": .string(event.id), "type": .string(event.type), "source": .string(event.source),
-            "subject": event.subject.map(JSONValue.string) ?? .null, "time": event.time.map { .string(RFC3339Text.string($0)) } ?? .null,
+            "subject": event.subject.map(JSONValue.string) ?? .null, "time": event.time.map { .string(RFC3339.format($0)) } ?? .null,
             "topic": .string(traced.topic), "partition": .integer(Int64(traced.partition.index)), "offset": .integer(traced.offset.value),
             "causationId": traced.causationID.map(JSONValue.string) ?? .null,
         ])

@@ -164,7 +164,7 @@ actor TrafficObserver {
         self.descriptions = descriptions
         self.deadLetterTopics = deadLetterTopics
         overview = OverviewDocument(
-            at: ISO8601DateFormatter().string(from: now), intervalSeconds: intervalSeconds, topics: topics, observedEvents: observedEvents)
+            at: RFC3339.format(now), intervalSeconds: intervalSeconds, topics: topics, observedEvents: observedEvents)
         version += 1
     }
 
