@@ -34,9 +34,22 @@ public protocol BrokerAdmin: Broker {
     /// - Throws: ``BrokerError`` for an unknown topic or a group that never subscribed, or
     ///   ``BrokerError/Code-swift.struct/unsupported`` when the backend cannot pause a group.
     func resume(group: String, on topic: String) async throws
+
+    /// Where the event at `offset` of `partition` stands in `group` (in flight to which member and until
+    /// when, waiting for redelivery, acknowledged, not delivered yet, with its attempts and last failure);
+    /// `nil` from a backend that does not track single deliveries (NATS JetStream and PostgreSQL answer
+    /// with counts per partition only).
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or group.
+    func deliveryState(group: String, on topic: String, partition: Partition, offset: Offset) async throws -> DeliveryState?
 }
 
 extension BrokerAdmin {
+    /// `nil`: the backend does not track single deliveries (the default).
+    public func deliveryState(group: String, on topic: String, partition: Partition, offset: Offset) async throws -> DeliveryState? {
+        nil
+    }
+
     /// One consumer group of a topic.
     ///
     /// - Throws: ``BrokerError`` for an unknown topic, or ``BrokerError/unknownGroup(topic:group:)`` for a

@@ -279,6 +279,17 @@ extension GroupCoordinator {
         }
     }
 
+    /// Where one event stands in `group`; `nil` for a partition the topic lacks.
+    ///
+    /// - Throws: ``BrokerError`` for an unknown topic or group.
+    package func groupDeliveryState(_ group: String, on topic: String, partition: Partition, offset: Offset) throws(BrokerError) -> DeliveryState? {
+        let time = groupTime
+        return try withGroupTopic(topic) { topicState throws(BrokerError) in
+            guard let ledger = topicState.groups.ledger(group) else { throw .unknownGroup(topic: topic, group: group) }
+            return ledger.deliveryState(partition: partition, offset: offset, now: time.now, date: time.date)
+        }
+    }
+
     /// The consumer groups of a topic, sorted by name, with their members and lag.
     ///
     /// - Throws: ``BrokerError`` for an unknown topic.

@@ -1,3 +1,5 @@
+import struct Foundation.Date
+
 extension GroupLedger {
     // MARK: Retention
 
@@ -112,5 +114,27 @@ extension GroupLedger {
             )
         }
         return GroupLag(topic: topic, group: name, partitions: figures)
+    }
+
+    // MARK: One delivery
+
+    /// Where the event at `offset` of `partition` stands, its moments turned into dates by `now` and
+    /// `date` (the same instant on both clocks); `nil` for a partition the group does not have.
+    package func deliveryState(partition: Partition, offset: Offset, now: Moment, date: WallTime) -> DeliveryState? {
+        guard partitions.indices.contains(partition.index) else { return nil }
+        let state = partitions[partition.index]
+        func wall(_ moment: Moment) -> Date {
+            date.date.addingTimeInterval((moment.sinceOrigin - now.sinceOrigin).timeInterval)
+        }
+        guard let entry = state.entries[offset] else {
+            return DeliveryState(status: offset < state.acknowledgedFloor ? .acknowledged : .notDelivered, attempts: 0)
+        }
+        let status: DeliveryState.Status
+        switch entry.status {
+        case .inFlight(_, let member, let deadline): status = .inFlight(member: member, deadline: wall(deadline))
+        case .awaitingRedelivery(let due): status = .awaitingRedelivery(due: wall(due))
+        case .acknowledged: status = .acknowledged
+        }
+        return DeliveryState(status: status, attempts: entry.attempts, lastFailure: entry.lastFailure, lastFailureAt: entry.lastFailureAt?.date)
     }
 }

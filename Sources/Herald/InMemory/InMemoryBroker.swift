@@ -188,6 +188,11 @@ public final class InMemoryBroker: BrokerAdmin, GroupCoordinator {
         try groupDescriptions(of: topic)
     }
 
+    /// Where one event stands in a group. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func deliveryState(group: String, on topic: String, partition: Partition, offset: Offset) async throws -> DeliveryState? {
+        try groupDeliveryState(group, on: topic, partition: partition, offset: offset)
+    }
+
     /// Deletes a topic, its events and its groups; subscriptions to it end. - Throws: ``BrokerError`` for
     /// an unknown topic.
     public func deleteTopic(_ topic: String) async throws {

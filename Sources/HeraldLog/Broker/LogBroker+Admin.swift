@@ -117,6 +117,11 @@ extension LogBroker {
         try groupDescriptions(of: topic)
     }
 
+    /// Where one event stands in a group. - Throws: ``BrokerError`` for an unknown topic or group.
+    public func deliveryState(group: String, on topic: String, partition: Partition, offset: Offset) async throws -> DeliveryState? {
+        try groupDeliveryState(group, on: topic, partition: partition, offset: offset)
+    }
+
     /// Deletes a topic: its subscriptions end, its partitions are closed and its files and group
     /// checkpoints removed (the directory is first renamed aside, so a crash part way leaves no half topic:
     /// the next open removes what is left). A topic created again under the name before the broker is

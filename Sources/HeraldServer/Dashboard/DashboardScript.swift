@@ -353,13 +353,20 @@ enum DashboardScript {
               h("p", {}, h("a", { href: `#/trace?id=${encodeURIComponent(correlation)}`, id: "trace-link" }, `Trace ${correlation}`)),
               h("table", { id: "event-life" }, h("thead", {}, h("tr", {}, ["group", "state", "detail"].map(t => h("th", {}, t)))),
                 h("tbody", {}, item.groups.map(g => h("tr", {}, h("td", {}, g.group),
-                  h("td", {}, h("span", { class: `pill ${g.state === "acknowledged" ? "good" : g.state === "pending" ? "" : "bad"}` }, g.state)),
-                  h("td", { class: "muted" }, g.deadLetter
-                    ? `dead-lettered after ${g.attempts} attempts: ${g.reason} (${g.deadLetter})${g.redrivenTo ? `; redriven to ${g.redrivenTo}` : ""}`
-                    : `committed to ${g.committedOffset}; ${g.partitionInFlight} in flight, ${g.partitionAwaitingRedelivery} awaiting redelivery on the partition`))))),
+                  h("td", {}, h("span", { class: `pill ${g.state === "acknowledged" ? "good" : g.state === "dead-lettered" || g.state === "awaiting redelivery" ? "bad" : ""}` }, g.state)),
+                  h("td", { class: "muted" }, lifeDetail(g)))))),
               item.redriveOf ? h("p", { class: "muted" }, `A redriven copy of dead letter ${item.redriveOf}.`) : "",
               h("pre", { id: "envelope" }, JSON.stringify(item.event, null, 2)));
           } catch (error) { notice(error.message, "error"); }
+        }
+
+        function lifeDetail(g) {
+          if (g.deadLetter) return `dead-lettered after ${g.attempts} attempts: ${g.reason} (${g.deadLetter})${g.redrivenTo ? `; redriven to ${g.redrivenTo}` : ""}`;
+          const failure = g.lastFailure ? `; last failure ${g.lastFailureAt || ""}: ${g.lastFailure}` : "";
+          if (g.state === "in flight") return `delivery ${g.attempts} with member #${g.member}, to settle by ${g.deadline}${failure}`;
+          if (g.state === "awaiting redelivery") return `delivered ${g.attempts} times, again at ${g.due}${failure}`;
+          const tried = g.attempts > 1 ? `; delivered ${g.attempts} times` : "";
+          return `committed to ${g.committedOffset}; ${g.partitionInFlight} in flight, ${g.partitionAwaitingRedelivery} awaiting redelivery on the partition${tried}${failure}`;
         }
 
         async function act(base, action, body) {

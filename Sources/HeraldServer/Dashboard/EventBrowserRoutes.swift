@@ -5,7 +5,10 @@ import Hummingbird
 import NIOCore
 
 /// The message browser's API: a topic's events by partition and offset (or the first at a time),
-/// filtered by an ``EventFilter``, and one event with its life in each group. Needs the `read`
+/// filtered by an ``EventFilter``, and one event with its life in each group (in flight to which member
+/// until when, awaiting redelivery, its attempts and last failure where the backend tracks single
+/// deliveries; acknowledged or pending from the committed offset; dead-lettered and redriven from what
+/// the observer read). Needs the `read`
 /// permission (or `admin`) on the topic.
 ///
 /// - `GET /topics/{topic}/events?partition=0&from=0&limit=50&filter=…` (or `time=` instead of `from`)
@@ -136,6 +139,27 @@ struct EventBrowserRoutes: Sendable {
                 "partitionAwaitingRedelivery": .integer(Int64(lag?.awaitingRedelivery ?? 0)),
                 "members": .array(group.members.map { .object(["id": .integer(Int64($0.id)), "inFlight": .integer(Int64($0.inFlight))]) }),
             ]
+            // Backends that track single deliveries say more: to which member, until when, how often.
+            if let delivery = try await brokerCall(
+                topic, { try await broker.deliveryState(group: group.group, on: topic, partition: partition, offset: offset) })
+            {
+                entry["attempts"] = .integer(Int64(delivery.attempts))
+                switch delivery.status {
+                case .inFlight(let member, let deadline):
+                    entry["state"] = .string("in flight")
+                    entry["member"] = .integer(Int64(member))
+                    entry["deadline"] = .string(RFC3339.format(deadline))
+                case .awaitingRedelivery(let due):
+                    entry["state"] = .string("awaiting redelivery")
+                    entry["due"] = .string(RFC3339.format(due))
+                case .acknowledged:
+                    entry["state"] = .string("acknowledged")
+                case .notDelivered:
+                    entry["state"] = .string("pending")
+                }
+                if let failure = delivery.lastFailure { entry["lastFailure"] = .string(failure.description) }
+                if let at = delivery.lastFailureAt { entry["lastFailureAt"] = .string(RFC3339.format(at)) }
+            }
             if let sighting = sightings.last(where: { $0.group == group.group }) {
                 entry["state"] = .string("dead-lettered")
                 entry["attempts"] = .integer(Int64(sighting.attempts))

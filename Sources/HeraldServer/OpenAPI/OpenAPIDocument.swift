@@ -2885,6 +2885,8 @@ enum OpenAPIDocument {
                           "enum": [
                             "acknowledged",
                             "pending",
+                            "in flight",
+                            "awaiting redelivery",
                             "dead-lettered",
                             "redriven"
                           ]

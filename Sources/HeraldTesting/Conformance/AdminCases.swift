@@ -1,3 +1,4 @@
+import Foundation
 import Herald
 
 /// The admin protocol, settlement by token and the idle wait.
@@ -10,7 +11,46 @@ enum AdminCases {
         .init("deliveries are settled by their token alone, through the broker", settleByToken),
         .init("the idle wait returns once every event is acknowledged and names what is pending when it times out", idleWait),
         .init("a paused group hands out nothing until resumed, and what it holds still settles", pauseAndResume),
+        .init("an event's delivery state follows it: not delivered, in flight to its member, awaiting redelivery, acknowledged", deliveryState),
     ]
+
+    static func deliveryState(_ environment: BrokerConformance.Environment) async throws {
+        try await environment.withBroker { broker in
+            let topic = try await Conformance.makeTopic(broker, "state", partitions: 1)
+            let subscription = try await broker.subscribe(to: topic.name, group: "g", options: SubscriptionOptions(prefetch: 1))
+            _ = try await broker.publish(try Conformance.events(2), to: topic.name)
+            let first = try await Conformance.next(subscription, environment, "the first delivery")
+            guard let held = try await broker.deliveryState(group: "g", on: topic.name, partition: first.partition, offset: first.offset) else {
+                // The backend does not track single deliveries: it says so for every event.
+                let other = try await broker.deliveryState(group: "g", on: topic.name, partition: first.partition, offset: Offset(first.offset.value + 1))
+                try check(other == nil, "a backend without delivery states answers nil for every event")
+                try await first.ack()
+                await subscription.close()
+                return
+            }
+            guard case .inFlight(_, let deadline) = held.status else { throw ConformanceFailure("the delivered event is in flight; it is \(held.status)") }
+            try check(deadline > Date().addingTimeInterval(-1), "the deadline \(deadline) is ahead of the delivery")
+            try checkEqual(held.attempts, 1, "attempts of the first delivery")
+            let next = Offset(first.offset.value + 1)
+            let waiting = try await broker.deliveryState(group: "g", on: topic.name, partition: first.partition, offset: next)
+            try checkEqual(waiting?.status, .notDelivered, "the event behind a prefetch of 1")
+            try await first.nack(retryAfter: .seconds(3_600), failure: DeliveryFailure(errorType: "Timeout", message: "the bank did not answer"))
+            let nacked = try await broker.deliveryState(group: "g", on: topic.name, partition: first.partition, offset: first.offset)
+            guard case .awaitingRedelivery(let due) = nacked?.status else {
+                throw ConformanceFailure("a nacked event awaits redelivery; it is \(String(describing: nacked))")
+            }
+            try check(due > Date().addingTimeInterval(3_000), "redelivery is due in about an hour: \(due)")
+            try checkEqual(nacked?.lastFailure?.message, "the bank did not answer", "the nack's failure")
+            let second = try await Conformance.next(subscription, environment, "the second delivery")
+            try await second.ack()
+            let acknowledged = try await broker.deliveryState(group: "g", on: topic.name, partition: second.partition, offset: second.offset)
+            try checkEqual(acknowledged?.status, .acknowledged, "an acknowledged event")
+            try await Conformance.expectBrokerError("the state in a group that never subscribed", { $0.isUnknownGroup }) {
+                _ = try await broker.deliveryState(group: "never", on: topic.name, partition: 0, offset: 0)
+            }
+            await subscription.close()
+        }
+    }
 
     static func pauseAndResume(_ environment: BrokerConformance.Environment) async throws {
         try await environment.withBroker { broker in

@@ -96,6 +96,10 @@ public struct FaultInjectingBroker: BrokerAdmin {
 
     /// Describes groups of `base`.
     public func describeGroups(of topic: String) async throws -> [GroupDescription] { try await base.describeGroups(of: topic) }
+    /// The wrapped broker's answer.
+    public func deliveryState(group: String, on topic: String, partition: Partition, offset: Offset) async throws -> DeliveryState? {
+        try await base.deliveryState(group: group, on: topic, partition: partition, offset: offset)
+    }
 
     /// Deletes a topic of `base`.
     public func deleteTopic(_ topic: String) async throws { try await base.deleteTopic(topic) }

@@ -121,4 +121,30 @@ struct DashboardAPITests {
             #expect(answer.status == 404 && (answer.json["detail"] as? String)?.contains("never-seen") == true)
         }
     }
+
+    @Test("an event's life: in flight to its member until a deadline, awaiting redelivery with its failure, acknowledged")
+    func eventLife() async throws {
+        let broker = try await Self.broker()
+        let subscription = try await broker.subscribe(to: "orders", group: "billing", options: SubscriptionOptions(prefetch: 1))
+        let delivery = try #require(try await subscription.next())
+        try await withServer(broker, configuration: ServerConfiguration(access: try Self.access())) { server in
+            func life() async throws -> [String: Any] {
+                let answer = try await get(server, "/topics/orders/events/0/\(delivery.offset.value)")
+                return (answer.json["groups"] as? [[String: Any]])?.first { $0["group"] as? String == "billing" } ?? [:]
+            }
+            let held = try await life()
+            #expect(held["state"] as? String == "in flight" && held["member"] as? Int != nil && held["deadline"] as? String != nil, "\(held)")
+            #expect(held["attempts"] as? Int == 1)
+            try await delivery.nack(retryAfter: .seconds(3_600), failure: DeliveryFailure(errorType: "Timeout", message: "the bank did not answer"))
+            let nacked = try await life()
+            #expect(nacked["state"] as? String == "awaiting redelivery" && nacked["due"] as? String != nil, "\(nacked)")
+            #expect((nacked["lastFailure"] as? String)?.contains("the bank did not answer") == true, "\(nacked)")
+            let next = try #require(try await subscription.next())
+            try await next.ack()
+            let answer = try await get(server, "/topics/orders/events/0/\(next.offset.value)")
+            let acknowledged = (answer.json["groups"] as? [[String: Any]])?.first
+            #expect(acknowledged?["state"] as? String == "acknowledged", "\(String(describing: acknowledged))")
+        }
+        await subscription.close()
+    }
 }
