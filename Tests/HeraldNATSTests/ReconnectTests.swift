@@ -72,7 +72,9 @@ struct ReconnectTests {
                 configure: {
                     $0.pingInterval = .milliseconds(100)
                     $0.maximumOutstandingPings = 2
-                    $0.connectTimeout = .milliseconds(500)
+                    // Long enough for the first handshake on a loaded machine (it missed 0.5 s in one CI run); a
+                    // reconnect attempt to the frozen server waits this long before the next.
+                    $0.connectTimeout = .seconds(2)
                     $0.reconnect.maximumAttempts = nil
                 }
             ) { client in
