@@ -187,7 +187,8 @@ enum DashboardScript {
         const views = {
           async overview() {
             const overview = await overviewNow();
-            startStream();
+            // Live from the next sample on, once this one is drawn.
+            setTimeout(startStream, 0);
             return h("section", {}, h("h1", {}, "Overview"), overviewTable(overview));
           },
 

@@ -15,11 +15,12 @@ actor TrafficObserver {
         var samples: Int = 1_800
         /// The most events read per partition and tick.
         var readPerPartition: Int = 2_000
-        /// The most events read per tick over all partitions (the rest wait for the next ticks).
-        var readPerTick: Int = 20_000
+        /// The most events read per tick over all partitions (the rest wait for the next ticks): a
+        /// bound on the CPU that learning takes from serving.
+        var readPerTick: Int = 10_000
         /// How far behind a partition's end reading may fall: on the first look it starts there, and when
         /// traffic outruns it, it skips ahead to there.
-        var backlog: Int64 = 10_000
+        var backlog: Int64 = 2_000
         /// Event ids remembered to resolve `causationid`.
         var knownIDs: Int = 200_000
         /// Dead letters remembered by the position of their event.

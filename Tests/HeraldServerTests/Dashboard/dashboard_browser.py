@@ -288,14 +288,28 @@ def timing(page):
     page.open("overview")
     page.use_token(ADMIN)
     results = {}
+    details = {}
     for attempt in range(3):
         for hash_path in views:
             page.open(hash_path, fresh=True)
             loaded = page.driver.execute_script("return Number(document.getElementById('view').dataset.loadedAt)")
             name = hash_path.split("?")[0]
+            heading = page.text("#view h1")
+            assert heading != "Could not load this view", f"the {name} page loaded with an error: {page.text('#notice')}"
+            if name == "trace":
+                assert len(page.driver.find_elements(By.CSS_SELECTOR, "tr.trace-event")) == 3, "the trace shows the flow's three events"
+            if name == "events":
+                assert page.driver.find_elements(By.CSS_SELECTOR, "tr.event"), "the browser lists events"
             results.setdefault(name, []).append(loaded)
+            # Where the time went: the page and script, and the slowest API answer.
+            parts = page.driver.execute_script(
+                "const n = performance.getEntriesByType('navigation')[0];"
+                "const api = performance.getEntriesByType('resource').filter(r => !r.name.includes('/dashboard/app.js') && !r.name.includes('style.css') && !r.name.includes('/stream'));"
+                "return [Math.round(n.responseEnd), Math.round(Math.max(0, ...api.map(r => r.duration)))];")
+            details.setdefault(name, []).append(parts)
             if attempt == 0:
                 page.screenshot(f"large-{name}")
+    print("page answered by (ms), slowest API answer (ms):", json.dumps(details))
     print(json.dumps({"millisecondsToDrawn": results}))
 
 
