@@ -52,7 +52,7 @@ struct WebhookDeliveryTests {
                     #expect(await flaky.record.total == 6, "no retry before Retry-After")
                     clock.advance(by: .seconds(1))
                     try await within(.seconds(20), "the five retries") { await flaky.wait { $0.total == 11 } }
-                    try await broker.waitUntilIdle(groups: [flakyGroup], timeout: .seconds(20))
+                    try await broker.waitUntilIdle(groups: [flakyGroup], timeout: .seconds(60))
 
                     let deadLetters = try await broker.readDeadLetters(group: flakyGroup.group, on: "orders")
                     #expect(deadLetters.compactMap { $0.deadLetter?.event.id } == ["e-5"])
@@ -63,7 +63,7 @@ struct WebhookDeliveryTests {
                     let held = await stuck.record
                     #expect(held.inFlight == 2 && held.maximumInFlight == 2 && held.total == 2, "\(held)")
                     await stuck.open()
-                    try await broker.waitUntilIdle(groups: [GroupReference(topic: "orders", group: "webhook-stuck")], timeout: .seconds(20))
+                    try await broker.waitUntilIdle(groups: [GroupReference(topic: "orders", group: "webhook-stuck")], timeout: .seconds(60))
                     let done = await stuck.record
                     #expect(Set(done.attempts.keys) == Set(events.map(\.id)))
                     #expect(done.maximumInFlight <= 2)

@@ -84,7 +84,7 @@ public struct Delivery: Sendable {
     }
 
     /// Acknowledges several deliveries: those of one subscription in one step where the backend can (the
-    /// embedded log and the in-memory broker do), the rest one by one.
+    /// embedded log, the in-memory broker, PostgreSQL and NATS JetStream do), the rest one by one.
     ///
     /// - Throws: ``BrokerError`` when the broker cannot record an acknowledgement; the deliveries before
     ///   the failing step are acknowledged.
@@ -98,7 +98,7 @@ public struct Delivery: Sendable {
                     end += 1
                 }
             }
-            try await acknowledger.settle(deliveries[start..<end].map(\.token), .ack)
+            try await acknowledger.settle(deliveries[start..<end], .ack)
             start = end
         }
     }

@@ -16,6 +16,12 @@ public protocol DeliveryAcknowledger: Sendable {
     /// - Throws: ``BrokerError`` when the broker cannot record the settlements.
     func settle(_ tokens: [DeliveryToken], _ settlement: Settlement) async throws
 
+    /// Settles deliveries that share this acknowledger's ``batchIdentity`` the same way, for a backend
+    /// that needs more of each delivery than its token (the default settles their tokens).
+    ///
+    /// - Throws: ``BrokerError`` when the broker cannot record the settlements.
+    func settle(_ deliveries: ArraySlice<Delivery>, _ settlement: Settlement) async throws
+
     /// Identifies the acknowledger when deliveries that share it can be settled together in one
     /// ``settle(_:_:)-([DeliveryToken],_)`` call (`nil`, the default: settle each alone).
     var batchIdentity: ObjectIdentifier? { get }
@@ -30,6 +36,11 @@ extension DeliveryAcknowledger {
         for token in tokens {
             try await settle(token, settlement)
         }
+    }
+
+    /// Settles the deliveries' tokens together.
+    public func settle(_ deliveries: ArraySlice<Delivery>, _ settlement: Settlement) async throws {
+        try await settle(deliveries.map(\.token), settlement)
     }
 }
 

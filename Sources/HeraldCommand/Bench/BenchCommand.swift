@@ -95,6 +95,16 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var nats: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "With --nats: also run the same JetStream workload with the NATS C client (built from --nats-reference-source against libnats-dev) and print Herald's figures as ratios to it."
+    )
+    var natsReference = true
+
+    @Option(help: "The C source of the NATS client reference.")
+    var natsReferenceSource = NATSClientReference.defaultSource
+
     @Option(
         help:
             "Also run every scenario on PostgreSQL at this URL, in the same run, with plain SQL doing the same work as the reference (a schema of this run's own, dropped afterwards)."
@@ -162,6 +172,7 @@ struct BenchCommand: AsyncParsableCommand {
         var results: [BenchResult] = []
         var latencies: [(String, LatencyScenario.Result)] = []
         var postgresReference: [BenchResult] = []
+        var natsClientFigures: NATSClientReference.Figures?
         let reference: BenchResult
         switch broker {
         case .memory:
@@ -225,6 +236,13 @@ struct BenchCommand: AsyncParsableCommand {
                 if latencyRate > 0 {
                     latencies += try await measureLatency(factory)
                 }
+                if natsReference {
+                    natsClientFigures = runNATSClientReference(url: nats)
+                    if let figures = natsClientFigures {
+                        results += figures.throughput.values.sorted { $0.scenario < $1.scenario }
+                        if let latency = figures.latency { latencies.append(("NATS C client: push consumer, acking each", latency)) }
+                    }
+                }
             }
             if let postgres {
                 let url = try PostgresURL(postgres)
@@ -274,6 +292,7 @@ struct BenchCommand: AsyncParsableCommand {
         )
         print("\n\(reference.scenario)")
         printComparison(results, with: "NATS JetStream")
+        if let natsClientFigures { printNATSClientComparison(results, latencies: latencies, reference: natsClientFigures) }
         printEventStoreComparison(results)
         printPostgresComparison(results, reference: postgresReference)
         if !latencies.isEmpty {

@@ -21,7 +21,7 @@ struct FlowTraceTests {
         try await broker.publish(try Event(TestOrderPlaced(orderID: "B-1", item: "tea"), id: "order-2", source: "/shop/till"), to: "orders")
         try await running([cashier, printer]) {
             try await broker.waitUntilIdle(
-                groups: [GroupReference(topic: "orders", group: "cashier"), GroupReference(topic: "payments", group: "printer")], timeout: .seconds(10))
+                groups: [GroupReference(topic: "orders", group: "cashier"), GroupReference(topic: "payments", group: "printer")], timeout: .seconds(60))
         }
         let trace = try await FlowTrace.collect(from: broker, topics: ["orders", "payments", "receipts"], correlationID: "order-1")
         #expect(trace.events.count == 4)

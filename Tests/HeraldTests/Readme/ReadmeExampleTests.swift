@@ -42,7 +42,7 @@ struct ReadmeExampleTests {
         let services = ServiceGroup(configuration: .init(services: [kitchen], logger: Logger(label: "app")))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }
-            try await broker.waitUntilIdle(groups: [GroupReference(topic: "orders", group: "kitchen")])
+            try await broker.waitUntilIdle(groups: [GroupReference(topic: "orders", group: "kitchen")], timeout: .seconds(60))
             await services.triggerGracefulShutdown()
             try await group.waitForAll()
         }

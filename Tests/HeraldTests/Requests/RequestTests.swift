@@ -60,7 +60,7 @@ struct RequestTests {
             }
         }
         #expect(outcome == .rejected(requestID: "req-3", reason: "card blocked for order A-3"))
-        try await broker.waitUntilIdle(groups: [GroupReference(topic: "commands", group: "cashier")], timeout: .seconds(10))
+        try await broker.waitUntilIdle(groups: [GroupReference(topic: "commands", group: "cashier")], timeout: .seconds(60))
         let lag = try await broker.lag(group: "cashier", on: "commands")
         #expect(lag.totalPending == 0)
         #expect(try await broker.topics().contains { $0.name.contains("dead") } == false)
@@ -75,7 +75,7 @@ struct RequestTests {
         try await broker.createTopic(TopicConfiguration(name: deadLetters))
         try await broker.publish(try Event(ChargeCard(orderID: "A-4", cents: 1), source: "/test"), to: "commands")
         try await running([cashier]) {
-            try await broker.waitUntilIdle(groups: [GroupReference(topic: "commands", group: "cashier")], timeout: .seconds(10))
+            try await broker.waitUntilIdle(groups: [GroupReference(topic: "commands", group: "cashier")], timeout: .seconds(60))
         }
         let letters = try await broker.read(topic: deadLetters, partition: Partition(0), from: Offset(0), limit: 10)
         #expect(letters.count == 1)
@@ -115,7 +115,7 @@ struct RequestTests {
                 error = failure
             }
             release.notify()
-            try await broker.waitUntilIdle(groups: [GroupReference(topic: "commands", group: "cashier")], timeout: .seconds(10))
+            try await broker.waitUntilIdle(groups: [GroupReference(topic: "commands", group: "cashier")], timeout: .seconds(60))
             return error
         }
         #expect(outcome == .timedOut(requestID: "req-5", awaiting: CardCharged.cloudEventType, after: .seconds(5)))
