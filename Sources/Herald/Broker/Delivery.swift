@@ -29,7 +29,7 @@ public struct Delivery: Sendable {
     /// Identifies the delivery to its broker.
     public let token: DeliveryToken
     /// What its verbs call (a consumer's context puts its own in front, so that every path settles once).
-    let acknowledger: any DeliveryAcknowledger
+    package let acknowledger: any DeliveryAcknowledger
 
     /// Creates a delivery. Brokers call this; consumers receive deliveries.
     public init(

@@ -223,6 +223,25 @@ final class GroupRuntime: Sendable {
         return result
     }
 
+    /// Up to `limit` deliveries for `member` in one step: the first as ``take(for:)`` finds it, then what
+    /// else is ready at once (within the member's prefetch).
+    func take(for member: UInt64, limit: Int) async -> (handouts: [Handout], result: TakeResult) {
+        var effects = RuntimeEffects()
+        let now = ContinuousClock.now
+        let date = Date()
+        let taken = state.withLock { state -> ([Handout], TakeResult) in
+            var handouts: [Handout] = []
+            while handouts.count < limit {
+                let result = state.take(for: member, now: now, date: date, effects: &effects)
+                guard case .handout(let handout) = result else { return (handouts, result) }
+                handouts.append(handout)
+            }
+            return (handouts, .wait(until: nil))
+        }
+        if !effects.isEmpty { await run(effects) }
+        return taken
+    }
+
     /// The delivery a hand-out stands for.
     func delivery(_ handout: Handout) -> Delivery {
         Delivery(
@@ -280,6 +299,42 @@ final class GroupRuntime: Sendable {
             }
         }
         for job in deadLetters { await deadLetter(job) }
+    }
+
+    /// Acknowledges several of the group's deliveries (`replyTo` their ack subjects) with one state change
+    /// and one write of their `+ACK`s; with ``NATSBrokerOptions/confirmAcknowledgements``, waits until the
+    /// server confirmed the last of each partition (a consumer applies acknowledgements in order).
+    func acknowledge(_ deliveries: [(token: DeliveryToken, replyTo: String)]) async throws {
+        var effects = RuntimeEffects()
+        let now = ContinuousClock.now
+        let confirms: [(token: DeliveryToken, replyTo: String)] = state.withLock { state in
+            if state.isClosed {
+                // The runtime returned its messages to the server; acknowledgements still count there.
+                return deliveries
+            }
+            return deliveries.compactMap { delivery in
+                state.acknowledge(delivery.token, replyTo: delivery.replyTo, now: now, effects: &effects).map { (delivery.token, $0) }
+            }
+        }
+        await run(effects)
+        guard let last = confirms.last else { return }
+        do {
+            try await jetStream.acknowledge(replyTos: confirms.map(\.replyTo), .ack)
+            if broker.options.confirmAcknowledgements {
+                var newest: [Int: String] = [:]
+                for confirm in confirms { newest[confirm.token.partition.index] = confirm.replyTo }
+                for replyTo in newest.values { try await jetStream.acknowledge(replyTo: replyTo, .ack, confirmed: true) }
+            } else {
+                state.withLock { state in
+                    for confirm in confirms { state.unconfirmedAcks[confirm.token.partition.index] = confirm.replyTo }
+                }
+            }
+        } catch {
+            throw BrokerError.unavailable(
+                "the acknowledgements of \(confirms.count) events (the last: offset \(last.token.offset), partition \(last.token.partition)) of group '\(settings.group)' "
+                    + "on topic '\(settings.topic)' did not all reach the server (\(error)); those lost will be delivered again"
+            )
+        }
     }
 
     /// Waits until the server has applied every acknowledgement this runtime sent without confirmation:

@@ -20,6 +20,23 @@ struct NATSGroupMemberSource: SubscriptionSource {
         }
     }
 
+    func next(upTo maximum: Int) async throws -> [Delivery] {
+        guard maximum > 0 else { return [] }
+        while true {
+            try Task.checkCancellation()
+            let (handouts, result) = await runtime.take(for: member, limit: maximum)
+            if !handouts.isEmpty { return handouts.map(runtime.delivery) }
+            switch result {
+            case .closed:
+                return []
+            case .wait(let deadline):
+                await signal.wait(until: deadline)
+            case .handout(let handout):
+                return [runtime.delivery(handout)]
+            }
+        }
+    }
+
     func drain() async {
         runtime.drain(member)
     }

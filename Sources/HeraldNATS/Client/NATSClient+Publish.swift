@@ -24,6 +24,53 @@ extension NATSClient {
         try await enqueue(bytes) { _, _ in }
     }
 
+    /// Publishes several messages without headers or reply subjects, queued together in one step (one lock,
+    /// one write), as ``publish(_:payload:headers:replyTo:)`` queues one.
+    ///
+    /// - Throws: see ``publish(_:payload:headers:replyTo:)``; nothing is queued then.
+    public func publish(_ messages: [(subject: String, payload: ByteBuffer)]) async throws {
+        guard !messages.isEmpty else { return }
+        var bytes = ByteBuffer()
+        for message in messages {
+            var one = try encodePublish(message.subject, payload: message.payload, headers: nil, replyTo: nil)
+            bytes.writeBuffer(&one)
+        }
+        try await enqueue(bytes) { _, _ in }
+    }
+
+    /// One message of ``publish(each:)``.
+    struct OutgoingMessage {
+        var subject: String
+        var payload: ByteBuffer
+        var headers: NATSHeaders?
+        var replyTo: String?
+    }
+
+    /// Queues every message that can be sent in one step (one lock, one write); returns, per message, the
+    /// error that kept it from being encoded (an invalid subject or header, too large), `nil` for those
+    /// queued.
+    ///
+    /// - Throws: what queueing throws (`bufferFull`, `closed`, cancellation): then nothing was queued.
+    func publish(each messages: [OutgoingMessage]) async throws -> [(any Error)?] {
+        var bytes = ByteBuffer()
+        var failures: [(any Error)?] = []
+        failures.reserveCapacity(messages.count)
+        let limit = state.withLock { $0.info?.maxPayload } ?? NATSServerInfo.defaultMaxPayload
+        for message in messages {
+            do {
+                let size = try NATSClientCommand.messageSize(headers: message.headers, payload: message.payload)
+                guard size <= limit else { throw NATSClientError.payloadTooLarge(subject: message.subject, size: size, limit: limit) }
+                try NATSClientCommand.publish(subject: message.subject, replyTo: message.replyTo, headers: message.headers, payload: message.payload)
+                    .encode(into: &bytes)
+                failures.append(nil)
+            } catch {
+                failures.append(error)
+            }
+        }
+        if bytes.readableBytes > 0 { try await enqueue(bytes) { _, _ in } }
+        return failures
+    }
+
     /// Encodes a publish after checking its size against the server's `max_payload`.
     func encodePublish(
         _ subject: String,

@@ -55,28 +55,22 @@ extension JetStream {
         } catch {
             return messages.map { _ in .failure(error) }
         }
-        var sendError: (any Error)?
-        for (index, message) in messages.enumerated() {
-            if let sendError {
-                collector.fail(batch.id, index: index, with: sendError)
-                continue
+        let outgoing = messages.enumerated().map { index, message in
+            NATSClient.OutgoingMessage(
+                subject: message.subject,
+                payload: message.payload,
+                headers: message.options.applied(to: message.headers),
+                replyTo: "\(batch.inbox).\(batch.id).\(index)"
+            )
+        }
+        do {
+            // One write for the whole batch; a message that cannot be encoded fails alone.
+            let failures = try await client.publish(each: outgoing)
+            for (index, failure) in failures.enumerated() {
+                if let failure { collector.fail(batch.id, index: index, with: failure) }
             }
-            do {
-                try await client.publish(
-                    message.subject,
-                    payload: message.payload,
-                    headers: message.options.applied(to: message.headers),
-                    replyTo: "\(batch.inbox).\(batch.id).\(index)"
-                )
-            } catch let error as NATSProtocolError {
-                // This message cannot be sent (an invalid subject or header); the others can.
-                collector.fail(batch.id, index: index, with: error)
-            } catch let error as NATSClientError where error.code == .payloadTooLarge {
-                collector.fail(batch.id, index: index, with: error)
-            } catch {
-                sendError = error
-                collector.fail(batch.id, index: index, with: error)
-            }
+        } catch {
+            for index in messages.indices { collector.fail(batch.id, index: index, with: error) }
         }
         return await collector.results(of: batch.id, timeout: options.requestTimeout, client: client)
     }

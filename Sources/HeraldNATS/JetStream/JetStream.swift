@@ -129,6 +129,15 @@ public final class JetStream: Sendable {
             )
         }
     }
+
+    /// Sends the same verb for several messages (their ack subjects) in one write, without waiting for
+    /// the server.
+    ///
+    /// - Throws: ``NATSClientError`` when the verbs cannot be queued (`closed`, `bufferFull`).
+    public func acknowledge(replyTos: [String], _ ack: JetStreamAck) async throws {
+        let payload = ack.payload
+        try await client.publish(replyTos.map { ($0, payload) })
+    }
 }
 
 /// The `error` of any JetStream API response.
