@@ -242,6 +242,14 @@ final class GroupRuntime: Sendable {
         return taken
     }
 
+    /// Takes back deliveries a member read ahead and never handed to its consumer (see
+    /// ``GroupRuntimeState/giveBack(_:effects:)``).
+    func giveBack(_ tokens: [DeliveryToken]) async {
+        var effects = RuntimeEffects()
+        state.withLock { $0.giveBack(tokens, effects: &effects) }
+        await run(effects)
+    }
+
     /// The delivery a hand-out stands for.
     func delivery(_ handout: Handout) -> Delivery {
         Delivery(

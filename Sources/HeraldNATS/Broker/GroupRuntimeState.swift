@@ -557,6 +557,25 @@ struct GroupRuntimeState {
         )
     }
 
+    /// Takes back deliveries a member's read-ahead held and never handed to the consumer: ready again, at
+    /// the front in the order given (so per-key order holds), without counting as an attempt.
+    mutating func giveBack(_ tokens: [DeliveryToken], effects: inout RuntimeEffects) {
+        var keys: [MessageKey] = []
+        for token in tokens where isCurrent(token) {
+            let key = MessageKey(partition: token.partition.index, sequence: UInt64(token.offset.value + 1))
+            guard var entry = entries[key], case .handedOut(_, let deliveryID, _) = entry.status, deliveryID == token.rawValue else { continue }
+            entry.handOuts = max(0, entry.handOuts - 1)
+            entries[key] = entry
+            setStatus(key, .ready)
+            keys.append(key)
+        }
+        guard !keys.isEmpty else { return }
+        let given = Set(keys)
+        ready.removeAll { given.contains($0) }
+        ready.insert(contentsOf: keys, at: ready.startIndex)
+        wakeMembers(&effects)
+    }
+
     /// Handed-out deliveries past their deadline fail (`AckDeadlineExceeded`): dead-lettered after the
     /// last allowed delivery, otherwise delivered again — locally under per-key order, by the server
     /// otherwise.

@@ -576,7 +576,8 @@ public final class NATSBroker: Broker, Service {
                 return state.nextID
             }
             if await runtime.join(member, signal: signal, prefetch: options.prefetch) {
-                return Subscription(topic: topic, group: group, source: NATSGroupMemberSource(runtime: runtime, member: member, signal: signal))
+                return Subscription(
+                    topic: topic, group: group, source: NATSGroupMemberSource(runtime: runtime, member: member, signal: signal, options: options))
             }
             // The runtime closed meanwhile (its last member left); it leaves the broker's table once it has
             // returned what it held.

@@ -1,26 +1,41 @@
 import Herald
 
-/// The subscription engine of one member of a ``GroupRuntime``.
+/// The subscription engine of one member of a ``GroupRuntime``. `next()` takes a batch ahead
+/// (``ReadAhead``), so that a consumer handling one delivery at a time takes the runtime's lock once per
+/// batch; deliveries that wait there too long, or are still there when the member drains or closes, go
+/// back to the runtime without counting as an attempt.
 struct NATSGroupMemberSource: SubscriptionSource {
     let runtime: GroupRuntime
     let member: UInt64
     let signal: AsyncSignal
+    let readAhead: ReadAhead
+
+    init(runtime: GroupRuntime, member: UInt64, signal: AsyncSignal, options: SubscriptionOptions) {
+        self.runtime = runtime
+        self.member = member
+        self.signal = signal
+        self.readAhead = ReadAhead(for: options)
+    }
 
     func next() async throws -> Delivery? {
-        while true {
-            try Task.checkCancellation()
-            switch await runtime.take(for: member) {
-            case .handout(let handout):
-                return runtime.delivery(handout)
-            case .closed:
-                return nil
-            case .wait(let deadline):
-                await signal.wait(until: deadline)
-            }
+        if runtime.isDrainingForShutdown {
+            // The broker shuts down: what was read ahead goes back, nothing more is handed out.
+            await giveBackReadAhead()
+            return nil
         }
+        return try await readAhead.next(
+            giveBack: { await runtime.giveBack($0.map(\.token)) },
+            take: { try await take(upTo: $0) }
+        )
     }
 
     func next(upTo maximum: Int) async throws -> [Delivery] {
+        let buffered = readAhead.take(upTo: maximum)
+        if !buffered.isEmpty { return buffered }
+        return try await take(upTo: maximum)
+    }
+
+    private func take(upTo maximum: Int) async throws -> [Delivery] {
         guard maximum > 0 else { return [] }
         while true {
             try Task.checkCancellation()
@@ -38,6 +53,7 @@ struct NATSGroupMemberSource: SubscriptionSource {
     }
 
     func drain() async {
+        await giveBackReadAhead()
         runtime.drain(member)
     }
 
@@ -46,7 +62,14 @@ struct NATSGroupMemberSource: SubscriptionSource {
     }
 
     func close() async {
+        await giveBackReadAhead()
         await runtime.leave(member)
         signal.notify()
+    }
+
+    /// What the consumer never saw goes back without counting as an attempt.
+    private func giveBackReadAhead() async {
+        let unseen = readAhead.removeAll()
+        if !unseen.isEmpty { await runtime.giveBack(unseen.map(\.token)) }
     }
 }
