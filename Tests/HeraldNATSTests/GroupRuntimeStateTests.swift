@@ -218,6 +218,27 @@ struct GroupRuntimeStateTests {
         #expect(take(&state, 1)?.offset == 1)
     }
 
+    @Test("deliveries given back from a read-ahead are ready again first, in order, without counting as an attempt")
+    func giveBack() throws {
+        var state = state(settings(perKey: true), members: [(1, 10), (2, 10)])
+        for sequence: UInt64 in 1...3 { _ = receive(&state, try message(sequence, key: "k")) }
+        _ = receive(&state, try message(4, key: "other"))
+        let first = try #require(take(&state, 1))
+        #expect(first.offset == 0 && first.attempt == 1)
+        // Key k is blocked while its first event is out; the other key's event is handed out meanwhile.
+        #expect(take(&state, 2)?.offset == 3)
+        var effects = RuntimeEffects()
+        state.giveBack([first.token], effects: &effects)
+        #expect(!effects.signals.isEmpty)
+        let again = try #require(take(&state, 2))
+        #expect(again.offset == 0 && again.attempt == 1)
+        // Giving back a stale or settled token changes nothing.
+        state.giveBack([first.token], effects: &effects)
+        #expect(take(&state, 1) == nil)
+        #expect(state.acknowledge(again.token, replyTo: again.replyTo, now: .now, effects: &effects) == again.replyTo)
+        #expect(take(&state, 1)?.offset == 1)
+    }
+
     @Test("a seek makes held deliveries stale: settling them does nothing")
     func staleAfterSeek() throws {
         var state = state(settings(), members: [(1, 10)])
