@@ -384,7 +384,11 @@ final class GroupRuntime: Sendable {
 
     private func receive(_ message: NATSMessage, from inbox: String) async {
         var effects = RuntimeEffects()
-        let note = state.withLock { $0.receive(message, from: inbox, now: .now, date: Date(), effects: &effects) }
+        // Parsed outside the lock: the consumer's takes and settlements need it meanwhile.
+        let decoded = DecodedDelivery(message, settings: settings)
+        let now = ContinuousClock.now
+        let date = Date()
+        let note = state.withLock { $0.receive(message, from: inbox, now: now, date: date, decoded: decoded, effects: &effects) }
         switch note {
         case .none:
             break

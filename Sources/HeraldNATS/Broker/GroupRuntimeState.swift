@@ -286,6 +286,7 @@ struct GroupRuntimeState {
         from inbox: String,
         now: ContinuousClock.Instant,
         date: Date,
+        decoded: DecodedDelivery? = nil,
         effects: inout RuntimeEffects
     ) -> ReceiveNote? {
         if isClosed {
@@ -296,9 +297,10 @@ struct GroupRuntimeState {
         if let status = message.status {
             return receiveStatus(status, message, inbox: inbox, now: now, effects: &effects)
         }
-        guard let metadata = try? JetStreamMessageMetadata(replyTo: message.replyTo), let replyTo = message.replyTo,
-            let partition = settings.streams.firstIndex(of: metadata.stream)
-        else { return .unexpected("a message without a JetStream ack subject on the group's inbox: \(message)") }
+        guard let decoded = decoded ?? DecodedDelivery(message, settings: settings) else {
+            return .unexpected("a message without a JetStream ack subject on the group's inbox: \(message)")
+        }
+        let (metadata, replyTo, partition) = (decoded.metadata, decoded.replyTo, decoded.partition)
         if var pull = pulls[partition].first {
             pull.remaining -= 1
             pull.lastHeard = now
@@ -324,13 +326,7 @@ struct GroupRuntimeState {
             effects.acks.append((replyTo, settled))
             return nil
         }
-        let event = CloudEventHeaders.event(
-            headers: message.headers,
-            payload: message.payload,
-            subject: message.subject,
-            stream: metadata.stream,
-            sequence: sequence
-        )
+        let event = decoded.event
         let past = history.removeValue(forKey: key)
         let prior = past.map { $0.attempts + max(0, metadata.delivered - $0.lastDelivered - 1) } ?? max(0, metadata.delivered - 1)
         var entry = Entry(
