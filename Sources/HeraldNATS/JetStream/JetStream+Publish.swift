@@ -63,17 +63,27 @@ extension JetStream {
                 replyTo: "\(batch.inbox).\(batch.id).\(index)"
             )
         }
-        do {
-            // One write for the whole batch; a message that cannot be encoded fails alone.
-            let failures = try await client.publish(each: outgoing)
-            for (index, failure) in failures.enumerated() {
-                if let failure { collector.fail(batch.id, index: index, with: failure) }
+        // Queued a chunk at a time: one lock and write per chunk, while the server already stores the chunks
+        // before. A message that cannot be encoded fails alone; once queueing fails, the rest fail with it.
+        var start = outgoing.startIndex
+        while start < outgoing.endIndex {
+            let end = min(start + Self.publishChunk, outgoing.endIndex)
+            do {
+                let failures = try await client.publish(each: Array(outgoing[start..<end]))
+                for (offset, failure) in failures.enumerated() {
+                    if let failure { collector.fail(batch.id, index: start + offset, with: failure) }
+                }
+            } catch {
+                for index in start..<outgoing.endIndex { collector.fail(batch.id, index: index, with: error) }
+                break
             }
-        } catch {
-            for index in messages.indices { collector.fail(batch.id, index: index, with: error) }
+            start = end
         }
         return await collector.results(of: batch.id, timeout: options.requestTimeout, client: client)
     }
+
+    /// Messages of a publish batch queued together.
+    static let publishChunk = 64
 
     /// Decodes a publish acknowledgement, or throws the error it carries.
     static func pubAck(from payload: ByteBuffer, subject: String) throws -> PubAck {
