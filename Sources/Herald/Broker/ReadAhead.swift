@@ -103,6 +103,16 @@ package final class ReadAhead: Sendable {
         return taken.first
     }
 
+    /// Up to `maximum` deliveries: the buffered ones if there are any, else what `take` gets from the
+    /// broker.
+    ///
+    /// - Throws: what `take` throws.
+    package func next(upTo maximum: Int, take: (_ maximum: Int) async throws -> [Delivery]) async throws -> [Delivery] {
+        let buffered = self.take(upTo: maximum)
+        if !buffered.isEmpty { return buffered }
+        return try await take(maximum)
+    }
+
     /// Up to `maximum` buffered deliveries, oldest first.
     package func take(upTo maximum: Int) -> [Delivery] {
         state.withLock { state in

@@ -102,9 +102,7 @@ package struct GroupMemberSource: SubscriptionSource {
 
     /// Up to `maximum` deliveries, waiting for the first: deliveries taken ahead by ``next()`` first.
     package func next(upTo maximum: Int) async throws -> [Delivery] {
-        let buffered = readAhead.take(upTo: maximum)
-        if !buffered.isEmpty { return buffered }
-        return try await take(upTo: maximum)
+        try await readAhead.next(upTo: maximum) { try await take(upTo: $0) }
     }
 
     /// Up to `maximum` deliveries from the broker, waiting for the first.

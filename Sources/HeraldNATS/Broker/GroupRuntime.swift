@@ -215,16 +215,8 @@ final class GroupRuntime: Sendable {
 
     // MARK: Deliveries
 
-    /// The next delivery for `member`, or when to look again.
-    func take(for member: UInt64) async -> TakeResult {
-        var effects = RuntimeEffects()
-        let result = state.withLock { $0.take(for: member, now: .now, date: Date(), effects: &effects) }
-        if !effects.isEmpty { await run(effects) }
-        return result
-    }
-
-    /// Up to `limit` deliveries for `member` in one step: the first as ``take(for:)`` finds it, then what
-    /// else is ready at once (within the member's prefetch).
+    /// Up to `limit` deliveries for `member` in one step: the oldest it may take (a due local redelivery
+    /// first), then what else is ready at once (within the member's prefetch).
     func take(for member: UInt64, limit: Int) async -> (handouts: [Handout], result: TakeResult) {
         var effects = RuntimeEffects()
         let now = ContinuousClock.now

@@ -31,9 +31,9 @@ extension NATSClient {
     public func publish(_ messages: [(subject: String, payload: ByteBuffer)]) async throws {
         guard !messages.isEmpty else { return }
         var bytes = ByteBuffer()
+        let limit = maximumPayload
         for message in messages {
-            var one = try encodePublish(message.subject, payload: message.payload, headers: nil, replyTo: nil)
-            bytes.writeBuffer(&one)
+            try encodePublish(message.subject, payload: message.payload, headers: nil, replyTo: nil, into: &bytes, limit: limit)
         }
         try await enqueue(bytes) { _, _ in }
     }
@@ -55,13 +55,10 @@ extension NATSClient {
         var bytes = ByteBuffer()
         var failures: [(any Error)?] = []
         failures.reserveCapacity(messages.count)
-        let limit = state.withLock { $0.info?.maxPayload } ?? NATSServerInfo.defaultMaxPayload
+        let limit = maximumPayload
         for message in messages {
             do {
-                let size = try NATSClientCommand.messageSize(headers: message.headers, payload: message.payload)
-                guard size <= limit else { throw NATSClientError.payloadTooLarge(subject: message.subject, size: size, limit: limit) }
-                try NATSClientCommand.publish(subject: message.subject, replyTo: message.replyTo, headers: message.headers, payload: message.payload)
-                    .encode(into: &bytes)
+                try encodePublish(message.subject, payload: message.payload, headers: message.headers, replyTo: message.replyTo, into: &bytes, limit: limit)
                 failures.append(nil)
             } catch {
                 failures.append(error)
@@ -79,14 +76,33 @@ extension NATSClient {
         replyTo: String?
     ) throws -> ByteBuffer {
         var bytes = ByteBuffer()
+        try encodePublish(subject, payload: payload, headers: headers, replyTo: replyTo, into: &bytes, limit: maximumPayload)
+        return bytes
+    }
+
+    /// Appends a publish to `bytes` if its size is within `limit` (the server's `max_payload`); on error
+    /// nothing is appended.
+    func encodePublish(
+        _ subject: String,
+        payload: ByteBuffer,
+        headers: NATSHeaders?,
+        replyTo: String?,
+        into bytes: inout ByteBuffer,
+        limit: Int
+    ) throws {
+        let start = bytes.writerIndex
         try NATSClientCommand.publish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
             .encode(into: &bytes)
         let size = try NATSClientCommand.messageSize(headers: headers, payload: payload)
-        let limit = state.withLock { $0.info?.maxPayload } ?? NATSServerInfo.defaultMaxPayload
         guard size <= limit else {
+            bytes.moveWriterIndex(to: start)
             throw NATSClientError.payloadTooLarge(subject: subject, size: size, limit: limit)
         }
-        return bytes
+    }
+
+    /// The server's `max_payload` (the default until it said).
+    private var maximumPayload: Int {
+        state.withLock { $0.info?.maxPayload } ?? NATSServerInfo.defaultMaxPayload
     }
 
     /// Queues `bytes`, running `register` under the same lock just before, so that what it registers

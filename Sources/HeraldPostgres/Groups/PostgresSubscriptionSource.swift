@@ -36,9 +36,7 @@ struct PostgresSubscriptionSource: SubscriptionSource {
     }
 
     func next(upTo maximum: Int) async throws -> [Delivery] {
-        let buffered = readAhead.take(upTo: maximum)
-        if !buffered.isEmpty { return buffered }
-        return try await take(upTo: maximum)
+        try await readAhead.next(upTo: maximum) { try await take(upTo: $0) }
     }
 
     private func take(upTo maximum: Int) async throws -> [Delivery] {
