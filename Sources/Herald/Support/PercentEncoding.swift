@@ -25,6 +25,8 @@ package enum PercentEncoding {
     /// round of percent-decoding (either case). `nil` when an escape is malformed or the bytes are not
     /// valid UTF-8 (overlong forms included).
     package static func decode(_ value: String) -> String? {
+        // Most values need nothing: a string is valid UTF-8 already.
+        if !value.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "\"") }) { return value }
         var source = Array(value.utf8)
         if source.count >= 2, source.first == UInt8(ascii: "\""), source.last == UInt8(ascii: "\"") {
             var unquoted: [UInt8] = []

@@ -19,7 +19,7 @@ enum CloudEventHeaders {
     /// The headers that carry `event`'s attributes, in a fixed order (required attributes first, then
     /// optional ones, then extensions by name).
     static func headers(for event: Event) -> NATSHeaders {
-        var headers = NATSHeaders()
+        var headers = NATSHeaders(reservingCapacity: 8 + event.extensions.count)
         headers.append("ce-specversion", Event.specVersion)
         headers.append("ce-id", PercentEncoding.encode(event.id))
         headers.append("ce-source", PercentEncoding.encode(event.source))
@@ -42,41 +42,48 @@ enum CloudEventHeaders {
     /// `nats:<subject>`, type ``foreignMessageType``, its payload as data. Extension headers whose names
     /// break the CloudEvents naming rule are left out.
     static func event(headers: NATSHeaders?, payload: ByteBuffer, subject: String, stream: String, sequence: UInt64) -> Event {
-        var attributes: [String: String] = [:]
+        var attributes = Attributes()
         var extensions: [String: String] = [:]
         var contentTypeHeader: String?
         var malformed = false
         for field in headers ?? NATSHeaders() {
-            let name = field.name.lowercased()
+            // Herald writes lower-case names; others may not.
+            let name = field.name.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) ? field.name.lowercased() : field.name
             if name == "content-type" {
                 contentTypeHeader = field.value
                 continue
             }
-            guard name.hasPrefix(prefix) else { continue }
-            let attribute = String(name.dropFirst(prefix.count))
+            guard name.utf8.starts(with: prefix.utf8) else { continue }
             guard let value = PercentEncoding.decode(field.value) else {
                 malformed = true
                 continue
             }
-            switch attribute {
-            case "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "specversion":
-                attributes[attribute] = value
+            switch name {
+            case "ce-id": attributes.id = value
+            case "ce-source": attributes.source = value
+            case "ce-type": attributes.type = value
+            case "ce-subject": attributes.subject = value
+            case "ce-time": attributes.time = value
+            case "ce-datacontenttype": attributes.dataContentType = value
+            case "ce-dataschema": attributes.dataSchema = value
+            case "ce-specversion": break
             default:
+                let attribute = String(name.dropFirst(prefix.count))
                 if ExtensionAttributeName(rawValue: attribute) != nil { extensions[attribute] = value }
             }
         }
         let data = payload.readableBytes > 0 ? payload : nil
-        let time = attributes["time"].flatMap { RFC3339.parse($0) ?? JetStreamTime.parse($0) }
-        if !malformed, let id = attributes["id"], let source = attributes["source"], let type = attributes["type"],
-            attributes["time"] == nil || time != nil,
+        let time = attributes.time.flatMap { RFC3339.parse($0) ?? JetStreamTime.parse($0) }
+        if !malformed, let id = attributes.id, let source = attributes.source, let type = attributes.type,
+            attributes.time == nil || time != nil,
             let event = try? Event(
                 id: id,
                 source: source,
                 type: type,
-                subject: attributes["subject"],
+                subject: attributes.subject,
                 time: time,
-                dataContentType: attributes["datacontenttype"] ?? contentTypeHeader,
-                dataSchema: attributes["dataschema"],
+                dataContentType: attributes.dataContentType ?? contentTypeHeader,
+                dataSchema: attributes.dataSchema,
                 extensions: extensions,
                 data: data
             )
@@ -84,6 +91,17 @@ enum CloudEventHeaders {
             return event
         }
         return foreignEvent(payload: data, subject: subject, stream: stream, sequence: sequence, contentType: contentTypeHeader)
+    }
+
+    /// The context attributes read from `ce-` headers, decoded.
+    private struct Attributes {
+        var id: String?
+        var source: String?
+        var type: String?
+        var subject: String?
+        var time: String?
+        var dataContentType: String?
+        var dataSchema: String?
     }
 
     /// The type of events made from messages that are not CloudEvents.

@@ -360,11 +360,11 @@ public final class NATSBroker: Broker, Service {
                 throw BrokerError.eventTooLarge(topic: configuration.name, eventID: event.id, size: size, limit: configuration.maximumEventBytes)
             }
             let partition = Self.partition(of: event, partitions: configuration.partitions)
-            var publishOptions = PublishOptions()
+            var headers = CloudEventHeaders.headers(for: event)
             if configuration.deduplicationWindow > .zero {
-                publishOptions.messageID = CloudEventHeaders.messageID(for: event)
+                // Appended, not set: the CloudEvents headers never carry this name.
+                headers.append(PublishOptions.Header.messageID, CloudEventHeaders.messageID(for: event))
             }
-            let headers = publishOptions.applied(to: CloudEventHeaders.headers(for: event)) ?? NATSHeaders()
             let headerBytes: Int
             do {
                 headerBytes = try NATSClientCommand.messageSize(headers: headers, payload: ByteBuffer())

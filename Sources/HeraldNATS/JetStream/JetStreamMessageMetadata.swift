@@ -47,33 +47,89 @@ public struct JetStreamMessageMetadata: Sendable, Hashable {
         self.pending = pending
     }
 
-    /// Parses an ack subject.
+    /// Parses an ack subject. Reads the bytes in place: only the stream, consumer, domain and account hash
+    /// become strings (every delivery's subject is parsed, so this runs once per message received).
     ///
     /// - Throws: ``JetStreamError`` (`notJetStreamMessage`) when `replyTo` is not one.
     public init(replyTo: String?) throws(JetStreamError) {
-        guard let replyTo, replyTo.hasPrefix("$JS.ACK.") else { throw .notJetStreamMessage(replyTo) }
-        let tokens = replyTo.split(separator: ".", omittingEmptySubsequences: false)
+        guard let replyTo else { throw .notJetStreamMessage(nil) }
+        var subject = replyTo
+        let parsed = subject.withUTF8 { Self.parse(UnsafeRawBufferPointer($0)) }
+        guard let parsed else { throw .notJetStreamMessage(replyTo) }
+        self = parsed
+    }
+
+    /// What every ack subject starts with.
+    private static let ackPrefix: StaticString = "$JS.ACK."
+
+    /// The metadata in `bytes`, `nil` when they are not an ack subject.
+    private static func parse(_ bytes: UnsafeRawBufferPointer) -> JetStreamMessageMetadata? {
+        let prefix = UnsafeRawBufferPointer(start: ackPrefix.utf8Start, count: ackPrefix.utf8CodeUnitCount)
+        guard bytes.count >= prefix.count, prefix.indices.allSatisfy({ bytes[$0] == prefix[$0] }) else { return nil }
+        // Token boundaries: token i spans starts[i] ..< ends[i]; the first two are `$JS` and `ACK`.
+        var starts = InlineArray<12, Int>(repeating: 0)
+        var ends = InlineArray<12, Int>(repeating: 0)
+        var count = 0
+        var tokenStart = 0
+        for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: ".") {
+            guard count < starts.count else { return nil }
+            starts[count] = tokenStart
+            ends[count] = index
+            count += 1
+            tokenStart = index + 1
+        }
+        func token(_ index: Int) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: bytes[starts[index]..<ends[index]])
+        }
         let first: Int
-        switch tokens.count {
+        var domain: String?
+        var accountHash: String?
+        switch count {
         case 9:
             first = 2
         case 11, 12:
             first = 4
-            domain = tokens[2] == "_" ? nil : String(tokens[2])
-            accountHash = String(tokens[3])
+            let domainToken = token(2)
+            domain = domainToken.count == 1 && domainToken[0] == UInt8(ascii: "_") ? nil : text(domainToken)
+            accountHash = text(token(3))
         default:
-            throw .notJetStreamMessage(replyTo)
+            return nil
         }
-        guard let delivered = Int(tokens[first + 2]), let streamSequence = UInt64(tokens[first + 3]),
-            let consumerSequence = UInt64(tokens[first + 4]), let nanoseconds = Int64(tokens[first + 5]),
-            let pending = UInt64(tokens[first + 6]), !tokens[first].isEmpty, !tokens[first + 1].isEmpty
-        else { throw .notJetStreamMessage(replyTo) }
-        self.stream = String(tokens[first])
-        self.consumer = String(tokens[first + 1])
-        self.delivered = delivered
-        self.streamSequence = streamSequence
-        self.consumerSequence = consumerSequence
-        self.timestamp = Date(timeIntervalSince1970: Double(nanoseconds) / 1_000_000_000)
-        self.pending = pending
+        guard let delivered = number(token(first + 2)), let streamSequence = number(token(first + 3)),
+            let consumerSequence = number(token(first + 4)), let nanoseconds = number(token(first + 5)),
+            let pending = number(token(first + 6)), delivered <= UInt64(Int.max), nanoseconds <= UInt64(Int64.max),
+            !token(first).isEmpty, !token(first + 1).isEmpty
+        else { return nil }
+        return JetStreamMessageMetadata(
+            domain: domain,
+            accountHash: accountHash,
+            stream: text(token(first)),
+            consumer: text(token(first + 1)),
+            delivered: Int(delivered),
+            streamSequence: streamSequence,
+            consumerSequence: consumerSequence,
+            timestamp: Date(timeIntervalSince1970: Double(nanoseconds) / 1_000_000_000),
+            pending: pending
+        )
+    }
+
+    /// A token as a string (the subject came from a `String`, so it is valid UTF-8).
+    private static func text(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A decimal number of 1 to 20 digits that fits in `UInt64`.
+    private static func number(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
+        guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = shifted.addingReportingOverflow(UInt64(digit))
+            guard !overflow, !carry else { return nil }
+            value = sum
+        }
+        return value
     }
 }

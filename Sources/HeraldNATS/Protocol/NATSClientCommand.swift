@@ -28,8 +28,13 @@ enum NATSClientCommand {
         case .publish(let subject, let replyTo, let headers, let payload):
             try Self.validate(subject: subject)
             if let replyTo { try Self.validate(subject: replyTo, role: "reply subject") }
+            // Written part by part straight into the buffer: no intermediate strings.
             guard let headers else {
-                buffer.writeString("PUB \(subject) \(replyTo.map { "\($0) " } ?? "")\(payload.readableBytes)\r\n")
+                buffer.reserveCapacity(minimumWritableBytes: subject.utf8.count + (replyTo?.utf8.count ?? 0) + payload.readableBytes + 32)
+                buffer.writeStaticString("PUB ")
+                Self.writeSubjects(subject, replyTo, into: &buffer)
+                Self.writeDecimal(payload.readableBytes, into: &buffer)
+                buffer.writeStaticString("\r\n")
                 buffer.writeImmutableBuffer(payload)
                 buffer.writeStaticString("\r\n")
                 return
@@ -37,11 +42,14 @@ enum NATSClientCommand {
             try headers.validate()
             let headerBytes = headers.encodedByteCount
             let total = headerBytes + payload.readableBytes
-            // The control line and the header block as one string: one write instead of several.
-            var text = "HPUB \(subject) \(replyTo.map { "\($0) " } ?? "")\(headerBytes) \(total)\r\n"
-            text.reserveCapacity(text.utf8.count + headerBytes)
-            headers.append(to: &text)
-            buffer.writeString(text)
+            buffer.reserveCapacity(minimumWritableBytes: subject.utf8.count + (replyTo?.utf8.count ?? 0) + total + 48)
+            buffer.writeStaticString("HPUB ")
+            Self.writeSubjects(subject, replyTo, into: &buffer)
+            Self.writeDecimal(headerBytes, into: &buffer)
+            buffer.writeStaticString(" ")
+            Self.writeDecimal(total, into: &buffer)
+            buffer.writeStaticString("\r\n")
+            headers.write(into: &buffer)
             buffer.writeImmutableBuffer(payload)
             buffer.writeStaticString("\r\n")
         case .subscribe(let subject, let queueGroup, let sid):
@@ -63,6 +71,29 @@ enum NATSClientCommand {
         case .pong:
             buffer.writeStaticString("PONG\r\n")
         }
+    }
+
+    /// `<subject> [<reply subject>] ` of a publish's control line.
+    private static func writeSubjects(_ subject: String, _ replyTo: String?, into buffer: inout ByteBuffer) {
+        buffer.writeString(subject)
+        buffer.writeStaticString(" ")
+        if let replyTo {
+            buffer.writeString(replyTo)
+            buffer.writeStaticString(" ")
+        }
+    }
+
+    /// A non-negative number in decimal digits.
+    static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
+        var digits = InlineArray<20, UInt8>(repeating: 0)
+        var remaining = max(value, 0)
+        var count = 0
+        repeat {
+            digits[19 - count] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+            count += 1
+        } while remaining > 0
+        for index in (20 - count)..<20 { buffer.writeInteger(digits[index]) }
     }
 
     /// How many bytes a publish adds to a message's size as the server counts it against `max_payload`:

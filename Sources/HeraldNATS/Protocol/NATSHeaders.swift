@@ -32,6 +32,12 @@ public struct NATSHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
         fields = []
     }
 
+    /// Creates empty headers with room for `capacity` fields.
+    init(reservingCapacity capacity: Int) {
+        fields = []
+        fields.reserveCapacity(capacity)
+    }
+
     /// Creates headers from fields in order, keeping repeated names.
     public init(_ fields: some Sequence<(String, String)>, status: Int? = nil, statusDescription: String? = nil) {
         self.fields = fields.map { Field(name: $0.0, value: $0.1) }
@@ -98,31 +104,28 @@ extension NATSHeaders {
     ///   status is not a three-digit number. Nothing is written then.
     func encode(into buffer: inout ByteBuffer) throws(NATSProtocolError) {
         try validate()
-        // One string, written once: cheaper than a write per part.
-        var block = ""
-        block.reserveCapacity(encodedByteCount)
-        append(to: &block)
-        buffer.writeString(block)
+        write(into: &buffer)
     }
 
-    /// Appends the header block to `text`, unchecked (call ``validate()`` first).
-    func append(to text: inout String) {
-        text += "NATS/1.0"
+    /// Appends the header block to `buffer`, unchecked (call ``validate()`` first).
+    func write(into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("NATS/1.0")
         if let status {
-            text += " \(status)"
+            buffer.writeStaticString(" ")
+            NATSClientCommand.writeDecimal(status, into: &buffer)
             if let statusDescription, !statusDescription.isEmpty {
-                text += " "
-                text += statusDescription
+                buffer.writeStaticString(" ")
+                buffer.writeString(statusDescription)
             }
         }
-        text += "\r\n"
+        buffer.writeStaticString("\r\n")
         for field in fields {
-            text += field.name
-            text += ": "
-            text += field.value
-            text += "\r\n"
+            buffer.writeString(field.name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(field.value)
+            buffer.writeStaticString("\r\n")
         }
-        text += "\r\n"
+        buffer.writeStaticString("\r\n")
     }
 
     /// The size of the encoded header block in bytes (counted, not encoded).
@@ -195,17 +198,24 @@ extension NATSHeaders {
         else {
             throw .invalidHeaders("it does not end with an empty line (CRLF CRLF)", bytes: bytes)
         }
-        // The lines between the version and the final empty line; each ends with CRLF.
+        // The lines between the version and the final empty line, each ending with CRLF: the first is the
+        // status line, the others fields.
         let bodyEnd = count - 2
-        var lines: [Range<Int>] = []
+        var headers = NATSHeaders(reservingCapacity: 8)
         var lineStart = version.count
         var index = version.count
+        var isStatusLine = true
         while index < bodyEnd {
             if bytes[index] == cr {
                 guard index + 1 < bodyEnd, bytes[index + 1] == lf else {
                     throw .invalidHeaders("a CR is not followed by LF", bytes: bytes)
                 }
-                lines.append(lineStart..<index)
+                if isStatusLine {
+                    try decodeStatus(lineStart..<index, of: bytes, into: &headers)
+                    isStatusLine = false
+                } else {
+                    try decodeField(lineStart..<index, of: bytes, into: &headers)
+                }
                 index += 2
                 lineStart = index
             } else if bytes[index] == lf {
@@ -214,28 +224,32 @@ extension NATSHeaders {
                 index += 1
             }
         }
-        guard lineStart == bodyEnd, let statusLine = lines.first else {
+        guard lineStart == bodyEnd, !isStatusLine else {
             throw .invalidHeaders("the last header line does not end with CRLF", bytes: bytes)
         }
-        var headers = NATSHeaders()
-        try decodeStatus(statusLine, of: bytes, into: &headers)
-        for line in lines.dropFirst() {
-            guard let colon = line.first(where: { bytes[$0] == UInt8(ascii: ":") }) else {
-                throw .invalidHeaders("a line has no ':'", bytes: bytes)
-            }
-            let name = line.lowerBound..<colon
-            guard !name.isEmpty, name.allSatisfy({ isNameByte(bytes[$0]) }) else {
-                throw .invalidHeaders("a header name is empty or contains whitespace", bytes: bytes)
-            }
-            let value = trimmed(bytes, (colon + 1)..<line.upperBound)
-            guard let nameString = String(validating: UnsafeRawBufferPointer(rebasing: bytes[name]), as: UTF8.self),
-                let valueString = String(validating: UnsafeRawBufferPointer(rebasing: bytes[value]), as: UTF8.self)
-            else {
-                throw .invalidHeaders("a header line is not UTF-8", bytes: bytes)
-            }
-            headers.append(nameString, valueString)
-        }
         return headers
+    }
+
+    /// Parses a `Name: Value` line.
+    private static func decodeField(
+        _ line: Range<Int>,
+        of bytes: UnsafeRawBufferPointer,
+        into headers: inout NATSHeaders
+    ) throws(NATSProtocolError) {
+        guard let colon = line.first(where: { bytes[$0] == UInt8(ascii: ":") }) else {
+            throw .invalidHeaders("a line has no ':'", bytes: bytes)
+        }
+        let name = line.lowerBound..<colon
+        guard !name.isEmpty, name.allSatisfy({ isNameByte(bytes[$0]) }) else {
+            throw .invalidHeaders("a header name is empty or contains whitespace", bytes: bytes)
+        }
+        let value = trimmed(bytes, (colon + 1)..<line.upperBound)
+        guard let nameString = UTF8Text.string(UnsafeRawBufferPointer(rebasing: bytes[name])),
+            let valueString = UTF8Text.string(UnsafeRawBufferPointer(rebasing: bytes[value]))
+        else {
+            throw .invalidHeaders("a header line is not UTF-8", bytes: bytes)
+        }
+        headers.append(nameString, valueString)
     }
 
     /// Parses `[ <status>[ <description>]]` after `NATS/1.0`.
@@ -257,7 +271,7 @@ extension NATSHeaders {
         headers.status = code.reduce(0) { $0 * 10 + Int(bytes[$1] - UInt8(ascii: "0")) }
         let description = trimmed(bytes, codeEnd..<rest.upperBound)
         if !description.isEmpty {
-            guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[description]), as: UTF8.self) else {
+            guard let text = UTF8Text.string(UnsafeRawBufferPointer(rebasing: bytes[description])) else {
                 throw .invalidHeaders("the status description is not UTF-8", bytes: bytes)
             }
             headers.statusDescription = text

@@ -254,7 +254,7 @@ struct NATSProtocolParser {
     }
 
     private static func string(_ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
-        String(decoding: UnsafeRawBufferPointer(rebasing: line[range]), as: UTF8.self)
+        String(decoding: UnsafeRawBufferPointer(rebasing: line[range]).assumingMemoryBound(to: UInt8.self), as: UTF8.self)
     }
 
     /// A decimal number of at most 15 digits (sizes are bounded far below that).
