@@ -13,8 +13,10 @@ import struct Foundation.Date
 /// One runtime serves every subscriber of the group in the process, so that per-key order and the
 /// prefetch bounds are kept across them. It starts with the first subscriber and ends with the last.
 ///
-/// Tasks: one reads the pull inbox (one per epoch of the inbox: a seek replaces it), one runs the
-/// periodic maintenance. Neither blocks a thread; both end when the runtime closes.
+/// The pull inbox's messages are handled on the client's event loop as they arrive (short state changes;
+/// sends run in tasks). Tasks: one waits for the end of the pull inbox (one per epoch of the inbox: a seek
+/// replaces it), one runs the periodic maintenance. Neither blocks a thread; both end when the runtime
+/// closes.
 ///
 /// Closing returns everything held to the server in an order that lets JetStream redeliver it at once
 /// (see ``close(returning:)``).
@@ -74,15 +76,16 @@ final class GroupRuntime: Sendable {
             "\(inbox).>",
             // Pull requests bound what arrives; these limits only guard against a misbehaving server (what
             // they drop comes back after the ack deadline).
-            limits: NATSSubscriptionLimits(maximumMessages: 65_536, maximumBytes: 256 << 20)
+            limits: NATSSubscriptionLimits(maximumMessages: 65_536, maximumBytes: 256 << 20),
+            // Handled on the event loop as they arrive: a hop to a reader task per message would cost
+            // more than the state change.
+            onMessage: { [weak self] message in self?.receive(message, from: inbox) }
         )
-        // The reader ends with the subscription (after a seek replaced it, or after the close drained it).
+        // The reader waits for the end of the subscription (after a seek replaced it, or after the close
+        // drained it); the messages go to receive.
         let reader = Task { [weak self] in
             do {
-                for try await message in subscription {
-                    guard let self else { return }
-                    await self.receive(message, from: inbox)
-                }
+                for try await _ in subscription {}
             } catch {
                 self?.logger.error("the group's pull inbox failed", metadata: [LogKey.error: "\(error)"])
             }
@@ -374,13 +377,24 @@ final class GroupRuntime: Sendable {
 
     // MARK: Background work
 
-    private func receive(_ message: NATSMessage, from inbox: String) async {
+    /// Takes a message of the inbox, on the event loop: decoded, applied in one state change, members
+    /// woken; what must be sent or awaited (acknowledgements, pull requests, dead letters) runs in a task.
+    private func receive(_ message: NATSMessage, from inbox: String) {
         var effects = RuntimeEffects()
         // Parsed outside the lock: the consumer's takes and settlements need it meanwhile.
         let decoded = DecodedDelivery(message, settings: settings)
         let now = ContinuousClock.now
         let date = Date()
         let note = state.withLock { $0.receive(message, from: inbox, now: now, date: date, decoded: decoded, effects: &effects) }
+        for signal in effects.signals { signal.notify() }
+        effects.signals = []
+        guard note != nil || !effects.isEmpty else { return }
+        Task { await self.follow(note, effects: effects) }
+    }
+
+    /// Logs what a received message said and runs its effects.
+    private func follow(_ note: GroupRuntimeState.ReceiveNote?, effects: RuntimeEffects) async {
+        var effects = effects
         switch note {
         case .none:
             break

@@ -133,7 +133,9 @@ struct GroupRuntimeState {
 
     /// Wakes every member that could take a delivery.
     func wakeMembers(_ effects: inout RuntimeEffects) {
-        for member in members.values where member.hasRoom { effects.signals.append(member.signal) }
+        for member in members.values where member.hasRoom && !effects.signals.contains(where: { $0 === member.signal }) {
+            effects.signals.append(member.signal)
+        }
     }
 
     // MARK: Status bookkeeping

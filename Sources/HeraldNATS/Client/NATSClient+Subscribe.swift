@@ -18,13 +18,26 @@ extension NATSClient {
         queueGroup: String? = nil,
         limits: NATSSubscriptionLimits? = nil
     ) throws -> NATSSubscription {
+        try subscribe(subject, queueGroup: queueGroup, limits: limits, onMessage: nil)
+    }
+
+    /// Subscribes to `subject`; with `onMessage`, every message is handed to it on the event loop as it
+    /// arrives (it must not block) instead of being buffered, and the subscription's sequence only ends
+    /// (it yields nothing). For the client's own machinery, where a hop to a reader task per message
+    /// would cost more than the handling.
+    func subscribe(
+        _ subject: String,
+        queueGroup: String? = nil,
+        limits: NATSSubscriptionLimits?,
+        onMessage: (@Sendable (NATSMessage) -> Void)?
+    ) throws -> NATSSubscription {
         var command = ByteBuffer()
         try NATSClientCommand.subscribe(subject: subject, queueGroup: queueGroup, sid: 0).encode(into: &command)
         let limits = limits ?? options.subscriptionLimits
         guard limits.maximumMessages >= 1, limits.maximumBytes >= 1 else {
             throw NATSClientError.invalidArgument("limits", value: "\(limits)", rule: "must be positive")
         }
-        let buffer = SubscriptionBuffer(limits: limits)
+        let buffer = SubscriptionBuffer(limits: limits, handler: onMessage)
         let (sid, effects): (UInt64, Effects) = try state.withLock { state throws(NATSClientError) in
             if state.isClosed { throw state.closeError }
             if state.isDraining { throw .draining }

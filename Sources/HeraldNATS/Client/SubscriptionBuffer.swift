@@ -43,9 +43,14 @@ final class SubscriptionBuffer: Sendable {
     // and continuations are resumed after leaving it.
     private let state = Mutex(State())
 
-    /// Creates an empty buffer.
-    init(limits: NATSSubscriptionLimits) {
+    /// Handles each message as it is pushed instead of buffering it, when set.
+    private let handler: (@Sendable (NATSMessage) -> Void)?
+
+    /// Creates an empty buffer; with `handler`, messages go to it as they are pushed (on the pusher's
+    /// thread) and iterators only see the end.
+    init(limits: NATSSubscriptionLimits, handler: (@Sendable (NATSMessage) -> Void)? = nil) {
         self.limits = limits
+        self.handler = handler
     }
 
     /// Messages dropped because the buffer was full.
@@ -59,6 +64,11 @@ final class SubscriptionBuffer: Sendable {
 
     /// Hands `message` to a waiting iterator, buffers it, or drops it when the buffer is full.
     func push(_ message: NATSMessage) -> PushOutcome {
+        if let handler {
+            guard state.withLock({ $0.end == nil }) else { return .finished }
+            handler(message)
+            return .accepted
+        }
         let size = message.payload.readableBytes
         let (outcome, waiter): (PushOutcome, Waiter?) = state.withLock { state in
             guard state.end == nil else { return (.finished, nil) }

@@ -2,8 +2,8 @@ import NIOCore
 import Synchronization
 
 /// Collects the acknowledgements of pipelined publishes of one ``JetStream`` context on one inbox
-/// subscription (`<inbox>.*.*`, reply subjects `<inbox>.<batch>.<index>`), so that a batch costs one
-/// timer and one wait instead of one per message.
+/// subscription (`<inbox>.*.*`, reply subjects `<inbox>.<batch>.<index>`), handled on the event loop as
+/// they arrive, so that a batch costs one timer and one wait instead of one per message.
 ///
 /// Bounded by the batches in flight: each holds one result slot per message until it completes or its
 /// timeout fills the missing ones.
@@ -18,7 +18,9 @@ final class PubAckCollector: Sendable {
         var subjects: [String]
         var remaining: Int
         var continuation: CheckedContinuation<[Result<PubAck, any Error>], Never>?
-        var timer: Scheduled<Void>?
+        /// When the missing results fail with `requestTimeout`, once waited for.
+        var deadline: NIODeadline?
+        var timeout: Duration = .zero
     }
 
     private struct State {
@@ -26,6 +28,8 @@ final class PubAckCollector: Sendable {
         var subscription: NATSSubscription?
         var batches: [UInt64: Batch] = [:]
         var nextBatch: UInt64 = 0
+        /// Whether a sweep for expired batches is scheduled: one timer serves every batch waiting.
+        var sweepScheduled = false
     }
 
     // Mutex: publishers register batches, the reader task fills them; continuations resume outside it.
@@ -43,10 +47,13 @@ final class PubAckCollector: Sendable {
                 inbox = existing
             } else {
                 inbox = client.newInbox()
+                let prefix = inbox + "."
                 let subscription = try client.subscribe(
                     "\(inbox).*.*",
                     // Acknowledgements are small and bounded by the publishes in flight.
-                    limits: NATSSubscriptionLimits(maximumMessages: 1 << 20, maximumBytes: 256 << 20)
+                    limits: NATSSubscriptionLimits(maximumMessages: 1 << 20, maximumBytes: 256 << 20),
+                    // Handled on the event loop as they arrive: completing a batch is a short state change.
+                    onMessage: { [weak self] message in self?.receive(message, prefix: prefix) }
                 )
                 state.inbox = inbox
                 state.subscription = subscription
@@ -61,13 +68,9 @@ final class PubAckCollector: Sendable {
             return BatchStart(id: state.nextBatch, inbox: inbox)
         }
         if let started {
-            let prefix = start.inbox + "."
             Task { [weak self] in
-                // Ends when the client closes (the subscription finishes).
-                for try await message in started {
-                    guard let self else { return }
-                    self.receive(message, prefix: prefix)
-                }
+                // Ends when the client closes (the subscription finishes); the messages go to receive.
+                for try await _ in started {}
                 self?.reset()
             }
         }
@@ -88,9 +91,12 @@ final class PubAckCollector: Sendable {
     }
 
     private func receive(_ message: NATSMessage, prefix: String) {
-        guard message.subject.hasPrefix(prefix) else { return }
-        let tokens = message.subject.dropFirst(prefix.count).split(separator: ".")
-        guard tokens.count == 2, let id = UInt64(tokens[0]), let index = Int(tokens[1]) else { return }
+        guard let (id, index) = Self.slot(of: message.subject, prefix: prefix) else { return }
+        // The common reply (stored) needs no subject: one lock. Errors name the message's subject.
+        if message.status == nil, let ack = PubAck.fastParse(message.payload) {
+            complete(id, index: index, .success(ack))
+            return
+        }
         let subject = state.withLock { state -> String? in
             guard let batch = state.batches[id], batch.subjects.indices.contains(index) else { return nil }
             return batch.subjects[index]
@@ -105,8 +111,41 @@ final class PubAckCollector: Sendable {
         complete(id, index: index, result)
     }
 
+    /// The batch and index of a reply subject `<prefix><batch>.<index>`, read from its bytes.
+    static func slot(of subject: String, prefix: String) -> (id: UInt64, index: Int)? {
+        var subject = subject
+        return subject.withUTF8 { bytes -> (UInt64, Int)? in
+            let prefixCount = prefix.utf8.count
+            guard bytes.count > prefixCount, bytes.prefix(prefixCount).elementsEqual(prefix.utf8) else { return nil }
+            var id: UInt64 = 0
+            var index: UInt64 = 0
+            var digits = (id: 0, index: 0)
+            var inIndex = false
+            for byte in bytes[prefixCount...] {
+                if byte == UInt8(ascii: ".") {
+                    guard !inIndex else { return nil }
+                    inIndex = true
+                    continue
+                }
+                let digit = byte &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                if inIndex {
+                    guard digits.index < 18 else { return nil }
+                    index = index * 10 + UInt64(digit)
+                    digits.index += 1
+                } else {
+                    guard digits.id < 19 else { return nil }
+                    id = id * 10 + UInt64(digit)
+                    digits.id += 1
+                }
+            }
+            guard digits.id > 0, digits.index > 0 else { return nil }
+            return (id, Int(index))
+        }
+    }
+
     private func complete(_ id: UInt64, index: Int, _ result: Result<PubAck, any Error>) {
-        let finished = state.withLock { state -> (CheckedContinuation<[Result<PubAck, any Error>], Never>, [Result<PubAck, any Error>], Scheduled<Void>?)? in
+        let finished = state.withLock { state -> (CheckedContinuation<[Result<PubAck, any Error>], Never>, [Result<PubAck, any Error>])? in
             // Taken out of the dictionary so that updating its arrays does not copy them.
             guard var batch = state.batches.removeValue(forKey: id) else { return nil }
             guard batch.results.indices.contains(index), batch.results[index] == nil else {
@@ -119,10 +158,9 @@ final class PubAckCollector: Sendable {
                 state.batches[id] = batch
                 return nil
             }
-            return (continuation, batch.results.map { $0 ?? .failure(CancellationError()) }, batch.timer)
+            return (continuation, batch.results.map { $0 ?? .failure(CancellationError()) })
         }
-        if let (continuation, results, timer) = finished {
-            timer?.cancel()
+        if let (continuation, results) = finished {
             continuation.resume(returning: results)
         }
     }
@@ -130,30 +168,56 @@ final class PubAckCollector: Sendable {
     /// Waits for every result of a batch; those missing after `timeout` fail with `requestTimeout`.
     func results(of id: UInt64, timeout: Duration, client: NATSClient) async -> [Result<PubAck, any Error>] {
         await withCheckedContinuation { (continuation: CheckedContinuation<[Result<PubAck, any Error>], Never>) in
-            let ready = state.withLock { state -> [Result<PubAck, any Error>]? in
-                guard var batch = state.batches.removeValue(forKey: id) else { return [] }
+            let deadline = NIODeadline.now() + TimeAmount(timeout)
+            let (ready, scheduleSweep) = state.withLock { state -> ([Result<PubAck, any Error>]?, Bool) in
+                guard var batch = state.batches.removeValue(forKey: id) else { return ([], false) }
                 if batch.remaining == 0 {
-                    return batch.results.map { $0 ?? .failure(CancellationError()) }
+                    return (batch.results.map { $0 ?? .failure(CancellationError()) }, false)
                 }
                 batch.continuation = continuation
-                batch.timer = client.eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self] in
-                    self?.expire(id, timeout: timeout)
-                }
+                batch.deadline = deadline
+                batch.timeout = timeout
                 state.batches[id] = batch
-                return nil
+                guard !state.sweepScheduled else { return (nil, false) }
+                state.sweepScheduled = true
+                return (nil, true)
             }
             if let ready { continuation.resume(returning: ready) }
+            if scheduleSweep { schedule(sweepAt: deadline, on: client.eventLoop) }
         }
     }
 
-    private func expire(_ id: UInt64, timeout: Duration) {
-        let expired = state.withLock { state -> (CheckedContinuation<[Result<PubAck, any Error>], Never>?, [Result<PubAck, any Error>])? in
-            guard let batch = state.batches.removeValue(forKey: id) else { return nil }
-            let results = batch.results.enumerated().map { index, result in
-                result ?? .failure(NATSClientError.requestTimeout(subject: batch.subjects[index], timeout: timeout))
-            }
-            return (batch.continuation, results)
+    private func schedule(sweepAt deadline: NIODeadline, on eventLoop: any EventLoop) {
+        eventLoop.scheduleTask(deadline: deadline) { [weak self] in
+            self?.sweep(on: eventLoop)
         }
-        if let (continuation, results) = expired { continuation?.resume(returning: results) }
+    }
+
+    /// Fails what is missing of every batch past its deadline, and schedules the next sweep for the
+    /// earliest deadline left.
+    private func sweep(on eventLoop: any EventLoop) {
+        let now = NIODeadline.now()
+        let (expired, next) = state.withLock {
+            state -> ([(CheckedContinuation<[Result<PubAck, any Error>], Never>, [Result<PubAck, any Error>])], NIODeadline?) in
+            var expired: [(CheckedContinuation<[Result<PubAck, any Error>], Never>, [Result<PubAck, any Error>])] = []
+            var next: NIODeadline?
+            for (id, batch) in state.batches {
+                guard let deadline = batch.deadline else { continue }
+                guard deadline <= now else {
+                    next = min(next ?? deadline, deadline)
+                    continue
+                }
+                state.batches[id] = nil
+                guard let continuation = batch.continuation else { continue }
+                let results = batch.results.enumerated().map { index, result in
+                    result ?? .failure(NATSClientError.requestTimeout(subject: batch.subjects[index], timeout: batch.timeout))
+                }
+                expired.append((continuation, results))
+            }
+            state.sweepScheduled = next != nil
+            return (expired, next)
+        }
+        for (continuation, results) in expired { continuation.resume(returning: results) }
+        if let next { schedule(sweepAt: next, on: eventLoop) }
     }
 }
