@@ -48,7 +48,7 @@ enum CloudEventHeaders {
         var malformed = false
         for field in headers ?? NATSHeaders() {
             // Herald writes lower-case names; others may not.
-            let name = field.name.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) ? field.name.lowercased() : field.name
+            let name = field.name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? field.name.lowercased() : field.name
             if name == "content-type" {
                 contentTypeHeader = field.value
                 continue

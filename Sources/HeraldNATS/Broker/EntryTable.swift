@@ -6,14 +6,46 @@ struct EntryTable: Sequence {
     /// Entries whose status is ``EntryStatus/awaiting(_:)``.
     private(set) var awaitingCount = 0
 
-    /// The entry of `key`, if held.
+    /// The entry of `key`, if held. Setting moves the old entry out instead of copying it.
     subscript(key: MessageKey) -> Entry? {
         get { storage[key] }
         set {
-            if let old = storage[key], old.status.isAwaiting { awaitingCount -= 1 }
-            if let new = newValue, new.status.isAwaiting { awaitingCount += 1 }
-            storage[key] = newValue
+            let old: Entry?
+            if let newValue {
+                if newValue.status.isAwaiting { awaitingCount += 1 }
+                old = storage.updateValue(newValue, forKey: key)
+            } else {
+                old = storage.removeValue(forKey: key)
+            }
+            if let old, old.status.isAwaiting { awaitingCount -= 1 }
         }
+    }
+
+    /// Changes the entry of `key` in place (without copying it) and returns what `change` returns; `nil`
+    /// when none is held.
+    mutating func modify<Result>(_ key: MessageKey, _ change: (inout Entry) -> Result) -> Result? {
+        guard let index = storage.index(forKey: key) else { return nil }
+        let (wasAwaiting, result, isAwaiting) = Self.apply(change, to: &storage.values[index])
+        if wasAwaiting != isAwaiting { awaitingCount += isAwaiting ? 1 : -1 }
+        return result
+    }
+
+    private static func apply<Result>(_ change: (inout Entry) -> Result, to entry: inout Entry) -> (Bool, Result, Bool) {
+        let wasAwaiting = entry.status.isAwaiting
+        let result = change(&entry)
+        return (wasAwaiting, result, entry.status.isAwaiting)
+    }
+
+    /// Removes and returns the entry of `key` (moved out, not copied).
+    mutating func remove(_ key: MessageKey) -> Entry? {
+        guard let old = storage.removeValue(forKey: key) else { return nil }
+        if old.status.isAwaiting { awaitingCount -= 1 }
+        return old
+    }
+
+    /// Whether an entry of `key` is held.
+    func contains(_ key: MessageKey) -> Bool {
+        storage.index(forKey: key) != nil
     }
 
     /// Entries held.

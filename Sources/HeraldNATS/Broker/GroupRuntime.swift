@@ -266,15 +266,23 @@ final class GroupRuntime: Sendable {
         var effects = RuntimeEffects()
         let now = ContinuousClock.now
         let date = Date()
+        let confirmed = broker.options.confirmAcknowledgements
         let confirm: (replyTo: String, ack: JetStreamAck)? = state.withLock { state in
             if state.isClosed {
                 // The runtime returned its messages to the server; an acknowledgement still counts there.
-                if case .ack = settlement { return (replyTo, .ack) }
+                if case .ack = settlement {
+                    if !confirmed { state.unconfirmedAcks[token.partition.index] = replyTo }
+                    return (replyTo, .ack)
+                }
                 return nil
             }
             switch settlement {
             case .ack:
-                return state.acknowledge(token, replyTo: replyTo, now: now, effects: &effects).map { ($0, .ack) }
+                // Noted for the barrier in the same step (a barrier's confirmed acknowledgement of this very
+                // message covers it, whichever of the two is sent first).
+                guard let subject = state.acknowledge(token, replyTo: replyTo, now: now, effects: &effects) else { return nil }
+                if !confirmed { state.unconfirmedAcks[token.partition.index] = subject }
+                return (subject, .ack)
             case .nack(let retryAfter, let failure):
                 state.nack(token, retryAfter: retryAfter, failure: failure, now: now, date: date, effects: &effects)
             case .reject(let failure):
@@ -288,12 +296,7 @@ final class GroupRuntime: Sendable {
         await run(effects)
         if let confirm {
             do {
-                if broker.options.confirmAcknowledgements {
-                    try await jetStream.acknowledge(replyTo: confirm.replyTo, confirm.ack, confirmed: true)
-                } else {
-                    try await jetStream.acknowledge(replyTo: confirm.replyTo, confirm.ack)
-                    state.withLock { $0.unconfirmedAcks[token.partition.index] = confirm.replyTo }
-                }
+                try await jetStream.acknowledge(replyTo: confirm.replyTo, confirm.ack, confirmed: confirmed)
             } catch {
                 throw BrokerError.unavailable(
                     "the acknowledgement of offset \(token.offset) (partition \(token.partition)) of group '\(settings.group)' "
@@ -310,27 +313,29 @@ final class GroupRuntime: Sendable {
     func acknowledge(_ deliveries: [(token: DeliveryToken, replyTo: String)]) async throws {
         var effects = RuntimeEffects()
         let now = ContinuousClock.now
+        let confirmed = broker.options.confirmAcknowledgements
         let confirms: [(token: DeliveryToken, replyTo: String)] = state.withLock { state in
-            if state.isClosed {
-                // The runtime returned its messages to the server; acknowledgements still count there.
-                return deliveries
+            // The runtime may have returned its messages to the server; acknowledgements still count there.
+            let confirms =
+                state.isClosed
+                ? deliveries
+                : deliveries.compactMap { delivery in
+                    state.acknowledge(delivery.token, replyTo: delivery.replyTo, now: now, effects: &effects).map { (delivery.token, $0) }
+                }
+            // Noted for the barrier in the same step (see settle).
+            if !confirmed {
+                for confirm in confirms { state.unconfirmedAcks[confirm.token.partition.index] = confirm.replyTo }
             }
-            return deliveries.compactMap { delivery in
-                state.acknowledge(delivery.token, replyTo: delivery.replyTo, now: now, effects: &effects).map { (delivery.token, $0) }
-            }
+            return confirms
         }
         await run(effects)
         guard let last = confirms.last else { return }
         do {
             try await jetStream.acknowledge(replyTos: confirms.map(\.replyTo), .ack)
-            if broker.options.confirmAcknowledgements {
+            if confirmed {
                 var newest: [Int: String] = [:]
                 for confirm in confirms { newest[confirm.token.partition.index] = confirm.replyTo }
                 for replyTo in newest.values { try await jetStream.acknowledge(replyTo: replyTo, .ack, confirmed: true) }
-            } else {
-                state.withLock { state in
-                    for confirm in confirms { state.unconfirmedAcks[confirm.token.partition.index] = confirm.replyTo }
-                }
             }
         } catch {
             throw BrokerError.unavailable(

@@ -142,8 +142,15 @@ struct GroupRuntimeState {
 
     /// Changes an entry's status, keeping members' counts, busy keys and the ready queue in step.
     mutating func setStatus(_ key: MessageKey, _ status: EntryStatus) {
-        guard var entry = entries[key] else { return }
-        let old = entry.status
+        let perKey = settings.perKey
+        guard
+            let (old, partitionKey) = entries.modify(
+                key,
+                { entry -> (EntryStatus, String?) in
+                    defer { entry.status = status }
+                    return (entry.status, perKey ? entry.key : nil)
+                })
+        else { return }
         if case .handedOut(let member, _, _) = old { members[member]?.handedOut -= 1 }
         if case .handedOut(let member, _, let deadline) = status {
             members[member]?.handedOut += 1
@@ -151,18 +158,17 @@ struct GroupRuntimeState {
         }
         if case .ready = old, !isReady(status) { removeFromReady(key) }
         if case .ready = status, !isReady(old) { ready.append(key) }
-        if settings.perKey, let partitionKey = entry.key, old.blocksKey != status.blocksKey {
+        if let partitionKey, old.blocksKey != status.blocksKey {
             let reference = KeyReference(partition: key.partition, key: partitionKey)
             let count = (busyKeys[reference] ?? 0) + (status.blocksKey ? 1 : -1)
             busyKeys[reference] = count > 0 ? count : nil
         }
-        entry.status = status
-        entries[key] = entry
     }
 
-    /// Forgets an entry (settled, dead-lettered, returned or gone).
-    mutating func remove(_ key: MessageKey) {
-        guard let entry = entries[key] else { return }
+    /// Forgets an entry (settled, dead-lettered, returned or gone) and returns it.
+    @discardableResult
+    mutating func remove(_ key: MessageKey) -> Entry? {
+        guard let entry = entries.remove(key) else { return nil }
         switch entry.status {
         case .ready: removeFromReady(key)
         case .handedOut(let member, _, _): members[member]?.handedOut -= 1
@@ -173,7 +179,7 @@ struct GroupRuntimeState {
             let count = (busyKeys[reference] ?? 0) - 1
             busyKeys[reference] = count > 0 ? count : nil
         }
-        entries[key] = nil
+        return entry
     }
 
     private func isReady(_ status: EntryStatus) -> Bool {
@@ -315,14 +321,14 @@ struct GroupRuntimeState {
         let sequence = metadata.streamSequence
         knownLastSequence[partition] = max(knownLastSequence[partition], sequence + metadata.pending)
         let key = MessageKey(partition: partition, sequence: sequence)
-        if var entry = entries[key] {
+        let redelivered = entries.modify(key) { entry -> Bool in
             // A redelivery of a message held here (its ack-wait ran out): keep one copy.
             entry.replyTo = replyTo
             entry.latestDelivered = max(entry.latestDelivered, metadata.delivered)
             entry.lastTouch = now
-            entries[key] = entry
-            return nil
+            return true
         }
+        if redelivered == true { return nil }
         if let settled = recentlySettled[key] {
             // Settled already; the server sent a copy it had queued before the settlement reached it.
             effects.acks.append((replyTo, settled))
@@ -535,24 +541,25 @@ struct GroupRuntimeState {
     static let scanLimit = 10_000
 
     private mutating func handOut(_ key: MessageKey, to member: UInt64, now: ContinuousClock.Instant, date: Date) -> Handout? {
-        guard entries[key] != nil else { return nil }
+        guard entries.contains(key) else { return nil }
         nextDeliveryID &+= 1
         let deadline = now + settings.ackDeadline
         setStatus(key, .handedOut(member: member, deliveryID: nextDeliveryID, deadline: deadline))
-        guard var entry = entries[key] else { return nil }
-        entry.handOuts += 1
-        if entry.firstDeliveredAt == nil { entry.firstDeliveredAt = date }
-        entries[key] = entry
-        return Handout(
-            event: entry.event,
-            partition: Partition(key.partition),
-            offset: key.offset,
-            attempt: entry.attempt,
-            firstDeliveredAt: entry.firstDeliveredAt ?? date,
-            storedAt: entry.storedAt,
-            token: DeliveryToken(rawValue: nextDeliveryID, partition: Partition(key.partition), offset: key.offset, epoch: epochs[key.partition]),
-            replyTo: entry.replyTo
-        )
+        let token = DeliveryToken(rawValue: nextDeliveryID, partition: Partition(key.partition), offset: key.offset, epoch: epochs[key.partition])
+        return entries.modify(key) { entry in
+            entry.handOuts += 1
+            if entry.firstDeliveredAt == nil { entry.firstDeliveredAt = date }
+            return Handout(
+                event: entry.event,
+                partition: Partition(key.partition),
+                offset: key.offset,
+                attempt: entry.attempt,
+                firstDeliveredAt: entry.firstDeliveredAt ?? date,
+                storedAt: entry.storedAt,
+                token: token,
+                replyTo: entry.replyTo
+            )
+        }
     }
 
     /// Takes back deliveries a member's read-ahead held and never handed to the consumer: ready again, at
@@ -635,14 +642,14 @@ struct GroupRuntimeState {
     {
         guard isCurrent(token) else { return nil }
         let key = MessageKey(partition: token.partition.index, sequence: UInt64(token.offset.value + 1))
-        history[key] = nil
-        guard let entry = entries[key] else {
+        if !history.isEmpty { history[key] = nil }
+        guard let status = entries.modify(key, { $0.status }) else {
             // Returned to the server meanwhile: acknowledge it there.
             noteSettled(key, .ack)
             return replyTo
         }
-        if case .deadLettering = entry.status { return nil }
-        remove(key)
+        if case .deadLettering = status { return nil }
+        guard let entry = remove(key) else { return nil }
         noteSettled(key, .ack)
         wakeMembers(&effects)
         effects.pulls += planPulls(now: now)

@@ -166,7 +166,7 @@ extension NATSHeaders {
     }
 
     private static func isNameByte(_ byte: UInt8) -> Bool {
-        (0x21...0x7E).contains(byte) && byte != UInt8(ascii: ":")
+        byte >= 0x21 && byte <= 0x7E && byte != UInt8(ascii: ":")
     }
 
     private static func isLineBreak(_ byte: UInt8) -> Bool {
