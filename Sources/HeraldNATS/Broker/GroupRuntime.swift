@@ -79,7 +79,7 @@ final class GroupRuntime: Sendable {
             limits: NATSSubscriptionLimits(maximumMessages: 65_536, maximumBytes: 256 << 20),
             // Handled on the event loop as they arrive: a hop to a reader task per message would cost
             // more than the state change.
-            onMessage: { [weak self] message in self?.receive(message, from: inbox) }
+            onMessages: { [weak self] messages in self?.receive(messages, from: inbox) }
         )
         // The reader waits for the end of the subscription (after a seek replaced it, or after the close
         // drained it); the messages go to receive.
@@ -382,43 +382,52 @@ final class GroupRuntime: Sendable {
 
     // MARK: Background work
 
-    /// Takes a message of the inbox, on the event loop: decoded, applied in one state change, members
-    /// woken; what must be sent or awaited (acknowledgements, pull requests, dead letters) runs in a task.
-    private func receive(_ message: NATSMessage, from inbox: String) {
+    /// Takes messages of the inbox that arrived together, on the event loop: decoded, applied in one state
+    /// change, members woken; what must be sent or awaited (acknowledgements, pull requests, dead letters)
+    /// runs in a task.
+    private func receive(_ messages: [NATSMessage], from inbox: String) {
         var effects = RuntimeEffects()
         // Parsed outside the lock: the consumer's takes and settlements need it meanwhile.
-        let decoded = DecodedDelivery(message, settings: settings)
+        let decoded = messages.map { DecodedDelivery($0, settings: settings) }
         let now = ContinuousClock.now
         let date = Date()
-        let note = state.withLock { $0.receive(message, from: inbox, now: now, date: date, decoded: decoded, effects: &effects) }
+        let notes = state.withLock { state in
+            var notes: [GroupRuntimeState.ReceiveNote] = []
+            for (message, decoded) in zip(messages, decoded) {
+                if let note = state.receive(message, from: inbox, now: now, date: date, decoded: decoded, effects: &effects) {
+                    notes.append(note)
+                }
+            }
+            return notes
+        }
         for signal in effects.signals { signal.notify() }
         effects.signals = []
-        guard note != nil || !effects.isEmpty else { return }
-        Task { await self.follow(note, effects: effects) }
+        guard !notes.isEmpty || !effects.isEmpty else { return }
+        Task { await self.follow(notes, effects: effects) }
     }
 
-    /// Logs what a received message said and runs its effects.
-    private func follow(_ note: GroupRuntimeState.ReceiveNote?, effects: RuntimeEffects) async {
+    /// Logs what received messages said and runs their effects.
+    private func follow(_ notes: [GroupRuntimeState.ReceiveNote], effects: RuntimeEffects) async {
         var effects = effects
-        switch note {
-        case .none:
-            break
-        case .unexpected(let what)?:
-            logger.debug("ignored \(what)")
-        case .refused(let partition, let status, let description)?:
-            logger.warning(
-                "a pull request was refused; asking again",
-                metadata: [LogKey.partition: "\(partition)", "nats.status": "\(status) \(description ?? "")"]
-            )
-            try? await Task.sleep(for: .milliseconds(100))
-            effects.pulls += state.withLock { $0.planPulls(now: .now) }
-        case .consumerDeleted(let partition)?:
-            logger.warning(
-                "the group's consumer of a partition was deleted (a seek elsewhere, or an operator); what this process held of it is forgotten and pulled again",
-                metadata: [LogKey.partition: "\(partition)"]
-            )
-            await broker.ensureConsumer(settings: settings, partition: partition)
-            effects.pulls += state.withLock { $0.planPulls(now: .now) }
+        for note in notes {
+            switch note {
+            case .unexpected(let what):
+                logger.debug("ignored \(what)")
+            case .refused(let partition, let status, let description):
+                logger.warning(
+                    "a pull request was refused; asking again",
+                    metadata: [LogKey.partition: "\(partition)", "nats.status": "\(status) \(description ?? "")"]
+                )
+                try? await Task.sleep(for: .milliseconds(100))
+                effects.pulls += state.withLock { $0.planPulls(now: .now) }
+            case .consumerDeleted(let partition):
+                logger.warning(
+                    "the group's consumer of a partition was deleted (a seek elsewhere, or an operator); what this process held of it is forgotten and pulled again",
+                    metadata: [LogKey.partition: "\(partition)"]
+                )
+                await broker.ensureConsumer(settings: settings, partition: partition)
+                effects.pulls += state.withLock { $0.planPulls(now: .now) }
+            }
         }
         await run(effects)
     }

@@ -4,8 +4,11 @@ import NIOSSL
 
 /// Receives what happens on an established connection. Called on the connection's event loop.
 protocol NATSConnectionDelegate: AnyObject, Sendable {
-    /// A frame other than the `PING`s the handler answers itself arrived after the handshake.
+    /// A frame other than the `PING`s the handler answers itself, and other than messages, arrived after
+    /// the handshake.
     func connection(_ id: UInt64, received frame: NATSServerFrame)
+    /// Messages that arrived together (in one read, with no other frame between them), in order.
+    func connection(_ id: UInt64, receivedMessages messages: [NATSServerFrame.MessageFrame])
     /// The connection closed; `error` says why when known.
     func connection(_ id: UInt64, closedWith error: (any Error)?)
     /// The channel's writability changed.
@@ -68,13 +71,27 @@ final class NATSChannelHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         parser.append(unwrapInboundIn(data))
+        // Messages in a row go to the delegate together (one routing step for a read's burst); any other
+        // frame hands over those before it first, so the order of frames holds.
+        var messages: [NATSServerFrame.MessageFrame] = []
         do {
             while phase != .closed, let frame = try parser.next() {
+                if phase == .ready, case .message(let message) = frame {
+                    messages.append(message)
+                    continue
+                }
+                if !messages.isEmpty {
+                    delegate.connection(id, receivedMessages: messages)
+                    messages.removeAll(keepingCapacity: true)
+                }
                 try handle(frame, context: context)
             }
         } catch {
+            if !messages.isEmpty { delegate.connection(id, receivedMessages: messages) }
             fail(error, context: context)
+            return
         }
+        if !messages.isEmpty { delegate.connection(id, receivedMessages: messages) }
     }
 
     private func handle(_ frame: NATSServerFrame, context: ChannelHandlerContext) throws {

@@ -197,7 +197,7 @@ extension NATSClient: NATSConnectionDelegate {
     func connection(_ id: UInt64, received frame: NATSServerFrame) {
         switch frame {
         case .message(let message):
-            deliver(message)
+            deliver([message])
         case .pong:
             let effects: Effects = state.withLock { state in
                 var effects = Effects()
@@ -226,6 +226,10 @@ extension NATSClient: NATSConnectionDelegate {
         case .ok, .ping:
             break
         }
+    }
+
+    func connection(_ id: UInt64, receivedMessages messages: [NATSServerFrame.MessageFrame]) {
+        deliver(messages)
     }
 
     func connection(_ id: UInt64, closedWith error: (any Error)?) {

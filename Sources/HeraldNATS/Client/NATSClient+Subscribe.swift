@@ -18,18 +18,18 @@ extension NATSClient {
         queueGroup: String? = nil,
         limits: NATSSubscriptionLimits? = nil
     ) throws -> NATSSubscription {
-        try subscribe(subject, queueGroup: queueGroup, limits: limits, onMessage: nil)
+        try subscribe(subject, queueGroup: queueGroup, limits: limits, onMessages: nil)
     }
 
-    /// Subscribes to `subject`; with `onMessage`, every message is handed to it on the event loop as it
-    /// arrives (it must not block) instead of being buffered, and the subscription's sequence only ends
+    /// Subscribes to `subject`; with `onMessages`, messages are handed to it on the event loop as they
+    /// arrive (those of one read together, in order; it must not block) instead of being buffered, and the subscription's sequence only ends
     /// (it yields nothing). For the client's own machinery, where a hop to a reader task per message
     /// would cost more than the handling.
     func subscribe(
         _ subject: String,
         queueGroup: String? = nil,
         limits: NATSSubscriptionLimits?,
-        onMessage: (@Sendable (NATSMessage) -> Void)?
+        onMessages: (@Sendable ([NATSMessage]) -> Void)?
     ) throws -> NATSSubscription {
         var command = ByteBuffer()
         try NATSClientCommand.subscribe(subject: subject, queueGroup: queueGroup, sid: 0).encode(into: &command)
@@ -37,7 +37,7 @@ extension NATSClient {
         guard limits.maximumMessages >= 1, limits.maximumBytes >= 1 else {
             throw NATSClientError.invalidArgument("limits", value: "\(limits)", rule: "must be positive")
         }
-        let buffer = SubscriptionBuffer(limits: limits, handler: onMessage)
+        let buffer = SubscriptionBuffer(limits: limits, handler: onMessages)
         let (sid, effects): (UInt64, Effects) = try state.withLock { state throws(NATSClientError) in
             if state.isClosed { throw state.closeError }
             if state.isDraining { throw .draining }
@@ -75,41 +75,61 @@ extension NATSClient {
         effects.run()
     }
 
-    /// Routes a received message to its subscription or waiting request. Runs on the event loop.
-    func deliver(_ frame: NATSServerFrame.MessageFrame) {
-        let message = NATSMessage(
-            subject: frame.subject,
-            replyTo: frame.replyTo,
-            headers: frame.headers,
-            payload: frame.payload
-        )
-        let (effects, buffer, subject): (Effects, SubscriptionBuffer?, String) = state.withLock { state in
-            var effects = Effects()
-            guard var subscription = state.subscriptions[frame.sid] else { return (effects, nil, "") }
-            guard let buffer = subscription.buffer else {
-                completeRequest(message, state: &state, effects: &effects)
-                return (effects, nil, "")
+    /// Routes received messages (in order) to their subscriptions or waiting requests, in one step for
+    /// all of them; consecutive messages of a subscription with a handler reach it together. Runs on the
+    /// event loop.
+    func deliver(_ frames: [NATSServerFrame.MessageFrame]) {
+        let (effects, routed): (Effects, [(buffer: SubscriptionBuffer, sid: UInt64, subject: String, message: NATSMessage)]) =
+            state.withLock { state in
+                var effects = Effects()
+                var routed: [(buffer: SubscriptionBuffer, sid: UInt64, subject: String, message: NATSMessage)] = []
+                routed.reserveCapacity(frames.count)
+                for frame in frames {
+                    let message = NATSMessage(subject: frame.subject, replyTo: frame.replyTo, headers: frame.headers, payload: frame.payload)
+                    guard var subscription = state.subscriptions[frame.sid] else { continue }
+                    guard let buffer = subscription.buffer else {
+                        completeRequest(message, state: &state, effects: &effects)
+                        continue
+                    }
+                    subscription.delivered += 1
+                    if let maximum = subscription.maximumMessages, subscription.delivered >= maximum {
+                        state.subscriptions[frame.sid] = nil
+                        // Run after the pushes below: the message still reaches the buffer first.
+                        effects { buffer.finish() }
+                    } else {
+                        state.subscriptions[frame.sid] = subscription
+                    }
+                    routed.append((buffer, frame.sid, subscription.subject, message))
+                }
+                return (effects, routed)
             }
-            subscription.delivered += 1
-            if let maximum = subscription.maximumMessages, subscription.delivered >= maximum {
-                state.subscriptions[frame.sid] = nil
-                effects { buffer.finish() }
-            } else {
-                state.subscriptions[frame.sid] = subscription
+        var start = routed.startIndex
+        while start < routed.endIndex {
+            let buffer = routed[start].buffer
+            guard buffer.hasHandler else {
+                push(routed[start].message, to: buffer, sid: routed[start].sid, subject: routed[start].subject)
+                start += 1
+                continue
             }
-            return (effects, buffer, subscription.subject)
-        }
-        if let buffer, case .dropped(firstOfEpisode: true) = buffer.push(message) {
-            logger.warning(
-                "slow consumer: a NATS subscription's buffer is full, dropping new messages",
-                metadata: [
-                    "nats.subject": "\(subject)", "nats.sid": "\(frame.sid)",
-                    "nats.buffer.messages": "\(buffer.limits.maximumMessages)",
-                ]
-            )
-            emit(.slowConsumer(subject: subject, sid: frame.sid))
+            var end = start + 1
+            while end < routed.endIndex, routed[end].buffer === buffer { end += 1 }
+            _ = buffer.push(routed[start..<end].map(\.message))
+            start = end
         }
         effects.run()
+    }
+
+    /// Pushes a message into a buffer, reporting the first drop of an episode as a slow consumer.
+    private func push(_ message: NATSMessage, to buffer: SubscriptionBuffer, sid: UInt64, subject: String) {
+        guard case .dropped(firstOfEpisode: true) = buffer.push(message) else { return }
+        logger.warning(
+            "slow consumer: a NATS subscription's buffer is full, dropping new messages",
+            metadata: [
+                "nats.subject": "\(subject)", "nats.sid": "\(sid)",
+                "nats.buffer.messages": "\(buffer.limits.maximumMessages)",
+            ]
+        )
+        emit(.slowConsumer(subject: subject, sid: sid))
     }
 
     /// Hands an inbox message to the request whose token ends its subject.

@@ -43,12 +43,15 @@ final class SubscriptionBuffer: Sendable {
     // and continuations are resumed after leaving it.
     private let state = Mutex(State())
 
-    /// Handles each message as it is pushed instead of buffering it, when set.
-    private let handler: (@Sendable (NATSMessage) -> Void)?
+    /// Handles messages as they are pushed instead of buffering them, when set.
+    private let handler: (@Sendable ([NATSMessage]) -> Void)?
+
+    /// Whether messages go to a handler instead of the buffer.
+    var hasHandler: Bool { handler != nil }
 
     /// Creates an empty buffer; with `handler`, messages go to it as they are pushed (on the pusher's
     /// thread) and iterators only see the end.
-    init(limits: NATSSubscriptionLimits, handler: (@Sendable (NATSMessage) -> Void)? = nil) {
+    init(limits: NATSSubscriptionLimits, handler: (@Sendable ([NATSMessage]) -> Void)? = nil) {
         self.limits = limits
         self.handler = handler
     }
@@ -64,11 +67,7 @@ final class SubscriptionBuffer: Sendable {
 
     /// Hands `message` to a waiting iterator, buffers it, or drops it when the buffer is full.
     func push(_ message: NATSMessage) -> PushOutcome {
-        if let handler {
-            guard state.withLock({ $0.end == nil }) else { return .finished }
-            handler(message)
-            return .accepted
-        }
+        if handler != nil { return push([message]) }
         let size = message.payload.readableBytes
         let (outcome, waiter): (PushOutcome, Waiter?) = state.withLock { state in
             guard state.end == nil else { return (.finished, nil) }
@@ -92,6 +91,18 @@ final class SubscriptionBuffer: Sendable {
         }
         waiter?.continuation.resume(returning: message)
         return outcome
+    }
+
+    /// Hands `messages` to the handler together (one call), or pushes them one by one without one.
+    func push(_ messages: [NATSMessage]) -> PushOutcome {
+        guard let handler else {
+            var outcome = PushOutcome.accepted
+            for message in messages { outcome = push(message) }
+            return outcome
+        }
+        guard state.withLock({ $0.end == nil }) else { return .finished }
+        handler(messages)
+        return .accepted
     }
 
     /// Ends the stream: iterators get the buffered messages, then `error` (once) or the end.

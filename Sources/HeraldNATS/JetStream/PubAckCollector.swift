@@ -53,7 +53,7 @@ final class PubAckCollector: Sendable {
                     // Acknowledgements are small and bounded by the publishes in flight.
                     limits: NATSSubscriptionLimits(maximumMessages: 1 << 20, maximumBytes: 256 << 20),
                     // Handled on the event loop as they arrive: completing a batch is a short state change.
-                    onMessage: { [weak self] message in self?.receive(message, prefix: prefix) }
+                    onMessages: { [weak self] messages in self?.receive(messages, prefix: prefix) }
                 )
                 state.inbox = inbox
                 state.subscription = subscription
@@ -90,13 +90,31 @@ final class PubAckCollector: Sendable {
         complete(id, index: index, .failure(error))
     }
 
-    private func receive(_ message: NATSMessage, prefix: String) {
-        guard let (id, index) = Self.slot(of: message.subject, prefix: prefix) else { return }
-        // The common reply (stored) needs no subject: one lock. Errors name the message's subject.
-        if message.status == nil, let ack = PubAck.fastParse(message.payload) {
-            complete(id, index: index, .success(ack))
-            return
+    /// Takes replies that arrived together: the common reply (stored) is parsed before the lock and all
+    /// of them are applied in one step; any other reply is decoded with its message's subject (errors name
+    /// it).
+    private func receive(_ messages: [NATSMessage], prefix: String) {
+        var stored: [(id: UInt64, index: Int, ack: PubAck)] = []
+        stored.reserveCapacity(messages.count)
+        var others: [(id: UInt64, index: Int, message: NATSMessage)] = []
+        for message in messages {
+            guard let (id, index) = Self.slot(of: message.subject, prefix: prefix) else { continue }
+            if message.status == nil, let ack = PubAck.fastParse(message.payload) {
+                stored.append((id, index, ack))
+            } else {
+                others.append((id, index, message))
+            }
         }
+        if !stored.isEmpty {
+            let finished = state.withLock { state in
+                stored.compactMap { reply in Self.complete(reply.id, index: reply.index, .success(reply.ack), in: &state) }
+            }
+            for (continuation, results) in finished { continuation.resume(returning: results) }
+        }
+        for other in others { receive(other.message, id: other.id, index: other.index) }
+    }
+
+    private func receive(_ message: NATSMessage, id: UInt64, index: Int) {
         let subject = state.withLock { state -> String? in
             guard let batch = state.batches[id], batch.subjects.indices.contains(index) else { return nil }
             return batch.subjects[index]
@@ -145,24 +163,28 @@ final class PubAckCollector: Sendable {
     }
 
     private func complete(_ id: UInt64, index: Int, _ result: Result<PubAck, any Error>) {
-        let finished = state.withLock { state -> (CheckedContinuation<[Result<PubAck, any Error>], Never>, [Result<PubAck, any Error>])? in
-            // Taken out of the dictionary so that updating its arrays does not copy them.
-            guard var batch = state.batches.removeValue(forKey: id) else { return nil }
-            guard batch.results.indices.contains(index), batch.results[index] == nil else {
-                state.batches[id] = batch
-                return nil
-            }
-            batch.results[index] = result
-            batch.remaining -= 1
-            guard batch.remaining == 0, let continuation = batch.continuation else {
-                state.batches[id] = batch
-                return nil
-            }
-            return (continuation, batch.results.map { $0 ?? .failure(CancellationError()) })
-        }
-        if let (continuation, results) = finished {
+        if let (continuation, results) = state.withLock({ Self.complete(id, index: index, result, in: &$0) }) {
             continuation.resume(returning: results)
         }
+    }
+
+    /// Records one result; returns the batch's continuation and results when that completed it.
+    private static func complete(
+        _ id: UInt64, index: Int, _ result: Result<PubAck, any Error>, in state: inout State
+    ) -> (CheckedContinuation<[Result<PubAck, any Error>], Never>, [Result<PubAck, any Error>])? {
+        // Taken out of the dictionary so that updating its arrays does not copy them.
+        guard var batch = state.batches.removeValue(forKey: id) else { return nil }
+        guard batch.results.indices.contains(index), batch.results[index] == nil else {
+            state.batches[id] = batch
+            return nil
+        }
+        batch.results[index] = result
+        batch.remaining -= 1
+        guard batch.remaining == 0, let continuation = batch.continuation else {
+            state.batches[id] = batch
+            return nil
+        }
+        return (continuation, batch.results.map { $0 ?? .failure(CancellationError()) })
     }
 
     /// Waits for every result of a batch; those missing after `timeout` fail with `requestTimeout`.
