@@ -6,7 +6,8 @@ package enum PercentEncoding {
     /// Encodes `value` for a header.
     package static func encode(_ value: String) -> String {
         let utf8 = value.utf8
-        if !utf8.contains(where: needsEncoding) { return value }
+        let needed = utf8.withContiguousStorageIfAvailable { $0.contains(where: needsEncoding) } ?? utf8.contains(where: needsEncoding)
+        if !needed { return value }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count + 16)
         for byte in utf8 {
@@ -26,7 +27,9 @@ package enum PercentEncoding {
     /// valid UTF-8 (overlong forms included).
     package static func decode(_ value: String) -> String? {
         // Most values need nothing: a string is valid UTF-8 already.
-        if !value.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "\"") }) { return value }
+        let isSpecial = { (byte: UInt8) in byte == UInt8(ascii: "%") || byte == UInt8(ascii: "\"") }
+        let special = value.utf8.withContiguousStorageIfAvailable { $0.contains(where: isSpecial) } ?? value.utf8.contains(where: isSpecial)
+        if !special { return value }
         var source = Array(value.utf8)
         if source.count >= 2, source.first == UInt8(ascii: "\""), source.last == UInt8(ascii: "\"") {
             var unquoted: [UInt8] = []

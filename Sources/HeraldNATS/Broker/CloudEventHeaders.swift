@@ -47,13 +47,13 @@ enum CloudEventHeaders {
         var contentTypeHeader: String?
         var malformed = false
         for field in headers ?? NATSHeaders() {
-            // Herald writes lower-case names; others may not.
-            let name = field.name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? field.name.lowercased() : field.name
+            // Herald writes the names in lower case; others may not.
+            let name = Self.hasUppercase(field.name) ? field.name.lowercased() : field.name
             if name == "content-type" {
                 contentTypeHeader = field.value
                 continue
             }
-            guard name.utf8.starts(with: prefix.utf8) else { continue }
+            guard name.hasPrefix(prefix) else { continue }
             guard let value = PercentEncoding.decode(field.value) else {
                 malformed = true
                 continue
@@ -91,6 +91,12 @@ enum CloudEventHeaders {
             return event
         }
         return foreignEvent(payload: data, subject: subject, stream: stream, sequence: sequence, contentType: contentTypeHeader)
+    }
+
+    /// Whether `text` has an ASCII upper-case letter.
+    private static func hasUppercase(_ text: String) -> Bool {
+        let isUpper = { (byte: UInt8) in byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
+        return text.utf8.withContiguousStorageIfAvailable { $0.contains(where: isUpper) } ?? text.utf8.contains(where: isUpper)
     }
 
     /// The context attributes read from `ce-` headers, decoded.

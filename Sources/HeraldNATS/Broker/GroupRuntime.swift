@@ -391,20 +391,28 @@ final class GroupRuntime: Sendable {
         let decoded = messages.map { DecodedDelivery($0, settings: settings) }
         let now = ContinuousClock.now
         let date = Date()
-        let notes = state.withLock { state in
-            var notes: [GroupRuntimeState.ReceiveNote] = []
-            for (message, decoded) in zip(messages, decoded) {
-                if let note = state.receive(message, from: inbox, now: now, date: date, decoded: decoded, effects: &effects) {
-                    notes.append(note)
+        // A few at a time: the consumer's settlements wait for the lock meanwhile.
+        var notes: [GroupRuntimeState.ReceiveNote] = []
+        var start = messages.startIndex
+        while start < messages.endIndex {
+            let end = min(start + Self.receiveChunk, messages.endIndex)
+            state.withLock { state in
+                for index in start..<end {
+                    if let note = state.receive(messages[index], from: inbox, now: now, date: date, decoded: decoded[index], effects: &effects) {
+                        notes.append(note)
+                    }
                 }
             }
-            return notes
+            start = end
         }
         for signal in effects.signals { signal.notify() }
         effects.signals = []
         guard !notes.isEmpty || !effects.isEmpty else { return }
         Task { await self.follow(notes, effects: effects) }
     }
+
+    /// The most inbox messages applied under one hold of the lock.
+    static let receiveChunk = 16
 
     /// Logs what received messages said and runs their effects.
     private func follow(_ notes: [GroupRuntimeState.ReceiveNote], effects: RuntimeEffects) async {

@@ -20,8 +20,15 @@ extension NATSClient {
         headers: NATSHeaders? = nil,
         replyTo: String? = nil
     ) async throws {
-        let bytes = try encodePublish(subject, payload: payload, headers: headers, replyTo: replyTo)
-        try await enqueue(bytes) { _, _ in }
+        var bytes = ByteBuffer()
+        try encodePublish(subject, payload: payload, headers: headers, replyTo: replyTo, into: &bytes, limit: .max)
+        let size = try NATSClientCommand.messageSize(headers: headers, payload: payload)
+        // The server's max_payload is checked under the lock the message is queued with (one lock per
+        // publish: acknowledgements are published one by one).
+        try await enqueue(bytes) { state, _ throws(NATSClientError) in
+            let limit = state.info?.maxPayload ?? NATSServerInfo.defaultMaxPayload
+            guard size <= limit else { throw .payloadTooLarge(subject: subject, size: size, limit: limit) }
+        }
     }
 
     /// Publishes several messages without headers or reply subjects, queued together in one step (one lock,

@@ -14,13 +14,16 @@ public enum JetStreamAck: Sendable, Hashable {
     /// The payload sent to the ack subject.
     var payload: ByteBuffer {
         switch self {
-        case .ack: ByteBuffer(string: "+ACK")
+        case .ack: Self.ackPayload
         case .nak(let delay?) where delay > .zero: ByteBuffer(string: "-NAK {\"delay\": \(delay.jetStreamNanoseconds)}")
         case .nak: ByteBuffer(string: "-NAK")
         case .inProgress: ByteBuffer(string: "+WPI")
         case .term: ByteBuffer(string: "+TERM")
         }
     }
+
+    /// `+ACK`, made once: it is sent for every message consumed (a copy shares the bytes).
+    private static let ackPayload = ByteBuffer(string: "+ACK")
 
     /// The verb's name, for messages.
     var name: String {

@@ -112,6 +112,8 @@ enum NATSClientCommand {
 
     /// Non-empty, and no byte is whitespace or a control character.
     private static func isToken(_ text: String) -> Bool {
-        !text.isEmpty && !text.utf8.contains { $0 <= 0x20 || $0 == 0x7F }
+        let isSeparator = { (byte: UInt8) in byte <= 0x20 || byte == 0x7F }
+        let found = text.utf8.withContiguousStorageIfAvailable { $0.contains(where: isSeparator) } ?? text.utf8.contains(where: isSeparator)
+        return !text.isEmpty && !found
     }
 }
