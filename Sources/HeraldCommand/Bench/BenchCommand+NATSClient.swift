@@ -1,4 +1,6 @@
 import Foundation
+import HeraldNATS
+import NIOCore
 
 extension BenchCommand {
     /// Runs the NATS C client's workload (``NATSClientReference``) with this run's sizes; `nil`, with the
@@ -16,9 +18,50 @@ extension BenchCommand {
         }
     }
 
-    /// Herald's NATS figures beside the C client's, as ratios.
+    /// Runs Herald's NATS scenarios and (unless `--no-nats-reference`) the C client's `--nats-rounds` times,
+    /// alternating; returns the median of every figure (latencies: the round with the median p99) and each
+    /// round's figures.
+    func runNATSRounds(
+        url: String, payload: ByteBuffer
+    ) async throws -> (
+        results: [BenchResult], latencies: [(String, LatencyScenario.Result)], reference: NATSClientReference.Figures?, rounds: [NATSRound]
+    ) {
+        let factory = BrokerFactory(label: "NATS JetStream") {
+            try await NATSRun(url: url, label: "HERALD_BENCH").connect(logger: Self.silent)
+        } close: { broker in
+            if let broker = broker as? NATSBroker { await NATSRun.finish(broker) }
+        }
+        var rounds: [NATSRound] = []
+        for _ in 0..<natsRounds {
+            var round = NATSRound()
+            round.herald = try await publishThenConsume(factory, payload: payload)
+            round.herald.append(try await concurrentSinglePublishes(factory, payload: payload, publishers: 4))
+            if latencyRate > 0 { round.latencies = try await measureLatency(factory) }
+            if natsReference {
+                round.client = runNATSClientReference(url: url)
+                if round.client == nil { break }
+            }
+            rounds.append(round)
+        }
+        var results = NATSRound.median(rounds.map(\.herald))
+        var latencies = NATSRound.median(rounds.map(\.latencies))
+        let clients = rounds.compactMap(\.client)
+        var reference: NATSClientReference.Figures?
+        if !clients.isEmpty {
+            var figures = NATSClientReference.Figures()
+            for row in NATSRound.median(clients.map { Array($0.throughput.values) }) { figures.throughput[row.scenario] = row }
+            figures.latency = NATSRound.median(clients.compactMap { $0.latency.map { [("client", $0)] } }).first?.1
+            results += figures.throughput.values.sorted { $0.scenario < $1.scenario }
+            if let latency = figures.latency { latencies.append(("NATS C client: push consumer, acking each", latency)) }
+            reference = figures
+        }
+        return (results, latencies, reference, rounds)
+    }
+
+    /// Herald's NATS figures beside the C client's, as ratios (of the medians, with each round's ratio when
+    /// there were several).
     func printNATSClientComparison(
-        _ results: [BenchResult], latencies: [(String, LatencyScenario.Result)], reference: NATSClientReference.Figures
+        _ results: [BenchResult], latencies: [(String, LatencyScenario.Result)], reference: NATSClientReference.Figures, rounds: [NATSRound]
     ) {
         let pairs: [(herald: String, client: String, what: String)] = [
             ("publish, batches of \(batch)", "publish-async", "async publish, \(4_000) acks pending, Herald's headers"),
@@ -33,19 +76,35 @@ extension BenchCommand {
             guard let herald = results.first(where: { $0.scenario == "NATS JetStream: \(pair.herald)" }),
                 let client = reference.throughput[pair.client]
             else { continue }
+            let perRound = rounds.compactMap { round -> String? in
+                guard let herald = round.herald.first(where: { $0.scenario == "NATS JetStream: \(pair.herald)" }),
+                    let client = round.client?.throughput[pair.client]
+                else { return nil }
+                return String(format: "%.2f", herald.eventsPerSecond / max(client.eventsPerSecond, 1))
+            }
             rows.append([
                 pair.herald, String(format: "%.0f", herald.eventsPerSecond), pair.what, String(format: "%.0f", client.eventsPerSecond),
                 String(format: "%.2f", herald.eventsPerSecond / max(client.eventsPerSecond, 1)),
+                perRound.count > 1 ? perRound.joined(separator: " ") : "",
             ])
         }
         if let herald = latencies.first(where: { $0.0 == "NATS JetStream" })?.1, let client = reference.latency {
+            let perRound = rounds.compactMap { round -> String? in
+                guard let herald = round.latencies.first(where: { $0.0 == "NATS JetStream" })?.1 else { return nil }
+                return String(format: "%.1f", herald.p99.millisecondsValue)
+            }
             rows.append([
                 "end-to-end p99 at \(latencyRate)/s", String(format: "%.2f ms", herald.p99.millisecondsValue), "push consumer, ack each",
                 String(format: "%.2f ms", client.p99.millisecondsValue),
                 String(format: "%.2f", herald.p99.millisecondsValue / max(client.p99.millisecondsValue, 0.001)),
+                perRound.count > 1 ? "Herald p99 ms: " + perRound.joined(separator: " ") : "",
             ])
         }
         print("")
-        print(TextTable(header: ["Herald on NATS", "events/s", "NATS C client, same server", "events/s", "ratio"], rows: rows).render())
+        if rounds.count > 1 { print("medians of \(rounds.count) rounds, Herald and the C client alternating") }
+        print(
+            TextTable(header: ["Herald on NATS", "events/s", "NATS C client, same server", "events/s", "ratio", "ratio per round"], rows: rows)
+                .render()
+        )
     }
 }

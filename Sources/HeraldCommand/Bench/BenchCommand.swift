@@ -102,6 +102,12 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var natsReference = true
 
+    @Option(
+        help:
+            "With --nats: run Herald's NATS scenarios and the C client's this many times, alternating, and report the median of each figure (one run on a shared machine varies by a fifth)."
+    )
+    var natsRounds = 1
+
     @Option(help: "The C source of the NATS client reference.")
     var natsReferenceSource = NATSClientReference.defaultSource
 
@@ -139,6 +145,7 @@ struct BenchCommand: AsyncParsableCommand {
         if let postgres {
             do { _ = try PostgresURL(postgres) } catch { throw ValidationError("--postgres: \(error)") }
         }
+        guard natsRounds >= 1 else { throw ValidationError("--nats-rounds must be at least 1") }
         guard events > 0, singleEvents >= 4, size >= 0, partitions > 0, batch > 0, prefetch > 0 else {
             throw ValidationError("--events, --partitions, --batch and --prefetch must be positive, --single-events at least 4, --size not negative")
         }
@@ -173,6 +180,7 @@ struct BenchCommand: AsyncParsableCommand {
         var latencies: [(String, LatencyScenario.Result)] = []
         var postgresReference: [BenchResult] = []
         var natsClientFigures: NATSClientReference.Figures?
+        var natsRounds: [NATSRound] = []
         let reference: BenchResult
         switch broker {
         case .memory:
@@ -226,23 +234,11 @@ struct BenchCommand: AsyncParsableCommand {
                     try? await store.deleteEverything()
                     await store.close()
                 }
-                let factory = BrokerFactory(label: "NATS JetStream") {
-                    try await NATSRun(url: nats, label: "HERALD_BENCH").connect(logger: Self.silent)
-                } close: { broker in
-                    if let broker = broker as? NATSBroker { await NATSRun.finish(broker) }
-                }
-                results += try await publishThenConsume(factory, payload: payload)
-                results.append(try await concurrentSinglePublishes(factory, payload: payload, publishers: 4))
-                if latencyRate > 0 {
-                    latencies += try await measureLatency(factory)
-                }
-                if natsReference {
-                    natsClientFigures = runNATSClientReference(url: nats)
-                    if let figures = natsClientFigures {
-                        results += figures.throughput.values.sorted { $0.scenario < $1.scenario }
-                        if let latency = figures.latency { latencies.append(("NATS C client: push consumer, acking each", latency)) }
-                    }
-                }
+                let rounds = try await runNATSRounds(url: nats, payload: payload)
+                results += rounds.results
+                latencies += rounds.latencies
+                natsClientFigures = rounds.reference
+                natsRounds = rounds.rounds
             }
             if let postgres {
                 let url = try PostgresURL(postgres)
@@ -292,7 +288,7 @@ struct BenchCommand: AsyncParsableCommand {
         )
         print("\n\(reference.scenario)")
         printComparison(results, with: "NATS JetStream")
-        if let natsClientFigures { printNATSClientComparison(results, latencies: latencies, reference: natsClientFigures) }
+        if let natsClientFigures { printNATSClientComparison(results, latencies: latencies, reference: natsClientFigures, rounds: natsRounds) }
         printEventStoreComparison(results)
         printPostgresComparison(results, reference: postgresReference)
         if !latencies.isEmpty {
@@ -417,10 +413,10 @@ struct BenchCommand: AsyncParsableCommand {
         print(TextTable(header: ["PostgreSQL broker", "events/s", "plain SQL on the same server", "events/s", "ratio"], rows: rows).render())
     }
 
-    private static let silent = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let silent = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// The end-to-end row and the publish-acknowledged row of one backend.
-    private func measureLatency(_ factory: BrokerFactory) async throws -> [(String, LatencyScenario.Result)] {
+    func measureLatency(_ factory: BrokerFactory) async throws -> [(String, LatencyScenario.Result)] {
         let broker = try await factory.make()
         let result = try await LatencyScenario(rate: latencyRate, seconds: latencySeconds, size: size, partitions: partitions).run(on: broker)
         await factory.close(broker)
@@ -454,7 +450,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// Publishes every event in batches, then consumes and acks them all with one group.
-    private func publishThenConsume(_ factory: BrokerFactory, payload: ByteBuffer) async throws -> [BenchResult] {
+    func publishThenConsume(_ factory: BrokerFactory, payload: ByteBuffer) async throws -> [BenchResult] {
         let broker = try await factory.make()
         try await makeTopic(broker, "bench-batched")
         let clock = ContinuousClock()
@@ -555,7 +551,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// Four publishers, one event per call.
-    private func concurrentSinglePublishes(_ factory: BrokerFactory, payload: ByteBuffer, publishers: Int) async throws -> BenchResult {
+    func concurrentSinglePublishes(_ factory: BrokerFactory, payload: ByteBuffer, publishers: Int) async throws -> BenchResult {
         let broker = try await factory.make()
         try await makeTopic(broker, "bench-single")
         let share = (broker is InMemoryBroker ? events : singleEvents) / publishers
