@@ -49,7 +49,10 @@ extension BenchCommand {
         var reference: NATSClientReference.Figures?
         if !clients.isEmpty {
             var figures = NATSClientReference.Figures()
-            for row in NATSRound.median(clients.map { Array($0.throughput.values) }) { figures.throughput[row.scenario] = row }
+            for key in clients[0].throughput.keys {
+                let rows = clients.compactMap { $0.throughput[key] }.sorted { $0.eventsPerSecond < $1.eventsPerSecond }
+                figures.throughput[key] = rows[rows.count / 2]
+            }
             figures.latency = NATSRound.median(clients.compactMap { $0.latency.map { [("client", $0)] } }).first?.1
             results += figures.throughput.values.sorted { $0.scenario < $1.scenario }
             if let latency = figures.latency { latencies.append(("NATS C client: push consumer, acking each", latency)) }

@@ -265,7 +265,6 @@ final class GroupRuntime: Sendable {
     func settle(_ token: DeliveryToken, _ settlement: Settlement, replyTo: String) async throws {
         var effects = RuntimeEffects()
         let now = ContinuousClock.now
-        let date = Date()
         let confirmed = broker.options.confirmAcknowledgements
         let confirm: (replyTo: String, ack: JetStreamAck)? = state.withLock { state in
             if state.isClosed {
@@ -283,10 +282,11 @@ final class GroupRuntime: Sendable {
                 guard let subject = state.acknowledge(token, replyTo: replyTo, now: now, effects: &effects) else { return nil }
                 if !confirmed { state.unconfirmedAcks[token.partition.index] = subject }
                 return (subject, .ack)
+            // The wall clock only for failures (their times are recorded).
             case .nack(let retryAfter, let failure):
-                state.nack(token, retryAfter: retryAfter, failure: failure, now: now, date: date, effects: &effects)
+                state.nack(token, retryAfter: retryAfter, failure: failure, now: now, date: Date(), effects: &effects)
             case .reject(let failure):
-                state.reject(token, failure: failure, now: now, date: date, effects: &effects)
+                state.reject(token, failure: failure, now: now, date: Date(), effects: &effects)
             }
             return nil
         }

@@ -244,7 +244,9 @@ struct GroupRuntimeState {
         // Each partition needs a request waiting or its new messages would not be seen, so the hard cap is
         // at least the partition count (when the prefetch is smaller).
         var free = max(limit, settings.partitions) - entries.count - requested
-        guard free > 0 else { return [] }
+        // Nothing to ask for unless a partition has no request waiting or a chunk's worth is free (the
+        // common case after each settlement: return before building anything).
+        guard free > 0, free >= max(1, limit / 4) || pulls.contains(where: \.isEmpty) else { return [] }
         let idle = pulls.indices.filter { pulls[$0].isEmpty }
         var issues: [PullIssue] = []
         func issue(_ partition: Int, _ batch: Int) {
@@ -512,21 +514,20 @@ struct GroupRuntimeState {
         var index = ready.startIndex
         while index < ready.endIndex, scanned < Self.scanLimit {
             let key = ready[index]
-            guard let entry = entries[key] else {
+            // Only the partition key is read here (no copy of the entry).
+            let perKey = settings.perKey
+            guard let partitionKey = entries.modify(key, { perKey ? $0.key : nil }) else {
                 ready.remove(at: index)
                 continue
             }
             if key.sequence < knownFirstSequence[key.partition] {
                 // Discarded by the stream's retention meanwhile.
-                remove(key)
+                if let entry = remove(key) { effects.acks.append((entry.replyTo, .ack)) }
                 noteSettled(key, .ack)
-                effects.acks.append((entry.replyTo, .ack))
                 effects.missed.append((key.partition, 1))
                 continue
             }
-            if settings.perKey, let partitionKey = entry.key,
-                busyKeys[KeyReference(partition: key.partition, key: partitionKey)] != nil
-            {
+            if let partitionKey, busyKeys[KeyReference(partition: key.partition, key: partitionKey)] != nil {
                 index = ready.index(after: index)
                 scanned += 1
                 continue

@@ -71,12 +71,16 @@ public struct JetStreamMessageMetadata: Sendable, Hashable {
         var ends = InlineArray<12, Int>(repeating: 0)
         var count = 0
         var tokenStart = 0
-        for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: ".") {
-            guard count < starts.count else { return nil }
-            starts[count] = tokenStart
-            ends[count] = index
-            count += 1
-            tokenStart = index + 1
+        var index = 0
+        while index <= bytes.count {
+            if index == bytes.count || bytes[index] == UInt8(ascii: ".") {
+                guard count < starts.count else { return nil }
+                starts[count] = tokenStart
+                ends[count] = index
+                count += 1
+                tokenStart = index + 1
+            }
+            index += 1
         }
         func token(_ index: Int) -> UnsafeRawBufferPointer {
             UnsafeRawBufferPointer(rebasing: bytes[starts[index]..<ends[index]])

@@ -249,9 +249,9 @@ extension NATSHeaders {
             throw .invalidHeaders("a header name is empty or contains whitespace", bytes: bytes)
         }
         let value = trimmed(bytes, (colon + 1)..<line.upperBound)
-        guard let nameString = UTF8Text.string(UnsafeRawBufferPointer(rebasing: bytes[name])),
-            let valueString = UTF8Text.string(UnsafeRawBufferPointer(rebasing: bytes[value]))
-        else {
+        // The name's bytes are printable ASCII (checked above): no UTF-8 validation needed.
+        let nameString = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[name]).assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+        guard let valueString = UTF8Text.string(UnsafeRawBufferPointer(rebasing: bytes[value])) else {
             throw .invalidHeaders("a header line is not UTF-8", bytes: bytes)
         }
         headers.append(nameString, valueString)

@@ -151,7 +151,7 @@ struct NATSProtocolParser {
     }
 
     private static func parseMessage(
-        _ fields: [Range<Int>],
+        _ fields: LineFields,
         headers: Bool,
         line: UnsafeRawBufferPointer,
         limits: Limits
@@ -238,10 +238,28 @@ struct NATSProtocolParser {
         return true
     }
 
+    /// The blank-separated fields of a control line: the ranges of the first ``capacity`` (no message
+    /// has more) and how many there are, without allocating.
+    struct LineFields {
+        /// The most fields kept (`HMSG` has five).
+        static let capacity = 6
+        private var ranges = InlineArray<6, Range<Int>>(repeating: 0..<0)
+        /// How many fields the line has (possibly more than are kept).
+        private(set) var count = 0
+
+        /// The range of field `index` (below ``capacity`` and ``count``).
+        subscript(index: Int) -> Range<Int> { ranges[index] }
+
+        /// Adds the next field (kept while there is room; counted anyway).
+        mutating func append(_ range: Range<Int>) {
+            if count < Self.capacity { ranges[count] = range }
+            count += 1
+        }
+    }
+
     /// The ranges of the blank-separated fields of `line` after `start`.
-    private static func fields(_ line: UnsafeRawBufferPointer, from start: Int) -> [Range<Int>] {
-        var ranges: [Range<Int>] = []
-        ranges.reserveCapacity(5)
+    private static func fields(_ line: UnsafeRawBufferPointer, from start: Int) -> LineFields {
+        var ranges = LineFields()
         var index = start
         while index < line.count {
             while index < line.count, isBlank(line[index]) { index += 1 }
