@@ -6,8 +6,7 @@ package enum PercentEncoding {
     /// Encodes `value` for a header.
     package static func encode(_ value: String) -> String {
         let utf8 = value.utf8
-        let needed = utf8.withContiguousStorageIfAvailable { $0.contains(where: needsEncoding) } ?? utf8.contains(where: needsEncoding)
-        if !needed { return value }
+        if !value.utf8Contains(where: needsEncoding) { return value }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count + 16)
         for byte in utf8 {
@@ -28,8 +27,7 @@ package enum PercentEncoding {
     package static func decode(_ value: String) -> String? {
         // Most values need nothing: a string is valid UTF-8 already.
         let isSpecial = { (byte: UInt8) in byte == UInt8(ascii: "%") || byte == UInt8(ascii: "\"") }
-        let special = value.utf8.withContiguousStorageIfAvailable { $0.contains(where: isSpecial) } ?? value.utf8.contains(where: isSpecial)
-        if !special { return value }
+        if !value.utf8Contains(where: isSpecial) { return value }
         var source = Array(value.utf8)
         if source.count >= 2, source.first == UInt8(ascii: "\""), source.last == UInt8(ascii: "\"") {
             var unquoted: [UInt8] = []

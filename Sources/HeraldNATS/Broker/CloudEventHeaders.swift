@@ -96,7 +96,7 @@ enum CloudEventHeaders {
     /// Whether `text` has an ASCII upper-case letter.
     private static func hasUppercase(_ text: String) -> Bool {
         let isUpper = { (byte: UInt8) in byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
-        return text.utf8.withContiguousStorageIfAvailable { $0.contains(where: isUpper) } ?? text.utf8.contains(where: isUpper)
+        return text.utf8Contains(where: isUpper)
     }
 
     /// The context attributes read from `ce-` headers, decoded.

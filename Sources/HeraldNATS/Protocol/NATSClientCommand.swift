@@ -1,3 +1,4 @@
+import Herald
 import NIOCore
 
 /// One command the client sends to the server, and its encoding.
@@ -113,7 +114,6 @@ enum NATSClientCommand {
     /// Non-empty, and no byte is whitespace or a control character.
     private static func isToken(_ text: String) -> Bool {
         let isSeparator = { (byte: UInt8) in byte <= 0x20 || byte == 0x7F }
-        let found = text.utf8.withContiguousStorageIfAvailable { $0.contains(where: isSeparator) } ?? text.utf8.contains(where: isSeparator)
-        return !text.isEmpty && !found
+        return !text.isEmpty && !text.utf8Contains(where: isSeparator)
     }
 }

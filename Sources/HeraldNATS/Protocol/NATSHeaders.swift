@@ -1,3 +1,4 @@
+import Herald
 import NIOCore
 
 /// The headers of a NATS message: an ordered list of `Name: Value` fields in which a name may repeat,
@@ -149,25 +150,20 @@ extension NATSHeaders {
             throw .invalidHeaderField(statusDescription, reason: "status description contains CR or LF")
         }
         for field in fields {
-            if field.name.isEmpty || Self.contains(field.name, where: { !Self.isNameByte($0) }) {
+            if field.name.isEmpty || field.name.utf8Contains(where: { !Self.isNameByte($0) }) {
                 throw .invalidHeaderField(
                     field.name,
                     reason: "name '\(field.name)' is invalid: it must be non-empty printable ASCII without ':' "
                         + "or whitespace"
                 )
             }
-            if Self.contains(field.value, where: Self.isLineBreak) {
+            if field.value.utf8Contains(where: Self.isLineBreak) {
                 throw .invalidHeaderField(
                     field.value,
                     reason: "value of '\(field.name)' contains CR or LF; encode the value first"
                 )
             }
         }
-    }
-
-    /// Whether a byte of `text` matches, read from its contiguous UTF-8 when it has it.
-    private static func contains(_ text: String, where matches: (UInt8) -> Bool) -> Bool {
-        text.utf8.withContiguousStorageIfAvailable { $0.contains(where: matches) } ?? text.utf8.contains(where: matches)
     }
 
     private static func isNameByte(_ byte: UInt8) -> Bool {

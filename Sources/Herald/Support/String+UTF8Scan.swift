@@ -1,0 +1,7 @@
+extension String {
+    /// Whether a UTF-8 byte of the string matches, scanning its contiguous storage when it has one (native
+    /// strings do): much faster than iterating the UTF-8 view on hot paths.
+    package func utf8Contains(where matches: (UInt8) -> Bool) -> Bool {
+        utf8.withContiguousStorageIfAvailable { $0.contains(where: matches) } ?? utf8.contains(where: matches)
+    }
+}
