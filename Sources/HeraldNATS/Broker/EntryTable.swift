@@ -10,14 +10,12 @@ struct EntryTable: Sequence {
     subscript(key: MessageKey) -> Entry? {
         get { storage[key] }
         set {
-            let old: Entry?
-            if let newValue {
-                if newValue.status.isAwaiting { awaitingCount += 1 }
-                old = storage.updateValue(newValue, forKey: key)
-            } else {
-                old = storage.removeValue(forKey: key)
+            guard let newValue else {
+                _ = remove(key)
+                return
             }
-            if let old, old.status.isAwaiting { awaitingCount -= 1 }
+            if newValue.status.isAwaiting { awaitingCount += 1 }
+            if let old = storage.updateValue(newValue, forKey: key), old.status.isAwaiting { awaitingCount -= 1 }
         }
     }
 

@@ -21,8 +21,7 @@ extension NATSClient {
         replyTo: String? = nil
     ) async throws {
         var bytes = ByteBuffer()
-        try encodePublish(subject, payload: payload, headers: headers, replyTo: replyTo, into: &bytes, limit: .max)
-        let size = try NATSClientCommand.messageSize(headers: headers, payload: payload)
+        let size = try encodePublish(subject, payload: payload, headers: headers, replyTo: replyTo, into: &bytes, limit: .max)
         // The server's max_payload is checked under the lock the message is queued with (one lock per
         // publish: acknowledgements are published one by one).
         try await enqueue(bytes) { state, _ throws(NATSClientError) in
@@ -87,8 +86,9 @@ extension NATSClient {
         return bytes
     }
 
-    /// Appends a publish to `bytes` if its size is within `limit` (the server's `max_payload`); on error
-    /// nothing is appended.
+    /// Appends a publish to `bytes` if its size is within `limit` (the server's `max_payload`) and returns
+    /// that size (headers plus payload); on error nothing is appended.
+    @discardableResult
     func encodePublish(
         _ subject: String,
         payload: ByteBuffer,
@@ -96,7 +96,7 @@ extension NATSClient {
         replyTo: String?,
         into bytes: inout ByteBuffer,
         limit: Int
-    ) throws {
+    ) throws -> Int {
         let start = bytes.writerIndex
         try NATSClientCommand.publish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
             .encode(into: &bytes)
@@ -105,6 +105,7 @@ extension NATSClient {
             bytes.moveWriterIndex(to: start)
             throw NATSClientError.payloadTooLarge(subject: subject, size: size, limit: limit)
         }
+        return size
     }
 
     /// The server's `max_payload` (the default until it said).

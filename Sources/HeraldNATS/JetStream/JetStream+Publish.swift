@@ -79,7 +79,7 @@ extension JetStream {
             }
             start = end
         }
-        return await collector.results(of: batch.id, timeout: options.requestTimeout, client: client)
+        return await collector.results(of: batch.id, client: client)
     }
 
     /// Messages of a publish batch queued together.

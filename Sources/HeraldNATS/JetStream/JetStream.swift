@@ -29,12 +29,13 @@ public final class JetStream: Sendable {
     /// The API prefix and timeouts.
     public let options: JetStreamOptions
     /// The acknowledgements of pipelined publishes.
-    let collector = PubAckCollector()
+    let collector: PubAckCollector
 
     /// A context on `client`.
     public init(client: NATSClient, options: JetStreamOptions = JetStreamOptions()) {
         self.client = client
         self.options = options
+        self.collector = PubAckCollector(timeout: options.requestTimeout)
     }
 
     /// The full subject of an API endpoint, such as `$JS.API.STREAM.INFO.ORDERS`.

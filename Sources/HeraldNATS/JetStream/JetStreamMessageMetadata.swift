@@ -99,9 +99,9 @@ public struct JetStreamMessageMetadata: Sendable, Hashable {
         default:
             return nil
         }
-        guard let delivered = number(token(first + 2)), let streamSequence = number(token(first + 3)),
-            let consumerSequence = number(token(first + 4)), let nanoseconds = number(token(first + 5)),
-            let pending = number(token(first + 6)), delivered <= UInt64(Int.max), nanoseconds <= UInt64(Int64.max),
+        guard let delivered = ASCIIDecimal.parse(token(first + 2)), let streamSequence = ASCIIDecimal.parse(token(first + 3)),
+            let consumerSequence = ASCIIDecimal.parse(token(first + 4)), let nanoseconds = ASCIIDecimal.parse(token(first + 5)),
+            let pending = ASCIIDecimal.parse(token(first + 6)), delivered <= UInt64(Int.max), nanoseconds <= UInt64(Int64.max),
             !token(first).isEmpty, !token(first + 1).isEmpty
         else { return nil }
         return JetStreamMessageMetadata(
@@ -120,20 +120,5 @@ public struct JetStreamMessageMetadata: Sendable, Hashable {
     /// A token as a string (the subject came from a `String`, so it is valid UTF-8).
     private static func text(_ bytes: UnsafeRawBufferPointer) -> String {
         String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// A decimal number of 1 to 20 digits that fits in `UInt64`.
-    private static func number(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
-        guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
-        var value: UInt64 = 0
-        for byte in bytes {
-            let digit = byte &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
-            let (sum, carry) = shifted.addingReportingOverflow(UInt64(digit))
-            guard !overflow, !carry else { return nil }
-            value = sum
-        }
-        return value
     }
 }

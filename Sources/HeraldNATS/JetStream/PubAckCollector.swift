@@ -20,7 +20,6 @@ final class PubAckCollector: Sendable {
         var continuation: CheckedContinuation<[Result<PubAck, any Error>], Never>?
         /// When the missing results fail with `requestTimeout`, once waited for.
         var deadline: NIODeadline?
-        var timeout: Duration = .zero
     }
 
     private struct State {
@@ -35,7 +34,14 @@ final class PubAckCollector: Sendable {
     // Mutex: publishers register batches, the reader task fills them; continuations resume outside it.
     private let state = Mutex(State())
 
-    init() {}
+    /// How long a batch waits for its acknowledgements (after its last send).
+    let timeout: Duration
+
+    /// A collector whose batches wait `timeout`. One timeout for all is what lets one sweep timer serve
+    /// them: deadlines come in the order batches start waiting.
+    init(timeout: Duration) {
+        self.timeout = timeout
+    }
 
     /// Registers a batch of `count` messages, subscribing the inbox on first use.
     func begin(count: Int, subjects: [String], jetStream: JetStream) throws -> BatchStart {
@@ -135,29 +141,10 @@ final class PubAckCollector: Sendable {
         return subject.withUTF8 { bytes -> (UInt64, Int)? in
             let prefixCount = prefix.utf8.count
             guard bytes.count > prefixCount, bytes.prefix(prefixCount).elementsEqual(prefix.utf8) else { return nil }
-            var id: UInt64 = 0
-            var index: UInt64 = 0
-            var digits = (id: 0, index: 0)
-            var inIndex = false
-            for byte in bytes[prefixCount...] {
-                if byte == UInt8(ascii: ".") {
-                    guard !inIndex else { return nil }
-                    inIndex = true
-                    continue
-                }
-                let digit = byte &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                if inIndex {
-                    guard digits.index < 18 else { return nil }
-                    index = index * 10 + UInt64(digit)
-                    digits.index += 1
-                } else {
-                    guard digits.id < 19 else { return nil }
-                    id = id * 10 + UInt64(digit)
-                    digits.id += 1
-                }
-            }
-            guard digits.id > 0, digits.index > 0 else { return nil }
+            let rest = bytes[prefixCount...]
+            guard let dot = rest.firstIndex(of: UInt8(ascii: ".")), let id = ASCIIDecimal.parse(rest[..<dot]),
+                let index = ASCIIDecimal.parse(rest[(dot + 1)...]), index <= UInt64(Int.max)
+            else { return nil }
             return (id, Int(index))
         }
     }
@@ -188,7 +175,7 @@ final class PubAckCollector: Sendable {
     }
 
     /// Waits for every result of a batch; those missing after `timeout` fail with `requestTimeout`.
-    func results(of id: UInt64, timeout: Duration, client: NATSClient) async -> [Result<PubAck, any Error>] {
+    func results(of id: UInt64, client: NATSClient) async -> [Result<PubAck, any Error>] {
         await withCheckedContinuation { (continuation: CheckedContinuation<[Result<PubAck, any Error>], Never>) in
             let deadline = NIODeadline.now() + TimeAmount(timeout)
             let (ready, scheduleSweep) = state.withLock { state -> ([Result<PubAck, any Error>]?, Bool) in
@@ -198,7 +185,6 @@ final class PubAckCollector: Sendable {
                 }
                 batch.continuation = continuation
                 batch.deadline = deadline
-                batch.timeout = timeout
                 state.batches[id] = batch
                 guard !state.sweepScheduled else { return (nil, false) }
                 state.sweepScheduled = true
@@ -232,7 +218,7 @@ final class PubAckCollector: Sendable {
                 state.batches[id] = nil
                 guard let continuation = batch.continuation else { continue }
                 let results = batch.results.enumerated().map { index, result in
-                    result ?? .failure(NATSClientError.requestTimeout(subject: batch.subjects[index], timeout: batch.timeout))
+                    result ?? .failure(NATSClientError.requestTimeout(subject: batch.subjects[index], timeout: timeout))
                 }
                 expired.append((continuation, results))
             }
