@@ -56,10 +56,15 @@ struct GroupRuntimeStateTests {
         let event = try Event(id: "e\(sequence)", source: "/test", type: "t.v1", subject: key)
         return NATSMessage(
             subject: "herald.t.\(partition)",
-            replyTo: "$JS.ACK.S_\(partition).g.\(delivered).\(sequence).\(sequence).1763900000000000000.\(pending)",
+            replyTo: ackSubject(sequence, partition: partition, delivered: delivered, pending: pending),
             headers: CloudEventHeaders.headers(for: event),
             payload: ByteBuffer()
         )
+    }
+
+    /// The ack subject of ``message(_:partition:delivered:pending:key:)``.
+    private func ackSubject(_ sequence: UInt64, partition: Int = 0, delivered: Int = 1, pending: UInt64 = 0) -> String {
+        "$JS.ACK.S_\(partition).g.\(delivered).\(sequence).\(sequence).1763900000000000000.\(pending)"
     }
 
     private func receive(_ state: inout GroupRuntimeState, _ message: NATSMessage) -> RuntimeEffects {
@@ -144,7 +149,7 @@ struct GroupRuntimeStateTests {
         _ = receive(&state, try message(1))
         let delivery = try #require(take(&state, 1))
         var effects = RuntimeEffects()
-        _ = state.acknowledge(delivery.token, replyTo: delivery.replyTo, now: .now, effects: &effects)
+        _ = state.acknowledge(delivery.token, now: .now, effects: &effects)
         var closing = RuntimeEffects()
         let closed = state.close(effects: &closing)
         #expect(closed)
@@ -171,7 +176,7 @@ struct GroupRuntimeStateTests {
         _ = receive(&state, try message(1))
         let delivery = try #require(take(&state, 1))
         var effects = RuntimeEffects()
-        _ = state.acknowledge(delivery.token, replyTo: delivery.replyTo, now: .now, effects: &effects)
+        _ = state.acknowledge(delivery.token, now: .now, effects: &effects)
         // A redelivery the server had queued before the ack reached it: acknowledged again, dropped.
         let late = receive(&state, try message(1, delivered: 2))
         #expect(late.acks.map(\.ack) == [.ack])
@@ -214,7 +219,7 @@ struct GroupRuntimeStateTests {
         let again = try #require(take(&state, 2))
         #expect(again.offset == 0 && again.attempt == 2)
         #expect(take(&state, 1) == nil)
-        #expect(state.acknowledge(again.token, replyTo: again.replyTo, now: .now, effects: &effects) == again.replyTo)
+        #expect(state.acknowledge(again.token, now: .now, effects: &effects) == ackSubject(1))
         #expect(take(&state, 1)?.offset == 1)
     }
 
@@ -235,8 +240,35 @@ struct GroupRuntimeStateTests {
         // Giving back a stale or settled token changes nothing.
         state.giveBack([first.token], effects: &effects)
         #expect(take(&state, 1) == nil)
-        #expect(state.acknowledge(again.token, replyTo: again.replyTo, now: .now, effects: &effects) == again.replyTo)
+        #expect(state.acknowledge(again.token, now: .now, effects: &effects) == ackSubject(1))
         #expect(take(&state, 1)?.offset == 1)
+    }
+
+    @Test("an acknowledgement after the message went back to the server, or after the close, goes to its remembered ack subject")
+    func acknowledgementAfterReturn() throws {
+        var state = state(settings(), members: [(1, 10)])
+        _ = receive(&state, try message(1))
+        _ = receive(&state, try message(2, delivered: 3))
+        let first = try #require(take(&state, 1))
+        let second = try #require(take(&state, 1))
+        var effects = RuntimeEffects()
+        // Nacked (returned to the server), then acknowledged late by the same token: it still counts there.
+        state.nack(first.token, retryAfter: .zero, failure: nil, now: .now, date: Date(), effects: &effects)
+        #expect(state.entries.count == 1)
+        let late = state.acknowledge(first.token, now: .now, effects: &effects)
+        #expect(late == ackSubject(1))
+        // A copy the server sent meanwhile is acknowledged again, not handed out.
+        #expect(receive(&state, try message(1, delivered: 2)).acks.map(\.ack) == [.ack])
+        // The close returns the held message; its acknowledgement afterwards goes to the server too.
+        var closing = RuntimeEffects()
+        let closed = state.close(effects: &closing)
+        #expect(closed)
+        let afterClose = state.acknowledge(second.token, now: .now, effects: &effects)
+        #expect(afterClose == ackSubject(2, delivered: 3))
+        // A message never held here is not acknowledged by guesswork.
+        let unknown = DeliveryToken(rawValue: 99, partition: Partition(0), offset: Offset(40), epoch: 0)
+        let guessed = state.acknowledge(unknown, now: .now, effects: &effects)
+        #expect(guessed == nil)
     }
 
     @Test("a seek makes held deliveries stale: settling them does nothing")
@@ -246,7 +278,7 @@ struct GroupRuntimeStateTests {
         let delivery = try #require(take(&state, 1))
         _ = state.pause(partitions: [0])
         var effects = RuntimeEffects()
-        #expect(state.acknowledge(delivery.token, replyTo: delivery.replyTo, now: .now, effects: &effects) == nil)
+        #expect(state.acknowledge(delivery.token, now: .now, effects: &effects) == nil)
         state.nack(delivery.token, retryAfter: .zero, failure: nil, now: .now, date: Date(), effects: &effects)
         #expect(effects.acks.isEmpty && state.entries.isEmpty)
         // Messages of the old inbox are ignored after the seek.
@@ -282,7 +314,7 @@ struct GroupRuntimeStateTests {
         #expect(job.deadLetter.failure == DeliveryFailure(errorType: "B", message: "two"))
         #expect(job.deadLetter.attempts == 2 && job.deadLetter.originOffset == 4 && job.deadLetter.group == "g")
         #expect(job.deadLetter.firstFailureAt <= job.deadLetter.lastFailureAt)
-        #expect(state.finishDeadLetter(job, stored: true, now: .now, effects: &effects) == second.replyTo)
+        #expect(state.finishDeadLetter(job, stored: true, now: .now, effects: &effects) == ackSubject(5, delivered: 2))
         #expect(state.entries.isEmpty)
         // Delivered past the maximum elsewhere: dead-lettered on arrival.
         let arrival = receive(&state, try message(9, delivered: 3))

@@ -474,7 +474,8 @@ struct BenchCommand: AsyncParsableCommand {
         )
         let consumeStart = clock.now
         var consumed = 0
-        while consumed < events, let delivery = try await subscription.next() {
+        let total = events
+        while consumed < total, let delivery = try await subscription.next() {
             try await delivery.ack()
             consumed += 1
         }

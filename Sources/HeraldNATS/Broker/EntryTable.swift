@@ -41,6 +41,25 @@ struct EntryTable: Sequence {
         return old
     }
 
+    /// What ``remove(_:unless:)`` found.
+    enum Removal {
+        /// No entry of the key is held.
+        case absent
+        /// The entry is held and stays (the condition kept it).
+        case kept
+        /// The entry, removed.
+        case removed(Entry)
+    }
+
+    /// Removes the entry of `key` unless `keep` says to keep it, with one lookup.
+    mutating func remove(_ key: MessageKey, unless keep: (Entry) -> Bool) -> Removal {
+        guard let index = storage.index(forKey: key) else { return .absent }
+        if keep(storage.values[index]) { return .kept }
+        let old = storage.remove(at: index).value
+        if old.status.isAwaiting { awaitingCount -= 1 }
+        return .removed(old)
+    }
+
     /// Whether an entry of `key` is held.
     func contains(_ key: MessageKey) -> Bool {
         storage.index(forKey: key) != nil
@@ -71,6 +90,12 @@ extension EntryStatus {
     /// Whether the entry waits for a local redelivery.
     var isAwaiting: Bool {
         if case .awaiting = self { return true }
+        return false
+    }
+
+    /// Whether the entry is being moved to the dead-letter topic.
+    var isDeadLettering: Bool {
+        if case .deadLettering = self { return true }
         return false
     }
 }

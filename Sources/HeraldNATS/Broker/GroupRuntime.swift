@@ -124,7 +124,7 @@ final class GroupRuntime: Sendable {
         drainingForShutdown.store(true, ordering: .relaxed)
         let signals = state.withLock { state -> [AsyncSignal] in
             for id in state.members.keys { state.drain(id) }
-            return state.members.values.map(\.signal)
+            return state.members.values.map { $0.signal }
         }
         for signal in signals { signal.notify() }
     }
@@ -191,7 +191,7 @@ final class GroupRuntime: Sendable {
         if connected { await dropPullRequests(of: effects.acks) }
         await run(effects)
         let history = state.withLock { state in
-            GroupHistory(entries: state.history, order: state.historyOrder, settled: state.recentlySettled, settledOrder: state.recentOrder)
+            GroupHistory(entries: state.history, order: state.historyOrder, settled: state.settled)
         }
         broker.runtimeClosed(self, history: history)
     }
@@ -257,43 +257,41 @@ final class GroupRuntime: Sendable {
             firstDeliveredAt: handout.firstDeliveredAt,
             storedAt: handout.storedAt,
             token: handout.token,
-            acknowledger: NATSDeliveryHandle(runtime: self, replyTo: handout.replyTo)
+            // The runtime itself: no object per delivery.
+            acknowledger: self
         )
     }
 
-    /// Applies a settlement from one of the group's deliveries.
-    func settle(_ token: DeliveryToken, _ settlement: Settlement, replyTo: String) async throws {
+    /// Applies a settlement from one of the group's deliveries. The ack subject is the one this runtime
+    /// holds for the message, or remembers after returning it to the server (an acknowledgement still
+    /// counts there, also after the runtime closed).
+    func settle(_ token: DeliveryToken, _ settlement: Settlement) async throws {
         var effects = RuntimeEffects()
         let now = ContinuousClock.now
         let confirmed = broker.options.confirmAcknowledgements
         let confirm: (replyTo: String, ack: JetStreamAck)? = state.withLock { state in
-            if state.isClosed {
-                // The runtime returned its messages to the server; an acknowledgement still counts there.
-                if case .ack = settlement {
-                    if !confirmed { state.unconfirmedAcks[token.partition.index] = replyTo }
-                    return (replyTo, .ack)
-                }
-                return nil
-            }
             switch settlement {
             case .ack:
                 // Noted for the barrier in the same step (a barrier's confirmed acknowledgement of this very
                 // message covers it, whichever of the two is sent first).
-                guard let subject = state.acknowledge(token, replyTo: replyTo, now: now, effects: &effects) else { return nil }
+                guard let subject = state.acknowledge(token, now: now, effects: &effects) else { return nil }
                 if !confirmed { state.unconfirmedAcks[token.partition.index] = subject }
                 return (subject, .ack)
-            // The wall clock only for failures (their times are recorded).
+            // The wall clock only for failures (their times are recorded); a closed runtime returned its
+            // messages to the server already.
             case .nack(let retryAfter, let failure):
-                state.nack(token, retryAfter: retryAfter, failure: failure, now: now, date: Date(), effects: &effects)
+                if !state.isClosed {
+                    state.nack(token, retryAfter: retryAfter, failure: failure, now: now, date: Date(), effects: &effects)
+                }
             case .reject(let failure):
-                state.reject(token, failure: failure, now: now, date: Date(), effects: &effects)
+                if !state.isClosed { state.reject(token, failure: failure, now: now, date: Date(), effects: &effects) }
             }
             return nil
         }
         // Wake members and request more before waiting for the server.
         let deadLetters = effects.deadLetters
         effects.deadLetters = []
-        await run(effects)
+        if !effects.isEmpty { await run(effects) }
         if let confirm {
             do {
                 try await jetStream.acknowledge(replyTo: confirm.replyTo, confirm.ack, confirmed: confirmed)
@@ -307,31 +305,29 @@ final class GroupRuntime: Sendable {
         for job in deadLetters { await deadLetter(job) }
     }
 
-    /// Acknowledges several of the group's deliveries (`replyTo` their ack subjects) with one state change
-    /// and one write of their `+ACK`s; with ``NATSBrokerOptions/confirmAcknowledgements``, waits until the
-    /// server confirmed the last of each partition (a consumer applies acknowledgements in order).
-    func acknowledge(_ deliveries: [(token: DeliveryToken, replyTo: String)]) async throws {
+    /// Acknowledges several of the group's deliveries with one state change and one write of their
+    /// `+ACK`s; with ``NATSBrokerOptions/confirmAcknowledgements``, waits until the server confirmed the
+    /// last of each partition (a consumer applies acknowledgements in order).
+    func acknowledge(_ tokens: [DeliveryToken]) async throws {
         var effects = RuntimeEffects()
         let now = ContinuousClock.now
         let confirmed = broker.options.confirmAcknowledgements
         let confirms: [(token: DeliveryToken, replyTo: String)] = state.withLock { state in
-            // The runtime may have returned its messages to the server; acknowledgements still count there.
-            let confirms =
-                state.isClosed
-                ? deliveries
-                : deliveries.compactMap { delivery in
-                    state.acknowledge(delivery.token, replyTo: delivery.replyTo, now: now, effects: &effects).map { (delivery.token, $0) }
-                }
+            var confirms: [(token: DeliveryToken, replyTo: String)] = []
+            confirms.reserveCapacity(tokens.count)
+            for token in tokens {
+                if let replyTo = state.acknowledge(token, now: now, effects: &effects) { confirms.append((token, replyTo)) }
+            }
             // Noted for the barrier in the same step (see settle).
             if !confirmed {
                 for confirm in confirms { state.unconfirmedAcks[confirm.token.partition.index] = confirm.replyTo }
             }
             return confirms
         }
-        await run(effects)
+        if !effects.isEmpty { await run(effects) }
         guard let last = confirms.last else { return }
         do {
-            try await jetStream.acknowledge(replyTos: confirms.map(\.replyTo), .ack)
+            try await jetStream.acknowledge(replyTos: confirms.map { $0.replyTo }, .ack)
             if confirmed {
                 var newest: [Int: String] = [:]
                 for confirm in confirms { newest[confirm.token.partition.index] = confirm.replyTo }
@@ -535,17 +531,10 @@ final class GroupRuntime: Sendable {
         }
     }
 
-    /// Settles the delivery `token` names by the token alone (the ack subject is the one this runtime holds
-    /// for it); a delivery this runtime does not hold in the token's epoch changes nothing.
-    func settle(_ token: DeliveryToken, _ settlement: Settlement) async throws {
-        guard let replyTo = state.withLock({ $0.replyTo(of: token) }) else { return }
-        try await settle(token, settlement, replyTo: replyTo)
-    }
-
     /// This runtime's members, by id.
     var memberFigures: [(id: UInt64, prefetch: Int, inFlight: Int, isDraining: Bool)] {
         state.withLock { state in
-            state.members.sorted { $0.key < $1.key }.map { ($0.key, $0.value.prefetch, $0.value.handedOut, $0.value.isDraining) }
+            state.members.all.sorted { $0.0 < $1.0 }.map { ($0.0, $0.1.prefetch, $0.1.handedOut, $0.1.isDraining) }
         }
     }
 

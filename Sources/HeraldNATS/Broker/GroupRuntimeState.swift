@@ -19,7 +19,7 @@ struct GroupRuntimeState {
     var epochs: [UInt64]
     var isClosed = false
     var isPaused = false
-    var members: [UInt64: RuntimeMember] = [:]
+    var members = RuntimeMembers()
     var entries = EntryTable()
     /// Entries with status ``EntryStatus/ready``, in arrival order.
     var ready = Deque<MessageKey>()
@@ -47,18 +47,18 @@ struct GroupRuntimeState {
     /// covered by a barrier (see ``GroupRuntime/barrier()``).
     var unconfirmedAcks: [Int: String] = [:]
     /// Messages settled lately and how: a copy the server still sends (a redelivery it queued before the
-    /// settlement reached it) is settled again and dropped instead of handed out twice. The newest
-    /// ``recentLimit`` are kept.
-    var recentlySettled: [MessageKey: JetStreamAck] = [:]
-    var recentOrder = Deque<MessageKey>()
-    static let recentLimit = 4_096
+    /// settlement reached it) is settled again and dropped instead of handed out twice.
+    var settled: SettledMemory
 
     init(settings: GroupRuntimeSettings, history: GroupHistory? = nil) {
         self.settings = settings
         self.history = history?.entries ?? [:]
         self.historyOrder = history?.order ?? []
-        self.recentlySettled = history?.settled ?? [:]
-        self.recentOrder = history?.settledOrder ?? []
+        if let settled = history?.settled, settled.partitions == settings.partitions {
+            self.settled = settled
+        } else {
+            self.settled = SettledMemory(partitions: settings.partitions)
+        }
         epochs = Array(repeating: 0, count: settings.partitions)
         pulls = Array(repeating: Deque(), count: settings.partitions)
         knownLastSequence = Array(repeating: 0, count: settings.partitions)
@@ -68,7 +68,8 @@ struct GroupRuntimeState {
     /// How many messages the runtime may hold or request: the prefetch of its members that take
     /// deliveries, doubled under per-key order.
     var bufferLimit: Int {
-        let prefetch = members.values.reduce(0) { $0 + ($1.isDraining ? 0 : $1.prefetch) }
+        var prefetch = 0
+        for member in members.values where !member.isDraining { prefetch += member.prefetch }
         return settings.perKey ? prefetch * 2 : prefetch
     }
 
@@ -76,12 +77,12 @@ struct GroupRuntimeState {
 
     mutating func join(_ id: UInt64, signal: AsyncSignal, prefetch: Int) -> Bool {
         guard !isClosed else { return false }
-        members[id] = RuntimeMember(signal: signal, prefetch: prefetch)
+        members.insert(id, RuntimeMember(signal: signal, prefetch: prefetch))
         return true
     }
 
     mutating func drain(_ id: UInt64) {
-        members[id]?.isDraining = true
+        members.update(id) { $0.isDraining = true }
     }
 
     /// Removes a member; its unsettled deliveries are released at once: under per-key order to the other
@@ -97,7 +98,7 @@ struct GroupRuntimeState {
                 returnToServer(key, delay: nil, effects: &effects)
             }
         }
-        members[id] = nil
+        members.remove(id)
         wakeMembers(&effects)
         effects.pulls += planPulls(now: now)
         return members.isEmpty
@@ -151,9 +152,9 @@ struct GroupRuntimeState {
                     return (entry.status, perKey ? entry.key : nil)
                 })
         else { return }
-        if case .handedOut(let member, _, _) = old { members[member]?.handedOut -= 1 }
+        if case .handedOut(let member, _, _) = old { members.addHandedOut(-1, to: member) }
         if case .handedOut(let member, _, let deadline) = status {
-            members[member]?.handedOut += 1
+            members.addHandedOut(1, to: member)
             earliestDeadline = min(earliestDeadline ?? deadline, deadline)
         }
         if case .ready = old, !isReady(status) { removeFromReady(key) }
@@ -169,9 +170,15 @@ struct GroupRuntimeState {
     @discardableResult
     mutating func remove(_ key: MessageKey) -> Entry? {
         guard let entry = entries.remove(key) else { return nil }
+        forgetRemoved(key, entry)
+        return entry
+    }
+
+    /// Keeps members' counts, busy keys and the ready queue in step with an entry just removed.
+    private mutating func forgetRemoved(_ key: MessageKey, _ entry: Entry) {
         switch entry.status {
         case .ready: removeFromReady(key)
-        case .handedOut(let member, _, _): members[member]?.handedOut -= 1
+        case .handedOut(let member, _, _): members.addHandedOut(-1, to: member)
         case .awaiting, .deadLettering: break
         }
         if settings.perKey, entry.status.blocksKey, let partitionKey = entry.key {
@@ -179,7 +186,6 @@ struct GroupRuntimeState {
             let count = (busyKeys[reference] ?? 0) - 1
             busyKeys[reference] = count > 0 ? count : nil
         }
-        return entry
     }
 
     private func isReady(_ status: EntryStatus) -> Bool {
@@ -205,10 +211,7 @@ struct GroupRuntimeState {
 
     /// Records that a message was settled (acknowledged or terminated).
     mutating func noteSettled(_ key: MessageKey, _ ack: JetStreamAck) {
-        if recentlySettled.updateValue(ack, forKey: key) == nil { recentOrder.append(key) }
-        while recentOrder.count > Self.recentLimit, let oldest = recentOrder.popFirst() {
-            recentlySettled[oldest] = nil
-        }
+        settled.note(key, ack)
     }
 
     private mutating func remember(_ key: MessageKey, _ entry: Entry, notBefore: ContinuousClock.Instant? = nil) {
@@ -217,6 +220,7 @@ struct GroupRuntimeState {
             History(
                 attempts: entry.attempt,
                 lastDelivered: entry.latestDelivered,
+                replyTo: entry.replyTo,
                 firstDeliveredAt: entry.firstDeliveredAt,
                 firstFailureAt: entry.firstFailureAt,
                 lastFailureAt: entry.lastFailureAt,
@@ -240,13 +244,20 @@ struct GroupRuntimeState {
         guard !isClosed, !isPaused, let inbox else { return [] }
         let limit = bufferLimit
         guard limit > 0 else { return [] }
-        let requested = pulls.reduce(0) { total, queue in total + queue.reduce(0) { $0 + $1.remaining } }
+        // Plain loops: this runs after every settlement (a key path or nested reduce costs more than the
+        // arithmetic).
+        var requested = 0
+        var anyIdle = false
+        for queue in pulls {
+            if queue.isEmpty { anyIdle = true }
+            for pull in queue { requested += pull.remaining }
+        }
         // Each partition needs a request waiting or its new messages would not be seen, so the hard cap is
         // at least the partition count (when the prefetch is smaller).
         var free = max(limit, settings.partitions) - entries.count - requested
         // Nothing to ask for unless a partition has no request waiting or a chunk's worth is free (the
         // common case after each settlement: return before building anything).
-        guard free > 0, free >= max(1, limit / 4) || pulls.contains(where: \.isEmpty) else { return [] }
+        guard free > 0, free >= max(1, limit / 4) || anyIdle else { return [] }
         let idle = pulls.indices.filter { pulls[$0].isEmpty }
         var issues: [PullIssue] = []
         func issue(_ partition: Int, _ batch: Int) {
@@ -331,7 +342,7 @@ struct GroupRuntimeState {
             return true
         }
         if redelivered == true { return nil }
-        if let settled = recentlySettled[key] {
+        if let settled = settled.settlement(of: key) {
             // Settled already; the server sent a copy it had queued before the settlement reached it.
             effects.acks.append((replyTo, settled))
             return nil
@@ -390,13 +401,14 @@ struct GroupRuntimeState {
             let partition = settings.streams.firstIndex(of: metadata.stream)
         else { return }
         let key = MessageKey(partition: partition, sequence: metadata.streamSequence)
-        if let settled = recentlySettled[key] {
+        if let settled = settled.settlement(of: key) {
             lateReturns.append((replyTo, settled))
             return
         }
         var past = history[key] ?? History(attempts: 0, lastDelivered: 0)
         past.attempts += max(0, metadata.delivered - past.lastDelivered - 1)
         past.lastDelivered = metadata.delivered
+        past.replyTo = replyTo
         remember(key, past)
         let delay = past.notBefore.flatMap { $0 > now ? $0 - now : nil }
         lateReturns.append((replyTo, .nak(delay: delay)))
@@ -453,10 +465,7 @@ struct GroupRuntimeState {
             history[key] = nil
         }
         historyOrder.removeAll { $0.partition == partition }
-        for key in recentlySettled.keys where key.partition == partition {
-            recentlySettled[key] = nil
-        }
-        recentOrder.removeAll { $0.partition == partition }
+        settled.forget(partition: partition)
         knownFirstSequence[partition] = 0
     }
 
@@ -557,8 +566,7 @@ struct GroupRuntimeState {
                 attempt: entry.attempt,
                 firstDeliveredAt: entry.firstDeliveredAt ?? date,
                 storedAt: entry.storedAt,
-                token: token,
-                replyTo: entry.replyTo
+                token: token
             )
         }
     }
@@ -635,24 +643,35 @@ struct GroupRuntimeState {
     }
 
     /// Acknowledges the message of `token`, whichever delivery of it the token names. Returns the ack
-    /// subject to confirm the acknowledgement on, `nil` when the token is stale.
-    mutating func acknowledge(
-        _ token: DeliveryToken, replyTo: String, now: ContinuousClock.Instant, effects: inout RuntimeEffects
-    )
-        -> String?
-    {
+    /// subject to send the acknowledgement to: the held message's, or, for one returned to the server
+    /// meanwhile (all of them once closed), the one remembered with its history — the acknowledgement still
+    /// counts there. `nil` when the token is stale or nothing is known of the message.
+    mutating func acknowledge(_ token: DeliveryToken, now: ContinuousClock.Instant, effects: inout RuntimeEffects) -> String? {
         guard isCurrent(token) else { return nil }
         let key = MessageKey(partition: token.partition.index, sequence: UInt64(token.offset.value + 1))
-        if !history.isEmpty { history[key] = nil }
-        guard let status = entries.modify(key, { $0.status }) else {
-            // Returned to the server meanwhile: acknowledge it there.
+        if isClosed { return history[key]?.replyTo }
+        let returned = history.isEmpty ? nil : history.removeValue(forKey: key)
+        let entry: Entry
+        switch entries.remove(key, unless: { $0.status.isDeadLettering }) {
+        case .absent:
+            guard let replyTo = returned?.replyTo else { return nil }
             noteSettled(key, .ack)
             return replyTo
+        case .kept:
+            return nil
+        case .removed(let removed):
+            entry = removed
         }
-        if case .deadLettering = status { return nil }
-        guard let entry = remove(key) else { return nil }
+        // Waking is worth it only when something waits to be taken (arrivals wake members themselves) and
+        // the settlement let someone take it: its member was at its prefetch, or (per-key order) its key
+        // may have been unblocked.
+        var wasFull = false
+        if case .handedOut(let member, _, _) = entry.status, let holder = members[member] {
+            wasFull = holder.handedOut >= holder.prefetch
+        }
+        forgetRemoved(key, entry)
         noteSettled(key, .ack)
-        wakeMembers(&effects)
+        if (wasFull || settings.perKey) && (!ready.isEmpty || entries.awaitingCount > 0) { wakeMembers(&effects) }
         effects.pulls += planPulls(now: now)
         return entry.replyTo
     }
@@ -691,12 +710,6 @@ struct GroupRuntimeState {
         entry.lastTouch = now
         entries[key] = entry
         return entry.replyTo
-    }
-
-    /// The ack subject of the message `token` names while this state holds it in the token's epoch.
-    func replyTo(of token: DeliveryToken) -> String? {
-        guard isCurrent(token) else { return nil }
-        return entries[MessageKey(partition: token.partition.index, sequence: UInt64(token.offset.value + 1))]?.replyTo
     }
 
     /// The key of `token`'s message if `token` is its current delivery.
@@ -776,7 +789,7 @@ struct GroupRuntimeState {
             pulls[partition].removeAll { now - $0.lastHeard > silence || now - $0.issuedAt > lifetime }
             lost = lost || pulls[partition].count != before
         }
-        if lost || pulls.contains(where: \.isEmpty) {
+        if lost || pulls.contains(where: { $0.isEmpty }) {
             effects.pulls += planPulls(now: now)
         }
     }

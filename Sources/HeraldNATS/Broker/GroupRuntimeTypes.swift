@@ -102,6 +102,9 @@ struct History: Sendable {
     /// deliveries (attempts) elsewhere in between. Server deliveries absorbed while the message was held
     /// here (its ack-wait ran out under load) are not attempts.
     var lastDelivered: Int
+    /// The ack subject of its newest delivery: an acknowledgement that arrives after the return still
+    /// reaches the server.
+    var replyTo: String?
     var firstDeliveredAt: Date?
     var firstFailureAt: Date?
     var lastFailureAt: Date?
@@ -154,7 +157,6 @@ struct Handout: Sendable {
     var firstDeliveredAt: Date
     var storedAt: Date
     var token: DeliveryToken
-    var replyTo: String
 }
 
 /// What to do after a state change, outside the lock.
@@ -195,8 +197,7 @@ enum TakeResult: Sendable {
 struct GroupHistory: Sendable {
     var entries: [MessageKey: History]
     var order: Deque<MessageKey>
-    var settled: [MessageKey: JetStreamAck] = [:]
-    var settledOrder = Deque<MessageKey>()
+    var settled: SettledMemory?
 }
 
 /// What a delivery on the group's inbox carries, decoded before the runtime's lock is taken (so that

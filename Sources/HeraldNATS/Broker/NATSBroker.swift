@@ -658,7 +658,7 @@ public final class NATSBroker: Broker, Service {
         let key = Self.runtimeKey(runtime.settings.topic, runtime.settings.group)
         state.withLock { state in
             if state.runtimes[key]?.id == runtime.id { state.runtimes[key] = nil }
-            if !history.entries.isEmpty || !history.settled.isEmpty {
+            if !history.entries.isEmpty || history.settled?.isEmpty == false {
                 if state.histories.count >= 64, state.histories[key] == nil, let any = state.histories.keys.first {
                     state.histories[any] = nil
                 }

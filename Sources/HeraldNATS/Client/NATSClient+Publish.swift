@@ -30,6 +30,20 @@ extension NATSClient {
         }
     }
 
+    /// Publishes a small payload without headers or reply subject (a JetStream acknowledgement), written
+    /// straight into the outbound buffer under the queueing lock instead of into a buffer of its own first.
+    /// Queued as ``publish(_:payload:headers:replyTo:)`` queues; the payload must be within `max_payload`.
+    ///
+    /// - Throws: ``NATSProtocolError`` `invalidSubject`; what queueing throws.
+    func publishDirect(_ subject: String, payload: ByteBuffer) async throws {
+        try NATSClientCommand.validate(subject: subject)
+        let size = NATSClientCommand.uncheckedPublishSize(subject, payload: payload)
+        try await enqueue(byteCount: size) { outbound in
+            NATSClientCommand.writeUncheckedPublish(subject, payload: payload, into: &outbound)
+        } register: { _, _ in
+        }
+    }
+
     /// Publishes several messages without headers or reply subjects, queued together in one step (one lock,
     /// one write), as ``publish(_:payload:headers:replyTo:)`` queues one.
     ///
@@ -123,6 +137,16 @@ extension NATSClient {
         _ bytes: ByteBuffer,
         register: (inout ClientState, inout Effects) throws(NATSClientError) -> Void
     ) async throws {
+        try await enqueue(byteCount: bytes.readableBytes, write: { $0.writeImmutableBuffer(bytes) }, register: register)
+    }
+
+    /// Queues the `byteCount` bytes `write` appends to the outbound buffer, as ``enqueue(_:register:)``
+    /// queues a buffer.
+    func enqueue(
+        byteCount: Int,
+        write: (inout ByteBuffer) -> Void,
+        register: (inout ClientState, inout Effects) throws(NATSClientError) -> Void
+    ) async throws {
         let limit = options.pendingBufferLimit
         while true {
             let admitted: Effects? = try state.withLock { state throws(NATSClientError) in
@@ -132,16 +156,16 @@ extension NATSClient {
                     throw state.closeError
                 case .connected:
                     let queued = state.outbound.readableBytes
-                    if queued > 0, queued + bytes.readableBytes > limit { return nil }
+                    if queued > 0, queued + byteCount > limit { return nil }
                     try register(&state, &effects)
-                    state.outbound.writeImmutableBuffer(bytes)
+                    write(&state.outbound)
                     effects.append(scheduleWrite(&state))
                 case .connecting, .reconnecting:
-                    guard state.outbound.readableBytes + bytes.readableBytes <= limit else {
+                    guard state.outbound.readableBytes + byteCount <= limit else {
                         throw .bufferFull(limit: limit)
                     }
                     try register(&state, &effects)
-                    state.outbound.writeImmutableBuffer(bytes)
+                    write(&state.outbound)
                 }
                 return effects
             }
@@ -149,7 +173,7 @@ extension NATSClient {
                 admitted.run()
                 return
             }
-            try await waitForSpace(bytes.readableBytes)
+            try await waitForSpace(byteCount)
         }
     }
 

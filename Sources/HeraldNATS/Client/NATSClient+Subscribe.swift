@@ -113,7 +113,7 @@ extension NATSClient {
             }
             var end = start + 1
             while end < routed.endIndex, routed[end].buffer === buffer { end += 1 }
-            _ = buffer.push(routed[start..<end].map(\.message))
+            _ = buffer.push(routed[start..<end].map { $0.message })
             start = end
         }
         effects.run()

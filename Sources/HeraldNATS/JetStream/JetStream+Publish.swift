@@ -51,7 +51,7 @@ extension JetStream {
         guard !messages.isEmpty else { return [] }
         let batch: PubAckCollector.BatchStart
         do {
-            batch = try collector.begin(count: messages.count, subjects: messages.map(\.subject), jetStream: self)
+            batch = try collector.begin(count: messages.count, subjects: messages.map { $0.subject }, jetStream: self)
         } catch {
             return messages.map { _ in .failure(error) }
         }

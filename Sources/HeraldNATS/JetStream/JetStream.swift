@@ -117,7 +117,7 @@ public final class JetStream: Sendable {
     ///   ``NATSClientError`` (`requestTimeout`, `connectionLost`, ...).
     public func acknowledge(replyTo: String, _ ack: JetStreamAck, confirmed: Bool = false) async throws {
         guard confirmed else {
-            try await client.publish(replyTo, payload: ack.payload)
+            try await client.publishDirect(replyTo, payload: ack.payload)
             return
         }
         do {

@@ -74,6 +74,28 @@ enum NATSClientCommand {
         }
     }
 
+    /// Appends `PUB <subject> <size>` and `payload` without checking the subject (check it first with
+    /// ``validate(subject:role:)``).
+    static func writeUncheckedPublish(_ subject: String, payload: ByteBuffer, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("PUB ")
+        writeSubjects(subject, nil, into: &buffer)
+        writeDecimal(payload.readableBytes, into: &buffer)
+        buffer.writeStaticString("\r\n")
+        buffer.writeImmutableBuffer(payload)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// The bytes ``writeUncheckedPublish(_:payload:into:)`` writes.
+    static func uncheckedPublishSize(_ subject: String, payload: ByteBuffer) -> Int {
+        var digits = 1
+        var remaining = payload.readableBytes / 10
+        while remaining > 0 {
+            digits += 1
+            remaining /= 10
+        }
+        return 4 + subject.utf8.count + 1 + digits + 2 + payload.readableBytes + 2
+    }
+
     /// `<subject> [<reply subject>] ` of a publish's control line.
     private static func writeSubjects(_ subject: String, _ replyTo: String?, into buffer: inout ByteBuffer) {
         buffer.writeString(subject)
