@@ -22,6 +22,57 @@ struct HotPathParsingTests {
         }
     }
 
+    @Test("a delivery's ack subject gives its numbers and partition without strings, as the full metadata does")
+    func deliveryNumbers() throws {
+        let streams = ["HERALD_orders_0", "HERALD_orders_1", "HERALD_orders_10"]
+        for subject in [
+            "$JS.ACK.HERALD_orders_1.billing.2.41.40.1763900000000000000.7",
+            "$JS.ACK._.ACCOUNTHASH.HERALD_orders_10.billing.1.5.5.1763900000000000000.0.token",
+        ] {
+            let metadata = try JetStreamMessageMetadata(replyTo: subject)
+            let (partition, numbers) = try #require(JetStreamMessageMetadata.delivery(replyTo: subject, streams: streams))
+            #expect(streams[partition] == metadata.stream)
+            #expect(numbers.delivered == metadata.delivered && numbers.streamSequence == metadata.streamSequence)
+            #expect(numbers.consumerSequence == metadata.consumerSequence && numbers.pending == metadata.pending)
+            #expect(numbers.timestamp == metadata.timestamp)
+        }
+        // Another stream, a stream name that only starts like one, or no ack subject: not the group's.
+        for subject in [
+            "$JS.ACK.HERALD_other_0.billing.1.5.5.1763900000000000000.0", "$JS.ACK.HERALD_orders_.billing.1.5.5.1.0",
+            "$JS.ACK.HERALD_orders_1.billing.x.5.5.1.0", "_INBOX.abc.1",
+        ] {
+            #expect(JetStreamMessageMetadata.delivery(replyTo: subject, streams: streams) == nil, "\(subject)")
+        }
+    }
+
+    @Test("recent strings come back for the same bytes only, long or short")
+    func recentStrings() {
+        var recent = RecentStrings()
+        var made = 0
+        func string(_ text: String) -> String? {
+            var bytes = text
+            return bytes.withUTF8 { utf8 in
+                recent.string(UnsafeRawBufferPointer(utf8)) { raw in
+                    made += 1
+                    return String(decoding: raw, as: UTF8.self)
+                }
+            }
+        }
+        let long = "application/octet-stream"
+        #expect(string(long) == long && string(long) == long)
+        #expect(made == 1)
+        // Same length, same first and last eight bytes, different middle: a different string.
+        let twin = "application/ectet-stream"
+        #expect(string(twin) == twin && string(long) == long)
+        // Short strings are made every time (they take no allocation); many long ones evict each other.
+        #expect(string("short") == "short")
+        for index in 0..<500 { #expect(string("herald.orders.partition.\(index)") == "herald.orders.partition.\(index)") }
+        // A refusal is passed on.
+        var bytes = "a value that is refused"
+        let refused = bytes.withUTF8 { recent.string(UnsafeRawBufferPointer($0)) { _ in nil } }
+        #expect(refused == nil)
+    }
+
     @Test("an ack subject with too many tokens or a number past UInt64 is not JetStream metadata")
     func ackSubjectBounds() throws {
         #expect(throws: JetStreamError.self) {

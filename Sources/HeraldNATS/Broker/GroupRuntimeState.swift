@@ -321,7 +321,7 @@ struct GroupRuntimeState {
         guard let decoded = decoded ?? DecodedDelivery(message, settings: settings) else {
             return .unexpected("a message without a JetStream ack subject on the group's inbox: \(message)")
         }
-        let (metadata, replyTo, partition) = (decoded.metadata, decoded.replyTo, decoded.partition)
+        let (metadata, replyTo, partition) = (decoded.numbers, decoded.replyTo, decoded.partition)
         if var pull = pulls[partition].first {
             pull.remaining -= 1
             pull.lastHeard = now

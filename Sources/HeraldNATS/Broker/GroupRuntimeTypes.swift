@@ -203,25 +203,25 @@ struct GroupHistory: Sendable {
 /// What a delivery on the group's inbox carries, decoded before the runtime's lock is taken (so that
 /// the reader does not hold it while parsing headers).
 struct DecodedDelivery: Sendable {
-    var metadata: JetStreamMessageMetadata
+    var numbers: AckSubjectNumbers
     var replyTo: String
     var partition: Int
     var event: Event
 
     /// `nil` for a message without a JetStream ack subject of one of the group's streams, or a status.
     init?(_ message: NATSMessage, settings: GroupRuntimeSettings) {
-        guard message.status == nil, let replyTo = message.replyTo, let metadata = try? JetStreamMessageMetadata(replyTo: replyTo),
-            let partition = settings.streams.firstIndex(of: metadata.stream)
+        guard message.status == nil, let replyTo = message.replyTo,
+            let (partition, numbers) = JetStreamMessageMetadata.delivery(replyTo: replyTo, streams: settings.streams)
         else { return nil }
-        self.metadata = metadata
+        self.numbers = numbers
         self.replyTo = replyTo
         self.partition = partition
         self.event = CloudEventHeaders.event(
             headers: message.headers,
             payload: message.payload,
             subject: message.subject,
-            stream: metadata.stream,
-            sequence: metadata.streamSequence
+            stream: settings.streams[partition],
+            sequence: numbers.streamSequence
         )
     }
 }

@@ -59,16 +59,83 @@ public struct JetStreamMessageMetadata: Sendable, Hashable {
         self = parsed
     }
 
+    /// The metadata in `bytes`, `nil` when they are not an ack subject.
+    private static func parse(_ bytes: UnsafeRawBufferPointer) -> JetStreamMessageMetadata? {
+        guard let tokens = AckSubjectTokens(bytes), let numbers = tokens.numbers else { return nil }
+        var domain: String?
+        var accountHash: String?
+        if tokens.first == 4 {
+            let domainToken = tokens[2]
+            domain = domainToken.count == 1 && domainToken[0] == UInt8(ascii: "_") ? nil : text(domainToken)
+            accountHash = text(tokens[3])
+        }
+        return JetStreamMessageMetadata(
+            domain: domain,
+            accountHash: accountHash,
+            stream: text(tokens[tokens.first]),
+            consumer: text(tokens[tokens.first + 1]),
+            delivered: numbers.delivered,
+            streamSequence: numbers.streamSequence,
+            consumerSequence: numbers.consumerSequence,
+            timestamp: numbers.timestamp,
+            pending: numbers.pending
+        )
+    }
+
+    /// The numbers of the ack subject `replyTo` and which of `streams` its stream is, read in place without
+    /// making strings (a group runtime reads every delivery's); `nil` when it is not an ack subject of one
+    /// of them.
+    static func delivery(replyTo: String, streams: [String]) -> (partition: Int, numbers: AckSubjectNumbers)? {
+        var subject = replyTo
+        return subject.withUTF8 { utf8 in
+            guard let tokens = AckSubjectTokens(UnsafeRawBufferPointer(utf8)), let numbers = tokens.numbers else { return nil }
+            let stream = tokens[tokens.first]
+            for (index, name) in streams.enumerated() where name.utf8.count == stream.count {
+                let equal = name.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(stream) } ?? name.utf8.elementsEqual(stream)
+                if equal { return (index, numbers) }
+            }
+            return nil
+        }
+    }
+
+    /// A token as a string (the subject came from a `String`, so it is valid UTF-8).
+    private static func text(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// The numbers an ack subject carries about its delivery.
+struct AckSubjectNumbers: Sendable, Hashable {
+    /// How many times the consumer delivered it, this delivery included.
+    var delivered: Int
+    /// Its sequence in the stream.
+    var streamSequence: UInt64
+    /// The consumer's delivery sequence.
+    var consumerSequence: UInt64
+    /// When the stream stored it.
+    var timestamp: Date
+    /// How many messages were left for the consumer after this one.
+    var pending: UInt64
+}
+
+/// The token bounds of an ack subject (`$JS.ACK.` and 7 more tokens, or 9–10 in the newer form), found in
+/// place.
+private struct AckSubjectTokens {
+    private let bytes: UnsafeRawBufferPointer
+    // Token i spans starts[i] ..< ends[i]; the first two are `$JS` and `ACK`.
+    private var starts = InlineArray<12, Int>(repeating: 0)
+    private var ends = InlineArray<12, Int>(repeating: 0)
+    /// The index of the stream's token: 2 in the old form, 4 in the newer one.
+    let first: Int
+
     /// What every ack subject starts with.
     private static let ackPrefix: StaticString = "$JS.ACK."
 
-    /// The metadata in `bytes`, `nil` when they are not an ack subject.
-    private static func parse(_ bytes: UnsafeRawBufferPointer) -> JetStreamMessageMetadata? {
-        let prefix = UnsafeRawBufferPointer(start: ackPrefix.utf8Start, count: ackPrefix.utf8CodeUnitCount)
+    /// The tokens of `bytes`, `nil` when they are not an ack subject's.
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        let prefix = UnsafeRawBufferPointer(start: Self.ackPrefix.utf8Start, count: Self.ackPrefix.utf8CodeUnitCount)
         guard bytes.count >= prefix.count, prefix.indices.allSatisfy({ bytes[$0] == prefix[$0] }) else { return nil }
-        // Token boundaries: token i spans starts[i] ..< ends[i]; the first two are `$JS` and `ACK`.
-        var starts = InlineArray<12, Int>(repeating: 0)
-        var ends = InlineArray<12, Int>(repeating: 0)
+        self.bytes = bytes
         var count = 0
         var tokenStart = 0
         var index = 0
@@ -82,43 +149,31 @@ public struct JetStreamMessageMetadata: Sendable, Hashable {
             }
             index += 1
         }
-        func token(_ index: Int) -> UnsafeRawBufferPointer {
-            UnsafeRawBufferPointer(rebasing: bytes[starts[index]..<ends[index]])
-        }
-        let first: Int
-        var domain: String?
-        var accountHash: String?
         switch count {
-        case 9:
-            first = 2
-        case 11, 12:
-            first = 4
-            let domainToken = token(2)
-            domain = domainToken.count == 1 && domainToken[0] == UInt8(ascii: "_") ? nil : text(domainToken)
-            accountHash = text(token(3))
-        default:
-            return nil
+        case 9: first = 2
+        case 11, 12: first = 4
+        default: return nil
         }
-        guard let delivered = ASCIIDecimal.parse(token(first + 2)), let streamSequence = ASCIIDecimal.parse(token(first + 3)),
-            let consumerSequence = ASCIIDecimal.parse(token(first + 4)), let nanoseconds = ASCIIDecimal.parse(token(first + 5)),
-            let pending = ASCIIDecimal.parse(token(first + 6)), delivered <= UInt64(Int.max), nanoseconds <= UInt64(Int64.max),
-            !token(first).isEmpty, !token(first + 1).isEmpty
+        guard !self[first].isEmpty, !self[first + 1].isEmpty else { return nil }
+    }
+
+    /// Token `index`'s bytes.
+    subscript(index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[starts[index]..<ends[index]])
+    }
+
+    /// The numbers after the consumer's token, `nil` when one is not a number in range.
+    var numbers: AckSubjectNumbers? {
+        guard let delivered = ASCIIDecimal.parse(self[first + 2]), let streamSequence = ASCIIDecimal.parse(self[first + 3]),
+            let consumerSequence = ASCIIDecimal.parse(self[first + 4]), let nanoseconds = ASCIIDecimal.parse(self[first + 5]),
+            let pending = ASCIIDecimal.parse(self[first + 6]), delivered <= UInt64(Int.max), nanoseconds <= UInt64(Int64.max)
         else { return nil }
-        return JetStreamMessageMetadata(
-            domain: domain,
-            accountHash: accountHash,
-            stream: text(token(first)),
-            consumer: text(token(first + 1)),
+        return AckSubjectNumbers(
             delivered: Int(delivered),
             streamSequence: streamSequence,
             consumerSequence: consumerSequence,
             timestamp: Date(timeIntervalSince1970: Double(nanoseconds) / 1_000_000_000),
             pending: pending
         )
-    }
-
-    /// A token as a string (the subject came from a `String`, so it is valid UTF-8).
-    private static func text(_ bytes: UnsafeRawBufferPointer) -> String {
-        String(decoding: bytes, as: UTF8.self)
     }
 }

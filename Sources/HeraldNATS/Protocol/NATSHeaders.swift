@@ -188,6 +188,13 @@ extension NATSHeaders {
 
     /// Decodes a complete header block from raw bytes; see ``decode(_:)-(ByteBufferView)``.
     static func decode(_ bytes: UnsafeRawBufferPointer) throws(NATSProtocolError) -> NATSHeaders {
+        var recent = RecentStrings()
+        return try decode(bytes, reusing: &recent)
+    }
+
+    /// Decodes a complete header block from raw bytes, taking names and values from `recent` when it made
+    /// them before; see ``decode(_:)-(ByteBufferView)``.
+    static func decode(_ bytes: UnsafeRawBufferPointer, reusing recent: inout RecentStrings) throws(NATSProtocolError) -> NATSHeaders {
         let count = bytes.count
         let cr = UInt8(ascii: "\r")
         let lf = UInt8(ascii: "\n")
@@ -215,7 +222,7 @@ extension NATSHeaders {
                     try decodeStatus(lineStart..<index, of: bytes, into: &headers)
                     isStatusLine = false
                 } else {
-                    try decodeField(lineStart..<index, of: bytes, into: &headers)
+                    try decodeField(lineStart..<index, of: bytes, into: &headers, reusing: &recent)
                 }
                 index += 2
                 lineStart = index
@@ -235,7 +242,8 @@ extension NATSHeaders {
     private static func decodeField(
         _ line: Range<Int>,
         of bytes: UnsafeRawBufferPointer,
-        into headers: inout NATSHeaders
+        into headers: inout NATSHeaders,
+        reusing recent: inout RecentStrings
     ) throws(NATSProtocolError) {
         guard let colon = line.first(where: { bytes[$0] == UInt8(ascii: ":") }) else {
             throw .invalidHeaders("a line has no ':'", bytes: bytes)
@@ -246,8 +254,10 @@ extension NATSHeaders {
         }
         let value = trimmed(bytes, (colon + 1)..<line.upperBound)
         // The name's bytes are printable ASCII (checked above): no UTF-8 validation needed.
-        let nameString = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[name]).assumingMemoryBound(to: UInt8.self), as: UTF8.self)
-        guard let valueString = UTF8Text.string(UnsafeRawBufferPointer(rebasing: bytes[value])) else {
+        let nameString =
+            recent.string(UnsafeRawBufferPointer(rebasing: bytes[name])) { String(decoding: $0.assumingMemoryBound(to: UInt8.self), as: UTF8.self) }
+            ?? ""
+        guard let valueString = recent.string(UnsafeRawBufferPointer(rebasing: bytes[value]), make: UTF8Text.string) else {
             throw .invalidHeaders("a header line is not UTF-8", bytes: bytes)
         }
         headers.append(nameString, valueString)

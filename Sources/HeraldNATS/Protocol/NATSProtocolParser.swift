@@ -36,6 +36,8 @@ struct NATSProtocolParser {
     private var buffer = ByteBuffer()
     private var pending: PendingMessage?
     private let allocator = ByteBufferAllocator()
+    /// Subjects and header strings made lately, handed out again for the same bytes.
+    private var recent = RecentStrings()
 
     /// Creates a parser with the given bounds.
     init(limits: Limits = Limits()) {
@@ -62,7 +64,7 @@ struct NATSProtocolParser {
             return try readPayload(pending)
         }
         let limits = self.limits
-        let scanned = buffer.withUnsafeReadableBytes { raw in Self.scanControlLine(raw, limits: limits) }
+        let scanned = buffer.withUnsafeReadableBytes { raw in Self.scanControlLine(raw, limits: limits, recent: &recent) }
         guard let (line, consumed) = try scanned.get() else { return nil }
         buffer.moveReaderIndex(forwardBy: consumed)
         switch line {
@@ -87,7 +89,8 @@ struct NATSProtocolParser {
     /// line and the bytes it takes, CRLF included.
     private static func scanControlLine(
         _ raw: UnsafeRawBufferPointer,
-        limits: Limits
+        limits: Limits,
+        recent: inout RecentStrings
     ) -> Result<(ControlLine, Int)?, NATSProtocolError> {
         let isInfo = raw.count >= 4 && matches(raw, 0..<4, "INFO")
         let limit = isInfo ? limits.maximumInfoLine : limits.maximumControlLine
@@ -100,22 +103,23 @@ struct NATSProtocolParser {
         if end > 0, raw[end - 1] == UInt8(ascii: "\r") { end -= 1 }
         let line = UnsafeRawBufferPointer(rebasing: raw[0..<end])
         guard line.count <= limit else { return .failure(.controlLineTooLong(limit: limit, bytes: line)) }
-        return Result { () throws(NATSProtocolError) in (try parseControlLine(line, limits: limits), lineFeed + 1) }
+        return Result { () throws(NATSProtocolError) in (try parseControlLine(line, limits: limits, recent: &recent), lineFeed + 1) }
     }
 
     /// Parses one control line, without its CRLF.
     private static func parseControlLine(
         _ line: UnsafeRawBufferPointer,
-        limits: Limits
+        limits: Limits,
+        recent: inout RecentStrings
     ) throws(NATSProtocolError) -> ControlLine {
         var verbEnd = 0
         while verbEnd < line.count, !isBlank(line[verbEnd]) { verbEnd += 1 }
         let verb = 0..<verbEnd
         if matches(line, verb, "MSG") {
-            return .message(try parseMessage(fields(line, from: verbEnd), headers: false, line: line, limits: limits))
+            return .message(try parseMessage(fields(line, from: verbEnd), headers: false, line: line, limits: limits, recent: &recent))
         }
         if matches(line, verb, "HMSG") {
-            return .message(try parseMessage(fields(line, from: verbEnd), headers: true, line: line, limits: limits))
+            return .message(try parseMessage(fields(line, from: verbEnd), headers: true, line: line, limits: limits, recent: &recent))
         }
         let bare: (String, NATSServerFrame)? =
             if matches(line, verb, "PING") { ("PING", .ping) } else if matches(line, verb, "PONG") { ("PONG", .pong) } else if matches(line, verb, "+OK") {
@@ -154,7 +158,8 @@ struct NATSProtocolParser {
         _ fields: LineFields,
         headers: Bool,
         line: UnsafeRawBufferPointer,
-        limits: Limits
+        limits: Limits,
+        recent: inout RecentStrings
     ) throws(NATSProtocolError) -> PendingMessage {
         let operation = headers ? "HMSG" : "MSG"
         let sizeCount = headers ? 2 : 1
@@ -162,7 +167,8 @@ struct NATSProtocolParser {
             let expected = headers ? "4 or 5" : "3 or 4"
             throw .invalidArguments(operation, expected: expected, found: fields.count, line: line)
         }
-        let subject = string(line, fields[0])
+        // Messages of a stream share a few subjects: made once (the reply subject is new every time).
+        let subject = recent.string(UnsafeRawBufferPointer(rebasing: line[fields[0]])) { String(decoding: $0, as: UTF8.self) } ?? ""
         let sid = try number(line, fields[1], field: "subscription id")
         let replyTo = fields.count == 3 + sizeCount ? string(line, fields[2]) : nil
         let total = try number(line, fields[fields.count - 1], field: "total size")
@@ -192,7 +198,7 @@ struct NATSProtocolParser {
         if let headerBytes = message.headerBytes {
             let decoded = buffer.withUnsafeReadableBytes { raw in
                 Result { () throws(NATSProtocolError) in
-                    try NATSHeaders.decode(UnsafeRawBufferPointer(rebasing: raw[0..<headerBytes]))
+                    try NATSHeaders.decode(UnsafeRawBufferPointer(rebasing: raw[0..<headerBytes]), reusing: &recent)
                 }
             }
             headers = try decoded.get()
