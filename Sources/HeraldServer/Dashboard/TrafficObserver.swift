@@ -185,10 +185,35 @@ actor TrafficObserver {
         committed[key] = known
     }
 
+    /// The read in progress: a second caller (a request's ``warmUp()`` while the sampling task reads)
+    /// waits for it instead of starting another. Two reads at once would interleave at their awaits, and
+    /// the one finishing first would answer before the other recorded the topics it had already read
+    /// (a trace missing its first event).
+    private var reading: Task<Void, any Error>?
+
     /// Reads what each partition received by the last sample and was not read yet (at most
     /// ``Settings/readPerPartition`` each, ``Settings/readPerTick`` in all), then learns from it:
-    /// publications and ids first, reactions once every cause of this look is known.
+    /// publications and ids first, reactions once every cause of this look is known. While another call
+    /// reads, waits for that one.
     func learn() async throws {
+        let task: Task<Void, any Error>
+        if let reading {
+            task = reading
+        } else {
+            task = Task { try await self.readAndLearn() }
+            reading = task
+        }
+        // Whoever sees it finish clears it (also when it failed), so that the next call reads anew.
+        defer { if reading == task { reading = nil } }
+        try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    /// One read and what it teaches (see ``learn()``).
+    private func readAndLearn() async throws {
         var fresh: [(topic: String, stored: StoredEvent)] = []
         var budget = settings.readPerTick
         for (name, description) in descriptions.sorted(by: { $0.key < $1.key }) where budget > 0 {
