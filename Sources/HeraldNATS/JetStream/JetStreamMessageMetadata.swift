@@ -90,9 +90,8 @@ public struct JetStreamMessageMetadata: Sendable, Hashable {
         return subject.withUTF8 { utf8 in
             guard let tokens = AckSubjectTokens(UnsafeRawBufferPointer(utf8)), let numbers = tokens.numbers else { return nil }
             let stream = tokens[tokens.first]
-            for (index, name) in streams.enumerated() where name.utf8.count == stream.count {
-                let equal = name.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(stream) } ?? name.utf8.elementsEqual(stream)
-                if equal { return (index, numbers) }
+            for (index, name) in streams.enumerated() where UTF8Text.equals(name, stream) {
+                return (index, numbers)
             }
             return nil
         }

@@ -30,9 +30,6 @@ struct RecentStrings {
     }
 
     private static func matches(_ kept: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard kept.utf8.count == bytes.count else { return false }
-        return kept.utf8.withContiguousStorageIfAvailable { stored in
-            stored.elementsEqual(bytes.assumingMemoryBound(to: UInt8.self))
-        } ?? kept.utf8.elementsEqual(bytes)
+        UTF8Text.equals(kept, bytes)
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Strings from bytes received: ASCII (what NATS subjects and headers almost always are) is copied
 /// without the generic validation path, anything else is validated as UTF-8.
 enum UTF8Text {
@@ -6,5 +12,14 @@ enum UTF8Text {
         let units = bytes.assumingMemoryBound(to: UInt8.self)
         if !units.contains(where: { $0 >= 0x80 }) { return String(decoding: units, as: UTF8.self) }
         return String(validating: units, as: UTF8.self)
+    }
+
+    /// Whether `text`'s UTF-8 bytes are exactly `bytes` (one `memcmp` for a native string).
+    static func equals(_ text: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard text.utf8.count == bytes.count else { return false }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return true }
+        return text.utf8.withContiguousStorageIfAvailable { stored in
+            stored.baseAddress.map { memcmp($0, base, bytes.count) == 0 } ?? false
+        } ?? text.utf8.elementsEqual(bytes)
     }
 }
