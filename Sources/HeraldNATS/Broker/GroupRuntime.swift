@@ -277,14 +277,12 @@ final class GroupRuntime: Sendable {
                 guard let subject = state.acknowledge(token, now: now, effects: &effects) else { return nil }
                 if !confirmed { state.unconfirmedAcks[token.partition.index] = subject }
                 return (subject, .ack)
-            // The wall clock only for failures (their times are recorded); a closed runtime returned its
-            // messages to the server already.
+            // The wall clock only for failures (their times are recorded). A closed runtime holds no entry,
+            // so these change nothing there: it returned its messages to the server already.
             case .nack(let retryAfter, let failure):
-                if !state.isClosed {
-                    state.nack(token, retryAfter: retryAfter, failure: failure, now: now, date: Date(), effects: &effects)
-                }
+                state.nack(token, retryAfter: retryAfter, failure: failure, now: now, date: Date(), effects: &effects)
             case .reject(let failure):
-                if !state.isClosed { state.reject(token, failure: failure, now: now, date: Date(), effects: &effects) }
+                state.reject(token, failure: failure, now: now, date: Date(), effects: &effects)
             }
             return nil
         }

@@ -152,9 +152,9 @@ struct GroupRuntimeState {
                     return (entry.status, perKey ? entry.key : nil)
                 })
         else { return }
-        if case .handedOut(let member, _, _) = old { members.addHandedOut(-1, to: member) }
+        if case .handedOut(let member, _, _) = old { members.update(member) { $0.handedOut -= 1 } }
         if case .handedOut(let member, _, let deadline) = status {
-            members.addHandedOut(1, to: member)
+            members.update(member) { $0.handedOut += 1 }
             earliestDeadline = min(earliestDeadline ?? deadline, deadline)
         }
         if case .ready = old, !isReady(status) { removeFromReady(key) }
@@ -178,7 +178,7 @@ struct GroupRuntimeState {
     private mutating func forgetRemoved(_ key: MessageKey, _ entry: Entry) {
         switch entry.status {
         case .ready: removeFromReady(key)
-        case .handedOut(let member, _, _): members.addHandedOut(-1, to: member)
+        case .handedOut(let member, _, _): members.update(member) { $0.handedOut -= 1 }
         case .awaiting, .deadLettering: break
         }
         if settings.perKey, entry.status.blocksKey, let partitionKey = entry.key {
@@ -397,8 +397,7 @@ struct GroupRuntimeState {
     /// the ack deadline. Its history is kept, so this delivery, which nobody saw, is not an attempt.
     private mutating func returnLate(_ message: NATSMessage, now: ContinuousClock.Instant) {
         guard message.status == nil, let replyTo = message.replyTo,
-            let metadata = try? JetStreamMessageMetadata(replyTo: replyTo),
-            let partition = settings.streams.firstIndex(of: metadata.stream)
+            let (partition, metadata) = JetStreamMessageMetadata.delivery(replyTo: replyTo, streams: settings.streams)
         else { return }
         let key = MessageKey(partition: partition, sequence: metadata.streamSequence)
         if let settled = settled.settlement(of: key) {

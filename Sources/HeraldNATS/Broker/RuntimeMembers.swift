@@ -37,12 +37,6 @@ struct RuntimeMembers: Sendable {
         change(&members[index])
     }
 
-    /// Adds `delta` to the hand-outs member `id` holds.
-    mutating func addHandedOut(_ delta: Int, to id: UInt64) {
-        guard let index = index(of: id) else { return }
-        members[index].handedOut += delta
-    }
-
     /// The members, in the order they joined.
     var values: [RuntimeMember] { members }
 

@@ -32,12 +32,7 @@ enum NATSClientCommand {
             // Written part by part straight into the buffer: no intermediate strings.
             guard let headers else {
                 buffer.reserveCapacity(minimumWritableBytes: subject.utf8.count + (replyTo?.utf8.count ?? 0) + payload.readableBytes + 32)
-                buffer.writeStaticString("PUB ")
-                Self.writeSubjects(subject, replyTo, into: &buffer)
-                Self.writeDecimal(payload.readableBytes, into: &buffer)
-                buffer.writeStaticString("\r\n")
-                buffer.writeImmutableBuffer(payload)
-                buffer.writeStaticString("\r\n")
+                Self.writeUncheckedPublish(subject, replyTo: replyTo, payload: payload, into: &buffer)
                 return
             }
             try headers.validate()
@@ -74,18 +69,18 @@ enum NATSClientCommand {
         }
     }
 
-    /// Appends `PUB <subject> <size>` and `payload` without checking the subject (check it first with
-    /// ``validate(subject:role:)``).
-    static func writeUncheckedPublish(_ subject: String, payload: ByteBuffer, into buffer: inout ByteBuffer) {
+    /// Appends `PUB <subject> [<reply subject>] <size>` and `payload` without checking the subjects (check
+    /// them first with ``validate(subject:role:)``).
+    static func writeUncheckedPublish(_ subject: String, replyTo: String? = nil, payload: ByteBuffer, into buffer: inout ByteBuffer) {
         buffer.writeStaticString("PUB ")
-        writeSubjects(subject, nil, into: &buffer)
+        writeSubjects(subject, replyTo, into: &buffer)
         writeDecimal(payload.readableBytes, into: &buffer)
         buffer.writeStaticString("\r\n")
         buffer.writeImmutableBuffer(payload)
         buffer.writeStaticString("\r\n")
     }
 
-    /// The bytes ``writeUncheckedPublish(_:payload:into:)`` writes.
+    /// The bytes ``writeUncheckedPublish(_:replyTo:payload:into:)`` writes without a reply subject.
     static func uncheckedPublishSize(_ subject: String, payload: ByteBuffer) -> Int {
         var digits = 1
         var remaining = payload.readableBytes / 10
