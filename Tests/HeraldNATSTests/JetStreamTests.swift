@@ -325,20 +325,21 @@ struct JetStreamTests {
             _ = try await jetStream.publish(subject, payload: ByteBuffer(string: "nak"))
             _ = try await jetStream.publish(subject, payload: ByteBuffer(string: "progress"))
             _ = try await jetStream.publish(subject, payload: ByteBuffer(string: "term"))
-            _ = try await jetStream.createConsumer(stream: stream, ConsumerConfiguration(durableName: "c", ackWait: .seconds(3)))
+            _ = try await jetStream.createConsumer(stream: stream, ConsumerConfiguration(durableName: "c", ackWait: .seconds(6)))
             let clock = ContinuousClock()
             let first = try await jetStream.fetch(stream: stream, consumer: "c", batch: 3, expires: .seconds(2))
             #expect(first.count == 3)
             let nakAt = clock.now
             try await first[0].nak(delay: .milliseconds(400), confirmed: true)
             try await first[2].term(confirmed: true)
-            // Keep the second in progress well past its 3 s ack wait: a gap between two in-progress signals
-            // would have to pass 3 s for it to come back (it did at 1.2 s, on a machine loaded by a full run).
-            for _ in 0..<16 {
+            // Keep the second in progress well past its 6 s ack wait: a gap between two in-progress signals
+            // would have to pass 6 s for it to come back (with a 3 s wait it came back once under a full run
+            // on 2 cores, where the test's task waited seconds for a thread).
+            for _ in 0..<30 {
                 try await Task.sleep(for: .milliseconds(250))
                 try await first[1].inProgress(confirmed: true)
             }
-            // By now (about 4 s later) only the nak'd message has come back, with delivery count 2.
+            // By now (about 7.5 s later) only the nak'd message has come back, with delivery count 2.
             let again = try await jetStream.fetch(stream: stream, consumer: "c", batch: 3, expires: .milliseconds(300))
             #expect(again.map(\.payload) == [ByteBuffer(string: "nak")])
             #expect(again.first?.metadata.delivered == 2)
