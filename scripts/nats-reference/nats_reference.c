@@ -13,8 +13,11 @@
 //   pull-ack               a durable pull consumer per stream fetching 500 at a time, acking each
 //   publish-sync           SINGLE_EVENTS messages from 4 threads, js_PublishMsg one at a time (each
 //                          waits for its ack)
-//   latency                RATE messages a second for SECONDS, from each one's due time until a
-//                          push consumer's callback receives it (it acks each)
+//   latency                RATE messages a second for SECONDS (with the headers of Herald's latency
+//                          events), from each one's due time until a push consumer's callback
+//                          receives it (it acks each)
+//   latency-pull           the same received by a durable pull consumer per stream (a thread each,
+//                          fetching up to 64 at a time and acking each), as Herald's groups consume
 // Every loop is bounded: a fetch that returns nothing for 10 s ends the run with an error.
 
 #include <inttypes.h>
@@ -216,10 +219,8 @@ static int64_t latencyStart, latencyInterval;
 static volatile int received;
 static pthread_mutex_t receivedLock = PTHREAD_MUTEX_INITIALIZER;
 
-static void onMessage(natsConnection *connection, natsSubscription *subscription, natsMsg *message, void *closure) {
-    (void)connection;
-    (void)subscription;
-    (void)closure;
+// Records one received message's latency and acks it.
+static void receive(natsMsg *message) {
     int64_t now = nowNanos();
     const char *data = natsMsg_GetData(message);
     int index = atoi(data);
@@ -235,14 +236,51 @@ static void onMessage(natsConnection *connection, natsSubscription *subscription
     pthread_mutex_unlock(&receivedLock);
 }
 
+static void onMessage(natsConnection *connection, natsSubscription *subscription, natsMsg *message, void *closure) {
+    (void)connection;
+    (void)subscription;
+    (void)closure;
+    receive(message);
+}
+
+static int receivedSoFar(void) {
+    pthread_mutex_lock(&receivedLock);
+    int seen = received;
+    pthread_mutex_unlock(&receivedLock);
+    return seen;
+}
+
+// A pull consumer's loop: fetch up to 64, ack each, until every message arrived or 30 s passed.
+static void *pullLoop(void *closure) {
+    natsSubscription *subscription = closure;
+    int64_t deadline = nowNanos() + (int64_t)(seconds + 30) * 1000000000;
+    while (receivedSoFar() < rate * seconds && nowNanos() < deadline) {
+        natsMsgList list = {0};
+        jsErrCode code = 0;
+        natsStatus status = natsSubscription_Fetch(&list, subscription, 64, 200, &code);
+        if (status != NATS_OK && status != NATS_TIMEOUT) {
+            fprintf(stderr, "nats-reference: fetching for the latency: %s\n", natsStatus_GetText(status));
+            break;
+        }
+        for (int index = 0; index < list.Count; index++) {
+            receive(list.Msgs[index]);
+            list.Msgs[index] = NULL;
+        }
+        natsMsgList_Destroy(&list);
+    }
+    return NULL;
+}
+
 static int compareLatency(const void *left, const void *right) {
     int64_t a = *(const int64_t *)left, b = *(const int64_t *)right;
     return (a > b) - (a < b);
 }
 
-static void latency(jsCtx *js) {
+static void latency(jsCtx *js, bool pull) {
+    const char *scenario = pull ? "latency-pull" : "latency";
     createStreams(js, "latency");
     int total = rate * seconds;
+    received = 0;
     latencies = calloc((size_t)total, sizeof *latencies);
     for (int index = 0; index < total; index++) latencies[index] = -1;
     latencyInterval = 1000000000 / rate;
@@ -258,7 +296,15 @@ static void latency(jsCtx *js) {
         options.Config.AckPolicy = js_AckExplicit;
         options.Config.MaxAckPending = 1024;
         jsErrCode code = 0;
-        check("creating a push consumer", js_Subscribe(&subscriptions[partition], js, subject, onMessage, NULL, NULL, &options, &code), code);
+        if (pull) {
+            check("creating a pull consumer", js_PullSubscribe(&subscriptions[partition], js, subject, "latency", NULL, &options, &code), code);
+        } else {
+            check("creating a push consumer", js_Subscribe(&subscriptions[partition], js, subject, onMessage, NULL, NULL, &options, &code), code);
+        }
+    }
+    pthread_t pullers[MAX_PARTITIONS];
+    if (pull) {
+        for (int partition = 0; partition < partitions; partition++) pthread_create(&pullers[partition], NULL, pullLoop, subscriptions[partition]);
     }
     latencyStart = nowNanos() + 50000000;
     for (int index = 0; index < total; index++) {
@@ -273,7 +319,21 @@ static void latency(jsCtx *js) {
         char *data = malloc((size_t)(size > 16 ? size : 16));
         memset(data, 'l', (size_t)(size > 16 ? size : 16));
         snprintf(data, 16, "%d", index);
-        check("publishing asynchronously", js_PublishAsync(js, subject, data, size > 16 ? size : 16, NULL), 0);
+        // With the headers Herald's latency events carry (their CloudEvents attributes and the
+        // de-duplication id), so that the server does the same work for both.
+        natsMsg *message = NULL;
+        check("creating a message", natsMsg_Create(&message, subject, NULL, data, size > 16 ? size : 16), 0);
+        char id[32], key[16], messageID[64];
+        snprintf(id, sizeof id, "lat-%d", index);
+        snprintf(key, sizeof key, "k%d", index % 64);
+        snprintf(messageID, sizeof messageID, "%%2Fbench lat-%d", index);
+        natsMsgHeader_Set(message, "ce-specversion", "1.0");
+        natsMsgHeader_Set(message, "ce-id", id);
+        natsMsgHeader_Set(message, "ce-source", "%2Fbench");
+        natsMsgHeader_Set(message, "ce-type", "bench.latency.v1");
+        natsMsgHeader_Set(message, "ce-subject", key);
+        natsMsgHeader_Set(message, "Nats-Msg-Id", messageID);
+        check("publishing asynchronously", js_PublishMsgAsync(js, &message, NULL), 0);
         free(data);
     }
     jsPubOptions options;
@@ -281,11 +341,11 @@ static void latency(jsCtx *js) {
     options.MaxWait = 60000;
     check("waiting for the publish acks", js_PublishAsyncComplete(js, &options), 0);
     int64_t deadline = nowNanos() + (int64_t)30 * 1000000000;
+    if (pull) {
+        for (int partition = 0; partition < partitions; partition++) pthread_join(pullers[partition], NULL);
+    }
     for (;;) {
-        pthread_mutex_lock(&receivedLock);
-        int seen = received;
-        pthread_mutex_unlock(&receivedLock);
-        if (seen >= total || nowNanos() > deadline) break;
+        if (receivedSoFar() >= total || nowNanos() > deadline) break;
         usleep(1000);
     }
     for (int partition = 0; partition < partitions; partition++) {
@@ -298,7 +358,7 @@ static void latency(jsCtx *js) {
     }
     qsort(latencies, (size_t)count, sizeof *latencies, compareLatency);
 #define AT(percent) (count > 0 ? latencies[(int)((double)(count - 1) * (percent) / 100.0)] : 0)
-    printf("{\"scenario\":\"latency\",\"events\":%d,\"p50\":%" PRId64 ",\"p99\":%" PRId64 ",\"p999\":%" PRId64 ",\"max\":%" PRId64 "}\n", count,
+    printf("{\"scenario\":\"%s\",\"events\":%d,\"p50\":%" PRId64 ",\"p99\":%" PRId64 ",\"p999\":%" PRId64 ",\"max\":%" PRId64 "}\n", scenario, count,
            AT(50), AT(99), AT(99.9), count > 0 ? latencies[count - 1] : 0);
     fflush(stdout);
     free(latencies);
@@ -339,7 +399,10 @@ int main(int argc, char **argv) {
     pullAndAck(js, "batched");
     deleteStreams(js, "batched");
     if (singleEvents > 0) publishSync(js);
-    if (rate > 0 && seconds > 0) latency(js);
+    if (rate > 0 && seconds > 0) {
+        latency(js, false);
+        latency(js, true);
+    }
 
     jsCtx_Destroy(js);
     natsConnection_Destroy(connection);

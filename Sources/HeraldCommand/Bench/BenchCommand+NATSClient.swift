@@ -54,8 +54,10 @@ extension BenchCommand {
                 figures.throughput[key] = rows[rows.count / 2]
             }
             figures.latency = NATSRound.median(clients.compactMap { $0.latency.map { [("client", $0)] } }).first?.1
+            figures.pullLatency = NATSRound.median(clients.compactMap { $0.pullLatency.map { [("client", $0)] } }).first?.1
             results += figures.throughput.values.sorted { $0.scenario < $1.scenario }
             if let latency = figures.latency { latencies.append(("NATS C client: push consumer, acking each", latency)) }
+            if let latency = figures.pullLatency { latencies.append(("NATS C client: durable pull consumers, acking each", latency)) }
             reference = figures
         }
         return (results, latencies, reference, rounds)
@@ -91,17 +93,23 @@ extension BenchCommand {
                 perRound.count > 1 ? perRound.joined(separator: " ") : "",
             ])
         }
-        if let herald = latencies.first(where: { $0.0 == "NATS JetStream" })?.1, let client = reference.latency {
+        if let herald = latencies.first(where: { $0.0 == "NATS JetStream" })?.1 {
             let perRound = rounds.compactMap { round -> String? in
                 guard let herald = round.latencies.first(where: { $0.0 == "NATS JetStream" })?.1 else { return nil }
                 return String(format: "%.1f", herald.p99.millisecondsValue)
             }
-            rows.append([
-                "end-to-end p99 at \(latencyRate)/s", String(format: "%.2f ms", herald.p99.millisecondsValue), "push consumer, ack each",
-                String(format: "%.2f ms", client.p99.millisecondsValue),
-                String(format: "%.2f", herald.p99.millisecondsValue / max(client.p99.millisecondsValue, 0.001)),
-                perRound.count > 1 ? "Herald p99 ms: " + perRound.joined(separator: " ") : "",
-            ])
+            let clients: [(String, LatencyScenario.Result?)] = [
+                ("push consumer, ack each", reference.latency), ("durable pull consumers, ack each", reference.pullLatency),
+            ]
+            for (what, client) in clients {
+                guard let client else { continue }
+                rows.append([
+                    "end-to-end p99 at \(latencyRate)/s", String(format: "%.2f ms", herald.p99.millisecondsValue), what,
+                    String(format: "%.2f ms", client.p99.millisecondsValue),
+                    String(format: "%.2f", herald.p99.millisecondsValue / max(client.p99.millisecondsValue, 0.001)),
+                    perRound.count > 1 ? "Herald p99 ms: " + perRound.joined(separator: " ") : "",
+                ])
+            }
         }
         print("")
         if rounds.count > 1 { print("medians of \(rounds.count) rounds, Herald and the C client alternating") }

@@ -11,6 +11,8 @@ struct NATSClientReference {
         var throughput: [String: BenchResult] = [:]
         /// End-to-end latency of the push consumer, when the program measured it.
         var latency: LatencyScenario.Result?
+        /// End-to-end latency of durable pull consumers (as Herald's groups read), when measured.
+        var pullLatency: LatencyScenario.Result?
     }
 
     /// Why the reference did not run.
@@ -74,14 +76,17 @@ struct NATSClientReference {
         let decoder = JSONDecoder()
         for line in output.split(separator: "\n") where line.hasPrefix("{") {
             let parsed = try decoder.decode(Line.self, from: Data(line.utf8))
+            let latency = LatencyScenario.Result(
+                events: parsed.events,
+                p50: .microseconds(parsed.p50 ?? 0),
+                p99: .microseconds(parsed.p99 ?? 0),
+                p999: .microseconds(parsed.p999 ?? 0),
+                max: .microseconds(parsed.max ?? 0)
+            )
             if parsed.scenario == "latency" {
-                figures.latency = LatencyScenario.Result(
-                    events: parsed.events,
-                    p50: .microseconds(parsed.p50 ?? 0),
-                    p99: .microseconds(parsed.p99 ?? 0),
-                    p999: .microseconds(parsed.p999 ?? 0),
-                    max: .microseconds(parsed.max ?? 0)
-                )
+                figures.latency = latency
+            } else if parsed.scenario == "latency-pull" {
+                figures.pullLatency = latency
             } else if let seconds = parsed.seconds {
                 figures.throughput[parsed.scenario] = BenchResult(
                     scenario: "NATS C client: \(parsed.scenario)", events: parsed.events, duration: .nanoseconds(Int64(seconds * 1e9)))
