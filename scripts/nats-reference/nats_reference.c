@@ -89,6 +89,19 @@ static void deleteStreams(jsCtx *js, const char *scenario) {
     }
 }
 
+// Sets the headers Herald writes for an event: its CloudEvents attributes (`contentType` may be NULL)
+// and the de-duplication id.
+static void setEventHeaders(natsMsg *message, const char *id, const char *source, const char *type, const char *subject,
+                            const char *contentType, const char *messageID) {
+    natsMsgHeader_Set(message, "ce-specversion", "1.0");
+    natsMsgHeader_Set(message, "ce-id", id);
+    natsMsgHeader_Set(message, "ce-source", source);
+    natsMsgHeader_Set(message, "ce-type", type);
+    natsMsgHeader_Set(message, "ce-subject", subject);
+    if (contentType != NULL) natsMsgHeader_Set(message, "ce-datacontenttype", contentType);
+    natsMsgHeader_Set(message, "Nats-Msg-Id", messageID);
+}
+
 // A message with the headers Herald writes for benchmark event `index`.
 static natsMsg *makeMessage(const char *scenario, int index, bool withHeaders) {
     char subject[128];
@@ -100,13 +113,7 @@ static natsMsg *makeMessage(const char *scenario, int index, bool withHeaders) {
         snprintf(id, sizeof id, "bench-%d", index);
         snprintf(key, sizeof key, "key-%d", index % 1024);
         snprintf(messageID, sizeof messageID, "%%2Fherald%%2Fbench bench-%d", index);
-        natsMsgHeader_Set(message, "ce-specversion", "1.0");
-        natsMsgHeader_Set(message, "ce-id", id);
-        natsMsgHeader_Set(message, "ce-source", "%2Fherald%2Fbench");
-        natsMsgHeader_Set(message, "ce-type", "herald.bench.v1");
-        natsMsgHeader_Set(message, "ce-subject", key);
-        natsMsgHeader_Set(message, "ce-datacontenttype", "application%2Foctet-stream");
-        natsMsgHeader_Set(message, "Nats-Msg-Id", messageID);
+        setEventHeaders(message, id, "%2Fherald%2Fbench", "herald.bench.v1", key, "application%2Foctet-stream", messageID);
     }
     return message;
 }
@@ -327,12 +334,7 @@ static void latency(jsCtx *js, bool pull) {
         snprintf(id, sizeof id, "lat-%d", index);
         snprintf(key, sizeof key, "k%d", index % 64);
         snprintf(messageID, sizeof messageID, "%%2Fbench lat-%d", index);
-        natsMsgHeader_Set(message, "ce-specversion", "1.0");
-        natsMsgHeader_Set(message, "ce-id", id);
-        natsMsgHeader_Set(message, "ce-source", "%2Fbench");
-        natsMsgHeader_Set(message, "ce-type", "bench.latency.v1");
-        natsMsgHeader_Set(message, "ce-subject", key);
-        natsMsgHeader_Set(message, "Nats-Msg-Id", messageID);
+        setEventHeaders(message, id, "%2Fbench", "bench.latency.v1", key, NULL, messageID);
         check("publishing asynchronously", js_PublishMsgAsync(js, &message, NULL), 0);
         free(data);
     }
