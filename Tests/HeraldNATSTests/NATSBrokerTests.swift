@@ -72,6 +72,28 @@ private func expectBrokerError(
     .timeLimit(.minutes(1))
 )
 struct NATSBrokerTests {
+    @Test("the lag asked for right after the last member closed counts every acknowledgement it sent")
+    func lagAfterClose() async throws {
+        try await withBrokers { makeBroker in
+            let broker = try await makeBroker()
+            let topic = uniqueTopic("lagclose")
+            try await broker.createTopic(TopicConfiguration(name: topic, partitions: 4))
+            let events = try (0..<400).map { try Event(id: "e-\($0)", source: "/test", type: "t.v1", subject: "k\($0 % 16)") }
+            _ = try await broker.publish(events, to: topic)
+            // Acknowledgements not confirmed one by one (the default): only a barrier shows the server applied them.
+            let subscription = try await broker.subscribe(to: topic, group: "g", options: SubscriptionOptions(prefetch: 128))
+            var acknowledged = Set<String>()
+            while acknowledged.count < events.count {
+                let delivery = try await next(subscription)
+                try await delivery.ack()
+                acknowledged.insert(delivery.event.id)
+            }
+            await subscription.close()
+            let lag = try await broker.lag(group: "g", on: topic)
+            #expect(lag.totalPending == 0, "\(lag)")
+        }
+    }
+
     @Test("events travel as CloudEvents binary-mode headers that any JetStream client reads")
     func binaryModeHeaders() async throws {
         try await withBrokers { makeBroker in

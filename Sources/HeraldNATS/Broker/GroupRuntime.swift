@@ -190,6 +190,10 @@ final class GroupRuntime: Sendable {
         effects.acks += state.withLock { $0.takeLateReturns() }
         if connected { await dropPullRequests(of: effects.acks) }
         await run(effects)
+        // The group's lag, asked for right after its last member left, must count every acknowledgement
+        // sent (the server applies them after reading them, so a flush does not show they were applied):
+        // once this runtime is gone, no barrier of ``NATSBroker/lag(group:on:)`` would wait for them.
+        if connected { await barrier() }
         let history = state.withLock { state in
             GroupHistory(entries: state.history, order: state.historyOrder, settled: state.settled)
         }
