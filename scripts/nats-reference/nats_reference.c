@@ -257,7 +257,7 @@ static int receivedSoFar(void) {
     return seen;
 }
 
-// A pull consumer's loop: fetch up to 64, ack each, until every message arrived or 30 s passed.
+// A pull consumer's loop: fetch up to 64, ack each, until every message arrived or SECONDS + 30 s passed.
 static void *pullLoop(void *closure) {
     natsSubscription *subscription = closure;
     int64_t deadline = nowNanos() + (int64_t)(seconds + 30) * 1000000000;
