@@ -86,8 +86,9 @@ struct GroupRuntimeStateTests {
     @Test("pull requests never take what is held and requested past the buffer's bound")
     func boundedPulls() throws {
         var first: [PullIssue] = []
+        // Twice the prefetch: what the member holds and what is fetched ahead.
         var state = state(settings(partitions: 2), members: [(1, 3)]) { first = $0 }
-        #expect(first.map(\.batch).reduce(0, +) == 3)
+        #expect(first.map(\.batch).reduce(0, +) == 6)
         #expect(Set(first.map(\.partition)) == [0, 1])
         // Both partitions deliver what was asked; nothing is handed out.
         var sequence: [UInt64] = [0, 0]
@@ -97,7 +98,7 @@ struct GroupRuntimeStateTests {
                 _ = receive(&state, try message(sequence[pull.partition], partition: pull.partition))
             }
         }
-        #expect(state.entries.count == 3)
+        #expect(state.entries.count == 6)
         for _ in 0..<20 {
             var effects = RuntimeEffects()
             state.maintain(now: .now, date: Date(), effects: &effects)

@@ -1,3 +1,5 @@
+import Foundation
+import Herald
 import NIOCore
 import Testing
 
@@ -95,6 +97,50 @@ struct HotPathParsingTests {
         buffer.writeBytes([0xC3, 0x28])
         buffer.writeString("\r\n\r\n")
         #expect(throws: NATSProtocolError.self) { try NATSHeaders.decode(buffer.readableBytesView) }
+    }
+
+    @Test("a received header block reads as the decoded one, changes like it, and refuses what decoding refuses")
+    func receivedHeaderBlock() throws {
+        let text = "NATS/1.0 100 Idle Heartbeat\r\nce-id: e-1\r\nNats-Msg-Id: %2Fs e-1\r\nce-id:  e-2 \r\nX:\r\n\r\n"
+        var recent = RecentStrings()
+        let received = try NATSHeaders.received(ByteBuffer(string: text), reusing: &recent)
+        let decoded = try NATSHeaders.decode(ByteBuffer(string: text).readableBytesView)
+        #expect(received == decoded)
+        #expect(received.hashValue == decoded.hashValue)
+        #expect(received.status == 100 && received.statusDescription == "Idle Heartbeat")
+        #expect(received.values(for: "ce-id") == ["e-1", "e-2"])
+        #expect(received["X"] == "" && received.count == 4)
+        var changed = received
+        changed["ce-id"] = "e-3"
+        #expect(changed.values(for: "ce-id") == ["e-3"] && changed["Nats-Msg-Id"] == "%2Fs e-1")
+        #expect(received.values(for: "ce-id") == ["e-1", "e-2"])
+        // Outside ASCII the block is decoded at once, as UTF-8.
+        let accented = try NATSHeaders.received(ByteBuffer(string: "NATS/1.0\r\nce-source: /café\r\n\r\n"), reusing: &recent)
+        #expect(accented["ce-source"] == "/café")
+        for bad in [
+            "NATS/1.0\r\nA: b\n\r\n", "NATS/1.0\r\nA: b\rc\r\n\r\n", "NATS/1.0\r\nAb\r\n\r\n", "NATS/1.0\r\n: b\r\n\r\n",
+            "NATS/1.0\r\nA b: c\r\n\r\n", "NATS/1.0 12\r\n\r\n", "NATS/1.1\r\n\r\n", "NATS/1.0\r\nA: b\r\n", "NATS/1.0\r\n\r\nA: b\r\n\r\n",
+        ] {
+            #expect(throws: NATSProtocolError.self, "\(bad.debugDescription)") { try NATSHeaders.received(ByteBuffer(string: bad), reusing: &recent) }
+            #expect(throws: NATSProtocolError.self, "\(bad.debugDescription)") { try NATSHeaders.decode(ByteBuffer(string: bad).readableBytesView) }
+        }
+    }
+
+    @Test("an event read from a received block is the one read from its decoded headers")
+    func eventFromReceivedBlock() throws {
+        let event = try Event(
+            id: "e 1", source: "/shop", type: "order.placed.v1", subject: "k-1", time: Date(timeIntervalSince1970: 1_700_000_000.25),
+            dataContentType: "application/json", extensions: ["traceparent": "00-abc-def-01"], data: ByteBuffer(string: "{}")
+        )
+        var headers = CloudEventHeaders.headers(for: event)
+        headers.append("Nats-Msg-Id", CloudEventHeaders.messageID(for: event))
+        var block = ByteBuffer()
+        try headers.encode(into: &block)
+        var recent = RecentStrings()
+        let received = try NATSHeaders.received(block, reusing: &recent)
+        let fromBlock = CloudEventHeaders.event(headers: received, payload: ByteBuffer(string: "{}"), subject: "s", stream: "S", sequence: 1, reusing: &recent)
+        #expect(fromBlock == event)
+        #expect(fromBlock == CloudEventHeaders.event(headers: headers, payload: ByteBuffer(string: "{}"), subject: "s", stream: "S", sequence: 1))
     }
 
     @Test("CloudEvents headers are read whatever the case of their names, and percent-decoded")

@@ -42,33 +42,51 @@ enum CloudEventHeaders {
     /// `nats:<subject>`, type ``foreignMessageType``, its payload as data. Extension headers whose names
     /// break the CloudEvents naming rule are left out.
     static func event(headers: NATSHeaders?, payload: ByteBuffer, subject: String, stream: String, sequence: UInt64) -> Event {
+        var recent = RecentStrings()
+        return event(headers: headers, payload: payload, subject: subject, stream: stream, sequence: sequence, reusing: &recent)
+    }
+
+    /// The event a message carries, as ``event(headers:payload:subject:stream:sequence:)`` makes it, taking
+    /// the attribute strings from `recent` when it made them before (the messages of a stream repeat most
+    /// of them). Headers other than `ce-*` and `Content-Type` (such as `Nats-Msg-Id`) are skipped without
+    /// a string made of them.
+    static func event(
+        headers: NATSHeaders?,
+        payload: ByteBuffer,
+        subject: String,
+        stream: String,
+        sequence: UInt64,
+        reusing recent: inout RecentStrings
+    ) -> Event {
         var attributes = Attributes()
         var extensions: [String: String] = [:]
         var contentTypeHeader: String?
         var malformed = false
-        for field in headers ?? NATSHeaders() {
-            // Herald writes the names in lower case; others may not.
-            let name = Self.hasUppercase(field.name) ? field.name.lowercased() : field.name
-            if name == "content-type" {
-                contentTypeHeader = field.value
-                continue
-            }
-            guard name.hasPrefix(prefix) else { continue }
-            guard let value = PercentEncoding.decode(field.value) else {
+        headers?.forEachField { nameBytes, valueBytes in
+            guard let name = HeaderName(nameBytes) else { return }
+            guard let text = recent.string(valueBytes, make: UTF8Text.string) else {
                 malformed = true
-                continue
+                return
+            }
+            if case .contentType = name {
+                contentTypeHeader = text
+                return
+            }
+            guard let value = PercentEncoding.decode(text) else {
+                malformed = true
+                return
             }
             switch name {
-            case "ce-id": attributes.id = value
-            case "ce-source": attributes.source = value
-            case "ce-type": attributes.type = value
-            case "ce-subject": attributes.subject = value
-            case "ce-time": attributes.time = value
-            case "ce-datacontenttype": attributes.dataContentType = value
-            case "ce-dataschema": attributes.dataSchema = value
-            case "ce-specversion": break
-            default:
-                let attribute = String(name.dropFirst(prefix.count))
+            case .id: attributes.id = value
+            case .source: attributes.source = value
+            case .type: attributes.type = value
+            case .subject: attributes.subject = value
+            case .time: attributes.time = value
+            case .dataContentType: attributes.dataContentType = value
+            case .dataSchema: attributes.dataSchema = value
+            case .specVersion, .contentType: break
+            case .extensionAttribute:
+                let attribute = String(decoding: UnsafeRawBufferPointer(rebasing: nameBytes[prefix.utf8.count...]), as: UTF8.self).lowercased()
                 if ExtensionAttributeName(rawValue: attribute) != nil { extensions[attribute] = value }
             }
         }
@@ -93,10 +111,40 @@ enum CloudEventHeaders {
         return foreignEvent(payload: data, subject: subject, stream: stream, sequence: sequence, contentType: contentTypeHeader)
     }
 
-    /// Whether `text` has an ASCII upper-case letter.
-    private static func hasUppercase(_ text: String) -> Bool {
-        let isUpper = { (byte: UInt8) in byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
-        return text.utf8Contains(where: isUpper)
+    /// The headers an event is read from, told apart by their bytes, ignoring ASCII case (Herald writes the
+    /// names in lower case; others may not).
+    private enum HeaderName {
+        case contentType, id, source, type, subject, time, dataContentType, dataSchema, specVersion
+        /// Any other `ce-` name: an extension, if the name is a valid one.
+        case extensionAttribute
+
+        private static let attributes: [(StaticString, HeaderName)] = [
+            ("id", .id), ("source", .source), ("type", .type), ("subject", .subject), ("time", .time),
+            ("datacontenttype", .dataContentType), ("dataschema", .dataSchema), ("specversion", .specVersion),
+        ]
+
+        /// The header `name` stands for; `nil` for one the event does not read.
+        init?(_ name: UnsafeRawBufferPointer) {
+            if Self.equals(name, "content-type") {
+                self = .contentType
+                return
+            }
+            guard name.count >= 3, Self.equals(UnsafeRawBufferPointer(rebasing: name[0..<3]), "ce-") else { return nil }
+            let attribute = UnsafeRawBufferPointer(rebasing: name[3...])
+            self = Self.attributes.first { Self.equals(attribute, $0.0) }?.1 ?? .extensionAttribute
+        }
+
+        /// Whether `bytes` spell `lowercase` (ASCII), ignoring the case of letters.
+        private static func equals(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+            guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+            let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+            for index in 0..<bytes.count {
+                var byte = bytes[index]
+                if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { byte += 32 }
+                if byte != expected[index] { return false }
+            }
+            return true
+        }
     }
 
     /// The context attributes read from `ce-` headers, decoded.

@@ -37,6 +37,9 @@ final class GroupRuntime: Sendable {
     var isDrainingForShutdown: Bool { drainingForShutdown.load(ordering: .relaxed) }
     /// The shutdown, once ``close(returning:)`` started it.
     private let closing = Mutex<Task<Void, Never>?>(nil)
+    // Mutex: only the inbox's messages, handled one batch after another on the event loop, use it (never
+    // contended); it lends the events' attribute strings from one message to the next.
+    private let recentStrings = Mutex(RecentStrings())
 
     /// A runtime; `history` is what an earlier runtime of the group in this process remembered of the
     /// messages it returned to the server.
@@ -386,7 +389,7 @@ final class GroupRuntime: Sendable {
     private func receive(_ messages: [NATSMessage], from inbox: String) {
         var effects = RuntimeEffects()
         // Parsed outside the lock: the consumer's takes and settlements need it meanwhile.
-        let decoded = messages.map { DecodedDelivery($0, settings: settings) }
+        let decoded = recentStrings.withLock { recent in messages.map { DecodedDelivery($0, settings: settings, reusing: &recent) } }
         let now = ContinuousClock.now
         let date = Date()
         // A few at a time: the consumer's settlements wait for the lock meanwhile.

@@ -210,6 +210,12 @@ struct DecodedDelivery: Sendable {
 
     /// `nil` for a message without a JetStream ack subject of one of the group's streams, or a status.
     init?(_ message: NATSMessage, settings: GroupRuntimeSettings) {
+        var recent = RecentStrings()
+        self.init(message, settings: settings, reusing: &recent)
+    }
+
+    /// As ``init(_:settings:)``, taking the event's strings from `recent` when it made them before.
+    init?(_ message: NATSMessage, settings: GroupRuntimeSettings, reusing recent: inout RecentStrings) {
         guard message.status == nil, let replyTo = message.replyTo,
             let (partition, numbers) = JetStreamMessageMetadata.delivery(replyTo: replyTo, streams: settings.streams)
         else { return nil }
@@ -221,7 +227,8 @@ struct DecodedDelivery: Sendable {
             payload: message.payload,
             subject: message.subject,
             stream: settings.streams[partition],
-            sequence: numbers.streamSequence
+            sequence: numbers.streamSequence,
+            reusing: &recent
         )
     }
 }

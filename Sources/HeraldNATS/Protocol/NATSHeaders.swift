@@ -1,6 +1,12 @@
 import Herald
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The headers of a NATS message: an ordered list of `Name: Value` fields in which a name may repeat,
 /// plus the status line a server adds to its own messages (`NATS/1.0 503`, `NATS/1.0 404 No Messages`).
 ///
@@ -21,7 +27,14 @@ public struct NATSHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
         }
     }
 
-    private var fields: [Field]
+    /// Where the fields are: built here, or in a header block received (validated when it arrived, its
+    /// fields decoded only when asked for: most readers want two or three of them, or none).
+    private enum Storage: Sendable {
+        case fields([Field])
+        case received(ByteBuffer)
+    }
+
+    private var storage: Storage
     /// The status code of the status line (`503`, `404`, `408`, `100`, ...), `nil` when there is none.
     /// Only the server sets one; see ``NATSStatusCode``.
     public var status: Int?
@@ -30,18 +43,27 @@ public struct NATSHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
 
     /// Creates empty headers without a status.
     public init() {
-        fields = []
+        storage = .fields([])
     }
 
     /// Creates empty headers with room for `capacity` fields.
     init(reservingCapacity capacity: Int) {
-        fields = []
+        var fields: [Field] = []
         fields.reserveCapacity(capacity)
+        storage = .fields(fields)
+    }
+
+    /// Headers whose fields are those of `block`, a complete header block already validated by
+    /// ``received(_:reusing:)``.
+    private init(validatedBlock block: ByteBuffer, status: Int?, statusDescription: String?) {
+        storage = .received(block)
+        self.status = status
+        self.statusDescription = statusDescription
     }
 
     /// Creates headers from fields in order, keeping repeated names.
     public init(_ fields: some Sequence<(String, String)>, status: Int? = nil, statusDescription: String? = nil) {
-        self.fields = fields.map { Field(name: $0.0, value: $0.1) }
+        self.storage = .fields(fields.map { Field(name: $0.0, value: $0.1) })
         self.status = status
         self.statusDescription = statusDescription
     }
@@ -49,6 +71,23 @@ public struct NATSHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
     /// Creates headers from a literal, in order, keeping repeated names.
     public init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements)
+    }
+
+    /// The fields in order (decoded from a received block each time they are asked for).
+    private var fields: [Field] {
+        switch storage {
+        case .fields(let fields): fields
+        case .received(let block): Self.fields(ofValidated: block)
+        }
+    }
+
+    /// Changes the fields, decoding a received block first.
+    private mutating func modifyFields<Result>(_ change: (inout [Field]) -> Result) -> Result {
+        var fields = self.fields
+        // Released first, so that the array is not shared while it changes.
+        storage = .fields([])
+        defer { storage = .fields(fields) }
+        return change(&fields)
     }
 
     /// The number of fields.
@@ -64,12 +103,14 @@ public struct NATSHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
                 removeAll(name)
                 return
             }
-            if let index = fields.firstIndex(where: { $0.name == name }) {
-                fields[index].value = newValue
-                let next = fields.index(after: index)
-                fields[next...].removeAll { $0.name == name }
-            } else {
-                fields.append(Field(name: name, value: newValue))
+            modifyFields { fields in
+                if let index = fields.firstIndex(where: { $0.name == name }) {
+                    fields[index].value = newValue
+                    let next = fields.index(after: index)
+                    fields[next...].removeAll { $0.name == name }
+                } else {
+                    fields.append(Field(name: name, value: newValue))
+                }
             }
         }
     }
@@ -81,17 +122,49 @@ public struct NATSHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
 
     /// Adds a field after the existing ones, keeping other values of the same name.
     public mutating func append(_ name: String, _ value: String) {
-        fields.append(Field(name: name, value: value))
+        modifyFields { $0.append(Field(name: name, value: value)) }
     }
 
     /// Removes every field named `name`.
     public mutating func removeAll(_ name: String) {
-        fields.removeAll { $0.name == name }
+        modifyFields { $0.removeAll { $0.name == name } }
     }
 
     /// Iterates the fields in order.
     public func makeIterator() -> IndexingIterator<[Field]> {
         fields.makeIterator()
+    }
+
+    /// Calls `body` with the bytes of each field's name and value, in order: for a received block without
+    /// making a string of any of them.
+    func forEachField(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
+        switch storage {
+        case .received(let block):
+            block.withUnsafeReadableBytes { raw in
+                // Validated when it arrived: the scan cannot fail.
+                _ = try? Self.scan(raw) { name, value throws(NATSProtocolError) in
+                    body(UnsafeRawBufferPointer(rebasing: raw[name]), UnsafeRawBufferPointer(rebasing: raw[value]))
+                }
+            }
+        case .fields(let fields):
+            for field in fields {
+                var name = field.name
+                var value = field.value
+                name.withUTF8 { name in value.withUTF8 { value in body(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(value)) } }
+            }
+        }
+    }
+
+    /// Equal when the fields (in order), the status and its description are.
+    public static func == (lhs: NATSHeaders, rhs: NATSHeaders) -> Bool {
+        lhs.status == rhs.status && lhs.statusDescription == rhs.statusDescription && lhs.fields == rhs.fields
+    }
+
+    /// Hashes the fields, the status and its description.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(fields)
+        hasher.combine(status)
+        hasher.combine(statusDescription)
     }
 }
 
@@ -195,82 +268,125 @@ extension NATSHeaders {
     /// Decodes a complete header block from raw bytes, taking names and values from `recent` when it made
     /// them before; see ``decode(_:)-(ByteBufferView)``.
     static func decode(_ bytes: UnsafeRawBufferPointer, reusing recent: inout RecentStrings) throws(NATSProtocolError) -> NATSHeaders {
+        var headers = NATSHeaders(reservingCapacity: 8)
+        let (status, description) = try scan(bytes) { name, value throws(NATSProtocolError) in
+            // The name's bytes are printable ASCII (checked by the scan): no UTF-8 validation needed.
+            let nameString =
+                recent.string(UnsafeRawBufferPointer(rebasing: bytes[name])) { String(decoding: $0.assumingMemoryBound(to: UInt8.self), as: UTF8.self) }
+                ?? ""
+            guard let valueString = recent.string(UnsafeRawBufferPointer(rebasing: bytes[value]), make: UTF8Text.string) else {
+                throw .invalidHeaders("a header line is not UTF-8", bytes: bytes)
+            }
+            headers.append(nameString, valueString)
+        }
+        headers.status = status
+        headers.statusDescription = description
+        return headers
+    }
+
+    /// The headers of a complete header block received (`block` holds exactly its bytes), checked as
+    /// ``decode(_:)-(ByteBufferView)`` checks them. A block of ASCII only (what NATS headers almost always
+    /// are) keeps its bytes and decodes its fields when they are asked for; any other is decoded at once.
+    ///
+    /// - Throws: ``NATSProtocolError`` (`invalidHeaders`), as ``decode(_:)-(ByteBufferView)`` throws.
+    static func received(_ block: ByteBuffer, reusing recent: inout RecentStrings) throws(NATSProtocolError) -> NATSHeaders {
+        let result = block.withUnsafeReadableBytes { raw in
+            Result { () throws(NATSProtocolError) -> NATSHeaders in
+                guard UTF8Text.isASCII(raw) else { return try decode(raw, reusing: &recent) }
+                let (status, description) = try scan(raw) { _, _ throws(NATSProtocolError) in }
+                return NATSHeaders(validatedBlock: block, status: status, statusDescription: description)
+            }
+        }
+        return try result.get()
+    }
+
+    /// The fields of a block ``received(_:reusing:)`` validated (its values are ASCII).
+    private static func fields(ofValidated block: ByteBuffer) -> [Field] {
+        block.withUnsafeReadableBytes { raw in
+            var fields: [Field] = []
+            _ = try? scan(raw) { name, value throws(NATSProtocolError) in
+                let string = { (range: Range<Int>) in
+                    String(decoding: UnsafeRawBufferPointer(rebasing: raw[range]).assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+                }
+                fields.append(Field(name: string(name), value: string(value)))
+            }
+            return fields
+        }
+    }
+
+    /// Checks a complete header block and calls `field` with the byte ranges of each field's name (checked:
+    /// printable ASCII without `:`) and value (blanks trimmed, not checked), in order; returns the status
+    /// line's code and description.
+    ///
+    /// - Throws: ``NATSProtocolError`` (`invalidHeaders`) when the block does not start with `NATS/1.0`,
+    ///   the status is not a number, a line has no `:` or an empty name, the block does not end with an
+    ///   empty line, or the status description is not UTF-8; what `field` throws.
+    private static func scan(
+        _ bytes: UnsafeRawBufferPointer,
+        field: (_ name: Range<Int>, _ value: Range<Int>) throws(NATSProtocolError) -> Void
+    ) throws(NATSProtocolError) -> (status: Int?, description: String?) {
         let count = bytes.count
         let cr = UInt8(ascii: "\r")
         let lf = UInt8(ascii: "\n")
         guard count >= version.count, version.indices.allSatisfy({ bytes[$0] == version[$0] }) else {
             throw .invalidHeaders("it does not start with NATS/1.0", bytes: bytes)
         }
-        guard count >= version.count + 4, bytes[count - 4] == cr, bytes[count - 3] == lf, bytes[count - 2] == cr,
-            bytes[count - 1] == lf
+        guard count >= version.count + 4, let base = bytes.baseAddress, bytes[count - 4] == cr, bytes[count - 3] == lf,
+            bytes[count - 2] == cr, bytes[count - 1] == lf
         else {
             throw .invalidHeaders("it does not end with an empty line (CRLF CRLF)", bytes: bytes)
         }
-        // The lines between the version and the final empty line, each ending with CRLF: the first is the
-        // status line, the others fields.
-        let bodyEnd = count - 2
-        var headers = NATSHeaders(reservingCapacity: 8)
-        var lineStart = version.count
-        var index = version.count
-        var isStatusLine = true
-        while index < bodyEnd {
-            if bytes[index] == cr {
-                guard index + 1 < bodyEnd, bytes[index + 1] == lf else {
-                    throw .invalidHeaders("a CR is not followed by LF", bytes: bytes)
-                }
-                if isStatusLine {
-                    try decodeStatus(lineStart..<index, of: bytes, into: &headers)
-                    isStatusLine = false
-                } else {
-                    try decodeField(lineStart..<index, of: bytes, into: &headers, reusing: &recent)
-                }
-                index += 2
-                lineStart = index
-            } else if bytes[index] == lf {
-                throw .invalidHeaders("a line ends with LF without CR", bytes: bytes)
-            } else {
-                index += 1
-            }
+        /// The offset of the first `byte` in `range`, found with `memchr`.
+        func find(_ byte: UInt8, in range: Range<Int>) -> Int? {
+            memchr(base + range.lowerBound, Int32(byte), range.count).map { base.distance(to: UnsafeRawPointer($0)) }
         }
-        guard lineStart == bodyEnd, !isStatusLine else {
+        // The lines between the version and the final empty line, each ending with CRLF: the first is the
+        // status line, the others fields. The last line's LF is at bodyEnd - 1 (checked above).
+        let bodyEnd = count - 2
+        var status: (code: Int?, description: String?)?
+        var lineStart = version.count
+        while lineStart < bodyEnd {
+            guard let lineFeed = find(lf, in: lineStart..<bodyEnd), lineFeed > lineStart, bytes[lineFeed - 1] == cr else {
+                throw .invalidHeaders("a line ends with LF without CR", bytes: bytes)
+            }
+            let line = lineStart..<(lineFeed - 1)
+            guard find(cr, in: line) == nil else { throw .invalidHeaders("a CR is not followed by LF", bytes: bytes) }
+            if status == nil {
+                status = try decodeStatus(line, of: bytes)
+            } else {
+                let (name, value) = try splitField(line, of: bytes, colon: find(UInt8(ascii: ":"), in: line))
+                try field(name, value)
+            }
+            lineStart = lineFeed + 1
+        }
+        guard let status else {
             throw .invalidHeaders("the last header line does not end with CRLF", bytes: bytes)
         }
-        return headers
+        return (status.code, status.description)
     }
 
-    /// Parses a `Name: Value` line.
-    private static func decodeField(
-        _ line: Range<Int>,
-        of bytes: UnsafeRawBufferPointer,
-        into headers: inout NATSHeaders,
-        reusing recent: inout RecentStrings
-    ) throws(NATSProtocolError) {
-        guard let colon = line.first(where: { bytes[$0] == UInt8(ascii: ":") }) else {
+    /// Splits a `Name: Value` line, whose first `:` is at `colon`, into the ranges of its name (checked)
+    /// and value (trimmed).
+    private static func splitField(
+        _ line: Range<Int>, of bytes: UnsafeRawBufferPointer, colon: Int?
+    ) throws(NATSProtocolError) -> (Range<Int>, Range<Int>) {
+        guard let colon else {
             throw .invalidHeaders("a line has no ':'", bytes: bytes)
         }
         let name = line.lowerBound..<colon
         guard !name.isEmpty, name.allSatisfy({ isNameByte(bytes[$0]) }) else {
             throw .invalidHeaders("a header name is empty or contains whitespace", bytes: bytes)
         }
-        let value = trimmed(bytes, (colon + 1)..<line.upperBound)
-        // The name's bytes are printable ASCII (checked above): no UTF-8 validation needed.
-        let nameString =
-            recent.string(UnsafeRawBufferPointer(rebasing: bytes[name])) { String(decoding: $0.assumingMemoryBound(to: UInt8.self), as: UTF8.self) }
-            ?? ""
-        guard let valueString = recent.string(UnsafeRawBufferPointer(rebasing: bytes[value]), make: UTF8Text.string) else {
-            throw .invalidHeaders("a header line is not UTF-8", bytes: bytes)
-        }
-        headers.append(nameString, valueString)
+        return (name, trimmed(bytes, (colon + 1)..<line.upperBound))
     }
 
     /// Parses `[ <status>[ <description>]]` after `NATS/1.0`.
     private static func decodeStatus(
         _ line: Range<Int>,
-        of bytes: UnsafeRawBufferPointer,
-        into headers: inout NATSHeaders
-    ) throws(NATSProtocolError) {
+        of bytes: UnsafeRawBufferPointer
+    ) throws(NATSProtocolError) -> (code: Int?, description: String?) {
         let rest = trimmed(bytes, line)
-        guard !rest.isEmpty else { return }
+        guard !rest.isEmpty else { return (nil, nil) }
         guard isBlank(bytes[line.lowerBound]) else {
             throw .invalidHeaders("the version is followed by neither a space nor CRLF", bytes: bytes)
         }
@@ -279,14 +395,13 @@ extension NATSHeaders {
         guard code.count == 3, code.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) }) else {
             throw .invalidHeaders("the status is not a three-digit number", bytes: bytes)
         }
-        headers.status = code.reduce(0) { $0 * 10 + Int(bytes[$1] - UInt8(ascii: "0")) }
+        let status = code.reduce(0) { $0 * 10 + Int(bytes[$1] - UInt8(ascii: "0")) }
         let description = trimmed(bytes, codeEnd..<rest.upperBound)
-        if !description.isEmpty {
-            guard let text = UTF8Text.string(UnsafeRawBufferPointer(rebasing: bytes[description])) else {
-                throw .invalidHeaders("the status description is not UTF-8", bytes: bytes)
-            }
-            headers.statusDescription = text
+        guard !description.isEmpty else { return (status, nil) }
+        guard let text = UTF8Text.string(UnsafeRawBufferPointer(rebasing: bytes[description])) else {
+            throw .invalidHeaders("the status description is not UTF-8", bytes: bytes)
         }
+        return (status, text)
     }
 
     private static func isBlank(_ byte: UInt8) -> Bool {

@@ -193,21 +193,17 @@ struct NATSProtocolParser {
             let found = buffer.getSlice(at: start + message.totalBytes, length: buffer.readableBytes - message.totalBytes)
             throw .missingPayloadTerminator(size: message.totalBytes, found: found?.readableBytesView ?? ByteBuffer().readableBytesView)
         }
-        var headers: NATSHeaders?
-        var payloadStart = start
-        if let headerBytes = message.headerBytes {
-            let decoded = buffer.withUnsafeReadableBytes { raw in
-                Result { () throws(NATSProtocolError) in
-                    try NATSHeaders.decode(UnsafeRawBufferPointer(rebasing: raw[0..<headerBytes]), reusing: &recent)
-                }
-            }
-            headers = try decoded.get()
-            payloadStart += headerBytes
+        // Headers and payload are copied into one buffer of their own (one allocation, not one for the
+        // payload plus a string per header): the headers keep their bytes and decode a field when asked.
+        var bytes = allocator.buffer(capacity: message.totalBytes)
+        if message.totalBytes > 0, let slice = buffer.getSlice(at: start, length: message.totalBytes) {
+            bytes.writeImmutableBuffer(slice)
         }
-        let payloadLength = start + message.totalBytes - payloadStart
-        var payload = allocator.buffer(capacity: payloadLength)
-        if payloadLength > 0, let slice = buffer.getSlice(at: payloadStart, length: payloadLength) {
-            payload.writeImmutableBuffer(slice)
+        var headers: NATSHeaders?
+        var payload = bytes
+        if let headerBytes = message.headerBytes {
+            headers = try NATSHeaders.received(bytes.getSlice(at: 0, length: headerBytes) ?? ByteBuffer(), reusing: &recent)
+            payload = bytes.getSlice(at: headerBytes, length: message.totalBytes - headerBytes) ?? ByteBuffer()
         }
         buffer.moveReaderIndex(forwardBy: message.totalBytes + 2)
         pending = nil

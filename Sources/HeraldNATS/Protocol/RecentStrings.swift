@@ -4,7 +4,8 @@
 /// later on another thread). Only strings too long for Swift's inline representation (over 15 bytes) and
 /// at most 256 bytes are kept, in a fixed table of 64 slots, each holding the last string of its hash.
 struct RecentStrings {
-    private var slots: [String?] = Array(repeating: nil, count: RecentStrings.slotCount)
+    /// Empty until the first string is kept (a table made for one message often keeps none).
+    private var slots: [String?] = []
     private static let slotCount = 64
 
     /// Creates an empty table.
@@ -15,8 +16,9 @@ struct RecentStrings {
     mutating func string(_ bytes: UnsafeRawBufferPointer, make: (UnsafeRawBufferPointer) -> String?) -> String? {
         guard bytes.count > 15, bytes.count <= 256 else { return make(bytes) }
         let slot = Self.slot(of: bytes)
-        if let kept = slots[slot], Self.matches(kept, bytes) { return kept }
+        if !slots.isEmpty, let kept = slots[slot], Self.matches(kept, bytes) { return kept }
         guard let made = make(bytes) else { return nil }
+        if slots.isEmpty { slots = Array(repeating: nil, count: Self.slotCount) }
         slots[slot] = made
         return made
     }

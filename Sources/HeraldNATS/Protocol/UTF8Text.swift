@@ -14,6 +14,21 @@ enum UTF8Text {
         return String(validating: units, as: UTF8.self)
     }
 
+    /// Whether every byte is ASCII (below 0x80), checked eight at a time.
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while index + 8 <= bytes.count {
+            if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & highBits != 0 { return false }
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] >= 0x80 { return false }
+            index += 1
+        }
+        return true
+    }
+
     /// Whether `text`'s UTF-8 bytes are exactly `bytes` (one `memcmp` for a native string).
     static func equals(_ text: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
         guard text.utf8.count == bytes.count else { return false }
