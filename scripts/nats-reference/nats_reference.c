@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,10 +119,18 @@ static natsMsg *makeMessage(const char *scenario, int index, bool withHeaders) {
     return message;
 }
 
-static void report(const char *scenario, int count, int64_t nanos) {
+// This process's CPU time (user and system, every thread) so far, in seconds.
+static double cpuSeconds(void) {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// Prints a throughput scenario's line: its events, wall time and this process's CPU time since cpuStart.
+static void report(const char *scenario, int count, int64_t nanos, double cpuStart) {
     double elapsed = (double)nanos / 1e9;
-    printf("{\"scenario\":\"%s\",\"events\":%d,\"seconds\":%.6f,\"eventsPerSecond\":%.1f}\n", scenario, count, elapsed,
-           elapsed > 0 ? count / elapsed : 0);
+    printf("{\"scenario\":\"%s\",\"events\":%d,\"seconds\":%.6f,\"eventsPerSecond\":%.1f,\"cpuSeconds\":%.6f}\n", scenario, count,
+           elapsed, elapsed > 0 ? count / elapsed : 0, cpuSeconds() - cpuStart);
     fflush(stdout);
 }
 
@@ -130,6 +139,7 @@ static void publishAsync(jsCtx *js, const char *scenario, const char *label, boo
     natsMsg **messages = calloc((size_t)events, sizeof *messages);
     for (int index = 0; index < events; index++) messages[index] = makeMessage(scenario, index, withHeaders);
     int64_t start = nowNanos();
+    double cpuStart = cpuSeconds();
     for (int index = 0; index < events; index++) {
         check("publishing asynchronously", js_PublishMsgAsync(js, &messages[index], NULL), 0);
     }
@@ -137,7 +147,7 @@ static void publishAsync(jsCtx *js, const char *scenario, const char *label, boo
     jsPubOptions_Init(&options);
     options.MaxWait = 60000;
     check("waiting for the publish acks", js_PublishAsyncComplete(js, &options), 0);
-    report(label, events, nowNanos() - start);
+    report(label, events, nowNanos() - start, cpuStart);
     free(messages);
 }
 
@@ -157,6 +167,7 @@ static void pullAndAck(jsCtx *js, const char *scenario) {
     }
     int consumed = 0;
     int64_t start = nowNanos();
+    double cpuStart = cpuSeconds();
     int64_t lastProgress = start;
     while (consumed < events) {
         for (int partition = 0; partition < partitions && consumed < events; partition++) {
@@ -177,7 +188,7 @@ static void pullAndAck(jsCtx *js, const char *scenario) {
             exit(2);
         }
     }
-    report("pull-ack", consumed, nowNanos() - start);
+    report("pull-ack", consumed, nowNanos() - start, cpuStart);
     for (int partition = 0; partition < partitions; partition++) {
         natsSubscription_Unsubscribe(subscriptions[partition]);
         natsSubscription_Destroy(subscriptions[partition]);
@@ -211,12 +222,13 @@ static void publishSync(jsCtx *js) {
     struct SyncShare shares[SYNC_PUBLISHERS];
     int share = singleEvents / SYNC_PUBLISHERS;
     int64_t start = nowNanos();
+    double cpuStart = cpuSeconds();
     for (int publisher = 0; publisher < SYNC_PUBLISHERS; publisher++) {
         shares[publisher] = (struct SyncShare){js, publisher * share, share};
         pthread_create(&threads[publisher], NULL, publishShare, &shares[publisher]);
     }
     for (int publisher = 0; publisher < SYNC_PUBLISHERS; publisher++) pthread_join(threads[publisher], NULL);
-    report("publish-sync", share * SYNC_PUBLISHERS, nowNanos() - start);
+    report("publish-sync", share * SYNC_PUBLISHERS, nowNanos() - start, cpuStart);
     deleteStreams(js, "sync");
 }
 

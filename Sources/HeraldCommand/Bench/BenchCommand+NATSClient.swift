@@ -90,6 +90,7 @@ extension BenchCommand {
             rows.append([
                 pair.herald, String(format: "%.0f", herald.eventsPerSecond), pair.what, String(format: "%.0f", client.eventsPerSecond),
                 String(format: "%.2f", herald.eventsPerSecond / max(client.eventsPerSecond, 1)),
+                Self.cpuPerEvent(herald, client),
                 perRound.count > 1 ? perRound.joined(separator: " ") : "",
             ])
         }
@@ -106,7 +107,7 @@ extension BenchCommand {
                 rows.append([
                     "end-to-end p99 at \(latencyRate)/s", String(format: "%.2f ms", herald.p99.millisecondsValue), what,
                     String(format: "%.2f ms", client.p99.millisecondsValue),
-                    String(format: "%.2f", herald.p99.millisecondsValue / max(client.p99.millisecondsValue, 0.001)),
+                    String(format: "%.2f", herald.p99.millisecondsValue / max(client.p99.millisecondsValue, 0.001)), "",
                     perRound.count > 1 ? "Herald p99 ms: " + perRound.joined(separator: " ") : "",
                 ])
             }
@@ -114,8 +115,19 @@ extension BenchCommand {
         print("")
         if rounds.count > 1 { print("medians of \(rounds.count) rounds, Herald and the C client alternating") }
         print(
-            TextTable(header: ["Herald on NATS", "events/s", "NATS C client, same server", "events/s", "ratio", "ratio per round"], rows: rows)
-                .render()
+            TextTable(
+                header: [
+                    "Herald on NATS", "events/s", "NATS C client, same server", "events/s", "ratio", "CPU µs/event Herald / C", "ratio per round",
+                ],
+                rows: rows
+            )
+            .render()
         )
+    }
+
+    /// Each side's process CPU time per event (every thread; the server's is neither's), as `Herald / C`.
+    private static func cpuPerEvent(_ herald: BenchResult, _ client: BenchResult) -> String {
+        guard let heraldCPU = herald.cpuSeconds, let clientCPU = client.cpuSeconds, herald.events > 0, client.events > 0 else { return "" }
+        return String(format: "%.2f / %.2f", heraldCPU / Double(herald.events) * 1e6, clientCPU / Double(client.events) * 1e6)
     }
 }

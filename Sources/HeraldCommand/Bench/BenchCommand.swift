@@ -275,13 +275,14 @@ struct BenchCommand: AsyncParsableCommand {
         print("")
         print(
             TextTable(
-                header: ["scenario", "events", "seconds", "events/s", "MiB/s", "vs reference"],
+                header: ["scenario", "events", "seconds", "events/s", "MiB/s", "vs reference", "CPU µs/event"],
                 rows: results.map { result in
                     [
                         result.scenario, "\(result.events)", String(format: "%.3f", result.seconds),
                         String(format: "%.0f", result.eventsPerSecond),
                         String(format: "%.1f", result.eventsPerSecond * Double(size) / 1_048_576),
                         String(format: "%.3f", result.eventsPerSecond / reference.eventsPerSecond),
+                        result.cpuSeconds.map { String(format: "%.2f", $0 / Double(max(result.events, 1)) * 1e6) } ?? "",
                     ]
                 }
             ).render()
@@ -460,10 +461,12 @@ struct BenchCommand: AsyncParsableCommand {
             prepared.append(try makeEvents(start..<min(start + batch, events), payload: payload))
         }
         let publishStart = clock.now
+        let publishCPU = ProcessCPUTime.seconds()
         for chunk in prepared {
             _ = try await broker.publish(chunk, to: "bench-batched")
         }
         let publishTime = clock.now - publishStart
+        let publishCPUSeconds = ProcessCPUTime.seconds() - publishCPU
         prepared = []
         let concurrentTime = try await concurrentBatchPublishes(broker, payload: payload, publishers: 4)
 
@@ -473,6 +476,7 @@ struct BenchCommand: AsyncParsableCommand {
             options: SubscriptionOptions(prefetch: prefetch)
         )
         let consumeStart = clock.now
+        let consumeCPU = ProcessCPUTime.seconds()
         var consumed = 0
         let total = events
         while consumed < total, let delivery = try await subscription.next() {
@@ -480,6 +484,7 @@ struct BenchCommand: AsyncParsableCommand {
             consumed += 1
         }
         let consumeTime = clock.now - consumeStart
+        let consumeCPUSeconds = ProcessCPUTime.seconds() - consumeCPU
         await subscription.close()
         let lag = try await broker.lag(group: "bench", on: "bench-batched")
         guard consumed == events, lag.totalPending == 0 else {
@@ -494,6 +499,7 @@ struct BenchCommand: AsyncParsableCommand {
             options: SubscriptionOptions(prefetch: prefetch, startPosition: .earliest)
         )
         let batchStart = clock.now
+        let batchCPU = ProcessCPUTime.seconds()
         var batchConsumed = 0
         while batchConsumed < events {
             let deliveries = try await batches.next(upTo: prefetch)
@@ -502,6 +508,7 @@ struct BenchCommand: AsyncParsableCommand {
             batchConsumed += deliveries.count
         }
         let batchTime = clock.now - batchStart
+        let batchCPUSeconds = ProcessCPUTime.seconds() - batchCPU
         await batches.close()
         let batchLag = try await broker.lag(group: "bench-batches", on: "bench-batched")
         await factory.close(broker)
@@ -509,10 +516,10 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("consumed \(batchConsumed) of \(events) in batches, \(batchLag.totalPending) pending: the broker lost events")
         }
         return [
-            BenchResult(scenario: "\(factory.label): publish, batches of \(batch)", events: events, duration: publishTime),
+            BenchResult(scenario: "\(factory.label): publish, batches of \(batch)", events: events, duration: publishTime, cpuSeconds: publishCPUSeconds),
             BenchResult(scenario: "\(factory.label): publish, batches of \(batch), 4 publishers", events: events / 4 * 4, duration: concurrentTime),
-            BenchResult(scenario: "\(factory.label): consume + ack, 1 group", events: events, duration: consumeTime),
-            BenchResult(scenario: "\(factory.label): consume + ack in batches, 1 group", events: events, duration: batchTime),
+            BenchResult(scenario: "\(factory.label): consume + ack, 1 group", events: events, duration: consumeTime, cpuSeconds: consumeCPUSeconds),
+            BenchResult(scenario: "\(factory.label): consume + ack in batches, 1 group", events: events, duration: batchTime, cpuSeconds: batchCPUSeconds),
             BenchResult(scenario: "\(factory.label): publish then consume + ack", events: events, duration: publishTime + consumeTime),
         ]
     }
@@ -685,10 +692,13 @@ struct BenchResult: Codable {
     var events: Int
     var seconds: Double
     var eventsPerSecond: Double
+    /// The process's CPU seconds (every thread) while the scenario ran, where measured.
+    var cpuSeconds: Double?
 
-    init(scenario: String, events: Int, duration: Duration) {
+    init(scenario: String, events: Int, duration: Duration, cpuSeconds: Double? = nil) {
         self.scenario = scenario
         self.events = events
+        self.cpuSeconds = cpuSeconds
         let components = duration.components
         self.seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
         self.eventsPerSecond = seconds > 0 ? Double(events) / seconds : 0

@@ -64,6 +64,7 @@ struct NATSClientReference {
         var scenario: String
         var events: Int
         var seconds: Double?
+        var cpuSeconds: Double?
         var p50: Int64?
         var p99: Int64?
         var p999: Int64?
@@ -89,7 +90,8 @@ struct NATSClientReference {
                 figures.pullLatency = latency
             } else if let seconds = parsed.seconds {
                 figures.throughput[parsed.scenario] = BenchResult(
-                    scenario: "NATS C client: \(parsed.scenario)", events: parsed.events, duration: .nanoseconds(Int64(seconds * 1e9)))
+                    scenario: "NATS C client: \(parsed.scenario)", events: parsed.events, duration: .nanoseconds(Int64(seconds * 1e9)),
+                    cpuSeconds: parsed.cpuSeconds)
             }
         }
         return figures
