@@ -69,13 +69,13 @@ struct GroupRuntimeStateTests {
 
     private func receive(_ state: inout GroupRuntimeState, _ message: NATSMessage) -> RuntimeEffects {
         var effects = RuntimeEffects()
-        _ = state.receive(message, from: Self.inbox, now: .now, date: Date(), effects: &effects)
+        _ = state.receive(message, from: Self.inbox, now: .now, date: .now, effects: &effects)
         return effects
     }
 
-    private func take(_ state: inout GroupRuntimeState, _ member: UInt64, at now: ContinuousClock.Instant = .now) -> Handout? {
+    private func take(_ state: inout GroupRuntimeState, _ member: UInt64, at now: Moment = .now) -> Handout? {
         var effects = RuntimeEffects()
-        if case .handout(let handout) = state.take(for: member, now: now, date: Date(), effects: &effects) { return handout }
+        if case .handout(let handout) = state.take(for: member, now: now, date: .now, effects: &effects) { return handout }
         return nil
     }
 
@@ -101,7 +101,7 @@ struct GroupRuntimeStateTests {
         #expect(state.entries.count == 6)
         for _ in 0..<20 {
             var effects = RuntimeEffects()
-            state.maintain(now: .now, date: Date(), effects: &effects)
+            state.maintain(now: .now, date: .now, effects: &effects)
             #expect(effects.pulls.isEmpty)
         }
         #expect(state.planPulls(now: .now).isEmpty)
@@ -122,7 +122,7 @@ struct GroupRuntimeStateTests {
         _ = receive(&state, try message(1, delivered: 2))
         #expect(take(&state, 1) == nil)
         var effects = RuntimeEffects()
-        state.nack(first.token, retryAfter: .zero, failure: nil, now: .now, date: Date(), effects: &effects)
+        state.nack(first.token, retryAfter: .zero, failure: nil, now: .now, date: .now, effects: &effects)
         #expect(naks(effects).count == 1)
         #expect(state.entries.isEmpty)
         _ = receive(&state, try message(1, delivered: 3))
@@ -158,7 +158,7 @@ struct GroupRuntimeStateTests {
         #expect(receive(&state, try message(2)).acks.isEmpty)
         _ = receive(&state, try message(1, delivered: 2))
         // Another inbox's (stale) deliveries are left alone.
-        _ = state.receive(try message(3), from: "_INBOX.old", now: .now, date: Date(), effects: &effects)
+        _ = state.receive(try message(3), from: "_INBOX.old", now: .now, date: .now, effects: &effects)
         let late = state.takeLateReturns()
         #expect(late.map(\.ack) == [.nak(delay: nil), .ack])
         let again = state.takeLateReturns()
@@ -186,17 +186,17 @@ struct GroupRuntimeStateTests {
         _ = receive(&state, try message(2))
         let second = try #require(take(&state, 1))
         effects = RuntimeEffects()
-        state.nack(second.token, retryAfter: .seconds(60), failure: nil, now: .now, date: Date(), effects: &effects)
+        state.nack(second.token, retryAfter: .seconds(60), failure: nil, now: .now, date: .now, effects: &effects)
         _ = receive(&state, try message(2, delivered: 2))
         // Held until the retry delay ends.
         var waiting = RuntimeEffects()
-        guard case .wait(let until) = state.take(for: 1, now: .now, date: Date(), effects: &waiting) else {
+        guard case .wait(let until) = state.take(for: 1, now: .now, date: .now, effects: &waiting) else {
             Issue.record("a copy arriving before the retry delay was handed out")
             return
         }
         #expect(until != nil)
         var later = RuntimeEffects()
-        if case .handout(let handout) = state.take(for: 1, now: .now + .seconds(61), date: Date(), effects: &later) {
+        if case .handout(let handout) = state.take(for: 1, now: .now + .seconds(61), date: .now, effects: &later) {
             #expect(handout.offset == 1 && handout.attempt == 2)
         } else {
             Issue.record("the copy was not handed out after the retry delay")
@@ -214,7 +214,7 @@ struct GroupRuntimeStateTests {
         #expect(take(&state, 2)?.offset == 2)
         #expect(take(&state, 2) == nil)
         var effects = RuntimeEffects()
-        state.nack(k1.token, retryAfter: .zero, failure: nil, now: .now, date: Date(), effects: &effects)
+        state.nack(k1.token, retryAfter: .zero, failure: nil, now: .now, date: .now, effects: &effects)
         // Redelivered locally, not returned to the server; the key stays blocked.
         #expect(naks(effects).isEmpty)
         let again = try #require(take(&state, 2))
@@ -254,7 +254,7 @@ struct GroupRuntimeStateTests {
         let second = try #require(take(&state, 1))
         var effects = RuntimeEffects()
         // Nacked (returned to the server), then acknowledged late by the same token: it still counts there.
-        state.nack(first.token, retryAfter: .zero, failure: nil, now: .now, date: Date(), effects: &effects)
+        state.nack(first.token, retryAfter: .zero, failure: nil, now: .now, date: .now, effects: &effects)
         #expect(state.entries.count == 1)
         let late = state.acknowledge(first.token, now: .now, effects: &effects)
         #expect(late == ackSubject(1))
@@ -280,7 +280,7 @@ struct GroupRuntimeStateTests {
         _ = state.pause(partitions: [0])
         var effects = RuntimeEffects()
         #expect(state.acknowledge(delivery.token, now: .now, effects: &effects) == nil)
-        state.nack(delivery.token, retryAfter: .zero, failure: nil, now: .now, date: Date(), effects: &effects)
+        state.nack(delivery.token, retryAfter: .zero, failure: nil, now: .now, date: .now, effects: &effects)
         #expect(effects.acks.isEmpty && state.entries.isEmpty)
         // Messages of the old inbox are ignored after the seek.
         state.resume(inbox: "_INBOX.new", now: .now, effects: &effects)
@@ -305,12 +305,12 @@ struct GroupRuntimeStateTests {
         _ = receive(&state, try message(5))
         let first = try #require(take(&state, 1))
         var effects = RuntimeEffects()
-        state.nack(first.token, retryAfter: .seconds(1), failure: DeliveryFailure(errorType: "A", message: "one"), now: .now, date: Date(), effects: &effects)
+        state.nack(first.token, retryAfter: .seconds(1), failure: DeliveryFailure(errorType: "A", message: "one"), now: .now, date: .now, effects: &effects)
         #expect(effects.acks.map(\.ack) == [.nak(delay: .seconds(1))])
         _ = receive(&state, try message(5, delivered: 2))
         let second = try #require(take(&state, 1, at: .now + .seconds(2)))
         effects = RuntimeEffects()
-        state.nack(second.token, retryAfter: .zero, failure: DeliveryFailure(errorType: "B", message: "two"), now: .now, date: Date(), effects: &effects)
+        state.nack(second.token, retryAfter: .zero, failure: DeliveryFailure(errorType: "B", message: "two"), now: .now, date: .now, effects: &effects)
         let job = try #require(effects.deadLetters.first)
         #expect(job.deadLetter.failure == DeliveryFailure(errorType: "B", message: "two"))
         #expect(job.deadLetter.attempts == 2 && job.deadLetter.originOffset == 4 && job.deadLetter.group == "g")

@@ -4,13 +4,13 @@ import Testing
 
 @Suite("Outstanding pull requests")
 struct OutstandingPullsTests {
-    private func pull(_ id: UInt64, _ batch: Int, at now: ContinuousClock.Instant) -> OutstandingPull {
+    private func pull(_ id: UInt64, _ batch: Int, at now: Moment) -> OutstandingPull {
         OutstandingPull(id: id, remaining: batch, issuedAt: now, lastHeard: now)
     }
 
     @Test("the messages requested and the idle partitions are counted as requests come, deliver and go")
     func counts() {
-        let now = ContinuousClock.now
+        let now = Moment.now
         var pulls = OutstandingPulls(partitions: 3)
         #expect(pulls.requested == 0 && pulls.idleCount == 3)
         pulls.append(pull(1, 2, at: now), to: 0)

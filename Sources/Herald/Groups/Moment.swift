@@ -36,6 +36,11 @@ package struct Moment: Comparable, Hashable, Sendable {
         return later
     }
 
+    /// The time from `earlier` to `later` (negative when `later` is earlier).
+    package static func - (later: Moment, earlier: Moment) -> Duration {
+        later.sinceOrigin - earlier.sinceOrigin
+    }
+
     /// Earlier first.
     package static func < (lhs: Moment, rhs: Moment) -> Bool {
         lhs.sinceOrigin < rhs.sinceOrigin

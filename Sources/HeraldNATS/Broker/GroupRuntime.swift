@@ -135,7 +135,7 @@ final class GroupRuntime: Sendable {
     /// Removes a member, releasing its unsettled deliveries; the last member closes the runtime.
     func leave(_ member: UInt64) async {
         var effects = RuntimeEffects()
-        let isLast = state.withLock { $0.leave(member, now: .now, date: Date(), effects: &effects) }
+        let isLast = state.withLock { $0.leave(member, now: .now, date: .now, effects: &effects) }
         if isLast {
             // The member's deliveries, returned by leave, go back together with everything else held.
             await close(returning: effects)
@@ -229,8 +229,8 @@ final class GroupRuntime: Sendable {
     /// first), then what else is ready at once (within the member's prefetch).
     func take(for member: UInt64, limit: Int) async -> (handouts: [Handout], result: TakeResult) {
         var effects = RuntimeEffects()
-        let now = ContinuousClock.now
-        let date = Date()
+        let now = Moment.now
+        let date = WallTime.now
         let taken = state.withLock { state -> ([Handout], TakeResult) in
             var handouts: [Handout] = []
             while handouts.count < limit {
@@ -261,8 +261,8 @@ final class GroupRuntime: Sendable {
             partition: handout.partition,
             offset: handout.offset,
             attempt: handout.attempt,
-            firstDeliveredAt: handout.firstDeliveredAt,
-            storedAt: handout.storedAt,
+            firstDeliveredAt: handout.firstDeliveredAt.date,
+            storedAt: handout.storedAt.date,
             token: handout.token,
             // The runtime itself: no object per delivery.
             acknowledger: self
@@ -274,7 +274,7 @@ final class GroupRuntime: Sendable {
     /// counts there, also after the runtime closed).
     func settle(_ token: DeliveryToken, _ settlement: Settlement) async throws {
         var effects = RuntimeEffects()
-        let now = ContinuousClock.now
+        let now = Moment.now
         let confirmed = broker.options.confirmAcknowledgements
         let confirm: (replyTo: String, ack: JetStreamAck)? = state.withLock { state in
             switch settlement {
@@ -287,9 +287,9 @@ final class GroupRuntime: Sendable {
             // The wall clock only for failures (their times are recorded). A closed runtime holds no entry,
             // so these change nothing there: it returned its messages to the server already.
             case .nack(let retryAfter, let failure):
-                state.nack(token, retryAfter: retryAfter, failure: failure, now: now, date: Date(), effects: &effects)
+                state.nack(token, retryAfter: retryAfter, failure: failure, now: now, date: .now, effects: &effects)
             case .reject(let failure):
-                state.reject(token, failure: failure, now: now, date: Date(), effects: &effects)
+                state.reject(token, failure: failure, now: now, date: .now, effects: &effects)
             }
             return nil
         }
@@ -315,7 +315,7 @@ final class GroupRuntime: Sendable {
     /// last of each partition (a consumer applies acknowledgements in order).
     func acknowledge(_ tokens: [DeliveryToken]) async throws {
         var effects = RuntimeEffects()
-        let now = ContinuousClock.now
+        let now = Moment.now
         let confirmed = broker.options.confirmAcknowledgements
         let confirms: [(token: DeliveryToken, replyTo: String)] = state.withLock { state in
             var confirms: [(token: DeliveryToken, replyTo: String)] = []
@@ -390,8 +390,8 @@ final class GroupRuntime: Sendable {
         var effects = RuntimeEffects()
         // Parsed outside the lock: the consumer's takes and settlements need it meanwhile.
         let decoded = recentStrings.withLock { recent in messages.map { DecodedDelivery($0, settings: settings, reusing: &recent) } }
-        let now = ContinuousClock.now
-        let date = Date()
+        let now = Moment.now
+        let date = WallTime.now
         // A few at a time: the consumer's settlements wait for the lock meanwhile.
         var notes: [GroupRuntimeState.ReceiveNote] = []
         var start = messages.startIndex
@@ -443,7 +443,7 @@ final class GroupRuntime: Sendable {
 
     private func maintain() async {
         var effects = RuntimeEffects()
-        state.withLock { $0.maintain(now: .now, date: Date(), effects: &effects) }
+        state.withLock { $0.maintain(now: .now, date: .now, effects: &effects) }
         await run(effects)
     }
 

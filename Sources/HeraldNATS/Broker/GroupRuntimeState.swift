@@ -43,7 +43,7 @@ struct GroupRuntimeState {
     /// The lowest stream sequence known to still exist, per partition.
     var knownFirstSequence: [UInt64]
     /// The earliest ack deadline among handed-out entries (a lower bound; recomputed on expiry).
-    var earliestDeadline: ContinuousClock.Instant?
+    var earliestDeadline: Moment?
     /// Per partition, the ack subject of the newest acknowledgement sent without confirmation and not yet
     /// covered by a barrier (see ``GroupRuntime/barrier()``).
     var unconfirmedAcks: [Int: String] = [:]
@@ -93,7 +93,7 @@ struct GroupRuntimeState {
     /// Removes a member; its unsettled deliveries are released at once: under per-key order to the other
     /// local members (their keys stay blocked), otherwise back to the server for redelivery. Returns
     /// whether no member is left (the runtime then shuts down).
-    mutating func leave(_ id: UInt64, now: ContinuousClock.Instant, date: Date, effects: inout RuntimeEffects) -> Bool {
+    mutating func leave(_ id: UInt64, now: Moment, date: WallTime, effects: inout RuntimeEffects) -> Bool {
         guard members[id] != nil else { return members.isEmpty }
         for (key, entry) in entries {
             guard case .handedOut(let member, _, _) = entry.status, member == id else { continue }
@@ -209,7 +209,7 @@ struct GroupRuntimeState {
     /// Gives a message back to the server for redelivery (after `delay`), remembering its history.
     mutating func returnToServer(_ key: MessageKey, delay: Duration?, effects: inout RuntimeEffects) {
         guard let entry = entries[key] else { return }
-        remember(key, entry, notBefore: delay.map { ContinuousClock.now + $0 })
+        remember(key, entry, notBefore: delay.map { Moment.now + $0 })
         remove(key)
         effects.acks.append((entry.replyTo, .nak(delay: delay)))
     }
@@ -219,7 +219,7 @@ struct GroupRuntimeState {
         settled.note(key, ack)
     }
 
-    private mutating func remember(_ key: MessageKey, _ entry: Entry, notBefore: ContinuousClock.Instant? = nil) {
+    private mutating func remember(_ key: MessageKey, _ entry: Entry, notBefore: Moment? = nil) {
         remember(
             key,
             History(
@@ -245,7 +245,7 @@ struct GroupRuntimeState {
     // MARK: Pulls
 
     /// The pull requests to send so that held plus requested messages reach ``bufferLimit``.
-    mutating func planPulls(now: ContinuousClock.Instant) -> [PullIssue] {
+    mutating func planPulls(now: Moment) -> [PullIssue] {
         guard !isClosed, !isPaused, let inbox else { return [] }
         let limit = bufferLimit
         guard limit > 0 else { return [] }
@@ -289,7 +289,7 @@ struct GroupRuntimeState {
     }
 
     /// Forgets every outstanding request (after a reconnect: the server may have lost them) and plans new ones.
-    mutating func resetPulls(now: ContinuousClock.Instant) -> [PullIssue] {
+    mutating func resetPulls(now: Moment) -> [PullIssue] {
         pulls.removeAll()
         return planPulls(now: now)
     }
@@ -300,8 +300,8 @@ struct GroupRuntimeState {
     mutating func receive(
         _ message: NATSMessage,
         from inbox: String,
-        now: ContinuousClock.Instant,
-        date: Date,
+        now: Moment,
+        date: WallTime,
         decoded: DecodedDelivery? = nil,
         effects: inout RuntimeEffects
     ) -> ReceiveNote? {
@@ -339,7 +339,7 @@ struct GroupRuntimeState {
         let prior = past.map { $0.attempts + max(0, metadata.delivered - $0.lastDelivered - 1) } ?? max(0, metadata.delivered - 1)
         var entry = Entry(
             event: event,
-            storedAt: metadata.timestamp,
+            storedAt: WallTime(metadata.timestamp),
             key: event.partitionKey,
             replyTo: replyTo,
             latestDelivered: metadata.delivered,
@@ -382,7 +382,7 @@ struct GroupRuntimeState {
     /// A delivery that reached the runtime after it closed (the server sent it before it learned of the
     /// close): it is returned like those held at the close, else the server would redeliver it only after
     /// the ack deadline. Its history is kept, so this delivery, which nobody saw, is not an attempt.
-    private mutating func returnLate(_ message: NATSMessage, now: ContinuousClock.Instant) {
+    private mutating func returnLate(_ message: NATSMessage, now: Moment) {
         guard message.status == nil, let replyTo = message.replyTo,
             let (partition, metadata) = JetStreamMessageMetadata.delivery(replyTo: replyTo, streams: settings.streams)
         else { return }
@@ -411,7 +411,7 @@ struct GroupRuntimeState {
         _ status: Int,
         _ message: NATSMessage,
         inbox: String,
-        now: ContinuousClock.Instant,
+        now: Moment,
         effects: inout RuntimeEffects
     ) -> ReceiveNote? {
         // <inbox>.<partition>.<pull id>
@@ -489,13 +489,13 @@ struct GroupRuntimeState {
     /// the next local redelivery falls due; not when an ack deadline ends: the runtime's maintenance
     /// expires deadlines (every quarter of the ack deadline, at most a second apart) and wakes the members
     /// then, so that a member's wait needs no timer of its own (one per wait cost more than the wait).
-    mutating func take(for id: UInt64, now: ContinuousClock.Instant, date: Date, effects: inout RuntimeEffects) -> TakeResult {
+    mutating func take(for id: UInt64, now: Moment, date: WallTime, effects: inout RuntimeEffects) -> TakeResult {
         guard !isClosed, let member = members[id], !member.isDraining else { return .closed }
         expireDeadlines(now: now, date: date, effects: &effects)
         guard !isPaused, member.handedOut < member.prefetch else { return .wait(until: nil) }
-        var wakeUp: ContinuousClock.Instant?
+        var wakeUp: Moment?
         if entries.awaitingCount > 0 {
-            var due: (key: MessageKey, at: ContinuousClock.Instant)?
+            var due: (key: MessageKey, at: Moment)?
             for (key, entry) in entries {
                 guard case .awaiting(let at) = entry.status else { continue }
                 if at <= now {
@@ -537,7 +537,7 @@ struct GroupRuntimeState {
     /// How far past messages of blocked keys a member looks for one it may take.
     static let scanLimit = 10_000
 
-    private mutating func handOut(_ key: MessageKey, to member: UInt64, now: ContinuousClock.Instant, date: Date) -> Handout? {
+    private mutating func handOut(_ key: MessageKey, to member: UInt64, now: Moment, date: WallTime) -> Handout? {
         guard entries.contains(key) else { return nil }
         nextDeliveryID &+= 1
         let deadline = now + settings.ackDeadline
@@ -580,9 +580,9 @@ struct GroupRuntimeState {
     /// Handed-out deliveries past their deadline fail (`AckDeadlineExceeded`): dead-lettered after the
     /// last allowed delivery, otherwise delivered again — locally under per-key order, by the server
     /// otherwise.
-    mutating func expireDeadlines(now: ContinuousClock.Instant, date: Date, effects: inout RuntimeEffects) {
+    mutating func expireDeadlines(now: Moment, date: WallTime, effects: inout RuntimeEffects) {
         guard let earliest = earliestDeadline, earliest <= now else { return }
-        var next: ContinuousClock.Instant?
+        var next: Moment?
         for (key, entry) in entries {
             guard case .handedOut(_, _, let deadline) = entry.status else { continue }
             guard deadline <= now else {
@@ -604,8 +604,8 @@ struct GroupRuntimeState {
         _ key: MessageKey,
         failure: DeliveryFailure,
         retryAfter: Duration,
-        now: ContinuousClock.Instant,
-        date: Date,
+        now: Moment,
+        date: WallTime,
         effects: inout RuntimeEffects
     ) {
         guard var entry = entries[key] else { return }
@@ -633,7 +633,7 @@ struct GroupRuntimeState {
     /// subject to send the acknowledgement to: the held message's, or, for one returned to the server
     /// meanwhile (all of them once closed), the one remembered with its history — the acknowledgement still
     /// counts there. `nil` when the token is stale or nothing is known of the message.
-    mutating func acknowledge(_ token: DeliveryToken, now: ContinuousClock.Instant, effects: inout RuntimeEffects) -> String? {
+    mutating func acknowledge(_ token: DeliveryToken, now: Moment, effects: inout RuntimeEffects) -> String? {
         guard isCurrent(token) else { return nil }
         let key = MessageKey(partition: token.partition.index, sequence: UInt64(token.offset.value + 1))
         if isClosed { return history[key]?.replyTo }
@@ -668,8 +668,8 @@ struct GroupRuntimeState {
         _ token: DeliveryToken,
         retryAfter: Duration,
         failure: DeliveryFailure?,
-        now: ContinuousClock.Instant,
-        date: Date,
+        now: Moment,
+        date: WallTime,
         effects: inout RuntimeEffects
     ) {
         guard let key = currentKey(of: token) else { return }
@@ -678,7 +678,7 @@ struct GroupRuntimeState {
     }
 
     /// Applies a reject of the current delivery of `token`: straight to dead letters.
-    mutating func reject(_ token: DeliveryToken, failure: DeliveryFailure, now: ContinuousClock.Instant, date: Date, effects: inout RuntimeEffects) {
+    mutating func reject(_ token: DeliveryToken, failure: DeliveryFailure, now: Moment, date: WallTime, effects: inout RuntimeEffects) {
         guard let key = currentKey(of: token), var entry = entries[key] else { return }
         entry.record(failure, at: date)
         entries[key] = entry
@@ -688,7 +688,7 @@ struct GroupRuntimeState {
 
     /// Restarts the deadline of the current delivery of `token`; returns the ack subject for the server's
     /// keep-alive, `nil` when stale.
-    mutating func extendDeadline(_ token: DeliveryToken, now: ContinuousClock.Instant) -> String? {
+    mutating func extendDeadline(_ token: DeliveryToken, now: Moment) -> String? {
         guard let key = currentKey(of: token), var entry = entries[key],
             case .handedOut(let member, let id, _) = entry.status
         else { return nil }
@@ -710,7 +710,7 @@ struct GroupRuntimeState {
     // MARK: Dead letters
 
     /// Parks an entry while its dead letter is stored and queues the job.
-    private mutating func startDeadLetter(_ key: MessageKey, date: Date, effects: inout RuntimeEffects) {
+    private mutating func startDeadLetter(_ key: MessageKey, date: WallTime, effects: inout RuntimeEffects) {
         guard let entry = entries[key] else { return }
         setStatus(key, .deadLettering(retryAt: nil))
         let failure =
@@ -720,8 +720,8 @@ struct GroupRuntimeState {
             event: entry.event,
             failure: failure,
             attempts: max(entry.attempt, 1),
-            firstFailureAt: entry.firstFailureAt ?? entry.firstDeliveredAt ?? date,
-            lastFailureAt: entry.lastFailureAt ?? entry.firstDeliveredAt ?? date,
+            firstFailureAt: (entry.firstFailureAt ?? entry.firstDeliveredAt ?? date).date,
+            lastFailureAt: (entry.lastFailureAt ?? entry.firstDeliveredAt ?? date).date,
             originTopic: settings.topic,
             originPartition: Partition(key.partition),
             originOffset: key.offset,
@@ -732,7 +732,7 @@ struct GroupRuntimeState {
 
     /// A dead letter was stored (then the entry is forgotten and its ack subject returned for `+TERM`),
     /// or storing it failed (then it is retried in a second).
-    mutating func finishDeadLetter(_ job: DeadLetterJob, stored: Bool, now: ContinuousClock.Instant, effects: inout RuntimeEffects) -> String? {
+    mutating func finishDeadLetter(_ job: DeadLetterJob, stored: Bool, now: Moment, effects: inout RuntimeEffects) -> String? {
         guard epochs[job.key.partition] == job.epoch, let entry = entries[job.key], case .deadLettering = entry.status else { return nil }
         guard stored else {
             setStatus(job.key, .deadLettering(retryAt: now + .seconds(1)))
@@ -749,7 +749,7 @@ struct GroupRuntimeState {
 
     /// The periodic work: deadlines, keep-alives for held messages, dead-letter retries, silent pull
     /// requests, and the history's age.
-    mutating func maintain(now: ContinuousClock.Instant, date: Date, effects: inout RuntimeEffects) {
+    mutating func maintain(now: Moment, date: WallTime, effects: inout RuntimeEffects) {
         guard !isClosed else { return }
         expireDeadlines(now: now, date: date, effects: &effects)
         let keepAlive = settings.keepAliveInterval
@@ -796,7 +796,7 @@ struct GroupRuntimeState {
     }
 
     /// Resumes fetching on a new inbox.
-    mutating func resume(inbox: String, now: ContinuousClock.Instant, effects: inout RuntimeEffects) {
+    mutating func resume(inbox: String, now: Moment, effects: inout RuntimeEffects) {
         guard !isClosed else { return }
         isPaused = false
         self.inbox = inbox

@@ -46,12 +46,12 @@ enum EntryStatus: Sendable {
     /// Fetched, waiting to be handed out.
     case ready
     /// Handed to a member as delivery `deliveryID`; its ack deadline.
-    case handedOut(member: UInt64, deliveryID: UInt64, deadline: ContinuousClock.Instant)
+    case handedOut(member: UInt64, deliveryID: UInt64, deadline: Moment)
     /// Handed out again, locally, once `due`: a failed delivery under per-key order (its key stays
     /// blocked), or a copy the server sent before a nack's retry delay ended.
-    case awaiting(due: ContinuousClock.Instant)
+    case awaiting(due: Moment)
     /// Being moved to the dead-letter topic; `retryAt` set after a failed attempt.
-    case deadLettering(retryAt: ContinuousClock.Instant?)
+    case deadLettering(retryAt: Moment?)
 
     /// Whether the message counts as unsettled for per-key order (blocking later events of its key).
     var blocksKey: Bool {
@@ -63,7 +63,7 @@ enum EntryStatus: Sendable {
 /// A message the runtime holds, with what it knows of its deliveries.
 struct Entry: Sendable {
     var event: Event
-    var storedAt: Date
+    var storedAt: WallTime
     /// The partition key, kept for per-key order.
     var key: String?
     /// The ack subject of the newest server delivery.
@@ -75,19 +75,19 @@ struct Entry: Sendable {
     var priorAttempts: Int
     /// Times this process handed it out.
     var handOuts = 0
-    var firstDeliveredAt: Date?
-    var firstFailureAt: Date?
-    var lastFailureAt: Date?
+    var firstDeliveredAt: WallTime?
+    var firstFailureAt: WallTime?
+    var lastFailureAt: WallTime?
     var lastFailure: DeliveryFailure?
     /// When the server's ack-wait timer last restarted (delivery or keep-alive).
-    var lastTouch: ContinuousClock.Instant
+    var lastTouch: Moment
     var status: EntryStatus
 
     /// The attempt number of its current (or next) hand-out.
     var attempt: Int { priorAttempts + handOuts }
 
     /// Records a failure.
-    mutating func record(_ failure: DeliveryFailure, at date: Date) {
+    mutating func record(_ failure: DeliveryFailure, at date: WallTime) {
         lastFailure = failure
         lastFailureAt = date
         if firstFailureAt == nil { firstFailureAt = date }
@@ -105,13 +105,13 @@ struct History: Sendable {
     /// The ack subject of its newest delivery: an acknowledgement that arrives after the return still
     /// reaches the server.
     var replyTo: String?
-    var firstDeliveredAt: Date?
-    var firstFailureAt: Date?
-    var lastFailureAt: Date?
+    var firstDeliveredAt: WallTime?
+    var firstFailureAt: WallTime?
+    var lastFailureAt: WallTime?
     var lastFailure: DeliveryFailure?
     /// When a nack's retry delay ends: a copy the server sends earlier (a redelivery it had already
     /// queued) is held here until then.
-    var notBefore: ContinuousClock.Instant?
+    var notBefore: Moment?
 }
 
 /// One local subscriber of the group.
@@ -128,8 +128,8 @@ struct RuntimeMember: Sendable {
 struct OutstandingPull: Sendable {
     var id: UInt64
     var remaining: Int
-    var issuedAt: ContinuousClock.Instant
-    var lastHeard: ContinuousClock.Instant
+    var issuedAt: Moment
+    var lastHeard: Moment
 }
 
 /// A pull request to send.
@@ -154,8 +154,8 @@ struct Handout: Sendable {
     var partition: Partition
     var offset: Offset
     var attempt: Int
-    var firstDeliveredAt: Date
-    var storedAt: Date
+    var firstDeliveredAt: WallTime
+    var storedAt: WallTime
     var token: DeliveryToken
 }
 
@@ -188,7 +188,7 @@ struct RuntimeEffects: Sendable {
 /// What a member's attempt to take a delivery found.
 enum TakeResult: Sendable {
     case handout(Handout)
-    case wait(until: ContinuousClock.Instant?)
+    case wait(until: Moment?)
     case closed
 }
 

@@ -43,7 +43,7 @@ struct NATSGroupMemberSource: SubscriptionSource {
             case .closed:
                 return []
             case .wait(let deadline):
-                await signal.wait(until: deadline)
+                await signal.wait(until: deadline?.instant)
             case .handout(let handout):
                 return [runtime.delivery(handout)]
             }

@@ -1,4 +1,5 @@
 import DequeModule
+import Herald
 
 /// A group runtime's pull requests sent and not yet finished, per partition in the order sent, with the
 /// messages they still ask for counted as they change: the runtime asks after every settlement whether
@@ -36,7 +37,7 @@ struct OutstandingPulls: Sendable {
 
     /// Counts a message delivered on the oldest request of `partition` (the server answers them in
     /// order); a request that got its whole batch is done.
-    mutating func noteDelivery(on partition: Int, now: ContinuousClock.Instant) {
+    mutating func noteDelivery(on partition: Int, now: Moment) {
         guard var pull = queues[partition].first else { return }
         pull.remaining -= 1
         pull.lastHeard = now
@@ -50,7 +51,7 @@ struct OutstandingPulls: Sendable {
     }
 
     /// Notes that request `id` of `partition` is alive (a heartbeat).
-    mutating func noteHeartbeat(of id: UInt64, on partition: Int, now: ContinuousClock.Instant) {
+    mutating func noteHeartbeat(of id: UInt64, on partition: Int, now: Moment) {
         if let index = queues[partition].firstIndex(where: { $0.id == id }) {
             queues[partition][index].lastHeard = now
         }
