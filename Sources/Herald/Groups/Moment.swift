@@ -57,6 +57,11 @@ package struct WallTime: Hashable, Sendable {
         self.secondsSince1970 = date.timeIntervalSince1970
     }
 
+    /// The time `secondsSince1970` seconds after 00:00:00 UTC on 1 January 1970.
+    package init(secondsSince1970: Double) {
+        self.secondsSince1970 = secondsSince1970
+    }
+
     /// The current time.
     package static var now: WallTime { WallTime(Date()) }
 

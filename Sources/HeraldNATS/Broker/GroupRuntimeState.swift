@@ -339,7 +339,7 @@ struct GroupRuntimeState {
         let prior = past.map { $0.attempts + max(0, metadata.delivered - $0.lastDelivered - 1) } ?? max(0, metadata.delivered - 1)
         var entry = Entry(
             event: event,
-            storedAt: WallTime(metadata.timestamp),
+            storedAt: metadata.timestamp,
             key: event.partitionKey,
             replyTo: replyTo,
             latestDelivered: metadata.delivered,

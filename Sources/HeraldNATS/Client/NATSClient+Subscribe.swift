@@ -86,18 +86,18 @@ extension NATSClient {
                 routed.reserveCapacity(frames.count)
                 for frame in frames {
                     let message = NATSMessage(subject: frame.subject, replyTo: frame.replyTo, headers: frame.headers, payload: frame.payload)
-                    guard var subscription = state.subscriptions[frame.sid] else { continue }
-                    guard let buffer = subscription.buffer else {
+                    // One lookup, the count changed in place (not the subscription copied out and stored back).
+                    guard let index = state.subscriptions.index(forKey: frame.sid) else { continue }
+                    guard let buffer = state.subscriptions.values[index].buffer else {
                         completeRequest(message, state: &state, effects: &effects)
                         continue
                     }
-                    subscription.delivered += 1
+                    state.subscriptions.values[index].delivered += 1
+                    let subscription = state.subscriptions.values[index]
                     if let maximum = subscription.maximumMessages, subscription.delivered >= maximum {
-                        state.subscriptions[frame.sid] = nil
+                        state.subscriptions.remove(at: index)
                         // Run after the pushes below: the message still reaches the buffer first.
                         effects { buffer.finish() }
-                    } else {
-                        state.subscriptions[frame.sid] = subscription
                     }
                     routed.append((buffer, frame.sid, subscription.subject, message))
                 }

@@ -77,7 +77,7 @@ public struct JetStreamMessageMetadata: Sendable, Hashable {
             delivered: numbers.delivered,
             streamSequence: numbers.streamSequence,
             consumerSequence: numbers.consumerSequence,
-            timestamp: numbers.timestamp,
+            timestamp: numbers.timestamp.date,
             pending: numbers.pending
         )
     }
@@ -111,8 +111,8 @@ struct AckSubjectNumbers: Sendable, Hashable {
     var streamSequence: UInt64
     /// The consumer's delivery sequence.
     var consumerSequence: UInt64
-    /// When the stream stored it.
-    var timestamp: Date
+    /// When the stream stored it (a ``WallTime``: its layout is known at compile time, see ``Moment``).
+    var timestamp: WallTime
     /// How many messages were left for the consumer after this one.
     var pending: UInt64
 }
@@ -121,9 +121,10 @@ struct AckSubjectNumbers: Sendable, Hashable {
 /// place.
 private struct AckSubjectTokens {
     private let bytes: UnsafeRawBufferPointer
-    // Token i spans starts[i] ..< ends[i]; the first two are `$JS` and `ACK`.
-    private var starts = InlineArray<12, Int>(repeating: 0)
-    private var ends = InlineArray<12, Int>(repeating: 0)
+    // Token i spans starts[i] ..< ends[i]; the first two are `$JS` and `ACK`. 32-bit offsets (a longer
+    // subject is not an ack subject): the struct is copied as it is returned, twice as much with `Int`s.
+    private var starts = InlineArray<12, Int32>(repeating: 0)
+    private var ends = InlineArray<12, Int32>(repeating: 0)
     /// The index of the stream's token: 2 in the old form, 4 in the newer one.
     let first: Int
 
@@ -133,7 +134,8 @@ private struct AckSubjectTokens {
     /// The tokens of `bytes`, `nil` when they are not an ack subject's.
     init?(_ bytes: UnsafeRawBufferPointer) {
         let prefix = UnsafeRawBufferPointer(start: Self.ackPrefix.utf8Start, count: Self.ackPrefix.utf8CodeUnitCount)
-        guard bytes.count >= prefix.count, prefix.indices.allSatisfy({ bytes[$0] == prefix[$0] }) else { return nil }
+        guard bytes.count >= prefix.count, bytes.count < Int(Int32.max), prefix.indices.allSatisfy({ bytes[$0] == prefix[$0] })
+        else { return nil }
         self.bytes = bytes
         var count = 0
         var tokenStart = 0
@@ -141,8 +143,8 @@ private struct AckSubjectTokens {
         while index <= bytes.count {
             if index == bytes.count || bytes[index] == UInt8(ascii: ".") {
                 guard count < starts.count else { return nil }
-                starts[count] = tokenStart
-                ends[count] = index
+                starts[count] = Int32(tokenStart)
+                ends[count] = Int32(index)
                 count += 1
                 tokenStart = index + 1
             }
@@ -158,7 +160,7 @@ private struct AckSubjectTokens {
 
     /// Token `index`'s bytes.
     subscript(index: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: bytes[starts[index]..<ends[index]])
+        UnsafeRawBufferPointer(rebasing: bytes[Int(starts[index])..<Int(ends[index])])
     }
 
     /// The numbers after the consumer's token, `nil` when one is not a number in range.
@@ -171,7 +173,7 @@ private struct AckSubjectTokens {
             delivered: Int(delivered),
             streamSequence: streamSequence,
             consumerSequence: consumerSequence,
-            timestamp: Date(timeIntervalSince1970: Double(nanoseconds) / 1_000_000_000),
+            timestamp: WallTime(secondsSince1970: Double(nanoseconds) / 1_000_000_000),
             pending: pending
         )
     }
