@@ -125,25 +125,13 @@ enum CloudEventHeaders {
 
         /// The header `name` stands for; `nil` for one the event does not read.
         init?(_ name: UnsafeRawBufferPointer) {
-            if Self.equals(name, "content-type") {
+            if UTF8Text.equalsIgnoringCase(name, "content-type") {
                 self = .contentType
                 return
             }
-            guard name.count >= 3, Self.equals(UnsafeRawBufferPointer(rebasing: name[0..<3]), "ce-") else { return nil }
+            guard name.count >= 3, UTF8Text.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: name[0..<3]), "ce-") else { return nil }
             let attribute = UnsafeRawBufferPointer(rebasing: name[3...])
-            self = Self.attributes.first { Self.equals(attribute, $0.0) }?.1 ?? .extensionAttribute
-        }
-
-        /// Whether `bytes` spell `lowercase` (ASCII), ignoring the case of letters.
-        private static func equals(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
-            guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-            let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-            for index in 0..<bytes.count {
-                var byte = bytes[index]
-                if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { byte += 32 }
-                if byte != expected[index] { return false }
-            }
-            return true
+            self = Self.attributes.first { UTF8Text.equalsIgnoringCase(attribute, $0.0) }?.1 ?? .extensionAttribute
         }
     }
 

@@ -124,14 +124,6 @@ struct RuntimeMember: Sendable {
     var hasRoom: Bool { !isDraining && handedOut < prefetch }
 }
 
-/// A pull request sent and not yet finished.
-struct OutstandingPull: Sendable {
-    var id: UInt64
-    var remaining: Int
-    var issuedAt: Moment
-    var lastHeard: Moment
-}
-
 /// A pull request to send.
 struct PullIssue: Sendable {
     var partition: Int

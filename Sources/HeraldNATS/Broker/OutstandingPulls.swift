@@ -82,3 +82,11 @@ struct OutstandingPulls: Sendable {
         for partition in queues.indices { removeAll(of: partition) }
     }
 }
+
+/// A pull request sent and not yet finished.
+struct OutstandingPull: Sendable {
+    var id: UInt64
+    var remaining: Int
+    var issuedAt: Moment
+    var lastHeard: Moment
+}

@@ -300,17 +300,12 @@ extension NATSHeaders {
         return try result.get()
     }
 
-    /// The fields of a block ``received(_:reusing:)`` validated (its values are ASCII).
+    /// The fields of a block ``received(_:reusing:)`` validated: decoded as ``decode(_:reusing:)`` does
+    /// (which cannot fail on it).
     private static func fields(ofValidated block: ByteBuffer) -> [Field] {
         block.withUnsafeReadableBytes { raw in
-            var fields: [Field] = []
-            _ = try? scan(raw) { name, value throws(NATSProtocolError) in
-                let string = { (range: Range<Int>) in
-                    String(decoding: UnsafeRawBufferPointer(rebasing: raw[range]).assumingMemoryBound(to: UInt8.self), as: UTF8.self)
-                }
-                fields.append(Field(name: string(name), value: string(value)))
-            }
-            return fields
+            var recent = RecentStrings()
+            return (try? decode(raw, reusing: &recent))?.fields ?? []
         }
     }
 

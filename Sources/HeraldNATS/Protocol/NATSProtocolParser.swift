@@ -230,14 +230,7 @@ struct NATSProtocolParser {
 
     /// Whether the bytes in `range` equal `word`, ignoring the case of ASCII letters.
     private static func matches(_ line: UnsafeRawBufferPointer, _ range: Range<Int>, _ word: StaticString) -> Bool {
-        guard range.count == word.utf8CodeUnitCount else { return false }
-        let expected = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        for offset in 0..<range.count {
-            var byte = line[range.lowerBound + offset]
-            if byte >= UInt8(ascii: "a"), byte <= UInt8(ascii: "z") { byte -= 32 }
-            if byte != expected[offset] { return false }
-        }
-        return true
+        UTF8Text.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: line[range]), word)
     }
 
     /// The blank-separated fields of a control line: the ranges of the first ``capacity`` (no message

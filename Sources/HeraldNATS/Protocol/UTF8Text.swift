@@ -10,7 +10,7 @@ enum UTF8Text {
     /// The bytes as a string, `nil` when they are not valid UTF-8.
     static func string(_ bytes: UnsafeRawBufferPointer) -> String? {
         let units = bytes.assumingMemoryBound(to: UInt8.self)
-        if !units.contains(where: { $0 >= 0x80 }) { return String(decoding: units, as: UTF8.self) }
+        if isASCII(bytes) { return String(decoding: units, as: UTF8.self) }
         return String(validating: units, as: UTF8.self)
     }
 
@@ -26,6 +26,15 @@ enum UTF8Text {
             if bytes[index] >= 0x80 { return false }
             index += 1
         }
+        return true
+    }
+
+    /// Whether `bytes` spell `word` (ASCII), ignoring the case of letters on both sides.
+    static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        let expected = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        let lowercased = { (byte: UInt8) in byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte }
+        for index in 0..<bytes.count where lowercased(bytes[index]) != lowercased(expected[index]) { return false }
         return true
     }
 
